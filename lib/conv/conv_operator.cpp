@@ -1,0 +1,189 @@
+#include "conv/conv_operator.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace dn {
+
+template <typename T>
+ConvOperator<T>::ConvOperator(const FilterBank<T>& filters, arma::uword imageRows,
+                              arma::uword imageCols, Boundary boundary, PlannerEffort effort)
+    : filters_(filters), imageRows_(imageRows), imageCols_(imageCols), boundary_(boundary) {
+  if (filters.filters == 0 || filters.channels == 0 || filters.Rows() == 0 || filters.Cols() == 0)
+    throw std::invalid_argument("ConvOperator(): the dictionary has no filters");
+  if (filters.data.n_slices != filters.filters * filters.channels)
+    throw std::invalid_argument("ConvOperator(): filter bank slices do not match K * C");
+  if (imageRows == 0 || imageCols == 0)
+    throw std::invalid_argument("ConvOperator(): the image is empty");
+  if (filters.Rows() > imageRows || filters.Cols() > imageCols)
+    throw std::invalid_argument("ConvOperator(): filters (" + std::to_string(filters.Rows()) +
+                                "x" + std::to_string(filters.Cols()) +
+                                ") are larger than the image (" + std::to_string(imageRows) +
+                                "x" + std::to_string(imageCols) + ")");
+  const bool valid = boundary == Boundary::Valid;
+  cropRow_ = valid ? filters.Rows() - 1 : 0;
+  cropCol_ = valid ? filters.Cols() - 1 : 0;
+  fft_ = std::make_unique<Fft2d<T>>(dn::MapRows(imageRows, filters.Rows(), boundary),
+                                    dn::MapCols(imageCols, filters.Cols(), boundary), effort);
+  SetFilters(filters);
+}
+
+template <typename T> void ConvOperator<T>::SetFilters(const FilterBank<T>& filters) {
+  if (filters.filters != filters_.filters || filters.channels != filters_.channels ||
+      filters.Rows() != filters_.Rows() || filters.Cols() != filters_.Cols())
+    throw std::invalid_argument("ConvOperator::SetFilters(): filter bank shape changed");
+  filters_ = filters;
+  const arma::uword slices = filters_.data.n_slices;
+  spectra_.set_size(fft_->SpectrumSize(), slices);
+#pragma omp parallel
+  {
+    arma::Mat<T> grid(MapRows(), MapCols());
+#pragma omp for schedule(static)
+    for (arma::uword s = 0; s < slices; ++s) {
+      grid.zeros();
+      grid.submat(0, 0, filters_.Rows() - 1, filters_.Cols() - 1) = filters_.data.slice(s);
+      fft_->Forward(grid.memptr(), spectra_.colptr(s));
+    }
+  }
+}
+
+template <typename T> void ConvOperator<T>::CheckMaps(const Maps<T>& maps, const char* who) const {
+  if (maps.n_rows != MapRows() || maps.n_cols != MapCols() || maps.n_slices != FilterCount())
+    throw std::invalid_argument(std::string(who) + ": maps are " + std::to_string(maps.n_rows) +
+                                "x" + std::to_string(maps.n_cols) + "x" +
+                                std::to_string(maps.n_slices) + ", expected " +
+                                std::to_string(MapRows()) + "x" + std::to_string(MapCols()) + "x" +
+                                std::to_string(FilterCount()));
+}
+
+template <typename T>
+void ConvOperator<T>::CheckImage(const Image<T>& image, const char* who) const {
+  if (image.n_rows != imageRows_ || image.n_cols != imageCols_ || image.n_slices != Channels())
+    throw std::invalid_argument(std::string(who) + ": image is " + std::to_string(image.n_rows) +
+                                "x" + std::to_string(image.n_cols) + "x" +
+                                std::to_string(image.n_slices) + ", expected " +
+                                std::to_string(imageRows_) + "x" + std::to_string(imageCols_) +
+                                "x" + std::to_string(Channels()));
+}
+
+template <typename T> void ConvOperator<T>::Crop(const T* grid, T* image) const {
+  const arma::uword gridRows = MapRows();
+  for (arma::uword x = 0; x < imageCols_; ++x)
+    std::copy_n(grid + (x + cropCol_) * gridRows + cropRow_, imageRows_, image + x * imageRows_);
+}
+
+template <typename T> void ConvOperator<T>::Pad(const T* image, T* grid) const {
+  const arma::uword gridRows = MapRows();
+  std::fill_n(grid, fft_->Size(), T(0));
+  for (arma::uword x = 0; x < imageCols_; ++x)
+    std::copy_n(image + x * imageRows_, imageRows_, grid + (x + cropCol_) * gridRows + cropRow_);
+}
+
+template <typename T> Image<T> ConvOperator<T>::Apply(const Maps<T>& maps) const {
+  CheckMaps(maps, "ConvOperator::Apply()");
+  const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
+  arma::Mat<Complex<T>> mapSpectra(F, K);
+#pragma omp parallel for schedule(static)
+  for (arma::uword k = 0; k < K; ++k) fft_->Forward(maps.slice(k).memptr(), mapSpectra.colptr(k));
+
+  Image<T> image(imageRows_, imageCols_, C);
+#pragma omp parallel
+  {
+    arma::Col<Complex<T>> sum(F);
+    arma::Mat<T> grid(MapRows(), MapCols());
+#pragma omp for schedule(static)
+    for (arma::uword c = 0; c < C; ++c) {
+      sum.zeros();
+      for (arma::uword k = 0; k < K; ++k) {
+        const Complex<T>* d = FilterSpectrum(k, c);
+        const Complex<T>* z = mapSpectra.colptr(k);
+        for (arma::uword f = 0; f < F; ++f) sum[f] += d[f] * z[f];
+      }
+      fft_->Inverse(sum.memptr(), grid.memptr());
+      grid /= static_cast<T>(fft_->Size());
+      Crop(grid.memptr(), image.slice(c).memptr());
+    }
+  }
+  return image;
+}
+
+template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual) const {
+  CheckImage(residual, "ConvOperator::Adjoint()");
+  const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
+  arma::Mat<Complex<T>> channelSpectra(F, C);
+  {
+    arma::Mat<T> grid(MapRows(), MapCols());
+    for (arma::uword c = 0; c < C; ++c) {
+      Pad(residual.slice(c).memptr(), grid.memptr());
+      fft_->Forward(grid.memptr(), channelSpectra.colptr(c));
+    }
+  }
+  Maps<T> maps(MapRows(), MapCols(), K);
+#pragma omp parallel
+  {
+    arma::Col<Complex<T>> sum(F);
+#pragma omp for schedule(static)
+    for (arma::uword k = 0; k < K; ++k) {
+      sum.zeros();
+      for (arma::uword c = 0; c < C; ++c) {
+        const Complex<T>* d = FilterSpectrum(k, c);
+        const Complex<T>* r = channelSpectra.colptr(c);
+        for (arma::uword f = 0; f < F; ++f) sum[f] += std::conj(d[f]) * r[f];
+      }
+      fft_->Inverse(sum.memptr(), maps.slice(k).memptr());
+      maps.slice(k) /= static_cast<T>(fft_->Size());
+    }
+  }
+  return maps;
+}
+
+template <typename T> double ConvOperator<T>::Lipschitz() const {
+  const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
+  double best = 0.0;
+  if (C == 1) {
+#pragma omp parallel for schedule(static) reduction(max : best)
+    for (arma::uword f = 0; f < F; ++f) {
+      double sum = 0.0;
+      for (arma::uword k = 0; k < K; ++k) sum += std::norm(Complex<double>(spectra_(f, k)));
+      best = std::max(best, sum);
+    }
+    return best;
+  }
+  // lambda_max(D^H D) = lambda_max(D D^H), the C x C Gram of the channel rows.
+#pragma omp parallel reduction(max : best)
+  {
+    arma::cx_mat gram(C, C);
+    arma::vec eigenvalues;
+#pragma omp for schedule(static)
+    for (arma::uword f = 0; f < F; ++f) {
+      gram.zeros();
+      for (arma::uword k = 0; k < K; ++k)
+        for (arma::uword a = 0; a < C; ++a)
+          for (arma::uword b = 0; b < C; ++b)
+            gram(a, b) += Complex<double>(spectra_(f, k * C + a)) *
+                          std::conj(Complex<double>(spectra_(f, k * C + b)));
+      arma::eig_sym(eigenvalues, gram);
+      best = std::max(best, eigenvalues.max());
+    }
+  }
+  return best;
+}
+
+template <typename T>
+double SpectrumEnergy(const Complex<T>* spectrum, arma::uword gridRows, arma::uword gridCols) {
+  const arma::uword halfRows = gridRows / 2 + 1;
+  double sum = 0.0;
+  for (arma::uword x = 0; x < gridCols; ++x)
+    for (arma::uword r = 0; r < halfRows; ++r)
+      sum += SpectrumRowWeight(r, gridRows) *
+             std::norm(Complex<double>(spectrum[x * halfRows + r]));
+  return sum / static_cast<double>(gridRows * gridCols);
+}
+
+template class ConvOperator<float>;
+template class ConvOperator<double>;
+template double SpectrumEnergy(const Complex<float>*, arma::uword, arma::uword);
+template double SpectrumEnergy(const Complex<double>*, arma::uword, arma::uword);
+
+} // namespace dn

@@ -1,0 +1,93 @@
+// The convolutional dictionary operator D of convolutional sparse coding.
+//
+//   (D z)_c = sum_k d_kc * z_k            c = 1..C channels, k = 1..K filters
+//
+// Notation map (docs/maths.md): s image (H x W x C), d filters (h x w, K x C), z maps
+// (Hm x Wm x K), N = Hm * Wm, hat = 2-D DFT over the map grid, F = (Hm/2 + 1) * Wm half-spectrum
+// values (see fft/fft.hpp for the layout).
+//
+// Boundary modes (Zeiler et al., CVPR 2010; Wohlberg, IEEE TIP 2016):
+//  - valid:    Hm = H + h - 1. D z is the valid part of the full convolution: the circular
+//              convolution on the Hm x Wm grid cropped to rows h-1..Hm-1, columns w-1..Wm-1
+//              (no wrap-around reaches those). Adjoint: zero-pad at that offset, then correlate.
+//  - circular: Hm = H. Periodic convolution with filter tap (0,0) at pixel (0,0), as SPORCO.
+// Both are computed exactly by FFTs of the map size. The Lipschitz constant of z -> D^T D z is
+// max_w lambda_max(D(w)^H D(w)), D(w) the C x K matrix of filter spectra: with one channel,
+// max_w sum_k |d_k(w)|^2. It is exact for circular and an upper bound for valid (the crop has
+// norm 1).
+#pragma once
+
+#include "core/types.hpp"
+#include "fft/fft.hpp"
+
+#include <memory>
+
+namespace dn {
+
+template <typename T> class ConvOperator {
+public:
+  //! Operator for images of imageRows x imageCols; filters set the channel and filter counts.
+  ConvOperator(const FilterBank<T>& filters, arma::uword imageRows, arma::uword imageCols,
+               Boundary boundary, PlannerEffort effort = PlannerEffort::Estimate);
+
+  //! Replaces the filters (same K, C, h, w): recomputes their spectra.
+  void SetFilters(const FilterBank<T>& filters);
+  const FilterBank<T>& Filters() const { return filters_; }
+
+  Boundary BoundaryMode() const { return boundary_; }
+  arma::uword FilterCount() const { return filters_.filters; }
+  arma::uword Channels() const { return filters_.channels; }
+  arma::uword ImageRows() const { return imageRows_; }
+  arma::uword ImageCols() const { return imageCols_; }
+  arma::uword MapRows() const { return fft_->Rows(); }
+  arma::uword MapCols() const { return fft_->Cols(); }
+  //! Top-left corner of the image inside the map grid: (h-1, w-1) for valid, (0, 0) circular.
+  arma::uword CropRow() const { return cropRow_; }
+  arma::uword CropCol() const { return cropCol_; }
+
+  const Fft2d<T>& Fft() const { return *fft_; }
+  //! Half spectrum of filter (k, c) zero-padded to the map grid: F values.
+  const Complex<T>* FilterSpectrum(arma::uword k, arma::uword c) const {
+    return spectra_.colptr(k * filters_.channels + c);
+  }
+  //! All filter spectra, F x (K*C), column k*C + c.
+  const arma::Mat<Complex<T>>& FilterSpectra() const { return spectra_; }
+
+  //! D z: image (H x W x C) from maps (Hm x Wm x K).
+  Image<T> Apply(const Maps<T>& maps) const;
+  //! D^T r: maps (Hm x Wm x K) from an image-shaped array (H x W x C).
+  Maps<T> Adjoint(const Image<T>& residual) const;
+  //! Lipschitz constant of the gradient of 1/2 ||D z - s||^2 (see the header comment).
+  double Lipschitz() const;
+
+  //! Crops one channel from the map grid (Hm x Wm) to the image (H x W): copies.
+  void Crop(const T* grid, T* image) const;
+  //! Zero-pads one channel from the image (H x W) into the map grid (Hm x Wm).
+  void Pad(const T* image, T* grid) const;
+
+  //! Throws std::invalid_argument unless the maps/image have this operator's shape.
+  void CheckMaps(const Maps<T>& maps, const char* who) const;
+  void CheckImage(const Image<T>& image, const char* who) const;
+
+private:
+  FilterBank<T> filters_;
+  arma::uword imageRows_, imageCols_;
+  Boundary boundary_;
+  arma::uword cropRow_, cropCol_;
+  std::unique_ptr<Fft2d<T>> fft_;
+  arma::Mat<Complex<T>> spectra_;
+};
+
+//! Weight of half-spectrum row r in Parseval sums over the full spectrum (1 or 2).
+inline double SpectrumRowWeight(arma::uword r, arma::uword gridRows) {
+  return (r == 0 || (gridRows % 2 == 0 && r == gridRows / 2)) ? 1.0 : 2.0;
+}
+
+//! sum |x|^2 of a real grid from its half spectrum (Parseval), accumulated in double.
+template <typename T>
+double SpectrumEnergy(const Complex<T>* spectrum, arma::uword gridRows, arma::uword gridCols);
+
+extern template class ConvOperator<float>;
+extern template class ConvOperator<double>;
+
+} // namespace dn

@@ -1,0 +1,20 @@
+#include "core/threads.hpp"
+
+#include <cblas.h>
+#include <omp.h>
+#include <stdexcept>
+
+namespace dn {
+
+int ConfigureThreads(int threads) {
+  if (threads < 0) throw std::invalid_argument("ConfigureThreads(): threads must be >= 0");
+  if (threads == 0) threads = omp_get_num_procs();
+  omp_set_num_threads(threads);
+  omp_set_max_active_levels(1);
+  openblas_set_num_threads(1);
+  return threads;
+}
+
+int ThreadCount() { return omp_get_max_threads(); }
+
+} // namespace dn
