@@ -1,0 +1,73 @@
+// Convolutional sparse coding solvers behind one interface, chosen by name.
+//
+//   minimise_z  1/2 sum_c || sum_k d_kc * z_k - s_c ||^2 + lambda sum_k ||z_k||_1
+//
+// with D the dictionary operator of conv/conv_operator.hpp (either boundary mode).
+//  - "ista":  proximal gradient, step 1/L (Daubechies, Defrise & De Mol, CPAM 2004);
+//  - "fista": the same with Nesterov momentum (Beck & Teboulle, SIAM J. Imaging Sci. 2009).
+// L is the exact Lipschitz constant from ConvOperator::Lipschitz().
+//
+// A solver object keeps its state: Solve() continues from where the last call stopped (warm
+// start), and OperatorChanged() re-targets the state after the dictionary's filters change,
+// keeping the iterate and its momentum, as dictionary learning needs.
+#pragma once
+
+#include "conv/conv_operator.hpp"
+#include "solvers/iteration_record.hpp"
+
+#include <memory>
+#include <string>
+
+namespace dn {
+
+struct SolveOptions {
+  std::size_t maxIterations = 200;  //!< iterations to run in one Solve() call
+  double tolerance = 0.0;           //!< stop when relativeChange < tolerance; 0 runs every iteration
+  void Validate() const;
+};
+
+enum class StopReason { IterationLimit, Tolerance, Observer };
+//! One sentence per stop reason.
+std::string Describe(StopReason reason);
+
+struct SolveReport {
+  StopReason reason = StopReason::IterationLimit;
+  std::size_t iterations = 0;  //!< run in this call
+  double seconds = 0.0;        //!< wall time of this call's iterations
+  IterationRecord last;        //!< statistics of the final iterate
+};
+
+template <typename T> class CscSolver {
+public:
+  virtual ~CscSolver() = default;
+  virtual std::string Name() const = 0;
+
+  //! Binds the problem (operator and signal must outlive the solver's use) and starts from
+  //! `start` (zeros when null). Throws std::invalid_argument on shape mismatch or lambda < 0.
+  virtual void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
+                     const Maps<T>* start = nullptr) = 0;
+  //! Runs up to options.maxIterations iterations from the current state.
+  virtual SolveReport Solve(const SolveOptions& options, IterationObserver* observer = nullptr) = 0;
+  //! The operator's filters changed: re-evaluates residuals and the step for them, keeping the
+  //! iterate (and, when spectra are kept, the momentum). Returns the new statistics.
+  virtual IterationRecord OperatorChanged() = 0;
+  //! Drops the momentum: the next iteration starts from the current iterate as ISTA would.
+  virtual void RestartMomentum() = 0;
+
+  virtual const Maps<T>& Solution() const = 0;
+  //! Half spectra of Solution(), F x K; only when made with keepSpectra.
+  virtual const arma::Mat<Complex<T>>& SolutionSpectra() const = 0;
+  //! Statistics of the current iterate.
+  virtual IterationRecord Current() const = 0;
+};
+
+//! Makes the solver called `name` ("ista" or "fista"); throws std::invalid_argument otherwise.
+//! keepSpectra keeps the spectra of the iterate (memory 2 K F complex values) for dictionary
+//! learning, which reads them and changes the operator between calls.
+template <typename T>
+std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSpectra = false);
+
+//! The solver names MakeCscSolver accepts.
+std::vector<std::string> CscSolverNames();
+
+} // namespace dn

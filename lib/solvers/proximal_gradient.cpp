@@ -1,0 +1,370 @@
+#include "solvers/proximal_gradient.hpp"
+
+#include "core/timer.hpp"
+
+#include <cmath>
+#include <omp.h>
+#include <stdexcept>
+
+namespace dn {
+namespace {
+
+template <typename T> inline T SoftThreshold(T v, T threshold) {
+  const T magnitude = std::abs(v) - threshold;
+  return magnitude > T(0) ? std::copysign(magnitude, v) : T(0);
+}
+
+//! The range [begin, end) of n items that thread `thread` of `threads` owns (static split).
+inline void ThreadRange(arma::uword n, int thread, int threads, arma::uword& begin,
+                        arma::uword& end) {
+  begin = n * thread / threads;
+  end = n * (thread + 1) / threads;
+}
+
+//! out(:, c) = sum_k D_kc X_k, parallel over frequencies (no reduction across threads).
+template <typename T>
+void Synthesize(const ConvOperator<T>& op, const arma::Mat<Complex<T>>& spectra,
+                arma::Mat<Complex<T>>& out) {
+  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
+  out.set_size(F, C);
+#pragma omp parallel
+  {
+    arma::uword begin, end;
+    ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    for (arma::uword c = 0; c < C; ++c) {
+      Complex<T>* o = out.colptr(c);
+      for (arma::uword f = begin; f < end; ++f) o[f] = Complex<T>(0);
+      for (arma::uword k = 0; k < K; ++k) {
+        const Complex<T>* d = op.FilterSpectrum(k, c);
+        const Complex<T>* x = spectra.colptr(k);
+        for (arma::uword f = begin; f < end; ++f) o[f] += d[f] * x[f];
+      }
+    }
+  }
+}
+
+} // namespace
+
+void SolveOptions::Validate() const {
+  if (maxIterations == 0) throw std::invalid_argument("SolveOptions: maxIterations must be positive");
+  if (!(tolerance >= 0.0) || !std::isfinite(tolerance))
+    throw std::invalid_argument("SolveOptions: tolerance must be finite and >= 0");
+}
+
+template <typename T> void ProximalGradientSolver<T>::RequireBound(const char* who) const {
+  if (!op_) throw std::logic_error(std::string(who) + ": Reset() was not called");
+}
+
+template <typename T> void ProximalGradientSolver<T>::SetupWorkspace() {
+  const arma::uword C = op_->Channels(), F = op_->Fft().SpectrumSize(), N = op_->Fft().Size();
+  const int threads = omp_get_max_threads();
+  accumulators_.assign(threads, CMat(F, C));
+  gradientSpectra_.assign(threads, arma::Col<Complex<T>>(F));
+  mapSpectra_.assign(keepSpectra_ ? 0 : threads, arma::Col<Complex<T>>(F));
+  gradients_.assign(threads, arma::Col<T>(N));
+  residualAtY_.set_size(F, C);
+  if (op_->BoundaryMode() == Boundary::Valid) grid_.set_size(op_->MapRows(), op_->MapCols());
+}
+
+template <typename T>
+void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
+                                      double lambda, const Maps<T>* start) {
+  op.CheckImage(signal, "CscSolver::Reset()");
+  if (!(lambda >= 0.0) || !std::isfinite(lambda))
+    throw std::invalid_argument("CscSolver::Reset(): lambda must be finite and >= 0");
+  if (start) op.CheckMaps(*start, "CscSolver::Reset()");
+  const double lipschitz = op.Lipschitz();
+  if (!(lipschitz > 0.0) || !std::isfinite(lipschitz))
+    throw std::invalid_argument("CscSolver::Reset(): the dictionary is zero or not finite");
+
+  op_ = &op;
+  signal_ = &signal;
+  lambda_ = lambda;
+  lipschitz_ = lipschitz;
+  t_ = 1.0;
+  lastBeta_ = 0.0;
+  iteration_ = 0;
+  elapsed_ = 0.0;
+  SetupWorkspace();
+
+  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
+  if (op.BoundaryMode() == Boundary::Circular) {
+    signalSpectra_.set_size(F, C);
+    for (arma::uword c = 0; c < C; ++c)
+      op.Fft().Forward(signal.slice(c).memptr(), signalSpectra_.colptr(c));
+  }
+  if (start)
+    x_ = *start;
+  else
+    x_.zeros(op.MapRows(), op.MapCols(), K);
+  y_ = x_;
+
+  CMat spectra(F, K);
+#pragma omp parallel for schedule(static)
+  for (arma::uword k = 0; k < K; ++k) op.Fft().Forward(x_.slice(k).memptr(), spectra.colptr(k));
+  if (keepSpectra_) {
+    spectra_ = spectra;
+    previousSpectra_ = spectra;
+  } else {
+    spectra_.reset();
+    previousSpectra_.reset();
+  }
+  CMat synthesis;
+  Synthesize(op, spectra, synthesis);
+  residual_.reset();
+  previousResidual_.reset();
+  residualImage_.reset();
+  previousResidualImage_.reset();
+  const double fidelity = FinishResidual(synthesis, 0.0);
+  // The previous iterate equals the current one: no momentum yet.
+  previousResidual_ = residual_;
+  previousResidualImage_ = residualImage_;
+
+  Sums sums;
+  for (arma::uword i = 0; i < x_.n_elem; ++i) {
+    sums.l1 += std::abs(double(x_[i]));
+    sums.nonzeros += x_[i] != T(0);
+  }
+  UpdateStatistics(fidelity, sums);
+  current_.relativeChange = 0.0;
+}
+
+template <typename T>
+double ProximalGradientSolver<T>::FinishResidual(CMat& synthesis, double beta) {
+  const ConvOperator<T>& op = *op_;
+  const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
+  const T b = static_cast<T>(beta);
+  double fidelity = 0.0;
+  if (op.BoundaryMode() == Boundary::Circular) {
+    residual_.swap(previousResidual_);
+    residual_.set_size(F, C);
+    for (arma::uword c = 0; c < C; ++c) {
+      const Complex<T>* s = signalSpectra_.colptr(c);
+      const Complex<T>* a = synthesis.colptr(c);
+      Complex<T>* r = residual_.colptr(c);
+      const Complex<T>* rp = previousResidual_.n_elem ? previousResidual_.colptr(c) : nullptr;
+      Complex<T>* ry = residualAtY_.colptr(c);
+      for (arma::uword f = 0; f < F; ++f) {
+        r[f] = a[f] - s[f];
+        ry[f] = rp ? r[f] + b * (r[f] - rp[f]) : r[f];
+      }
+      fidelity += 0.5 * SpectrumEnergy(r, op.MapRows(), op.MapCols());
+    }
+    return fidelity;
+  }
+  const arma::uword H = op.ImageRows(), W = op.ImageCols();
+  const T scale = T(1) / static_cast<T>(op.Fft().Size());
+  residualImage_.swap(previousResidualImage_);
+  residualImage_.set_size(H * W, C);
+  arma::Col<T> atY(H * W);
+  for (arma::uword c = 0; c < C; ++c) {
+    op.Fft().Inverse(synthesis.colptr(c), grid_.memptr());
+    T* r = residualImage_.colptr(c);
+    op.Crop(grid_.memptr(), r);
+    const T* s = signal_->slice(c).memptr();
+    const T* rp = previousResidualImage_.n_elem ? previousResidualImage_.colptr(c) : nullptr;
+    double energy = 0.0;
+    for (arma::uword i = 0; i < H * W; ++i) {
+      r[i] = r[i] * scale - s[i];
+      energy += double(r[i]) * double(r[i]);
+      atY[i] = rp ? r[i] + b * (r[i] - rp[i]) : r[i];
+    }
+    fidelity += 0.5 * energy;
+    op.Pad(atY.memptr(), grid_.memptr());
+    op.Fft().Forward(grid_.memptr(), residualAtY_.colptr(c));
+  }
+  return fidelity;
+}
+
+template <typename T>
+void ProximalGradientSolver<T>::UpdateStatistics(double fidelity, const Sums& sums) {
+  current_.iteration = iteration_;
+  current_.seconds = elapsed_;
+  current_.fidelity = fidelity;
+  current_.l1 = sums.l1;
+  current_.objective = fidelity + lambda_ * sums.l1;
+  current_.density = sums.nonzeros / static_cast<double>(x_.n_elem);
+  current_.relativeChange = sums.norm > 0 ? std::sqrt(sums.change / sums.norm)
+                                          : (sums.change > 0 ? 1.0 : 0.0);
+}
+
+template <typename T>
+SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
+                                             IterationObserver* observer) {
+  RequireBound("CscSolver::Solve()");
+  options.Validate();
+  const ConvOperator<T>& op = *op_;
+  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
+  const arma::uword N = op.Fft().Size();
+  const T step = static_cast<T>(1.0 / (lipschitz_ * static_cast<double>(N)));
+  const T threshold = static_cast<T>(lambda_ / lipschitz_);
+
+  SolveReport report;
+  Timer timer;
+  const double elapsedBefore = elapsed_;
+  CMat synthesis(F, C);
+  const int threads = static_cast<int>(accumulators_.size());
+  std::vector<Sums> partial(threads);
+
+  for (std::size_t it = 0; it < options.maxIterations; ++it) {
+    const double tNext = momentum_ ? 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t_ * t_)) : 1.0;
+    const double betaValue = momentum_ ? (t_ - 1.0) / tNext : 0.0;
+    const T beta = static_cast<T>(betaValue);
+    if (keepSpectra_) spectra_.swap(previousSpectra_);
+
+#pragma omp parallel num_threads(threads)
+    {
+      const int thread = omp_get_thread_num();
+      CMat& acc = accumulators_[thread];
+      acc.zeros();
+      Complex<T>* G = gradientSpectra_[thread].memptr();
+      T* g = gradients_[thread].memptr();
+      Sums sums;
+#pragma omp for schedule(static)
+      for (arma::uword k = 0; k < K; ++k) {
+        // G = sum_c conj(D_kc) r_y,c
+        for (arma::uword f = 0; f < F; ++f) G[f] = Complex<T>(0);
+        for (arma::uword c = 0; c < C; ++c) {
+          const Complex<T>* d = op.FilterSpectrum(k, c);
+          const Complex<T>* r = residualAtY_.colptr(c);
+          for (arma::uword f = 0; f < F; ++f) G[f] += std::conj(d[f]) * r[f];
+        }
+        op.Fft().Inverse(G, g);
+        T* x = x_.slice(k).memptr();
+        T* y = y_.slice(k).memptr();
+        double l1 = 0, nonzeros = 0, change = 0, norm = 0;
+        for (arma::uword i = 0; i < N; ++i) {
+          const T old = x[i];
+          const T fresh = SoftThreshold<T>(y[i] - step * g[i], threshold);
+          y[i] = fresh + beta * (fresh - old);
+          x[i] = fresh;
+          const double delta = double(fresh) - double(old);
+          l1 += std::abs(double(fresh));
+          nonzeros += fresh != T(0);
+          change += delta * delta;
+          norm += double(fresh) * double(fresh);
+        }
+        sums.l1 += l1;
+        sums.nonzeros += nonzeros;
+        sums.change += change;
+        sums.norm += norm;
+        Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
+        op.Fft().Forward(x, X);
+        for (arma::uword c = 0; c < C; ++c) {
+          const Complex<T>* d = op.FilterSpectrum(k, c);
+          Complex<T>* a = acc.colptr(c);
+          for (arma::uword f = 0; f < F; ++f) a[f] += d[f] * X[f];
+        }
+      }
+      partial[thread] = sums;
+      // Combine the per-thread partial sums in thread order (deterministic).
+      arma::uword begin, end;
+      ThreadRange(F, thread, omp_get_num_threads(), begin, end);
+      for (arma::uword c = 0; c < C; ++c) {
+        Complex<T>* out = synthesis.colptr(c);
+        for (arma::uword f = begin; f < end; ++f) out[f] = Complex<T>(0);
+        for (int t = 0; t < omp_get_num_threads(); ++t) {
+          const Complex<T>* a = accumulators_[t].colptr(c);
+          for (arma::uword f = begin; f < end; ++f) out[f] += a[f];
+        }
+      }
+    }
+    Sums total;
+    for (const Sums& s : partial) {
+      total.l1 += s.l1;
+      total.nonzeros += s.nonzeros;
+      total.change += s.change;
+      total.norm += s.norm;
+    }
+    const double fidelity = FinishResidual(synthesis, betaValue);
+    t_ = tNext;
+    lastBeta_ = betaValue;
+    ++iteration_;
+    ++report.iterations;
+    elapsed_ = elapsedBefore + timer.Seconds();
+    UpdateStatistics(fidelity, total);
+
+    if (!std::isfinite(current_.objective))
+      throw std::runtime_error("CscSolver::Solve(): the objective is not finite (diverged)");
+    const bool observerStop = observer && observer->Observe(current_);
+    if (observerStop) {
+      report.reason = StopReason::Observer;
+      break;
+    }
+    if (options.tolerance > 0.0 && current_.relativeChange < options.tolerance) {
+      report.reason = StopReason::Tolerance;
+      break;
+    }
+  }
+  report.seconds = timer.Seconds();
+  report.last = current_;
+  return report;
+}
+
+template <typename T> IterationRecord ProximalGradientSolver<T>::OperatorChanged() {
+  RequireBound("CscSolver::OperatorChanged()");
+  const double lipschitz = op_->Lipschitz();
+  if (!(lipschitz > 0.0) || !std::isfinite(lipschitz))
+    throw std::invalid_argument("CscSolver::OperatorChanged(): the dictionary is zero or not finite");
+  lipschitz_ = lipschitz;
+  CMat synthesis;
+  if (keepSpectra_) {
+    // Residuals at the previous and current iterate under the new filters give r_y by linearity.
+    Synthesize(*op_, previousSpectra_, synthesis);
+    FinishResidual(synthesis, 0.0);
+    Synthesize(*op_, spectra_, synthesis);
+    const double fidelity = FinishResidual(synthesis, lastBeta_);
+    current_.fidelity = fidelity;
+    current_.objective = fidelity + lambda_ * current_.l1;
+    return current_;
+  }
+  // Without the spectra the momentum cannot be carried over: restart from x.
+  const arma::uword K = op_->FilterCount(), F = op_->Fft().SpectrumSize();
+  CMat spectra(F, K);
+#pragma omp parallel for schedule(static)
+  for (arma::uword k = 0; k < K; ++k) op_->Fft().Forward(x_.slice(k).memptr(), spectra.colptr(k));
+  Synthesize(*op_, spectra, synthesis);
+  residual_.reset();
+  previousResidual_.reset();
+  residualImage_.reset();
+  previousResidualImage_.reset();
+  const double fidelity = FinishResidual(synthesis, 0.0);
+  previousResidual_ = residual_;
+  previousResidualImage_ = residualImage_;
+  y_ = x_;
+  t_ = 1.0;
+  lastBeta_ = 0.0;
+  current_.fidelity = fidelity;
+  current_.objective = fidelity + lambda_ * current_.l1;
+  return current_;
+}
+
+template <typename T> void ProximalGradientSolver<T>::RestartMomentum() {
+  RequireBound("CscSolver::RestartMomentum()");
+  y_ = x_;
+  t_ = 1.0;
+  lastBeta_ = 0.0;
+  if (op_->BoundaryMode() == Boundary::Circular) {
+    previousResidual_ = residual_;
+    residualAtY_ = residual_;
+  } else {
+    previousResidualImage_ = residualImage_;
+    for (arma::uword c = 0; c < op_->Channels(); ++c) {
+      op_->Pad(residualImage_.colptr(c), grid_.memptr());
+      op_->Fft().Forward(grid_.memptr(), residualAtY_.colptr(c));
+    }
+  }
+  if (keepSpectra_) previousSpectra_ = spectra_;
+}
+
+template <typename T>
+const arma::Mat<Complex<T>>& ProximalGradientSolver<T>::SolutionSpectra() const {
+  if (!keepSpectra_)
+    throw std::logic_error("CscSolver::SolutionSpectra(): the solver was made without keepSpectra");
+  return spectra_;
+}
+
+template class ProximalGradientSolver<float>;
+template class ProximalGradientSolver<double>;
+
+} // namespace dn
