@@ -34,16 +34,22 @@ template <typename T> void ConvOperator<T>::SetFilters(const FilterBank<T>& filt
       filters.Rows() != filters_.Rows() || filters.Cols() != filters_.Cols())
     throw std::invalid_argument("ConvOperator::SetFilters(): filter bank shape changed");
   filters_ = filters;
-  const arma::uword slices = filters_.data.n_slices;
-  spectra_.set_size(fft_->SpectrumSize(), slices);
+  FilterBankSpectra(*fft_, filters_, spectra_);
+}
+
+template <typename T>
+void FilterBankSpectra(const Fft2d<T>& fft, const FilterBank<T>& filters,
+                       arma::Mat<Complex<T>>& spectra) {
+  const arma::uword slices = filters.data.n_slices;
+  spectra.set_size(fft.SpectrumSize(), slices);
 #pragma omp parallel
   {
-    arma::Mat<T> grid(MapRows(), MapCols());
+    arma::Mat<T> grid(fft.Rows(), fft.Cols());
 #pragma omp for schedule(static)
     for (arma::uword s = 0; s < slices; ++s) {
       grid.zeros();
-      grid.submat(0, 0, filters_.Rows() - 1, filters_.Cols() - 1) = filters_.data.slice(s);
-      fft_->Forward(grid.memptr(), spectra_.colptr(s));
+      grid.submat(0, 0, filters.Rows() - 1, filters.Cols() - 1) = filters.data.slice(s);
+      fft.Forward(grid.memptr(), spectra.colptr(s));
     }
   }
 }
@@ -183,6 +189,10 @@ double SpectrumEnergy(const Complex<T>* spectrum, arma::uword gridRows, arma::uw
 
 template class ConvOperator<float>;
 template class ConvOperator<double>;
+template void FilterBankSpectra(const Fft2d<float>&, const FilterBank<float>&,
+                                arma::Mat<Complex<float>>&);
+template void FilterBankSpectra(const Fft2d<double>&, const FilterBank<double>&,
+                                arma::Mat<Complex<double>>&);
 template double SpectrumEnergy(const Complex<float>*, arma::uword, arma::uword);
 template double SpectrumEnergy(const Complex<double>*, arma::uword, arma::uword);
 

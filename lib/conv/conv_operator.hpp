@@ -78,6 +78,12 @@ private:
   arma::Mat<Complex<T>> spectra_;
 };
 
+//! Half spectra (F x K*C, column k*C + c) of the filters zero-padded to the FFT's grid, with
+//! tap (0,0) at grid point (0,0).
+template <typename T>
+void FilterBankSpectra(const Fft2d<T>& fft, const FilterBank<T>& filters,
+                       arma::Mat<Complex<T>>& spectra);
+
 //! Weight of half-spectrum row r in Parseval sums over the full spectrum (1 or 2).
 inline double SpectrumRowWeight(arma::uword r, arma::uword gridRows) {
   return (r == 0 || (gridRows % 2 == 0 && r == gridRows / 2)) ? 1.0 : 2.0;

@@ -1,5 +1,6 @@
 #include "solvers/proximal_gradient.hpp"
 
+#include "core/threads.hpp"
 #include "core/timer.hpp"
 
 #include <cmath>
@@ -14,13 +15,6 @@ template <typename T> inline T SoftThreshold(T v, T threshold) {
   return magnitude > T(0) ? std::copysign(magnitude, v) : T(0);
 }
 
-//! The range [begin, end) of n items that thread `thread` of `threads` owns (static split).
-inline void ThreadRange(arma::uword n, int thread, int threads, arma::uword& begin,
-                        arma::uword& end) {
-  begin = n * thread / threads;
-  end = n * (thread + 1) / threads;
-}
-
 //! out(:, c) = sum_k D_kc X_k, parallel over frequencies (no reduction across threads).
 template <typename T>
 void Synthesize(const ConvOperator<T>& op, const arma::Mat<Complex<T>>& spectra,
@@ -29,15 +23,15 @@ void Synthesize(const ConvOperator<T>& op, const arma::Mat<Complex<T>>& spectra,
   out.set_size(F, C);
 #pragma omp parallel
   {
-    arma::uword begin, end;
+    std::size_t begin, end;
     ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
     for (arma::uword c = 0; c < C; ++c) {
       Complex<T>* o = out.colptr(c);
-      for (arma::uword f = begin; f < end; ++f) o[f] = Complex<T>(0);
+      for (std::size_t f = begin; f < end; ++f) o[f] = Complex<T>(0);
       for (arma::uword k = 0; k < K; ++k) {
         const Complex<T>* d = op.FilterSpectrum(k, c);
         const Complex<T>* x = spectra.colptr(k);
-        for (arma::uword f = begin; f < end; ++f) o[f] += d[f] * x[f];
+        for (std::size_t f = begin; f < end; ++f) o[f] += d[f] * x[f];
       }
     }
   }
@@ -258,14 +252,14 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
       }
       partial[thread] = sums;
       // Combine the per-thread partial sums in thread order (deterministic).
-      arma::uword begin, end;
+      std::size_t begin, end;
       ThreadRange(F, thread, omp_get_num_threads(), begin, end);
       for (arma::uword c = 0; c < C; ++c) {
         Complex<T>* out = synthesis.colptr(c);
-        for (arma::uword f = begin; f < end; ++f) out[f] = Complex<T>(0);
+        for (std::size_t f = begin; f < end; ++f) out[f] = Complex<T>(0);
         for (int t = 0; t < omp_get_num_threads(); ++t) {
           const Complex<T>* a = accumulators_[t].colptr(c);
-          for (arma::uword f = begin; f < end; ++f) out[f] += a[f];
+          for (std::size_t f = begin; f < end; ++f) out[f] += a[f];
         }
       }
     }

@@ -1,0 +1,320 @@
+#include "dictionary/dictionary.hpp"
+
+#include "core/threads.hpp"
+
+#include <cmath>
+#include <omp.h>
+#include <random>
+#include <stdexcept>
+
+namespace dn {
+
+template <typename T> void ProjectFilters(FilterBank<T>& filters, bool zeroMean) {
+  const arma::uword K = filters.filters, C = filters.channels;
+  for (arma::uword k = 0; k < K; ++k) {
+    double norm = 0.0;
+    for (arma::uword c = 0; c < C; ++c) {
+      arma::Mat<T>& d = filters.Filter(k, c);
+      if (zeroMean) d -= static_cast<T>(arma::accu(arma::conv_to<arma::mat>::from(d)) / d.n_elem);
+      for (arma::uword i = 0; i < d.n_elem; ++i) norm += double(d[i]) * double(d[i]);
+    }
+    norm = std::sqrt(norm);
+    if (norm > 1.0)
+      for (arma::uword c = 0; c < C; ++c) filters.Filter(k, c) /= static_cast<T>(norm);
+  }
+}
+
+template <typename T>
+FilterBank<T> RandomFilters(arma::uword K, arma::uword C, arma::uword h, arma::uword w,
+                            std::uint64_t seed, bool zeroMean) {
+  if (K == 0 || C == 0 || h == 0 || w == 0)
+    throw std::invalid_argument("RandomFilters(): filter count, channels and size must be positive");
+  if (zeroMean && h * w == 1)
+    throw std::invalid_argument("RandomFilters(): a 1x1 filter cannot have zero mean and unit norm");
+  std::mt19937_64 generator(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  FilterBank<T> filters(K, C, h, w);
+  for (arma::uword i = 0; i < filters.data.n_elem; ++i)
+    filters.data[i] = static_cast<T>(normal(generator));
+  // Scale every filter up to unit norm, then project (a no-op on the norm but exact zero mean).
+  ProjectFilters(filters, zeroMean);
+  for (arma::uword k = 0; k < K; ++k) {
+    double norm = 0.0;
+    for (arma::uword c = 0; c < C; ++c) norm += arma::accu(arma::square(arma::conv_to<arma::mat>::from(filters.Filter(k, c))));
+    norm = std::sqrt(norm);
+    for (arma::uword c = 0; c < C; ++c) filters.Filter(k, c) /= static_cast<T>(norm);
+  }
+  return filters;
+}
+
+void DictionaryUpdateOptions::Validate() const {
+  if (method != "fista" && method != "pgd")
+    throw std::invalid_argument("DictionaryUpdateOptions: unknown method '" + method +
+                                "' (expected fista or pgd)");
+  if (iterations == 0)
+    throw std::invalid_argument("DictionaryUpdateOptions: iterations must be positive");
+}
+
+template <typename T>
+DictionaryUpdater<T>::DictionaryUpdater(const DictionaryUpdateOptions& options)
+    : options_(options), momentum_(options.method == "fista") {
+  options_.Validate();
+}
+
+template <typename T> void DictionaryUpdater<T>::RestartMomentum() { started_ = false; }
+
+namespace {
+
+template <typename T>
+void CheckData(const ConvOperator<T>& op, const CodedSet<T>& data, const FilterBank<T>& filters) {
+  if (data.mapSpectra.empty() || data.mapSpectra.size() != data.signals.size())
+    throw std::invalid_argument("DictionaryUpdater: need one map spectrum per training image");
+  if (filters.filters != op.FilterCount() || filters.channels != op.Channels() ||
+      filters.Rows() != op.Filters().Rows() || filters.Cols() != op.Filters().Cols())
+    throw std::invalid_argument("DictionaryUpdater: filters do not match the operator");
+  for (std::size_t i = 0; i < data.signals.size(); ++i) {
+    op.CheckImage(*data.signals[i], "DictionaryUpdater");
+    if (data.mapSpectra[i]->n_rows != op.Fft().SpectrumSize() ||
+        data.mapSpectra[i]->n_cols != op.FilterCount())
+      throw std::invalid_argument("DictionaryUpdater: map spectra do not match the operator");
+  }
+}
+
+} // namespace
+
+template <typename T>
+double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet<T>& data,
+                                       const arma::Mat<Complex<T>>& filterSpectra,
+                                       bool wantFidelity) {
+  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
+  const std::size_t images = data.signals.size();
+  const bool circular = op.BoundaryMode() == Boundary::Circular;
+  residualSpectra_.resize(images);
+  for (auto& r : residualSpectra_) r.set_size(F, C);
+
+  // R_ic = sum_k Z_ik D_kc (- S_ic when circular), parallel over frequencies.
+#pragma omp parallel
+  {
+    std::size_t begin, end;
+    ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    for (std::size_t i = 0; i < images; ++i)
+      for (arma::uword c = 0; c < C; ++c) {
+        Complex<T>* r = residualSpectra_[i].colptr(c);
+        if (circular) {
+          const Complex<T>* s = signalSpectra_[i].colptr(c);
+          for (std::size_t f = begin; f < end; ++f) r[f] = -s[f];
+        } else {
+          for (std::size_t f = begin; f < end; ++f) r[f] = Complex<T>(0);
+        }
+        for (arma::uword k = 0; k < K; ++k) {
+          const Complex<T>* z = data.mapSpectra[i]->colptr(k);
+          const Complex<T>* d = filterSpectra.colptr(k * C + c);
+          for (std::size_t f = begin; f < end; ++f) r[f] += z[f] * d[f];
+        }
+      }
+  }
+
+  // Per (image, channel): the fidelity, and for valid the crop / subtract / re-pad round trip.
+  const std::size_t pairs = images * C;
+  std::vector<double> energy(pairs, 0.0);
+  if (circular) {
+    if (wantFidelity) {
+#pragma omp parallel for schedule(static)
+      for (std::size_t p = 0; p < pairs; ++p)
+        energy[p] = SpectrumEnergy(residualSpectra_[p / C].colptr(p % C), op.MapRows(), op.MapCols());
+    }
+  } else {
+    const T scale = T(1) / static_cast<T>(op.Fft().Size());
+    const arma::uword pixels = op.ImageRows() * op.ImageCols();
+#pragma omp parallel
+    {
+      arma::Mat<T> grid(op.MapRows(), op.MapCols());
+      arma::Col<T> image(pixels);
+#pragma omp for schedule(static)
+      for (std::size_t p = 0; p < pairs; ++p) {
+        const std::size_t i = p / C, c = p % C;
+        Complex<T>* r = residualSpectra_[i].colptr(c);
+        op.Fft().Inverse(r, grid.memptr());
+        op.Crop(grid.memptr(), image.memptr());
+        const T* s = data.signals[i]->slice(c).memptr();
+        double sum = 0.0;
+        for (arma::uword j = 0; j < pixels; ++j) {
+          image[j] = image[j] * scale - s[j];
+          sum += double(image[j]) * double(image[j]);
+        }
+        energy[p] = sum;
+        op.Pad(image.memptr(), grid.memptr());
+        op.Fft().Forward(grid.memptr(), r);
+      }
+    }
+  }
+  double fidelity = 0.0;
+  for (double e : energy) fidelity += 0.5 * e;
+  return fidelity;
+}
+
+template <typename T>
+void DictionaryUpdater<T>::GradientFromResiduals(const ConvOperator<T>& op, const CodedSet<T>& data,
+                                                 FilterBank<T>& gradient) {
+  const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
+  const arma::uword h = op.Filters().Rows(), w = op.Filters().Cols();
+  const std::size_t images = data.signals.size();
+  const T scale = T(1) / static_cast<T>(op.Fft().Size());
+  gradient = FilterBank<T>(op.FilterCount(), C, h, w);
+  const arma::uword slices = gradient.data.n_slices;
+#pragma omp parallel
+  {
+    arma::Col<Complex<T>> sum(F);
+    arma::Mat<T> grid(op.MapRows(), op.MapCols());
+#pragma omp for schedule(static)
+    for (arma::uword s = 0; s < slices; ++s) {
+      const arma::uword k = s / C, c = s % C;
+      sum.zeros();
+      for (std::size_t i = 0; i < images; ++i) {
+        const Complex<T>* z = data.mapSpectra[i]->colptr(k);
+        const Complex<T>* r = residualSpectra_[i].colptr(c);
+        for (arma::uword f = 0; f < F; ++f) sum[f] += std::conj(z[f]) * r[f];
+      }
+      op.Fft().Inverse(sum.memptr(), grid.memptr());
+      gradient.data.slice(s) = grid.submat(0, 0, h - 1, w - 1) * scale;
+    }
+  }
+}
+
+template <typename T>
+double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const CodedSet<T>& data,
+                                               int steps) {
+  const arma::uword K = op.FilterCount(), F = op.Fft().SpectrumSize();
+  const std::size_t images = data.signals.size();
+  if (powerVectors_.n_rows != F || powerVectors_.n_cols != K)
+    powerVectors_.ones(F, K);
+  constexpr std::size_t kBlock = 64;
+  const int threads = omp_get_max_threads();
+  std::vector<double> best(threads, 0.0);
+#pragma omp parallel
+  {
+    const int thread = omp_get_thread_num();
+    std::size_t begin, end;
+    ThreadRange(F, thread, omp_get_num_threads(), begin, end);
+    arma::Mat<Complex<T>> u(kBlock, images);
+    arma::Mat<Complex<T>> next(kBlock, K);
+    std::vector<double> uNorm(kBlock), vNorm(kBlock);
+    for (std::size_t b0 = begin; b0 < end; b0 += kBlock) {
+      const std::size_t n = std::min(kBlock, end - b0);
+      for (int step = 0; step < steps; ++step) {
+        // u_i = sum_k Z_ik v_k ; next_k = sum_i conj(Z_ik) u_i, per frequency.
+        u.zeros();
+        for (std::size_t i = 0; i < images; ++i)
+          for (arma::uword k = 0; k < K; ++k) {
+            const Complex<T>* z = data.mapSpectra[i]->colptr(k) + b0;
+            const Complex<T>* v = powerVectors_.colptr(k) + b0;
+            Complex<T>* ui = u.colptr(i);
+            for (std::size_t f = 0; f < n; ++f) ui[f] += z[f] * v[f];
+          }
+        next.zeros();
+        for (arma::uword k = 0; k < K; ++k)
+          for (std::size_t i = 0; i < images; ++i) {
+            const Complex<T>* z = data.mapSpectra[i]->colptr(k) + b0;
+            const Complex<T>* ui = u.colptr(i);
+            Complex<T>* nk = next.colptr(k);
+            for (std::size_t f = 0; f < n; ++f) nk[f] += std::conj(z[f]) * ui[f];
+          }
+        // Rayleigh quotient ||u||^2 / ||v||^2 <= lambda_max; renormalise next into v.
+        std::fill(uNorm.begin(), uNorm.end(), 0.0);
+        std::fill(vNorm.begin(), vNorm.end(), 0.0);
+        for (std::size_t i = 0; i < images; ++i)
+          for (std::size_t f = 0; f < n; ++f) uNorm[f] += std::norm(Complex<double>(u(f, i)));
+        for (arma::uword k = 0; k < K; ++k)
+          for (std::size_t f = 0; f < n; ++f) {
+            vNorm[f] += std::norm(Complex<double>(powerVectors_(b0 + f, k)));
+          }
+        std::vector<double> nextNorm(n, 0.0);
+        for (arma::uword k = 0; k < K; ++k)
+          for (std::size_t f = 0; f < n; ++f) nextNorm[f] += std::norm(Complex<double>(next(f, k)));
+        for (std::size_t f = 0; f < n; ++f) {
+          if (vNorm[f] > 0) best[thread] = std::max(best[thread], uNorm[f] / vNorm[f]);
+          const double norm = std::sqrt(nextNorm[f]);
+          for (arma::uword k = 0; k < K; ++k)
+            powerVectors_(b0 + f, k) = norm > 0 ? next(f, k) / static_cast<T>(norm) : Complex<T>(1);
+        }
+      }
+    }
+  }
+  double lipschitz = 0.0;
+  for (double b : best) lipschitz = std::max(lipschitz, b);
+  return lipschitz;
+}
+
+template <typename T>
+double DictionaryUpdater<T>::FidelityAndGradient(const ConvOperator<T>& op,
+                                                 const CodedSet<T>& data,
+                                                 const FilterBank<T>& filters,
+                                                 FilterBank<T>& gradient) {
+  CheckData(op, data, filters);
+  SignalSpectra(op, data);
+  arma::Mat<Complex<T>> spectra;
+  FilterBankSpectra(op.Fft(), filters, spectra);
+  const double fidelity = Residuals(op, data, spectra, true);
+  GradientFromResiduals(op, data, gradient);
+  return fidelity;
+}
+
+template <typename T>
+void DictionaryUpdater<T>::SignalSpectra(const ConvOperator<T>& op, const CodedSet<T>& data) {
+  if (op.BoundaryMode() != Boundary::Circular) return;
+  const arma::uword C = op.Channels();
+  const std::size_t pairs = data.signals.size() * C;
+  signalSpectra_.resize(data.signals.size());
+  for (auto& s : signalSpectra_) s.set_size(op.Fft().SpectrumSize(), C);
+#pragma omp parallel for schedule(static)
+  for (std::size_t p = 0; p < pairs; ++p)
+    op.Fft().Forward(data.signals[p / C]->slice(p % C).memptr(),
+                     signalSpectra_[p / C].colptr(p % C));
+}
+
+template <typename T>
+void DictionaryUpdater<T>::Step(const ConvOperator<T>& op, const CodedSet<T>& data,
+                                FilterBank<T>& filters) {
+  CheckData(op, data, filters);
+  SignalSpectra(op, data);
+  // A safety margin over the power-iteration estimate, which approaches L from below.
+  const double lipschitz = kLipschitzMargin * EstimateLipschitz(op, data, powerStarted_ ? 2 : 40);
+  powerStarted_ = true;
+  if (!(lipschitz > 0.0) || !std::isfinite(lipschitz)) return;  // all maps zero: nothing to fit
+  if (!started_) {
+    extrapolated_ = filters;
+    t_ = 1.0;
+    started_ = true;
+  }
+  const T step = static_cast<T>(1.0 / lipschitz);
+  arma::Mat<Complex<T>> spectra;
+  FilterBank<T> gradient;
+  for (std::size_t it = 0; it < options_.iterations; ++it) {
+    FilterBankSpectra(op.Fft(), extrapolated_, spectra);
+    Residuals(op, data, spectra, false);
+    GradientFromResiduals(op, data, gradient);
+    FilterBank<T> fresh = extrapolated_;
+    fresh.data -= step * gradient.data;
+    ProjectFilters(fresh, options_.zeroMean);
+    if (momentum_) {
+      const double tNext = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t_ * t_));
+      const T beta = static_cast<T>((t_ - 1.0) / tNext);
+      extrapolated_.data = fresh.data + beta * (fresh.data - filters.data);
+      t_ = tNext;
+    } else {
+      extrapolated_ = fresh;
+    }
+    filters = std::move(fresh);
+  }
+}
+
+template void ProjectFilters(FilterBank<float>&, bool);
+template void ProjectFilters(FilterBank<double>&, bool);
+template FilterBank<float> RandomFilters(arma::uword, arma::uword, arma::uword, arma::uword,
+                                         std::uint64_t, bool);
+template FilterBank<double> RandomFilters(arma::uword, arma::uword, arma::uword, arma::uword,
+                                          std::uint64_t, bool);
+template class DictionaryUpdater<float>;
+template class DictionaryUpdater<double>;
+
+} // namespace dn

@@ -1,0 +1,87 @@
+// Dictionary constraints, initialisation and the dictionary (filter) update.
+//
+// Constraint set (Zeiler et al., CVPR 2010; Wohlberg, IEEE TIP 2016):
+//   d_k supported on h x w,  optionally sum(d_k) = 0 per channel,  ||d_k||_2 <= 1
+// (the norm taken over all C channels of filter k jointly).
+//
+// Update: with the maps z_i fixed, minimise the fidelity over the filters
+//   f(d) = 1/2 sum_i sum_c || sum_k d_kc * z_ik - s_ic ||^2
+// by projected gradient ("pgd") or FISTA ("fista") with step 1/L, the gradient computed in the
+// frequency domain: grad_kc = support-crop of IFFT( sum_i conj(Z_ik) R_ic ), R_i the residual.
+// L = max_w lambda_max(M(w)^H M(w)), M(w) the N x K matrix of map spectra Z_ik(w), estimated by
+// per-frequency power iteration (warm-started between steps) times a safety margin.
+#pragma once
+
+#include "conv/conv_operator.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dn {
+
+//! Projects every filter onto the constraint set (zero mean first, then the unit ball).
+template <typename T> void ProjectFilters(FilterBank<T>& filters, bool zeroMean);
+
+//! K random filters (Gaussian, seeded), projected with unit norm.
+template <typename T>
+FilterBank<T> RandomFilters(arma::uword K, arma::uword C, arma::uword h, arma::uword w,
+                            std::uint64_t seed, bool zeroMean);
+
+struct DictionaryUpdateOptions {
+  std::string method = "fista";  //!< "fista" or "pgd"
+  std::size_t iterations = 1;    //!< inner iterations per Step()
+  bool zeroMean = false;         //!< constrain every filter channel to zero mean
+  void Validate() const;
+};
+
+//! Data of one dictionary step: for each training image i, the spectra of its maps (F x K,
+//! on the operator's grid) and the image itself.
+template <typename T> struct CodedSet {
+  std::vector<const arma::Mat<Complex<T>>*> mapSpectra;
+  std::vector<const Image<T>*> signals;
+};
+
+template <typename T> class DictionaryUpdater {
+public:
+  explicit DictionaryUpdater(const DictionaryUpdateOptions& options);
+
+  //! Runs options.iterations update iterations on `filters` (in/out), keeping the momentum
+  //! between calls. `op` supplies the grid, boundary and shapes (its filters are not read).
+  void Step(const ConvOperator<T>& op, const CodedSet<T>& data, FilterBank<T>& filters);
+  //! Forgets the momentum (e.g. after the caller rejected a step).
+  void RestartMomentum();
+
+  //! The fidelity f(d) and its gradient at `filters` (used by tests and diagnostics).
+  double FidelityAndGradient(const ConvOperator<T>& op, const CodedSet<T>& data,
+                             const FilterBank<T>& filters, FilterBank<T>& gradient);
+
+private:
+  //! Fills residualSpectra_ with R_i at the filters whose spectra are given; returns f.
+  double Residuals(const ConvOperator<T>& op, const CodedSet<T>& data,
+                   const arma::Mat<Complex<T>>& filterSpectra, bool wantFidelity);
+  //! Gradient (h x w x K*C) from residualSpectra_.
+  void GradientFromResiduals(const ConvOperator<T>& op, const CodedSet<T>& data,
+                             FilterBank<T>& gradient);
+  void FilterSpectra(const ConvOperator<T>& op, const FilterBank<T>& filters,
+                     arma::Mat<Complex<T>>& spectra) const;
+  double EstimateLipschitz(const ConvOperator<T>& op, const CodedSet<T>& data, int steps);
+  //! circular: fills signalSpectra_ with the FFT of every training image.
+  void SignalSpectra(const ConvOperator<T>& op, const CodedSet<T>& data);
+
+  static constexpr double kLipschitzMargin = 1.05;
+
+  DictionaryUpdateOptions options_;
+  bool momentum_;
+  double t_ = 1.0;
+  bool started_ = false, powerStarted_ = false;
+  FilterBank<T> extrapolated_;                   //!< FISTA's y
+  std::vector<arma::Mat<Complex<T>>> residualSpectra_;  //!< per image, F x C
+  std::vector<arma::Mat<Complex<T>>> signalSpectra_;    //!< circular: per image, F x C
+  arma::Mat<Complex<T>> powerVectors_;           //!< F x K, warm start of the power iteration
+};
+
+extern template class DictionaryUpdater<float>;
+extern template class DictionaryUpdater<double>;
+
+} // namespace dn

@@ -1,0 +1,116 @@
+#include "learning/dictionary_learning.hpp"
+
+#include "core/timer.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dn {
+
+void LearningOptions::Validate() const {
+  if (!(lambda >= 0.0) || !std::isfinite(lambda))
+    throw std::invalid_argument("LearningOptions: lambda must be finite and >= 0");
+  if (iterations == 0) throw std::invalid_argument("LearningOptions: iterations must be positive");
+  if (codingIterations == 0)
+    throw std::invalid_argument("LearningOptions: codingIterations must be positive");
+  MakeCscSolver<double>(solver);  // throws on an unknown name
+  dictionary.Validate();
+}
+
+template <typename T>
+DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
+                                        std::vector<Image<T>> signals,
+                                        const FilterBank<T>& initial)
+    : options_(options), signals_(std::move(signals)), updater_(options.dictionary),
+      filters_(initial) {
+  options_.Validate();
+  if (signals_.empty()) throw std::invalid_argument("DictionaryLearner: no training images");
+  const Image<T>& first = signals_.front();
+  for (const Image<T>& s : signals_) {
+    if (s.n_rows != first.n_rows || s.n_cols != first.n_cols || s.n_slices != first.n_slices)
+      throw std::invalid_argument("DictionaryLearner: training images differ in size");
+    if (!s.is_finite())
+      throw std::invalid_argument("DictionaryLearner: a training image has NaN or infinite values");
+  }
+  if (first.n_slices != initial.channels)
+    throw std::invalid_argument("DictionaryLearner: images have " + std::to_string(first.n_slices) +
+                                " channels but the filters have " +
+                                std::to_string(initial.channels));
+  op_ = std::make_unique<ConvOperator<T>>(initial, first.n_rows, first.n_cols, options_.boundary,
+                                          options_.effort);
+  for (const Image<T>& s : signals_) {
+    solvers_.push_back(MakeCscSolver<T>(options_.solver, true));
+    solvers_.back()->Reset(*op_, s, options_.lambda);
+  }
+}
+
+template <typename T> DictionaryLearner<T>::~DictionaryLearner() = default;
+
+template <typename T> const FilterBank<T>& DictionaryLearner<T>::Dictionary() const {
+  return filters_;
+}
+
+template <typename T> const Maps<T>& DictionaryLearner<T>::MapsOf(std::size_t image) const {
+  if (image >= solvers_.size()) throw std::invalid_argument("DictionaryLearner::MapsOf(): no such image");
+  return solvers_[image]->Solution();
+}
+
+template <typename T> LearningRecord DictionaryLearner<T>::Run(LearningObserver* observer) {
+  LearningRecord record;
+  SolveOptions coding;
+  coding.maxIterations = options_.codingIterations;
+  CodedSet<T> data;
+  for (std::size_t i = 0; i < signals_.size(); ++i) {
+    data.mapSpectra.push_back(&solvers_[i]->SolutionSpectra());
+    data.signals.push_back(&signals_[i]);
+  }
+  for (std::size_t it = 0; it < options_.iterations; ++it) {
+    Timer timer;
+    double before = 0.0;
+    for (auto& solver : solvers_) before += solver->Solve(coding).last.fidelity;
+
+    const FilterBank<T> previous = filters_;
+    updater_.Step(*op_, data, filters_);
+    op_->SetFilters(filters_);
+    double after = 0.0;
+    for (auto& solver : solvers_) after += solver->OperatorChanged().fidelity;
+    if (after > before) {
+      // Reject a step that made the fit worse; the maps keep their state.
+      filters_ = previous;
+      op_->SetFilters(filters_);
+      for (auto& solver : solvers_) solver->OperatorChanged();
+      updater_.RestartMomentum();
+      ++rejected_;
+    }
+
+    double fidelity = 0.0, l1 = 0.0, density = 0.0;
+    for (auto& solver : solvers_) {
+      const IterationRecord current = solver->Current();
+      fidelity += current.fidelity;
+      l1 += current.l1;
+      density += current.density;
+    }
+    const double change = arma::norm(arma::vectorise(filters_.data - previous.data));
+    const double norm = arma::norm(arma::vectorise(filters_.data));
+    elapsed_ += timer.Seconds();
+    ++iteration_;
+
+    record.iteration = iteration_;
+    record.seconds = elapsed_;
+    record.fidelity = fidelity;
+    record.l1 = l1;
+    record.objective = fidelity + options_.lambda * l1;
+    record.density = density / static_cast<double>(solvers_.size());
+    record.relativeChange = norm > 0 ? change / norm : 0.0;
+    record.rejectedSteps = rejected_;
+    if (!std::isfinite(record.objective))
+      throw std::runtime_error("DictionaryLearner: the objective is not finite (diverged)");
+    if (observer && observer->Observe(record)) break;
+  }
+  return record;
+}
+
+template class DictionaryLearner<float>;
+template class DictionaryLearner<double>;
+
+} // namespace dn

@@ -1,0 +1,75 @@
+// Convolutional dictionary learning: alternate sparse coding of every training image (warm
+// started) with a dictionary update (warm started), as Zeiler et al., CVPR 2010, and SPORCO's
+// dictlrn (Garcia-Cardona & Wohlberg, IEEE TCI 2018):
+//
+//   minimise_{d,z} 1/2 sum_i sum_c || sum_k d_kc * z_ik - s_ic ||^2 + lambda sum_ik ||z_ik||_1
+//   subject to the constraints of dictionary/dictionary.hpp.
+//
+// One outer iteration = codingIterations iterations of the sparse coding solver on each image,
+// then one dictionary Step(); the recorded objective is the functional above (summed over images)
+// at the new dictionary and the current maps. A dictionary step that would raise the objective
+// is rejected (and its momentum dropped), so the dictionary step never makes it worse.
+#pragma once
+
+#include "dictionary/dictionary.hpp"
+#include "solvers/csc_solver.hpp"
+
+#include <memory>
+
+namespace dn {
+
+struct LearningOptions {
+  double lambda = 0.1;
+  std::size_t iterations = 200;        //!< outer iterations
+  std::string solver = "fista";        //!< sparse coding solver name
+  std::size_t codingIterations = 3;    //!< solver iterations per outer iteration
+  Boundary boundary = Boundary::Valid;
+  DictionaryUpdateOptions dictionary;
+  PlannerEffort effort = PlannerEffort::Measure;
+  void Validate() const;
+};
+
+//! Per outer iteration: the IterationRecord fields over the whole set (relativeChange is the
+//! dictionary's), plus the number of rejected dictionary steps so far.
+struct LearningRecord : IterationRecord {
+  std::size_t rejectedSteps = 0;
+};
+
+class LearningObserver {
+public:
+  virtual ~LearningObserver() = default;
+  //! Returns true to stop learning after this outer iteration.
+  virtual bool Observe(const LearningRecord& record) = 0;
+};
+
+template <typename T> class DictionaryLearner {
+public:
+  //! All images must have the same size and channel count as the filters.
+  DictionaryLearner(const LearningOptions& options, std::vector<Image<T>> signals,
+                    const FilterBank<T>& initial);
+  ~DictionaryLearner();
+
+  //! Runs options.iterations outer iterations (continuing after earlier calls).
+  LearningRecord Run(LearningObserver* observer = nullptr);
+
+  const FilterBank<T>& Dictionary() const;
+  std::size_t ImageCount() const { return signals_.size(); }
+  const Maps<T>& MapsOf(std::size_t image) const;
+  const Image<T>& SignalOf(std::size_t image) const { return signals_[image]; }
+  const ConvOperator<T>& Operator() const { return *op_; }
+
+private:
+  LearningOptions options_;
+  std::vector<Image<T>> signals_;
+  std::unique_ptr<ConvOperator<T>> op_;
+  std::vector<std::unique_ptr<CscSolver<T>>> solvers_;
+  DictionaryUpdater<T> updater_;
+  FilterBank<T> filters_;
+  std::size_t iteration_ = 0, rejected_ = 0;
+  double elapsed_ = 0.0;
+};
+
+extern template class DictionaryLearner<float>;
+extern template class DictionaryLearner<double>;
+
+} // namespace dn
