@@ -1,0 +1,23 @@
+// Atomic file output: every file the toolkit writes appears either complete or not at all.
+//
+// The content goes to a uniquely named temporary file in the destination's directory
+// (`path + ".tmp-XXXXXXXXXXXX"`), which is flushed, checked and closed, then renamed over `path`.
+// A crash or error part-way leaves the previous `path` (if any) untouched.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace dn {
+
+//! Writes a file atomically. `write` receives a binary output stream to fill. On any failure
+//! (the temporary file cannot be created, the stream goes bad, the rename fails) the temporary
+//! file is removed and std::runtime_error naming `path` is thrown; an exception thrown by `write`
+//! itself is passed on unchanged after the same clean-up.
+void WriteFileAtomically(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+//! Writes `text` to `path` atomically (as bytes, no newline translation).
+void WriteTextFileAtomically(const std::string& path, const std::string& text);
+
+}  // namespace dn
