@@ -19,6 +19,7 @@ const Shape kShapes[] = {
     {12, 9, 3, 4, 3, 1, Boundary::Valid},   {11, 16, 5, 5, 2, 3, Boundary::Valid},
     {12, 9, 3, 4, 3, 1, Boundary::Circular}, {11, 16, 4, 5, 2, 3, Boundary::Circular},
     {7, 7, 7, 7, 2, 1, Boundary::Valid},    {8, 10, 1, 1, 2, 1, Boundary::Circular},
+    {15, 10, 3, 2, 3, 1, Boundary::Valid},  {15, 15, 3, 3, 2, 3, Boundary::Valid},  // 17 -> grid 18
 };
 } // namespace
 
@@ -81,6 +82,18 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(lipschitz_is_tight_upper_bound, T, Types) {
     const double tight = s.boundary == Boundary::Circular ? 1 - 1e-3 : 0.5;
     BOOST_TEST(power >= tight * L, ToString(s.boundary) << " power " << power << " L " << L);
   }
+}
+
+BOOST_AUTO_TEST_CASE(valid_grid_is_a_fast_size) {
+  BOOST_TEST(FastFftSize(263) == 264u);  // 8 * 3 * 11
+  BOOST_TEST(FastFftSize(17) == 18u);
+  BOOST_TEST(FastFftSize(11) == 11u);
+  BOOST_TEST(FastFftSize(135) == 135u);
+  BOOST_TEST(FastFftSize(1) == 1u);
+  ConvOperator<double> op(test::RandomFilters<double>(2, 1, 3, 3), 15, 15, Boundary::Valid);
+  BOOST_TEST(op.MapRows() == 17u);
+  BOOST_TEST(op.GridRows() == 18u);
+  BOOST_TEST(op.Padded());
 }
 
 BOOST_AUTO_TEST_CASE(rejects_bad_shapes) {

@@ -24,8 +24,10 @@ ConvOperator<T>::ConvOperator(const FilterBank<T>& filters, arma::uword imageRow
   const bool valid = boundary == Boundary::Valid;
   cropRow_ = valid ? filters.Rows() - 1 : 0;
   cropCol_ = valid ? filters.Cols() - 1 : 0;
-  fft_ = std::make_unique<Fft2d<T>>(dn::MapRows(imageRows, filters.Rows(), boundary),
-                                    dn::MapCols(imageCols, filters.Cols(), boundary), effort);
+  mapRows_ = dn::MapRows(imageRows, filters.Rows(), boundary);
+  mapCols_ = dn::MapCols(imageCols, filters.Cols(), boundary);
+  fft_ = std::make_unique<Fft2d<T>>(valid ? FastFftSize(mapRows_) : mapRows_,
+                                    valid ? FastFftSize(mapCols_) : mapCols_, effort);
   SetFilters(filters);
 }
 
@@ -73,14 +75,41 @@ void ConvOperator<T>::CheckImage(const Image<T>& image, const char* who) const {
                                 "x" + std::to_string(Channels()));
 }
 
+arma::uword FastFftSize(arma::uword n) {
+  for (arma::uword candidate = std::max<arma::uword>(n, 1);; ++candidate) {
+    arma::uword rest = candidate;
+    for (arma::uword p : {2u, 3u, 5u, 7u})
+      while (rest % p == 0) rest /= p;
+    if (rest == 1 || rest == 11 || rest == 13) return candidate;
+  }
+}
+
+template <typename T>
+void ConvOperator<T>::ForwardMap(const T* map, Complex<T>* spectrum, T* scratch) const {
+  if (!Padded()) return fft_->Forward(map, spectrum);
+  const arma::uword gridRows = GridRows();
+  for (arma::uword x = 0; x < mapCols_; ++x)
+    std::copy_n(map + x * mapRows_, mapRows_, scratch + x * gridRows);
+  fft_->Forward(scratch, spectrum);
+}
+
+template <typename T>
+void ConvOperator<T>::InverseMap(Complex<T>* spectrum, T* map, T* scratch) const {
+  if (!Padded()) return fft_->Inverse(spectrum, map);
+  fft_->Inverse(spectrum, scratch);
+  const arma::uword gridRows = GridRows();
+  for (arma::uword x = 0; x < mapCols_; ++x)
+    std::copy_n(scratch + x * gridRows, mapRows_, map + x * mapRows_);
+}
+
 template <typename T> void ConvOperator<T>::Crop(const T* grid, T* image) const {
-  const arma::uword gridRows = MapRows();
+  const arma::uword gridRows = GridRows();
   for (arma::uword x = 0; x < imageCols_; ++x)
     std::copy_n(grid + (x + cropCol_) * gridRows + cropRow_, imageRows_, image + x * imageRows_);
 }
 
 template <typename T> void ConvOperator<T>::Pad(const T* image, T* grid) const {
-  const arma::uword gridRows = MapRows();
+  const arma::uword gridRows = GridRows();
   std::fill_n(grid, fft_->Size(), T(0));
   for (arma::uword x = 0; x < imageCols_; ++x)
     std::copy_n(image + x * imageRows_, imageRows_, grid + (x + cropCol_) * gridRows + cropRow_);
@@ -90,14 +119,19 @@ template <typename T> Image<T> ConvOperator<T>::Apply(const Maps<T>& maps) const
   CheckMaps(maps, "ConvOperator::Apply()");
   const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
   arma::Mat<Complex<T>> mapSpectra(F, K);
-#pragma omp parallel for schedule(static)
-  for (arma::uword k = 0; k < K; ++k) fft_->Forward(maps.slice(k).memptr(), mapSpectra.colptr(k));
+#pragma omp parallel
+  {
+    arma::Col<T> scratch = MakeScratch();
+#pragma omp for schedule(static)
+    for (arma::uword k = 0; k < K; ++k)
+      ForwardMap(maps.slice(k).memptr(), mapSpectra.colptr(k), scratch.memptr());
+  }
 
   Image<T> image(imageRows_, imageCols_, C);
 #pragma omp parallel
   {
     arma::Col<Complex<T>> sum(F);
-    arma::Mat<T> grid(MapRows(), MapCols());
+    arma::Mat<T> grid(GridRows(), GridCols());
 #pragma omp for schedule(static)
     for (arma::uword c = 0; c < C; ++c) {
       sum.zeros();
@@ -119,7 +153,7 @@ template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual)
   const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
   arma::Mat<Complex<T>> channelSpectra(F, C);
   {
-    arma::Mat<T> grid(MapRows(), MapCols());
+    arma::Mat<T> grid(GridRows(), GridCols());
     for (arma::uword c = 0; c < C; ++c) {
       Pad(residual.slice(c).memptr(), grid.memptr());
       fft_->Forward(grid.memptr(), channelSpectra.colptr(c));
@@ -129,6 +163,7 @@ template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual)
 #pragma omp parallel
   {
     arma::Col<Complex<T>> sum(F);
+    arma::Col<T> scratch = MakeScratch();
 #pragma omp for schedule(static)
     for (arma::uword k = 0; k < K; ++k) {
       sum.zeros();
@@ -137,7 +172,7 @@ template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual)
         const Complex<T>* r = channelSpectra.colptr(c);
         for (arma::uword f = 0; f < F; ++f) sum[f] += std::conj(d[f]) * r[f];
       }
-      fft_->Inverse(sum.memptr(), maps.slice(k).memptr());
+      InverseMap(sum.memptr(), maps.slice(k).memptr(), scratch.memptr());
       maps.slice(k) /= static_cast<T>(fft_->Size());
     }
   }

@@ -11,7 +11,11 @@
 //              convolution on the Hm x Wm grid cropped to rows h-1..Hm-1, columns w-1..Wm-1
 //              (no wrap-around reaches those). Adjoint: zero-pad at that offset, then correlate.
 //  - circular: Hm = H. Periodic convolution with filter tap (0,0) at pixel (0,0), as SPORCO.
-// Both are computed exactly by FFTs of the map size. The Lipschitz constant of z -> D^T D z is
+// Both are computed exactly by FFTs on a grid of GridRows x GridCols >= the map size: for
+// circular the grid is the map; for valid it is the next size FFTW has fast codelets for
+// (a 263 x 263 transform is 12x slower than 264 x 264), and since the valid part of the output
+// and the adjoint's support never meet a wrapped-around term on any grid at least the map's
+// size, the result is still exact. Maps are stored at their own size and zero-padded on the way in. The Lipschitz constant of z -> D^T D z is
 // max_w lambda_max(D(w)^H D(w)), D(w) the C x K matrix of filter spectra: with one channel,
 // max_w sum_k |d_k(w)|^2. It is exact for circular and an upper bound for valid (the crop has
 // norm 1).
@@ -39,8 +43,13 @@ public:
   arma::uword Channels() const { return filters_.channels; }
   arma::uword ImageRows() const { return imageRows_; }
   arma::uword ImageCols() const { return imageCols_; }
-  arma::uword MapRows() const { return fft_->Rows(); }
-  arma::uword MapCols() const { return fft_->Cols(); }
+  arma::uword MapRows() const { return mapRows_; }
+  arma::uword MapCols() const { return mapCols_; }
+  //! The FFT grid (>= the map size; equal for circular).
+  arma::uword GridRows() const { return fft_->Rows(); }
+  arma::uword GridCols() const { return fft_->Cols(); }
+  //! True when the FFT grid is larger than the maps.
+  bool Padded() const { return mapRows_ != fft_->Rows() || mapCols_ != fft_->Cols(); }
   //! Top-left corner of the image inside the map grid: (h-1, w-1) for valid, (0, 0) circular.
   arma::uword CropRow() const { return cropRow_; }
   arma::uword CropCol() const { return cropCol_; }
@@ -60,10 +69,20 @@ public:
   //! Lipschitz constant of the gradient of 1/2 ||D z - s||^2 (see the header comment).
   double Lipschitz() const;
 
-  //! Crops one channel from the map grid (Hm x Wm) to the image (H x W): copies.
+  //! Crops one channel from the FFT grid to the image (H x W): copies.
   void Crop(const T* grid, T* image) const;
-  //! Zero-pads one channel from the image (H x W) into the map grid (Hm x Wm).
+  //! Zero-pads one channel from the image (H x W) into the FFT grid.
   void Pad(const T* image, T* grid) const;
+
+  //! FFT of one map (MapRows x MapCols) on the grid. `scratch` (GridRows*GridCols values) is
+  //! only used when Padded() and must then be zero outside the map region: take it from
+  //! MakeScratch() and use it for nothing else.
+  void ForwardMap(const T* map, Complex<T>* spectrum, T* scratch) const;
+  //! Unnormalised inverse FFT (spectrum destroyed) restricted to the map region; `scratch`
+  //! (GridRows*GridCols values, any contents) is used when Padded().
+  void InverseMap(Complex<T>* spectrum, T* map, T* scratch) const;
+  //! A zeroed grid-sized scratch buffer for ForwardMap/InverseMap.
+  arma::Col<T> MakeScratch() const { return arma::Col<T>(fft_->Size(), arma::fill::zeros); }
 
   //! Throws std::invalid_argument unless the maps/image have this operator's shape.
   void CheckMaps(const Maps<T>& maps, const char* who) const;
@@ -74,6 +93,7 @@ private:
   arma::uword imageRows_, imageCols_;
   Boundary boundary_;
   arma::uword cropRow_, cropCol_;
+  arma::uword mapRows_, mapCols_;
   std::unique_ptr<Fft2d<T>> fft_;
   arma::Mat<Complex<T>> spectra_;
 };
@@ -83,6 +103,10 @@ private:
 template <typename T>
 void FilterBankSpectra(const Fft2d<T>& fft, const FilterBank<T>& filters,
                        arma::Mat<Complex<T>>& spectra);
+
+//! The smallest n' >= n of the form 2^a 3^b 5^c 7^d, times at most one 11 or 13: the sizes FFTW
+//! has fast codelets for.
+arma::uword FastFftSize(arma::uword n);
 
 //! Weight of half-spectrum row r in Parseval sums over the full spectrum (1 or 2).
 inline double SpectrumRowWeight(arma::uword r, arma::uword gridRows) {

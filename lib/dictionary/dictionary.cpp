@@ -121,14 +121,14 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
     if (wantFidelity) {
 #pragma omp parallel for schedule(static)
       for (std::size_t p = 0; p < pairs; ++p)
-        energy[p] = SpectrumEnergy(residualSpectra_[p / C].colptr(p % C), op.MapRows(), op.MapCols());
+        energy[p] = SpectrumEnergy(residualSpectra_[p / C].colptr(p % C), op.GridRows(), op.GridCols());
     }
   } else {
     const T scale = T(1) / static_cast<T>(op.Fft().Size());
     const arma::uword pixels = op.ImageRows() * op.ImageCols();
 #pragma omp parallel
     {
-      arma::Mat<T> grid(op.MapRows(), op.MapCols());
+      arma::Mat<T> grid(op.GridRows(), op.GridCols());
       arma::Col<T> image(pixels);
 #pragma omp for schedule(static)
       for (std::size_t p = 0; p < pairs; ++p) {
@@ -165,7 +165,7 @@ void DictionaryUpdater<T>::GradientFromResiduals(const ConvOperator<T>& op, cons
 #pragma omp parallel
   {
     arma::Col<Complex<T>> sum(F);
-    arma::Mat<T> grid(op.MapRows(), op.MapCols());
+    arma::Mat<T> grid(op.GridRows(), op.GridCols());
 #pragma omp for schedule(static)
     for (arma::uword s = 0; s < slices; ++s) {
       const arma::uword k = s / C, c = s % C;

@@ -50,14 +50,28 @@ template <typename T> void ProximalGradientSolver<T>::RequireBound(const char* w
 }
 
 template <typename T> void ProximalGradientSolver<T>::SetupWorkspace() {
-  const arma::uword C = op_->Channels(), F = op_->Fft().SpectrumSize(), N = op_->Fft().Size();
+  const arma::uword C = op_->Channels(), F = op_->Fft().SpectrumSize();
   const int threads = omp_get_max_threads();
   accumulators_.assign(threads, CMat(F, C));
   gradientSpectra_.assign(threads, arma::Col<Complex<T>>(F));
   mapSpectra_.assign(keepSpectra_ ? 0 : threads, arma::Col<Complex<T>>(F));
-  gradients_.assign(threads, arma::Col<T>(N));
+  gradients_.assign(threads, arma::Col<T>(op_->MapRows() * op_->MapCols()));
+  forwardScratch_.assign(op_->Padded() ? threads : 0, op_->MakeScratch());
+  inverseScratch_.assign(op_->Padded() ? threads : 0, op_->MakeScratch());
   residualAtY_.set_size(F, C);
-  if (op_->BoundaryMode() == Boundary::Valid) grid_.set_size(op_->MapRows(), op_->MapCols());
+  if (op_->BoundaryMode() == Boundary::Valid) grid_.set_size(op_->GridRows(), op_->GridCols());
+}
+
+template <typename T> void ProximalGradientSolver<T>::TransformIterate(CMat& spectra) {
+  const arma::uword K = op_->FilterCount();
+  spectra.set_size(op_->Fft().SpectrumSize(), K);
+#pragma omp parallel
+  {
+    T* scratch = op_->Padded() ? forwardScratch_[omp_get_thread_num()].memptr() : nullptr;
+#pragma omp for schedule(static)
+    for (arma::uword k = 0; k < K; ++k)
+      op_->ForwardMap(x_.slice(k).memptr(), spectra.colptr(k), scratch);
+  }
 }
 
 template <typename T>
@@ -93,9 +107,8 @@ void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>&
     x_.zeros(op.MapRows(), op.MapCols(), K);
   y_ = x_;
 
-  CMat spectra(F, K);
-#pragma omp parallel for schedule(static)
-  for (arma::uword k = 0; k < K; ++k) op.Fft().Forward(x_.slice(k).memptr(), spectra.colptr(k));
+  CMat spectra;
+  TransformIterate(spectra);
   if (keepSpectra_) {
     spectra_ = spectra;
     previousSpectra_ = spectra;
@@ -142,7 +155,7 @@ double ProximalGradientSolver<T>::FinishResidual(CMat& synthesis, double beta) {
         r[f] = a[f] - s[f];
         ry[f] = rp ? r[f] + b * (r[f] - rp[f]) : r[f];
       }
-      fidelity += 0.5 * SpectrumEnergy(r, op.MapRows(), op.MapCols());
+      fidelity += 0.5 * SpectrumEnergy(r, op.GridRows(), op.GridCols());
     }
     return fidelity;
   }
@@ -189,8 +202,9 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
   options.Validate();
   const ConvOperator<T>& op = *op_;
   const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
-  const arma::uword N = op.Fft().Size();
-  const T step = static_cast<T>(1.0 / (lipschitz_ * static_cast<double>(N)));
+  const arma::uword N = op.MapRows() * op.MapCols();
+  // 1/L, and 1/(grid size) to normalise the inverse FFT of the gradient.
+  const T step = static_cast<T>(1.0 / (lipschitz_ * static_cast<double>(op.Fft().Size())));
   const T threshold = static_cast<T>(lambda_ / lipschitz_);
 
   SolveReport report;
@@ -213,6 +227,8 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
       acc.zeros();
       Complex<T>* G = gradientSpectra_[thread].memptr();
       T* g = gradients_[thread].memptr();
+      T* forwardScratch = op.Padded() ? forwardScratch_[thread].memptr() : nullptr;
+      T* inverseScratch = op.Padded() ? inverseScratch_[thread].memptr() : nullptr;
       Sums sums;
 #pragma omp for schedule(static)
       for (arma::uword k = 0; k < K; ++k) {
@@ -223,7 +239,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
           const Complex<T>* r = residualAtY_.colptr(c);
           for (arma::uword f = 0; f < F; ++f) G[f] += std::conj(d[f]) * r[f];
         }
-        op.Fft().Inverse(G, g);
+        op.InverseMap(G, g, inverseScratch);
         T* x = x_.slice(k).memptr();
         T* y = y_.slice(k).memptr();
         double l1 = 0, nonzeros = 0, change = 0, norm = 0;
@@ -243,7 +259,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
         sums.change += change;
         sums.norm += norm;
         Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
-        op.Fft().Forward(x, X);
+        op.ForwardMap(x, X, forwardScratch);
         for (arma::uword c = 0; c < C; ++c) {
           const Complex<T>* d = op.FilterSpectrum(k, c);
           Complex<T>* a = acc.colptr(c);
@@ -313,10 +329,8 @@ template <typename T> IterationRecord ProximalGradientSolver<T>::OperatorChanged
     return current_;
   }
   // Without the spectra the momentum cannot be carried over: restart from x.
-  const arma::uword K = op_->FilterCount(), F = op_->Fft().SpectrumSize();
-  CMat spectra(F, K);
-#pragma omp parallel for schedule(static)
-  for (arma::uword k = 0; k < K; ++k) op_->Fft().Forward(x_.slice(k).memptr(), spectra.colptr(k));
+  CMat spectra;
+  TransformIterate(spectra);
   Synthesize(*op_, spectra, synthesis);
   residual_.reset();
   previousResidual_.reset();

@@ -62,8 +62,12 @@ private:
   // Per-thread workspace.
   std::vector<CMat> accumulators_;  //!< F x C partial sums of D X'
   std::vector<arma::Col<Complex<T>>> gradientSpectra_, mapSpectra_;
-  std::vector<arma::Col<T>> gradients_;
-  arma::Mat<T> grid_;               //!< valid: one channel on the map grid
+  std::vector<arma::Col<T>> gradients_;       //!< one map
+  std::vector<arma::Col<T>> forwardScratch_;  //!< padded grids: see ConvOperator::ForwardMap
+  std::vector<arma::Col<T>> inverseScratch_;
+  arma::Mat<T> grid_;               //!< valid: one channel on the FFT grid
+  //! FFT of every map of x_ into `spectra` (F x K).
+  void TransformIterate(CMat& spectra);
 };
 
 extern template class ProximalGradientSolver<float>;
