@@ -1,0 +1,55 @@
+// Sparse coding of one image over a dictionary: the inference step shared by dn-reconstruct and
+// dn-inspect.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "core/types.hpp"
+#include "fft/fft.hpp"
+#include "solvers/csc_solver.hpp"
+
+namespace dn::cli {
+
+struct CodingSettings {
+  double lambda = 0.1;
+  std::string solver = "fista";
+  Boundary boundary = Boundary::Valid;
+  std::size_t iterations = 200;
+  double tolerance = 0.0;  //!< 0 runs every iteration
+  PlannerEffort effort = PlannerEffort::Estimate;
+};
+
+template <typename T>
+struct CodingResult {
+  Maps<T> maps;             //!< (Hm, Wm, K)
+  Image<T> reconstruction;  //!< D z, in the preprocessed domain, (H, W, C)
+  SolveReport report;       //!< report.seconds: the solve only, without FFTW planning
+};
+
+//! Throws std::runtime_error unless `image` can be coded over `filters`: the same channel count,
+//! and filters no larger than the image.
+template <typename F, typename I>
+void CheckCodable(const FilterBank<F>& filters, const Image<I>& image) {
+  if (image.n_slices != filters.channels)
+    throw std::runtime_error("the image has " + std::to_string(image.n_slices) +
+                             " channel(s) but the dictionary's filters have " +
+                             std::to_string(filters.channels) +
+                             (filters.channels == 3 ? " (use --colour?)" : ""));
+  if (filters.Rows() > image.n_rows || filters.Cols() > image.n_cols)
+    throw std::runtime_error("the filters (" + std::to_string(filters.Rows()) + "x" +
+                             std::to_string(filters.Cols()) + ") are larger than the image (" +
+                             std::to_string(image.n_rows) + "x" + std::to_string(image.n_cols) +
+                             ")");
+}
+
+//! One line describing the problem and settings, for --verbose.
+std::string Summary(const FilterBank<double>& filters, const Image<double>& image,
+                    const CodingSettings& settings, const std::string& precision);
+
+//! Solves the sparse coding problem for `signal` from zero maps; checks CheckCodable first.
+template <typename T>
+CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
+                           const CodingSettings& settings, IterationObserver* observer = nullptr);
+
+}  // namespace dn::cli

@@ -1,0 +1,90 @@
+#include "cli/progress.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ostream>
+
+namespace dn::cli {
+namespace {
+
+std::string Duration(double seconds) {
+  char text[32];
+  if (seconds < 60)
+    std::snprintf(text, sizeof text, "%.1f s", seconds);
+  else if (seconds < 3600)
+    std::snprintf(text, sizeof text, "%d min %02d s", int(seconds) / 60, int(seconds) % 60);
+  else
+    std::snprintf(text, sizeof text, "%d h %02d min", int(seconds) / 3600, int(seconds) / 60 % 60);
+  return text;
+}
+
+}  // namespace
+
+bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+ProgressReporter::ProgressReporter(std::string label, std::size_t total, std::ostream& out,
+                                   bool terminal, std::size_t every)
+    : label_(std::move(label)),
+      total_(total),
+      out_(out),
+      terminal_(terminal),
+      every_(every > 0 ? every : std::max<std::size_t>(1, (total + 9) / 10)) {}
+
+ProgressReporter::~ProgressReporter() {
+  if (open_) out_ << std::endl;
+}
+
+std::string ProgressReporter::Line() const {
+  char text[200];
+  std::snprintf(text, sizeof text, "%s: iteration %zu/%zu  objective %.8e  density %.5f  %s",
+                label_.c_str(), iteration_, total_, objective_, density_,
+                Duration(seconds_).c_str());
+  std::string line = text;
+  if (iteration_ > 0 && iteration_ < total_)
+    line += ", about " + Duration(seconds_ / double(iteration_) * double(total_ - iteration_)) +
+            " left";
+  return line;
+}
+
+void ProgressReporter::Draw() {
+  std::string line = Line();
+  const std::size_t width = line.size();
+  if (width < width_) line.append(width_ - width, ' ');  // erase the rest of a longer line
+  width_ = width;
+  out_ << '\r' << line << std::flush;
+  open_ = true;
+  printed_ = iteration_;
+  lastDraw_ = std::chrono::steady_clock::now();
+}
+
+void ProgressReporter::Update(std::size_t iteration, double seconds, double objective,
+                              double density) {
+  iteration_ = iteration;
+  seconds_ = seconds;
+  objective_ = objective;
+  density_ = density;
+  if (terminal_) {
+    // Redraw at most ten times a second, and always at the end.
+    if (!open_ || iteration >= total_ ||
+        std::chrono::steady_clock::now() - lastDraw_ >= std::chrono::milliseconds(100))
+      Draw();
+  } else if (iteration == 1 || iteration % every_ == 0 || iteration == total_) {
+    out_ << Line() << std::endl;
+    printed_ = iteration;
+  }
+}
+
+void ProgressReporter::Finish() {
+  if (terminal_ && open_) {
+    if (printed_ != iteration_) Draw();
+    out_ << std::endl;
+    open_ = false;
+  } else if (!terminal_ && iteration_ > 0 && printed_ != iteration_) {
+    out_ << Line() << std::endl;
+    printed_ = iteration_;
+  }
+}
+
+}  // namespace dn::cli

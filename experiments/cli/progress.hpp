@@ -1,0 +1,65 @@
+// Progress of an iterative run on stderr: on a terminal one line updated in place (iteration,
+// objective, density, estimated time left); otherwise, e.g. in a log, plain lines every few
+// iterations. Never both.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+
+#include "solvers/iteration_record.hpp"
+
+namespace dn::cli {
+
+//! True when stderr is a terminal.
+bool StderrIsTerminal();
+
+class ProgressReporter {
+public:
+  //! `label` prefixes every line (the program name); `total` is the planned iteration count.
+  //! Plain lines are written every `every` iterations (0: about ten lines per run).
+  ProgressReporter(std::string label, std::size_t total, std::ostream& out, bool terminal,
+                   std::size_t every = 0);
+  //! Ends an unfinished updating line, so that what follows starts on a new line.
+  ~ProgressReporter();
+  ProgressReporter(const ProgressReporter&) = delete;
+  ProgressReporter& operator=(const ProgressReporter&) = delete;
+
+  //! Reports iteration `iteration` (1-based) after `seconds` of work.
+  void Update(std::size_t iteration, double seconds, double objective, double density);
+  //! Ends the report: the updating line gets its newline, and a plain report its last line.
+  void Finish();
+
+private:
+  std::string Line() const;
+  //! Rewrites the updating line in place.
+  void Draw();
+
+  std::string label_;
+  std::size_t total_;
+  std::ostream& out_;
+  bool terminal_;
+  std::size_t every_;
+  std::size_t iteration_ = 0;
+  std::size_t printed_ = 0;  //!< the last iteration shown
+  std::size_t width_ = 0;    //!< length of the updating line on the screen
+  double seconds_ = 0, objective_ = 0, density_ = 0;
+  bool open_ = false;  //!< an updating line is on the screen without its newline
+  std::chrono::steady_clock::time_point lastDraw_;
+};
+
+//! Feeds a solver's iteration records to a ProgressReporter.
+class SolverProgress : public IterationObserver {
+public:
+  explicit SolverProgress(ProgressReporter& reporter) : reporter_(reporter) {}
+  bool Observe(const IterationRecord& record) override {
+    reporter_.Update(record.iteration, record.seconds, record.objective, record.density);
+    return false;
+  }
+
+private:
+  ProgressReporter& reporter_;
+};
+
+}  // namespace dn::cli

@@ -1,0 +1,211 @@
+// dn-reconstruct: infers the feature maps of one image and reconstructs it
+// (docs/executables/dn-reconstruct.md).
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "cli/coding.hpp"
+#include "cli/command_line.hpp"
+#include "cli/console.hpp"
+#include "cli/inputs.hpp"
+#include "cli/json.hpp"
+#include "cli/output_directory.hpp"
+#include "cli/precision.hpp"
+#include "cli/progress.hpp"
+#include "core/atomic_file.hpp"
+#include "core/threads.hpp"
+#include "io/image.hpp"
+#include "io/npy.hpp"
+#include "preprocess/preprocess.hpp"
+#include "serialize/model.hpp"
+
+namespace {
+
+using namespace dn;
+using namespace dn::cli;
+
+void DeclareOptions(CommandLine& cli) {
+  cli.Add()("model", po::value<std::string>()->value_name("DIR"),
+            "a model: the output directory of dn-learn or its model/ subdirectory; its settings "
+            "are the defaults of the options below")(
+      "dictionary", po::value<std::string>()->value_name("D.npy"),
+      "instead of --model: a filter bank (K, h, w) or (K, C, h, w), used as given")(
+      "lambda", po::value<double>()->value_name("L"),
+      "weight of the l1 penalty, >= 0 (required with --dictionary; default: the model's)")(
+      "out", po::value<std::string>()->value_name("DIR"),
+      "output directory (required; created if missing, files in it are replaced)");
+  const std::string note = "default: the model's";
+  cli.AddIterations(200, "solver iterations (default: the model's, else 200)");
+  cli.AddTolerance(0,
+                   "stop when the relative change of the maps falls below T; 0 runs every "
+                   "iteration (default: the model's, else 0)");
+  cli.AddSolver(note);
+  cli.AddBoundary(note);
+  cli.AddPreprocess(note);
+  cli.AddColour(note);
+  cli.AddPrecision(note);
+  cli.AddThreads();
+  cli.AddPlanner("measure");
+  cli.AddInputs(
+      "the image: an image file, or a .npy array (H, W), with --colour (C, H, W) "
+      "(positional)",
+      1);
+  cli.MarkPaths({"model", "dictionary", "out"});
+}
+
+//! The settings of a run: the options given, the model's values for the others.
+struct Settings {
+  CodingSettings coding;
+  PreprocessOptions preprocess;
+  bool colour = false;
+  std::string precision;
+};
+
+//! Checks every option (UsageError naming the option); with a model, the options not given take
+//! its values. Records the values used for run.ini. Without a model and with --model given, it
+//! only checks the options.
+Settings Resolve(CommandLine& cli, const ModelManifest* model) {
+  const auto ours = [&](const char* key) { return model == nullptr || cli.Given(key); };
+  const PreprocessOptions preprocess = cli.Preprocess();
+  Settings s;
+  CodingSettings& c = s.coding;
+  // --lambda has no default: without a model it is required, with one it defaults to the model's.
+  c.lambda = cli.Has("lambda") ? cli.NonNegativeReal("lambda") : model ? model->lambda : 0.0;
+  c.iterations = ours("iterations") ? cli.Positive("iterations") : model->iterations;
+  c.tolerance = ours("tolerance") ? cli.NonNegativeReal("tolerance") : model->tolerance;
+  c.solver = ours("solver") ? cli.Solver() : model->solver;
+  c.boundary = ours("boundary") ? cli.BoundaryMode() : model->boundary;
+  c.effort = cli.Planner();
+  PreprocessOptions& p = s.preprocess;
+  p.method = ours("preprocess") ? preprocess.method : model->preprocess.method;
+  p.highpassLambda =
+      ours("highpass-lambda") ? preprocess.highpassLambda : model->preprocess.highpassLambda;
+  p.highpassPad = ours("highpass-pad") ? preprocess.highpassPad : model->preprocess.highpassPad;
+  p.lcnSigma = ours("lcn-sigma") ? preprocess.lcnSigma : model->preprocess.lcnSigma;
+  s.colour = ours("colour") ? cli.Flag("colour") : model->colour;
+  s.precision = ours("precision") ? cli.Precision() : model->precision;
+
+  cli.Resolve("lambda", FullNumber(c.lambda));
+  cli.Resolve("iterations", std::to_string(c.iterations));
+  cli.Resolve("tolerance", FullNumber(c.tolerance));
+  cli.Resolve("solver", c.solver);
+  cli.Resolve("boundary", ToString(c.boundary));
+  cli.Resolve("preprocess", ToString(p.method));
+  cli.Resolve("highpass-lambda", FullNumber(p.highpassLambda));
+  cli.Resolve("highpass-pad", std::to_string(p.highpassPad));
+  cli.Resolve("lcn-sigma", FullNumber(p.lcnSigma));
+  cli.Resolve("colour", s.colour ? "true" : "false");
+  cli.Resolve("precision", s.precision);
+  return s;
+}
+
+struct Metrics {
+  double objective = 0, fidelity = 0, l1 = 0, density = 0, psnr = 0;
+};
+
+//! The objective's terms from the arrays as saved, accumulated in double, and the PSNR of the
+//! viewable reconstruction against the input image (peak 1).
+template <typename T>
+Metrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const Image<T>& signal,
+                double lambda, const Image<double>& viewable, const Image<double>& image) {
+  Metrics m;
+  for (arma::uword i = 0; i < reconstruction.n_elem; ++i) {
+    const double r = double(reconstruction[i]) - double(signal[i]);
+    m.fidelity += 0.5 * r * r;
+  }
+  double nonzeros = 0;
+  for (arma::uword i = 0; i < maps.n_elem; ++i) {
+    m.l1 += std::abs(double(maps[i]));
+    nonzeros += maps[i] != T(0);
+  }
+  m.objective = m.fidelity + lambda * m.l1;
+  m.density = nonzeros / double(maps.n_elem);
+  const double mse = arma::accu(arma::square(viewable - image)) / double(image.n_elem);
+  m.psnr = 10.0 * std::log10(1.0 / mse);
+  return m;
+}
+
+int Reconstruct(int argc, const char* const argv[]) {
+  CommandLine cli("dn-reconstruct",
+                  "(--model DIR | --dictionary D.npy --lambda L) [options] --out DIR IMAGE",
+                  "Infers the feature maps of one image over a learned dictionary (convolutional "
+                  "sparse coding) and reconstructs the image from them. Writes features.npy, "
+                  "reconstruction.npy, signal.npy, reconstruction.png, metrics.json and run.ini "
+                  "into --out. With --model, the options not given take the model's values.");
+  DeclareOptions(cli);
+  if (!cli.Parse(argc, argv)) return kExitSuccess;
+
+  cli.RequireOneOf("model", "dictionary");
+  if (cli.Has("dictionary") && !cli.Has("lambda")) throw UsageError("--dictionary needs --lambda");
+  cli.Require("out");
+  const std::string out = cli.Get<std::string>("out");
+  const std::string input = cli.Inputs().front();
+  Resolve(cli, nullptr);  // checks every option before any file is read
+  ConfigureThreads(cli.Threads());
+
+  const bool fromModel = cli.Has("model");
+  Model model;
+  if (fromModel)
+    model = LoadModel(cli.Get<std::string>("model"));
+  else
+    model.filters = ReadFilterBank(cli.Get<std::string>("dictionary"));
+  const Settings s = Resolve(cli, fromModel ? &model.manifest : nullptr);
+
+  const Image<double> image = ReadInputImage(input, s.colour);
+  const Preprocessed prepared = Preprocess(image, s.preprocess);
+  CheckCodable(model.filters, prepared.signal);
+  Console(cli.Program(), cli.Flag("verbose"))
+      .Info(Summary(model.filters, prepared.signal, s.coding, s.precision));
+
+  OutputDirectory directory(out);
+  struct Outcome {
+    Metrics metrics;
+    SolveReport report;
+  };
+  const Outcome outcome = WithPrecision(s.precision, [&](auto tag) {
+    using T = decltype(tag);
+    const Image<T> signal = Convert<T>(prepared.signal);
+    ProgressReporter progress(cli.Program(), s.coding.iterations, std::cerr, StderrIsTerminal());
+    SolverProgress observer(progress);
+    const CodingResult<T> coded = SparseCode(model.filters.Cast<T>(), signal, s.coding, &observer);
+    progress.Finish();
+
+    const Image<double> viewable =
+        Restore(arma::conv_to<Image<double>>::from(coded.reconstruction), prepared);
+    WriteNpy(directory.File("features.npy"), coded.maps, false);
+    WriteNpy(directory.File("reconstruction.npy"), coded.reconstruction, true);
+    WriteNpy(directory.File("signal.npy"), signal, true);
+    WritePng(directory.File("reconstruction.png"), viewable);
+    return Outcome{
+        Measure(coded.maps, coded.reconstruction, signal, s.coding.lambda, viewable, image),
+        coded.report};
+  });
+  const Metrics& m = outcome.metrics;
+  JsonObject json;
+  json.Number("objective", m.objective)
+      .Number("fidelity", m.fidelity)
+      .Number("l1", m.l1)
+      .Number("density", m.density)
+      .Number("psnr", m.psnr)
+      .Integer("iterations", outcome.report.iterations)
+      .Number("seconds", outcome.report.seconds)
+      .Number("lambda", s.coding.lambda)
+      .String("boundary", ToString(s.coding.boundary))
+      .String("solver", s.coding.solver)
+      .String("precision", s.precision)
+      .String("stop_reason", Describe(outcome.report.reason));
+  WriteTextFileAtomically(directory.File("metrics.json"), json.Text());
+  cli.WriteResolvedConfig(directory.File("run.ini"));
+  directory.Keep();
+
+  std::printf("objective %.10g iterations %zu seconds %.3f\n", m.objective,
+              outcome.report.iterations, outcome.report.seconds);
+  return kExitSuccess;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+  return RunMain("dn-reconstruct", [&] { return Reconstruct(argc, argv); });
+}

@@ -1,0 +1,141 @@
+"""Checks of the executables' outputs with NumPy alone, used by the end-to-end tests.
+
+    check_outputs.py learn DIR K C h w PRECISION ITERATIONS
+    check_outputs.py reconstruction DIR DICTIONARY.npy BOUNDARY
+
+Convolution conventions (docs/file_formats.md): circular = periodic convolution with filter tap
+(0, 0) at pixel (0, 0); valid = circular convolution on the map grid (H+h-1, W+w-1) cropped to
+rows h-1.., columns w-1...
+Exits non-zero with a message naming the failed check.
+"""
+import configparser
+import csv
+import json
+import os
+import sys
+
+import numpy as np
+
+
+def fail(message):
+    sys.exit("check failed: " + message)
+
+
+def expect(condition, message):
+    if not condition:
+        fail(message)
+
+
+def relative(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return np.linalg.norm((a - b).ravel()) / max(np.linalg.norm(b.ravel()), 1e-300)
+
+
+def synthesise(features, dictionary, boundary, image_shape):
+    """sum_k d_kc * z_k for every channel c, in float64."""
+    d = dictionary if dictionary.ndim == 4 else dictionary[:, None]
+    K, C, h, w = d.shape
+    Hm, Wm = features.shape[1:]
+    zf = np.fft.rfft2(features.astype(np.float64))
+    out = np.empty((C, Hm, Wm))
+    for c in range(C):
+        df = np.fft.rfft2(d[:, c].astype(np.float64), s=(Hm, Wm))
+        out[c] = np.fft.irfft2((df * zf).sum(axis=0), s=(Hm, Wm))
+    if boundary == "valid":
+        out = out[:, h - 1:, w - 1:]
+    return out.reshape(image_shape)
+
+
+def check_learn(directory, K, C, h, w, precision, iterations):
+    dictionary = np.load(os.path.join(directory, "dictionary.npy"))
+    shape = (K, h, w) if C == 1 else (K, C, h, w)
+    expect(dictionary.shape == shape, f"dictionary.npy shape {dictionary.shape} != {shape}")
+    dtype = np.float32 if precision == "single" else np.float64
+    expect(dictionary.dtype == dtype, f"dictionary.npy dtype {dictionary.dtype} != {dtype}")
+    norms = np.sqrt((dictionary.astype(np.float64) ** 2).reshape(K, -1).sum(axis=1))
+    expect(np.all(norms <= 1 + 1e-5), f"filter norms above 1: {norms.max()}")
+
+    model = np.load(os.path.join(directory, "model", "dictionary.npy"))
+    expect(model.dtype == np.float64, "model/dictionary.npy is not float64")
+    expect(np.array_equal(model, dictionary.astype(np.float64)),
+           "model/dictionary.npy differs from dictionary.npy")
+    manifest = configparser.ConfigParser()
+    expect(manifest.read(os.path.join(directory, "model", "manifest.ini")), "no manifest.ini")
+    m = manifest["model"]
+    expect(m["format_version"] == "1", "format_version")
+    expect((int(m["filters"]), int(m["channels"]), int(m["filter_rows"]), int(m["filter_cols"]))
+           == (K, C, h, w), "manifest shape")
+    expect(m["precision"] == precision, "manifest precision")
+
+    with open(os.path.join(directory, "history.csv")) as f:
+        rows = list(csv.DictReader(f))
+    expect(list(rows[0].keys()) == ["iteration", "seconds", "objective", "fidelity", "l1",
+                                    "density", "rejected_steps"], "history.csv columns")
+    expect(len(rows) == iterations, f"history.csv has {len(rows)} rows, not {iterations}")
+    expect([int(r["iteration"]) for r in rows] == list(range(1, iterations + 1)),
+           "history.csv iterations")
+    objective = [float(r["objective"]) for r in rows]
+    seconds = [float(r["seconds"]) for r in rows]
+    expect(objective[-1] < objective[0], f"objective did not decrease: {objective}")
+    expect(all(b >= a for a, b in zip(seconds, seconds[1:])), "seconds not increasing")
+    for r in rows:
+        fid, l1, obj = float(r["fidelity"]), float(r["l1"]), float(r["objective"])
+        expect(fid >= 0 and l1 >= 0 and 0 <= float(r["density"]) <= 1, "history values")
+        expect(obj >= fid, "objective < fidelity")
+
+    with open(os.path.join(directory, "filters.png"), "rb") as f:
+        expect(f.read(8) == b"\x89PNG\r\n\x1a\n", "filters.png is not a PNG")
+
+
+def check_reconstruction(directory, dictionary_path, boundary):
+    dictionary = np.load(dictionary_path)
+    features = np.load(os.path.join(directory, "features.npy"))
+    reconstruction = np.load(os.path.join(directory, "reconstruction.npy"))
+    signal = np.load(os.path.join(directory, "signal.npy"))
+    with open(os.path.join(directory, "metrics.json")) as f:
+        metrics = json.load(f)
+    for key in ["objective", "fidelity", "l1", "density", "psnr", "iterations", "seconds",
+                "lambda", "boundary", "solver", "precision", "stop_reason"]:
+        expect(key in metrics, f"metrics.json lacks {key}")
+    expect(metrics["boundary"] == boundary, "metrics boundary")
+    single = metrics["precision"] == "single"
+    dtype = np.float32 if single else np.float64
+    for name, array in [("features", features), ("reconstruction", reconstruction),
+                        ("signal", signal)]:
+        expect(array.dtype == dtype, f"{name}.npy dtype {array.dtype}")
+    expect(reconstruction.shape == signal.shape, "reconstruction and signal shapes differ")
+
+    K, h, w = dictionary.shape[0], dictionary.shape[-2], dictionary.shape[-1]
+    H, W = signal.shape[-2:]
+    maps = (K, H + h - 1, W + w - 1) if boundary == "valid" else (K, H, W)
+    expect(features.shape == maps, f"features.npy shape {features.shape} != {maps}")
+
+    synthesis = synthesise(features, dictionary, boundary, reconstruction.shape)
+    error = relative(synthesis, reconstruction)
+    tolerance = 1e-5 if single else 1e-10
+    expect(error <= tolerance, f"D z differs from reconstruction.npy: relative {error:.3g}")
+
+    z = features.astype(np.float64)
+    fidelity = 0.5 * np.sum((reconstruction.astype(np.float64) - signal) ** 2)
+    objective = fidelity + metrics["lambda"] * np.abs(z).sum()
+    error = abs(objective - metrics["objective"]) / abs(objective)
+    expect(error <= 1e-5, f"objective {objective} != metrics {metrics['objective']} ({error:.3g})")
+    expect(abs(metrics["density"] - np.count_nonzero(z) / z.size) < 1e-12, "metrics density")
+    expect(0 < metrics["density"] < 1, "density outside (0, 1)")
+    expect(metrics["seconds"] >= 0 and metrics["iterations"] >= 1, "metrics seconds/iterations")
+    with open(os.path.join(directory, "reconstruction.png"), "rb") as f:
+        expect(f.read(8) == b"\x89PNG\r\n\x1a\n", "reconstruction.png is not a PNG")
+
+
+def main(argv):
+    if argv[1] == "learn":
+        check_learn(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]), argv[7],
+                    int(argv[8]))
+    elif argv[1] == "reconstruction":
+        check_reconstruction(argv[2], argv[3], argv[4])
+    else:
+        fail("unknown check " + argv[1])
+
+
+if __name__ == "__main__":
+    main(sys.argv)
