@@ -9,11 +9,11 @@
 #include <sstream>
 
 #include "core/atomic_file.hpp"
+#include "core/threads.hpp"
 
 namespace dn::cli {
 namespace {
 
-constexpr int kMaxThreads = 1024;
 
 std::string Option(const std::string& key) { return "--" + key; }
 

@@ -3,11 +3,15 @@
 #include <cblas.h>
 #include <omp.h>
 #include <stdexcept>
+#include <string>
 
 namespace dn {
 
 int ConfigureThreads(int threads) {
-  if (threads < 0) throw std::invalid_argument("ConfigureThreads(): threads must be >= 0");
+  // libgomp crashes when asked for absurd team sizes (seen at 100000).
+  if (threads < 0 || threads > kMaxThreads)
+    throw std::invalid_argument("ConfigureThreads(): threads must be between 0 and " +
+                                std::to_string(kMaxThreads));
   if (threads == 0) threads = omp_get_num_procs();
   omp_set_num_threads(threads);
   omp_set_max_active_levels(1);

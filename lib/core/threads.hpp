@@ -14,6 +14,9 @@ inline void ThreadRange(std::size_t n, int thread, int threads, std::size_t& beg
   end = n * static_cast<std::size_t>(thread + 1) / static_cast<std::size_t>(threads);
 }
 
+//! The largest thread count ConfigureThreads accepts.
+constexpr int kMaxThreads = 1024;
+
 //! Sets the OpenMP thread count (0 = all cores) and pins OpenBLAS to one thread.
 //! Returns the thread count in force.
 int ConfigureThreads(int threads);
