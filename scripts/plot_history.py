@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""Plots one or more history.csv files (written by dn-learn) into a PNG.
+
+Usage: scripts/plot_history.py HISTORY.csv [HISTORY.csv ...] OUT.png
+
+Three panels against the iteration: the objective (log scale), the density (fraction of
+non-zero map entries) and the wall time in seconds (the file's cumulative `seconds` column).
+Several files are overlaid, each labelled with the name of the directory that holds it
+(e.g. results/demo/history.csv -> "demo").
+
+Columns are found by name in the header line (see docs/file_formats.md); only iteration,
+objective, density and seconds are used, and any other column is ignored.
+
+Needs Debian's /usr/bin/python3 with numpy and matplotlib (python3-numpy,
+python3-matplotlib). Exit status: 0 on success, 1 for an unreadable, empty or malformed file,
+2 for wrong arguments.
+"""
+import argparse
+import csv
+import os
+import sys
+
+import numpy as np
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+
+REQUIRED = ("iteration", "seconds", "objective", "density")
+
+
+class HistoryError(Exception):
+    """A history file that cannot be plotted; the message names the file."""
+
+
+def read_history(path):
+    """Returns {column: float array} for the REQUIRED columns of one history CSV."""
+    if not os.path.isfile(path):
+        raise HistoryError(f"{path}: no such file")
+    try:
+        with open(path, newline="") as f:
+            rows = [r for r in csv.reader(f) if r and any(cell.strip() for cell in r)]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise HistoryError(f"{path}: cannot read: {e}") from None
+    if not rows:
+        raise HistoryError(f"{path}: empty file")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise HistoryError(f"{path}: no column(s) {', '.join(missing)} in the header "
+                           f"'{','.join(header)}'")
+    if len(rows) == 1:
+        raise HistoryError(f"{path}: header only, no iterations")
+    index = {c: header.index(c) for c in REQUIRED}
+    data = {c: [] for c in REQUIRED}
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise HistoryError(f"{path}:{line}: {len(row)} fields, the header has {len(header)}")
+        for c, i in index.items():
+            try:
+                data[c].append(float(row[i]))
+            except ValueError:
+                raise HistoryError(f"{path}:{line}: {c} is not a number: '{row[i]}'") from None
+    return {c: np.asarray(v) for c, v in data.items()}
+
+
+def labels_for(paths):
+    """The parent directory's name of each file, or the whole path where those clash."""
+    names = [os.path.basename(os.path.dirname(os.path.abspath(p))) or p for p in paths]
+    if len(set(names)) < len(names):
+        names = [os.path.normpath(p) for p in paths]
+    return names
+
+
+def plot(histories, labels, out):
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
+    objective_ax, density_ax, time_ax = axes
+    log_objective = all(np.all(h["objective"] > 0) for h in histories)
+    for h, label in zip(histories, labels):
+        it = h["iteration"]
+        objective_ax.plot(it, h["objective"], label=label)
+        density_ax.plot(it, h["density"], label=label)
+        time_ax.plot(it, h["seconds"], label=label)
+    if log_objective:
+        objective_ax.set_yscale("log")
+    objective_ax.set_title("objective" + (" (log scale)" if log_objective else ""))
+    density_ax.set_title("density (fraction of non-zero map entries)")
+    time_ax.set_title("cumulative time")
+    objective_ax.set_ylabel("objective")
+    density_ax.set_ylabel("density")
+    time_ax.set_ylabel("seconds")
+    for ax in axes:
+        ax.set_xlabel("iteration")
+        ax.grid(True, which="both", alpha=0.3)
+    if len(histories) > 1:
+        objective_ax.legend()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(
+        description="Plot objective, density and time from dn-learn history.csv files.")
+    parser.add_argument("histories", nargs="+", metavar="HISTORY.csv",
+                        help="history files; several are overlaid")
+    parser.add_argument("output", metavar="OUT.png", help="the PNG to write")
+    args = parser.parse_args(argv)
+    if not args.output.lower().endswith(".png"):
+        parser.error(f"the last argument must be the output .png, got '{args.output}'")
+    try:
+        histories = [read_history(p) for p in args.histories]
+    except HistoryError as e:
+        print(f"plot_history.py: {e}", file=sys.stderr)
+        return 1
+    try:
+        plot(histories, labels_for(args.histories), args.output)
+    except OSError as e:
+        print(f"plot_history.py: cannot write {args.output}: {e}", file=sys.stderr)
+        return 1
+    print(f"plot_history.py: wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
