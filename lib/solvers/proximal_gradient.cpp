@@ -74,6 +74,17 @@ template <typename T> void ProximalGradientSolver<T>::TransformIterate(CMat& spe
   }
 }
 
+namespace {
+
+template <typename T> double CheckedLipschitz(const ConvOperator<T>& op, const char* who) {
+  const double lipschitz = op.Lipschitz();
+  if (!(lipschitz > 0.0) || !std::isfinite(lipschitz))
+    throw std::invalid_argument(std::string(who) + ": the dictionary is zero or not finite");
+  return lipschitz;
+}
+
+} // namespace
+
 template <typename T>
 void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
                                       double lambda, const Maps<T>* start) {
@@ -81,21 +92,17 @@ void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>&
   if (!(lambda >= 0.0) || !std::isfinite(lambda))
     throw std::invalid_argument("CscSolver::Reset(): lambda must be finite and >= 0");
   if (start) op.CheckMaps(*start, "CscSolver::Reset()");
-  const double lipschitz = op.Lipschitz();
-  if (!(lipschitz > 0.0) || !std::isfinite(lipschitz))
-    throw std::invalid_argument("CscSolver::Reset(): the dictionary is zero or not finite");
+  const double lipschitz = CheckedLipschitz(op, "CscSolver::Reset()");
 
   op_ = &op;
   signal_ = &signal;
   lambda_ = lambda;
   lipschitz_ = lipschitz;
-  t_ = 1.0;
-  lastBeta_ = 0.0;
   iteration_ = 0;
   elapsed_ = 0.0;
   SetupWorkspace();
 
-  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
+  const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
   if (op.BoundaryMode() == Boundary::Circular) {
     signalSpectra_.set_size(F, C);
     for (arma::uword c = 0; c < C; ++c)
@@ -104,9 +111,18 @@ void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>&
   if (start)
     x_ = *start;
   else
-    x_.zeros(op.MapRows(), op.MapCols(), K);
-  y_ = x_;
+    x_.zeros(op.MapRows(), op.MapCols(), op.FilterCount());
 
+  Sums sums;
+  for (arma::uword i = 0; i < x_.n_elem; ++i) {
+    sums.l1 += std::abs(double(x_[i]));
+    sums.nonzeros += x_[i] != T(0);
+  }
+  UpdateStatistics(StartFromIterate(), sums);
+  current_.relativeChange = 0.0;
+}
+
+template <typename T> double ProximalGradientSolver<T>::StartFromIterate() {
   CMat spectra;
   TransformIterate(spectra);
   if (keepSpectra_) {
@@ -117,23 +133,19 @@ void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>&
     previousSpectra_.reset();
   }
   CMat synthesis;
-  Synthesize(op, spectra, synthesis);
+  Synthesize(*op_, spectra, synthesis);
   residual_.reset();
   previousResidual_.reset();
   residualImage_.reset();
   previousResidualImage_.reset();
   const double fidelity = FinishResidual(synthesis, 0.0);
-  // The previous iterate equals the current one: no momentum yet.
+  // The previous iterate equals the current one: no momentum.
   previousResidual_ = residual_;
   previousResidualImage_ = residualImage_;
-
-  Sums sums;
-  for (arma::uword i = 0; i < x_.n_elem; ++i) {
-    sums.l1 += std::abs(double(x_[i]));
-    sums.nonzeros += x_[i] != T(0);
-  }
-  UpdateStatistics(fidelity, sums);
-  current_.relativeChange = 0.0;
+  y_ = x_;
+  t_ = 1.0;
+  lastBeta_ = 0.0;
+  return fidelity;
 }
 
 template <typename T>
@@ -313,35 +325,19 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
 
 template <typename T> IterationRecord ProximalGradientSolver<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
-  const double lipschitz = op_->Lipschitz();
-  if (!(lipschitz > 0.0) || !std::isfinite(lipschitz))
-    throw std::invalid_argument("CscSolver::OperatorChanged(): the dictionary is zero or not finite");
-  lipschitz_ = lipschitz;
-  CMat synthesis;
+  lipschitz_ = CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
+  double fidelity;
   if (keepSpectra_) {
     // Residuals at the previous and current iterate under the new filters give r_y by linearity.
+    CMat synthesis;
     Synthesize(*op_, previousSpectra_, synthesis);
     FinishResidual(synthesis, 0.0);
     Synthesize(*op_, spectra_, synthesis);
-    const double fidelity = FinishResidual(synthesis, lastBeta_);
-    current_.fidelity = fidelity;
-    current_.objective = fidelity + lambda_ * current_.l1;
-    return current_;
+    fidelity = FinishResidual(synthesis, lastBeta_);
+  } else {
+    // Without the spectra the momentum cannot be carried over: restart from x.
+    fidelity = StartFromIterate();
   }
-  // Without the spectra the momentum cannot be carried over: restart from x.
-  CMat spectra;
-  TransformIterate(spectra);
-  Synthesize(*op_, spectra, synthesis);
-  residual_.reset();
-  previousResidual_.reset();
-  residualImage_.reset();
-  previousResidualImage_.reset();
-  const double fidelity = FinishResidual(synthesis, 0.0);
-  previousResidual_ = residual_;
-  previousResidualImage_ = residualImage_;
-  y_ = x_;
-  t_ = 1.0;
-  lastBeta_ = 0.0;
   current_.fidelity = fidelity;
   current_.objective = fidelity + lambda_ * current_.l1;
   return current_;

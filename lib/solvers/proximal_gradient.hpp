@@ -37,12 +37,12 @@ private:
 
   void RequireBound(const char* who) const;
   void SetupWorkspace();
-  //! r = D X - s for the spectra X (F x K) into the residual (`previous` selects which slot).
-  double ResidualFromSpectra(const CMat& spectra, bool previous);
   //! Turns the synthesis spectrum D x (F x C, destroyed) into the residual at x, forms r_y and
   //! returns the fidelity 1/2 ||D x - s||^2.
   double FinishResidual(CMat& synthesis, double beta);
   void UpdateStatistics(double fidelity, const Sums& sums);
+  //! Spectra and residuals of x_ with no momentum (y = x, t = 1); returns the fidelity.
+  double StartFromIterate();
 
   bool momentum_, keepSpectra_;
   const ConvOperator<T>* op_ = nullptr;
