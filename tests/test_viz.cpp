@@ -242,9 +242,11 @@ BOOST_AUTO_TEST_CASE(filter_montage_other_channel_counts_are_k_major) {
 }
 
 BOOST_AUTO_TEST_CASE(maps_montage_one_tile_per_slice) {
-  dn::Maps<float> maps(6, 5, 3);
-  maps.randn();
+  dn::Maps<float> maps(6, 5, 3, arma::fill::zeros);
+  maps(2, 3, 0) = -4.0f;     // a sparse map: one strong negative and one weaker positive entry
+  maps(4, 1, 0) = 1.0f;
   maps.slice(1).fill(2.0f);  // constant
+  // slice 2 stays all zero: an unused map
   dn::MontageOptions options;
   options.scale = 2;
   options.separator = 1;
@@ -252,7 +254,12 @@ BOOST_AUTO_TEST_CASE(maps_montage_one_tile_per_slice) {
   BOOST_REQUIRE(m.n_slices == 1u);
   BOOST_TEST(m.n_rows == 2u * 12 + 3);  // 2 columns, 2 rows
   BOOST_TEST(m.n_cols == 2u * 10 + 3);
-  BOOST_TEST(m(1, 1 + 10 + 1, 0) == 0.5);               // tile 1 at row 0, column 1
+  // Tiles show sqrt(|z| / max |z|): zero is black whatever the sign of the activity.
+  BOOST_TEST(m(1 + 2 * 2, 1 + 2 * 3, 0) == 1.0);        // sqrt(|-4| / 4)
+  BOOST_TEST(m(1 + 2 * 4, 1 + 2 * 1, 0) == 0.5);        // sqrt(|1| / 4)
+  BOOST_TEST(m(1, 1, 0) == 0.0);                        // zero entry of tile 0
+  BOOST_TEST(m(1, 1 + 10 + 1, 0) == 1.0);               // tile 1 (constant 2) at row 0, column 1
+  BOOST_TEST(m(1 + 12 + 1, 1, 0) == 0.0);               // tile 2, all zero: black
   BOOST_TEST(m(m.n_rows - 1, m.n_cols - 1, 0) == 1.0);  // border is background (white)
   // The last grid cell (row 1, column 1) is empty: background.
   BOOST_TEST(m(1 + 12 + 1 + 5, 1 + 10 + 1 + 5, 0) == 1.0);

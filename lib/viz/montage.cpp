@@ -91,8 +91,10 @@ Image<double> Montage(const std::vector<Image<double>>& tiles, const MontageOpti
             shown = 0.0;
           } else if (std::isinf(v)) {
             shown = v > 0 ? 1.0 : 0.0;
-          } else {
+          } else if (options.stretch) {
             shown = constant ? 0.5 : (v - lo) / range;
+          } else {
+            shown = std::clamp(v, 0.0, 1.0);
           }
           for (std::size_t dx = 0; dx < scale; ++dx) {
             for (std::size_t dy = 0; dy < scale; ++dy) {
@@ -147,10 +149,14 @@ Image<double> MapsMontage(const Maps<T>& maps, const MontageOptions& options) {
   tiles.reserve(maps.n_slices);
   for (arma::uword k = 0; k < maps.n_slices; ++k) {
     Image<double> tile(maps.n_rows, maps.n_cols, 1);
-    tile.slice(0) = arma::conv_to<arma::mat>::from(maps.slice(k));
+    tile.slice(0) = arma::abs(arma::conv_to<arma::mat>::from(maps.slice(k)));
+    const double peak = tile.max();
+    if (peak > 0) tile = arma::sqrt(tile / peak);
     tiles.push_back(std::move(tile));
   }
-  return Montage(tiles, options);
+  MontageOptions magnitude = options;
+  magnitude.stretch = false;
+  return Montage(tiles, magnitude);
 }
 
 template Image<double> FilterMontage<float>(const FilterBank<float>&, const MontageOptions&);

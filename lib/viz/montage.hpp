@@ -17,11 +17,12 @@ struct MontageOptions {
   std::size_t separator = 2;  //!< Pixels between tiles and around the border.
   double background = 1.0;    //!< Value of the separator pixels (1 = white).
   std::size_t columns = 0;    //!< Tiles per row; 0 = ceil(sqrt(n)). Capped at n.
+  bool stretch = true;        //!< Stretch each tile to its range; false: show values as given.
 };
 
-//! Tiles `tiles` (all the same shape h x w x C, C >= 1) row-major into a grid. Each tile is
-//! mapped linearly from its own [min, max] (over all its channels) to [0, 1]; a constant tile
-//! becomes 0.5. Non-finite values are ignored for the range and shown as 0 (NaN, -inf) or 1
+//! Tiles `tiles` (all the same shape h x w x C, C >= 1) row-major into a grid. With `stretch`,
+//! each tile is mapped linearly from its own [min, max] (over all its channels) to [0, 1] and a
+//! constant tile becomes 0.5; without, values are shown as they are, clamped to [0, 1]. Non-finite values are ignored for the range and shown as 0 (NaN, -inf) or 1
 //! (+inf). The result has C channels and is
 //!   rows * h * scale + (rows + 1) * separator  by  columns * w * scale + (columns + 1) * separator
 //! pixels, with rows = ceil(n / columns); unused grid cells are background.
@@ -34,7 +35,9 @@ Image<double> Montage(const std::vector<Image<double>>& tiles, const MontageOpti
 template <typename T>
 Image<double> FilterMontage(const FilterBank<T>& filters, const MontageOptions& options = {});
 
-//! One grey tile per slice (feature map).
+//! One grey tile per slice (feature map) showing sqrt(|z| / max |z|) of that map: zero is black,
+//! so sparse activity stands out whatever its sign, weak activity stays visible next to the
+//! strongest, and an unused map is a black tile.
 template <typename T>
 Image<double> MapsMontage(const Maps<T>& maps, const MontageOptions& options = {});
 
