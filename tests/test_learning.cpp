@@ -127,6 +127,23 @@ BOOST_AUTO_TEST_CASE(float_learning_tracks_double) {
   BOOST_TEST(std::abs(d - f) <= 1e-3 * d, "double " << d << " float " << f);
 }
 
+BOOST_AUTO_TEST_CASE(runs_are_bit_identical_for_a_fixed_thread_count) {
+  test::Seed(44);
+  PlantedSet set(3, 30, 4, 3, Boundary::Valid);  // valid maps 33 x 33 on a padded 35 x 35 grid
+  LearningOptions options;
+  options.lambda = 0.05;
+  options.iterations = 15;
+  const FilterBank<double> start = RandomFilters<double>(4, 1, 4, 4, 2, false);
+  std::vector<Image<float>> images;
+  for (const auto& image : set.images) images.push_back(arma::conv_to<Image<float>>::from(image));
+  DictionaryLearner<float> first(options, images, start.Cast<float>());
+  DictionaryLearner<float> second(options, images, start.Cast<float>());
+  first.Run();
+  second.Run();
+  BOOST_TEST(arma::approx_equal(first.Dictionary().data, second.Dictionary().data, "absdiff", 0.0f));
+  BOOST_TEST(arma::approx_equal(first.MapsOf(2), second.MapsOf(2), "absdiff", 0.0f));
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_is_refused) {
   const FilterBank<double> start = RandomFilters<double>(2, 1, 3, 3, 1, false);
   LearningOptions options;

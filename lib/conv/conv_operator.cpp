@@ -1,6 +1,9 @@
 #include "conv/conv_operator.hpp"
 
+#include "core/threads.hpp"
+
 #include <algorithm>
+#include <omp.h>
 #include <stdexcept>
 #include <string>
 
@@ -44,9 +47,10 @@ void FilterBankSpectra(const Fft2d<T>& fft, const FilterBank<T>& filters,
                        arma::Mat<Complex<T>>& spectra) {
   const arma::uword slices = filters.data.n_slices;
   spectra.set_size(fft.SpectrumSize(), slices);
-#pragma omp parallel
+  std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(fft.Rows(), fft.Cols()));
+#pragma omp parallel num_threads(grids.size())
   {
-    arma::Mat<T> grid(fft.Rows(), fft.Cols());
+    arma::Mat<T>& grid = grids[omp_get_thread_num()];
 #pragma omp for schedule(static)
     for (arma::uword s = 0; s < slices; ++s) {
       grid.zeros();
@@ -119,19 +123,21 @@ template <typename T> Image<T> ConvOperator<T>::Apply(const Maps<T>& maps) const
   CheckMaps(maps, "ConvOperator::Apply()");
   const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
   arma::Mat<Complex<T>> mapSpectra(F, K);
-#pragma omp parallel
+  std::vector<arma::Col<T>> scratches = PerThread(MakeScratch());
+#pragma omp parallel num_threads(scratches.size())
   {
-    arma::Col<T> scratch = MakeScratch();
+    T* scratch = scratches[omp_get_thread_num()].memptr();
 #pragma omp for schedule(static)
-    for (arma::uword k = 0; k < K; ++k)
-      ForwardMap(maps.slice(k).memptr(), mapSpectra.colptr(k), scratch.memptr());
+    for (arma::uword k = 0; k < K; ++k) ForwardMap(maps.slice(k).memptr(), mapSpectra.colptr(k), scratch);
   }
 
   Image<T> image(imageRows_, imageCols_, C);
-#pragma omp parallel
+  std::vector<arma::Col<Complex<T>>> sums = PerThread(arma::Col<Complex<T>>(F));
+  std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(GridRows(), GridCols()));
+#pragma omp parallel num_threads(sums.size())
   {
-    arma::Col<Complex<T>> sum(F);
-    arma::Mat<T> grid(GridRows(), GridCols());
+    arma::Col<Complex<T>>& sum = sums[omp_get_thread_num()];
+    arma::Mat<T>& grid = grids[omp_get_thread_num()];
 #pragma omp for schedule(static)
     for (arma::uword c = 0; c < C; ++c) {
       sum.zeros();
@@ -160,10 +166,12 @@ template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual)
     }
   }
   Maps<T> maps(MapRows(), MapCols(), K);
-#pragma omp parallel
+  std::vector<arma::Col<Complex<T>>> sums = PerThread(arma::Col<Complex<T>>(F));
+  std::vector<arma::Col<T>> scratches = PerThread(MakeScratch());
+#pragma omp parallel num_threads(sums.size())
   {
-    arma::Col<Complex<T>> sum(F);
-    arma::Col<T> scratch = MakeScratch();
+    arma::Col<Complex<T>>& sum = sums[omp_get_thread_num()];
+    arma::Col<T>& scratch = scratches[omp_get_thread_num()];
 #pragma omp for schedule(static)
     for (arma::uword k = 0; k < K; ++k) {
       sum.zeros();
@@ -192,10 +200,13 @@ template <typename T> double ConvOperator<T>::Lipschitz() const {
     return best;
   }
   // lambda_max(D^H D) = lambda_max(D D^H), the C x C Gram of the channel rows.
-#pragma omp parallel reduction(max : best)
+  std::vector<arma::cx_mat> grams = PerThread(arma::cx_mat(C, C));
+  std::vector<arma::vec> eigenvalues = PerThread(arma::vec(C));
+  ExceptionTrap trap;
+#pragma omp parallel num_threads(grams.size()) reduction(max : best)
   {
-    arma::cx_mat gram(C, C);
-    arma::vec eigenvalues;
+    arma::cx_mat& gram = grams[omp_get_thread_num()];
+    arma::vec& values = eigenvalues[omp_get_thread_num()];
 #pragma omp for schedule(static)
     for (arma::uword f = 0; f < F; ++f) {
       gram.zeros();
@@ -204,10 +215,14 @@ template <typename T> double ConvOperator<T>::Lipschitz() const {
           for (arma::uword b = 0; b < C; ++b)
             gram(a, b) += Complex<double>(spectra_(f, k * C + a)) *
                           std::conj(Complex<double>(spectra_(f, k * C + b)));
-      arma::eig_sym(eigenvalues, gram);
-      best = std::max(best, eigenvalues.max());
+      trap.Run([&] {
+        if (!arma::eig_sym(values, gram))
+          throw std::runtime_error("ConvOperator::Lipschitz(): eigendecomposition failed");
+      });
+      best = std::max(best, values.max());
     }
   }
+  trap.Rethrow();
   return best;
 }
 

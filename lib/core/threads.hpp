@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
+#include <vector>
 
 namespace dn {
 
@@ -23,5 +25,32 @@ int ConfigureThreads(int threads);
 
 //! The OpenMP thread count in force.
 int ThreadCount();
+
+//! One copy of `prototype` per OpenMP thread, made before a parallel region: an exception
+//! escaping a region terminates the process, so regions allocate nothing and index these with
+//! omp_get_thread_num() under `num_threads(buffers.size())`.
+template <typename Buffer> std::vector<Buffer> PerThread(const Buffer& prototype) {
+  return std::vector<Buffer>(static_cast<std::size_t>(ThreadCount()), prototype);
+}
+
+//! Carries the first exception thrown by a loop body out of a parallel region, to be rethrown
+//! after it (for calls that may throw, e.g. LAPACK wrappers that allocate).
+class ExceptionTrap {
+public:
+  template <typename Body> void Run(Body&& body) noexcept {
+    try {
+      body();
+    } catch (...) {
+#pragma omp critical(dn_exception_trap)
+      if (!error_) error_ = std::current_exception();
+    }
+  }
+  void Rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+private:
+  std::exception_ptr error_;
+};
 
 } // namespace dn

@@ -126,10 +126,12 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
   } else {
     const T scale = T(1) / static_cast<T>(op.Fft().Size());
     const arma::uword pixels = op.ImageRows() * op.ImageCols();
-#pragma omp parallel
+    std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(op.GridRows(), op.GridCols()));
+    std::vector<arma::Col<T>> images = PerThread(arma::Col<T>(pixels));
+#pragma omp parallel num_threads(grids.size())
     {
-      arma::Mat<T> grid(op.GridRows(), op.GridCols());
-      arma::Col<T> image(pixels);
+      arma::Mat<T>& grid = grids[omp_get_thread_num()];
+      arma::Col<T>& image = images[omp_get_thread_num()];
 #pragma omp for schedule(static)
       for (std::size_t p = 0; p < pairs; ++p) {
         const std::size_t i = p / C, c = p % C;
@@ -162,10 +164,12 @@ void DictionaryUpdater<T>::GradientFromResiduals(const ConvOperator<T>& op, cons
   const T scale = T(1) / static_cast<T>(op.Fft().Size());
   gradient = FilterBank<T>(op.FilterCount(), C, h, w);
   const arma::uword slices = gradient.data.n_slices;
-#pragma omp parallel
+  std::vector<arma::Col<Complex<T>>> sums = PerThread(arma::Col<Complex<T>>(F));
+  std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(op.GridRows(), op.GridCols()));
+#pragma omp parallel num_threads(sums.size())
   {
-    arma::Col<Complex<T>> sum(F);
-    arma::Mat<T> grid(op.GridRows(), op.GridCols());
+    arma::Col<Complex<T>>& sum = sums[omp_get_thread_num()];
+    arma::Mat<T>& grid = grids[omp_get_thread_num()];
 #pragma omp for schedule(static)
     for (arma::uword s = 0; s < slices; ++s) {
       const arma::uword k = s / C, c = s % C;
@@ -189,16 +193,20 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
   if (powerVectors_.n_rows != F || powerVectors_.n_cols != K)
     powerVectors_.ones(F, K);
   constexpr std::size_t kBlock = 64;
-  const int threads = omp_get_max_threads();
-  std::vector<double> best(threads, 0.0);
-#pragma omp parallel
+  std::vector<arma::Mat<Complex<T>>> us = PerThread(arma::Mat<Complex<T>>(kBlock, images));
+  std::vector<arma::Mat<Complex<T>>> nexts = PerThread(arma::Mat<Complex<T>>(kBlock, K));
+  std::vector<arma::mat> norms = PerThread(arma::mat(kBlock, 3));  // |u|^2, |v|^2, |next|^2
+  std::vector<double> best(us.size(), 0.0);
+#pragma omp parallel num_threads(us.size())
   {
     const int thread = omp_get_thread_num();
     std::size_t begin, end;
     ThreadRange(F, thread, omp_get_num_threads(), begin, end);
-    arma::Mat<Complex<T>> u(kBlock, images);
-    arma::Mat<Complex<T>> next(kBlock, K);
-    std::vector<double> uNorm(kBlock), vNorm(kBlock);
+    arma::Mat<Complex<T>>& u = us[thread];
+    arma::Mat<Complex<T>>& next = nexts[thread];
+    double* uNorm = norms[thread].colptr(0);
+    double* vNorm = norms[thread].colptr(1);
+    double* nextNorm = norms[thread].colptr(2);
     for (std::size_t b0 = begin; b0 < end; b0 += kBlock) {
       const std::size_t n = std::min(kBlock, end - b0);
       for (int step = 0; step < steps; ++step) {
@@ -220,17 +228,14 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
             for (std::size_t f = 0; f < n; ++f) nk[f] += std::conj(z[f]) * ui[f];
           }
         // Rayleigh quotient ||u||^2 / ||v||^2 <= lambda_max; renormalise next into v.
-        std::fill(uNorm.begin(), uNorm.end(), 0.0);
-        std::fill(vNorm.begin(), vNorm.end(), 0.0);
+        norms[thread].zeros();
         for (std::size_t i = 0; i < images; ++i)
           for (std::size_t f = 0; f < n; ++f) uNorm[f] += std::norm(Complex<double>(u(f, i)));
         for (arma::uword k = 0; k < K; ++k)
           for (std::size_t f = 0; f < n; ++f) {
             vNorm[f] += std::norm(Complex<double>(powerVectors_(b0 + f, k)));
+            nextNorm[f] += std::norm(Complex<double>(next(f, k)));
           }
-        std::vector<double> nextNorm(n, 0.0);
-        for (arma::uword k = 0; k < K; ++k)
-          for (std::size_t f = 0; f < n; ++f) nextNorm[f] += std::norm(Complex<double>(next(f, k)));
         for (std::size_t f = 0; f < n; ++f) {
           if (vNorm[f] > 0) best[thread] = std::max(best[thread], uNorm[f] / vNorm[f]);
           const double norm = std::sqrt(nextNorm[f]);

@@ -25,7 +25,7 @@ struct LearningOptions {
   std::size_t codingIterations = 3;    //!< solver iterations per outer iteration
   Boundary boundary = Boundary::Valid;
   DictionaryUpdateOptions dictionary;
-  PlannerEffort effort = PlannerEffort::Measure;
+  PlannerEffort effort = PlannerEffort::Estimate;  //!< Measure: no faster here, not repeatable
   void Validate() const;
 };
 

@@ -51,8 +51,6 @@ public:
   //! The operator's filters changed: re-evaluates residuals and the step for them, keeping the
   //! iterate (and, when spectra are kept, the momentum). Returns the new statistics.
   virtual IterationRecord OperatorChanged() = 0;
-  //! Drops the momentum: the next iteration starts from the current iterate as ISTA would.
-  virtual void RestartMomentum() = 0;
 
   virtual const Maps<T>& Solution() const = 0;
   //! Half spectra of Solution(), F x K; only when made with keepSpectra.

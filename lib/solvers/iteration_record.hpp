@@ -2,8 +2,6 @@
 #pragma once
 
 #include <cstddef>
-#include <iosfwd>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,18 +26,6 @@ public:
   virtual bool Observe(const IterationRecord& record) = 0;
 };
 
-//! Prints records as a fixed-width table (header on the first record).
-class TablePrinter : public IterationObserver {
-public:
-  explicit TablePrinter(std::ostream& out, std::size_t every = 1) : out_(out), every_(every) {}
-  bool Observe(const IterationRecord& record) override;
-
-private:
-  std::ostream& out_;
-  std::size_t every_;
-  bool headerDone_ = false;
-};
-
 //! Keeps every record (e.g. to write history CSV afterwards).
 class RecordKeeper : public IterationObserver {
 public:
@@ -48,16 +34,6 @@ public:
     return false;
   }
   std::vector<IterationRecord> records;
-};
-
-//! Stops once the objective is at or below a target.
-class TargetObjective : public IterationObserver {
-public:
-  explicit TargetObjective(double target) : target_(target) {}
-  bool Observe(const IterationRecord& record) override { return record.objective <= target_; }
-
-private:
-  double target_;
 };
 
 //! Forwards to several observers; stops when any asks to.

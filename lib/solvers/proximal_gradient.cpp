@@ -3,6 +3,7 @@
 #include "core/threads.hpp"
 #include "core/timer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <omp.h>
 #include <stdexcept>
@@ -65,7 +66,7 @@ template <typename T> void ProximalGradientSolver<T>::SetupWorkspace() {
 template <typename T> void ProximalGradientSolver<T>::TransformIterate(CMat& spectra) {
   const arma::uword K = op_->FilterCount();
   spectra.set_size(op_->Fft().SpectrumSize(), K);
-#pragma omp parallel
+#pragma omp parallel num_threads(accumulators_.size())
   {
     T* scratch = op_->Padded() ? forwardScratch_[omp_get_thread_num()].memptr() : nullptr;
 #pragma omp for schedule(static)
@@ -231,6 +232,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
     const double betaValue = momentum_ ? (t_ - 1.0) / tNext : 0.0;
     const T beta = static_cast<T>(betaValue);
     if (keepSpectra_) spectra_.swap(previousSpectra_);
+    std::fill(partial.begin(), partial.end(), Sums());
 
 #pragma omp parallel num_threads(threads)
     {
@@ -341,24 +343,6 @@ template <typename T> IterationRecord ProximalGradientSolver<T>::OperatorChanged
   current_.fidelity = fidelity;
   current_.objective = fidelity + lambda_ * current_.l1;
   return current_;
-}
-
-template <typename T> void ProximalGradientSolver<T>::RestartMomentum() {
-  RequireBound("CscSolver::RestartMomentum()");
-  y_ = x_;
-  t_ = 1.0;
-  lastBeta_ = 0.0;
-  if (op_->BoundaryMode() == Boundary::Circular) {
-    previousResidual_ = residual_;
-    residualAtY_ = residual_;
-  } else {
-    previousResidualImage_ = residualImage_;
-    for (arma::uword c = 0; c < op_->Channels(); ++c) {
-      op_->Pad(residualImage_.colptr(c), grid_.memptr());
-      op_->Fft().Forward(grid_.memptr(), residualAtY_.colptr(c));
-    }
-  }
-  if (keepSpectra_) previousSpectra_ = spectra_;
 }
 
 template <typename T>

@@ -24,7 +24,6 @@ public:
              const Maps<T>* start) override;
   SolveReport Solve(const SolveOptions& options, IterationObserver* observer) override;
   IterationRecord OperatorChanged() override;
-  void RestartMomentum() override;
   const Maps<T>& Solution() const override { return x_; }
   const arma::Mat<Complex<T>>& SolutionSpectra() const override;
   IterationRecord Current() const override { return current_; }
