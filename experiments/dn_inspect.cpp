@@ -1,7 +1,11 @@
 // dn-inspect: pictures of a model's filters and of one image's feature maps
 // (docs/executables/dn-inspect.md).
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 #include <string>
+#include <system_error>
 
 #include "cli/coding.hpp"
 #include "cli/command_line.hpp"
@@ -20,6 +24,23 @@ namespace {
 using namespace dn;
 using namespace dn::cli;
 
+namespace fs = std::filesystem;
+
+//! Throws std::runtime_error naming `option` unless `file` can be written: its directory exists
+//! and is writable, and `file` is not a directory.
+void RequireWritable(const std::string& option, const std::string& file) {
+  const fs::path path = fs::absolute(file);
+  const fs::path directory = path.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(directory, ec))
+    throw std::runtime_error(option + " " + file + ": the directory " + directory.string() +
+                             " does not exist");
+  if (::access(directory.c_str(), W_OK | X_OK) != 0)
+    throw std::runtime_error(option + " " + file + ": the directory " + directory.string() +
+                             " is not writable");
+  if (fs::is_directory(path, ec)) throw std::runtime_error(option + " " + file + " is a directory");
+}
+
 void DeclareOptions(CommandLine& cli) {
   cli.Add()("model", po::value<std::string>()->value_name("DIR"),
             "the model: the output directory of dn-learn or its model/ subdirectory (required)")(
@@ -29,7 +50,8 @@ void DeclareOptions(CommandLine& cli) {
       "an image file or .npy array whose feature maps to show (needs --maps)")(
       "maps", po::value<std::string>()->value_name("FILE.png"),
       "montage of the feature maps of --image (needs --image)");
-  cli.AddIterations(200, "solver iterations for the maps (default: the model's)");
+  cli.Add()("iterations", po::value<long long>()->value_name("N"),
+            "solver iterations for the maps (default: the model's)");
   cli.AddThreads();
 }
 
@@ -44,38 +66,48 @@ int Inspect(int argc, const char* const argv[]) {
   cli.Require("out");
   if (cli.Has("image") != cli.Has("maps"))
     throw UsageError(cli.Has("image") ? "--image needs --maps" : "--maps needs --image");
-  const std::size_t iterations = cli.Positive("iterations");
+  const std::size_t iterations = cli.Has("iterations") ? cli.Positive("iterations") : 0;
   ConfigureThreads(cli.Threads());
+  const std::string out = cli.Get<std::string>("out");
+  RequireWritable("--out", out);
+  if (cli.Has("maps")) {
+    const std::string maps = cli.Get<std::string>("maps");
+    if (fs::absolute(maps).lexically_normal() == fs::absolute(out).lexically_normal())
+      throw UsageError("--out and --maps name the same file");
+    RequireWritable("--maps", maps);
+  }
 
   const Model model = LoadModel(cli.Get<std::string>("model"));
   const ModelManifest& m = model.manifest;
-  const std::string out = cli.Get<std::string>("out");
 
-  // The maps are computed before anything is written, so a bad image leaves no output.
+  // Both montages are made before anything is written, so a failure leaves no output.
+  const Image<double> filtersMontage = FilterMontage(model.filters);
   Image<double> mapsMontage;
   if (cli.Has("image")) {
-    const Image<double> signal =
-        Preprocess(ReadInputImage(cli.Get<std::string>("image"), m.colour), m.preprocess).signal;
-    CheckCodable(model.filters, signal);
+    const std::string image = cli.Get<std::string>("image");
+    const Image<double> signal = Preprocess(ReadInputImage(image, m.colour), m.preprocess).signal;
+    CheckCodable(model.filters, signal, m.colour);
     CodingSettings settings;
     settings.lambda = m.lambda;
     settings.solver = m.solver;
     settings.boundary = m.boundary;
-    settings.iterations = cli.Given("iterations") ? iterations : m.iterations;
+    settings.iterations = iterations > 0 ? iterations : m.iterations;
     settings.tolerance = m.tolerance;
     Console(cli.Program(), cli.Flag("verbose"))
         .Info(Summary(model.filters, signal, settings, m.precision));
+    const std::string advice = "dn-inspect works in the model's precision";
     mapsMontage = WithPrecision(m.precision, [&](auto tag) {
       using T = decltype(tag);
       ProgressReporter progress(cli.Program(), settings.iterations, std::cerr, StderrIsTerminal());
       SolverProgress observer(progress);
-      const CodingResult<T> coded =
-          SparseCode(model.filters.Cast<T>(), Convert<T>(signal), settings, &observer);
+      const CodingResult<T> coded = SparseCode(
+          Convert<T>(model.filters, "the model's dictionary", advice),
+          Convert<T>(signal, "the preprocessed image " + image, advice), settings, &observer);
       progress.Finish();
       return MapsMontage(coded.maps);
     });
   }
-  WritePng(out, FilterMontage(model.filters));
+  WritePng(out, filtersMontage);
   std::cout << "filters: " << out << "\n";
   if (cli.Has("image")) {
     const std::string maps = cli.Get<std::string>("maps");

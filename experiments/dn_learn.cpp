@@ -79,8 +79,8 @@ void DeclareOptions(CommandLine& cli) {
       po::value<long long>()
           ->default_value(static_cast<long long>(defaults.dictionary.iterations))
           ->value_name("N"),
-      "dictionary update iterations per outer iteration")(
-      "zero-mean", po::bool_switch(), "constrain every filter to zero mean (default: off)");
+      "dictionary update iterations per outer iteration")("zero-mean", OnOff(),
+                                                          "constrain every filter to zero mean");
   cli.AddSolver();
   cli.AddBoundary();
   cli.AddPreprocess();
@@ -93,7 +93,7 @@ void DeclareOptions(CommandLine& cli) {
       "seed of the random initial filters");
   cli.AddThreads();
   cli.AddPrecision();
-  cli.AddPlanner("measure");
+  cli.AddPlanner();
   cli.AddInputs(
       "training images: image files, directories of images, or .npy arrays (H, W) or "
       "(N, H, W); with --colour also (C, H, W) or (N, C, H, W) (positional)",
@@ -160,6 +160,8 @@ Settings ReadSettings(const CommandLine& cli) {
                      s.learning.dictionary.method + "'");
   s.learning.dictionary.iterations = cli.Positive("dictionary-iterations");
   s.learning.dictionary.zeroMean = cli.Flag("zero-mean");
+  if (s.learning.dictionary.zeroMean && s.size.rows * s.size.cols == 1 && !cli.Has("init"))
+    throw UsageError("--zero-mean needs filters larger than 1x1 (--filter-size is 1x1)");
   AsUsageError([&] { s.learning.Validate(); });
   s.preprocess = cli.Preprocess();
   s.colour = cli.Flag("colour");
@@ -172,7 +174,7 @@ Settings ReadSettings(const CommandLine& cli) {
 //! and otherwise sets them (in `s` and in run.ini).
 FilterBank<double> ReadInit(CommandLine& cli, Settings& s, std::size_t channels) {
   const std::string init = cli.Get<std::string>("init");
-  FilterBank<double> initial = ReadFilterBank(init);
+  FilterBank<double> initial = ReadFilterBank("--init", init);
   const FilterSize size{initial.Rows(), initial.Cols()};
   if (cli.Given("filters") && s.filters != initial.filters)
     throw UsageError("--init " + init + " holds " + std::to_string(initial.filters) +
@@ -184,6 +186,9 @@ FilterBank<double> ReadInit(CommandLine& cli, Settings& s, std::size_t channels)
     throw std::runtime_error("--init " + init + " has " + std::to_string(initial.channels) +
                              " channel(s) but the images have " + std::to_string(channels) +
                              (initial.channels == 3 && !s.colour ? " (use --colour?)" : ""));
+  if (s.learning.dictionary.zeroMean && size.rows * size.cols == 1)
+    throw UsageError("--zero-mean needs filters larger than 1x1 (--init " + init +
+                     " holds 1x1 filters)");
   s.filters = initial.filters;
   s.size = size;
   cli.Resolve("filters", std::to_string(s.filters));
@@ -219,6 +224,7 @@ int Learn(int argc, const char* const argv[]) {
   const Console console(cli.Program(), cli.Flag("verbose"));
   Settings s = ReadSettings(cli);
   const int threads = ConfigureThreads(cli.Threads());
+  cli.Resolve("threads", std::to_string(threads));  // replays use the same count
 
   std::vector<Image<double>> images = ReadInputImages(s.inputs, s.colour);
   if (CropToCommonSize(images))
@@ -245,16 +251,28 @@ int Learn(int argc, const char* const argv[]) {
                " precision, " + std::to_string(threads) + " threads, seed " +
                std::to_string(s.seed));
 
-  OutputDirectory directory(s.out);
+  OutputDirectory directory(s.out,
+                            {"dictionary.npy", "model/", "history.csv", "filters.png", "run.ini"});
   const LearningRecord last = WithPrecision(s.precision, [&](auto tag) {
     using T = decltype(tag);
     std::vector<Image<T>> typed;
-    for (const Image<double>& signal : signals) typed.push_back(Convert<T>(signal));
+    for (std::size_t i = 0; i < signals.size(); ++i)
+      typed.push_back(Convert<T>(signals[i], "preprocessed training image " +
+                                                 std::to_string(i + 1) + " of " +
+                                                 std::to_string(signals.size())));
     const bool zeroMean = s.learning.dictionary.zeroMean;
-    FilterBank<T> start = fromFile ? initial.Cast<T>()
+    const std::string init = fromFile ? "--init " + cli.Get<std::string>("init") : "";
+    FilterBank<T> start = fromFile ? Convert<T>(initial, init)
                                    : RandomFilters<T>(s.filters, channels, s.size.rows, s.size.cols,
                                                       s.seed, zeroMean);
-    if (fromFile) ProjectFilters(start, zeroMean);
+    if (fromFile) {
+      ProjectFilters(start, zeroMean);
+      if (!arma::any(arma::vectorise(start.data)))
+        throw std::runtime_error(init +
+                                 ": every filter is zero after projection onto the "
+                                 "constraints" +
+                                 (zeroMean ? " (--zero-mean makes constant filters zero)" : ""));
+    }
     console.Info("planning FFTs");
     DictionaryLearner<T> learner(s.learning, std::move(typed), start);
     ProgressReporter progress(cli.Program(), s.learning.iterations, std::cerr, StderrIsTerminal());
@@ -270,7 +288,7 @@ int Learn(int argc, const char* const argv[]) {
     return result;
   });
   cli.WriteResolvedConfig(directory.File("run.ini"));
-  directory.Keep();
+  directory.Commit();
 
   std::printf("wrote dictionary.npy, model/, history.csv, filters.png and run.ini to %s\n",
               s.out.c_str());

@@ -35,18 +35,19 @@ void DeclareOptions(CommandLine& cli) {
       "weight of the l1 penalty, >= 0 (required with --dictionary; default: the model's)")(
       "out", po::value<std::string>()->value_name("DIR"),
       "output directory (required; created if missing, files in it are replaced)");
-  const std::string note = "default: the model's";
-  cli.AddIterations(200, "solver iterations (default: the model's, else 200)");
+  const std::string note = "with --model, the model's by default";
+  cli.AddIterations(200, "solver iterations (" + note + ")");
   cli.AddTolerance(0,
                    "stop when the relative change of the maps falls below T; 0 runs every "
-                   "iteration (default: the model's, else 0)");
+                   "iteration (" +
+                       note + ")");
   cli.AddSolver(note);
   cli.AddBoundary(note);
   cli.AddPreprocess(note);
   cli.AddColour(note);
   cli.AddPrecision(note);
   cli.AddThreads();
-  cli.AddPlanner("measure");
+  cli.AddPlanner();
   cli.AddInputs(
       "the image: an image file, or a .npy array (H, W), with --colour (C, H, W) "
       "(positional)",
@@ -127,12 +128,12 @@ Metrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const Image
 }
 
 int Reconstruct(int argc, const char* const argv[]) {
-  CommandLine cli("dn-reconstruct",
-                  "(--model DIR | --dictionary D.npy --lambda L) [options] --out DIR IMAGE",
-                  "Infers the feature maps of one image over a learned dictionary (convolutional "
-                  "sparse coding) and reconstructs the image from them. Writes features.npy, "
-                  "reconstruction.npy, signal.npy, reconstruction.png, metrics.json and run.ini "
-                  "into --out. With --model, the options not given take the model's values.");
+  CommandLine cli(
+      "dn-reconstruct", "(--model DIR | --dictionary D.npy --lambda L) [options] --out DIR IMAGE",
+      "Infers the feature maps of one image over a learned dictionary (convolutional "
+      "sparse coding) and reconstructs the image from them. Writes features.npy, "
+      "reconstruction.npy, signal.npy, reconstruction.png, history.csv, metrics.json and "
+      "run.ini into --out. With --model, the options not given take the model's values.");
   DeclareOptions(cli);
   if (!cli.Parse(argc, argv)) return kExitSuccess;
 
@@ -142,33 +143,41 @@ int Reconstruct(int argc, const char* const argv[]) {
   const std::string out = cli.Get<std::string>("out");
   const std::string input = cli.Inputs().front();
   Resolve(cli, nullptr);  // checks every option before any file is read
-  ConfigureThreads(cli.Threads());
+  cli.Resolve("threads", std::to_string(ConfigureThreads(cli.Threads())));
 
   const bool fromModel = cli.Has("model");
   Model model;
   if (fromModel)
     model = LoadModel(cli.Get<std::string>("model"));
   else
-    model.filters = ReadFilterBank(cli.Get<std::string>("dictionary"));
+    model.filters = ReadFilterBank("--dictionary", cli.Get<std::string>("dictionary"));
   const Settings s = Resolve(cli, fromModel ? &model.manifest : nullptr);
 
   const Image<double> image = ReadInputImage(input, s.colour);
   const Preprocessed prepared = Preprocess(image, s.preprocess);
-  CheckCodable(model.filters, prepared.signal);
+  CheckCodable(model.filters, prepared.signal, s.colour);
   Console(cli.Program(), cli.Flag("verbose"))
       .Info(Summary(model.filters, prepared.signal, s.coding, s.precision));
 
-  OutputDirectory directory(out);
+  OutputDirectory directory(out, {"features.npy", "reconstruction.npy", "signal.npy",
+                                  "reconstruction.png", "history.csv", "metrics.json", "run.ini"});
   struct Outcome {
     Metrics metrics;
     SolveReport report;
   };
   const Outcome outcome = WithPrecision(s.precision, [&](auto tag) {
     using T = decltype(tag);
-    const Image<T> signal = Convert<T>(prepared.signal);
+    const Image<T> signal = Convert<T>(prepared.signal, "the preprocessed image " + input);
+    const FilterBank<T> filters =
+        Convert<T>(model.filters, fromModel ? "the model's dictionary"
+                                            : "--dictionary " + cli.Get<std::string>("dictionary"));
     ProgressReporter progress(cli.Program(), s.coding.iterations, std::cerr, StderrIsTerminal());
-    SolverProgress observer(progress);
-    const CodingResult<T> coded = SparseCode(model.filters.Cast<T>(), signal, s.coding, &observer);
+    SolverProgress reporter(progress);
+    RecordKeeper history;
+    ObserverList observers;
+    observers.Add(&reporter);
+    observers.Add(&history);
+    const CodingResult<T> coded = SparseCode(filters, signal, s.coding, &observers);
     progress.Finish();
 
     const Image<double> viewable =
@@ -177,6 +186,9 @@ int Reconstruct(int argc, const char* const argv[]) {
     WriteNpy(directory.File("reconstruction.npy"), coded.reconstruction, true);
     WriteNpy(directory.File("signal.npy"), signal, true);
     WritePng(directory.File("reconstruction.png"), viewable);
+    std::string csv = CsvHeader() + "\n";
+    for (const IterationRecord& record : history.records) csv += CsvRow(record) + "\n";
+    WriteTextFileAtomically(directory.File("history.csv"), csv);
     return Outcome{
         Measure(coded.maps, coded.reconstruction, signal, s.coding.lambda, viewable, image),
         coded.report};
@@ -197,7 +209,7 @@ int Reconstruct(int argc, const char* const argv[]) {
       .String("stop_reason", Describe(outcome.report.reason));
   WriteTextFileAtomically(directory.File("metrics.json"), json.Text());
   cli.WriteResolvedConfig(directory.File("run.ini"));
-  directory.Keep();
+  directory.Commit();
 
   std::printf("objective %.10g iterations %zu seconds %.3f\n", m.objective,
               outcome.report.iterations, outcome.report.seconds);

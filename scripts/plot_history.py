@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Plots one or more history.csv files (written by dn-learn) into a PNG.
+"""Plots one or more history.csv files (written by dn-learn or dn-reconstruct) into a PNG.
 
 Usage: scripts/plot_history.py HISTORY.csv [HISTORY.csv ...] OUT.png
 
@@ -101,7 +101,7 @@ def plot(histories, labels, out):
 
 def main(argv):
     parser = argparse.ArgumentParser(
-        description="Plot objective, density and time from dn-learn history.csv files.")
+        description="Plot objective, density and time from history.csv files of dn-learn or dn-reconstruct.")
     parser.add_argument("histories", nargs="+", metavar="HISTORY.csv",
                         help="history files; several are overlaid")
     parser.add_argument("output", metavar="OUT.png", help="the PNG to write")

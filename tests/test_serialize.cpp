@@ -1,4 +1,5 @@
 #define BOOST_TEST_MODULE serialize
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
@@ -288,6 +289,23 @@ BOOST_AUTO_TEST_CASE(missing_or_corrupt_dictionary) {
     dn::WriteNpy((saved.dir / "dictionary.npy").string(), {2, 3}, values);
     ExpectLoadError(saved.dir, "dictionary.npy");
   }
+}
+
+BOOST_AUTO_TEST_CASE(all_zero_dictionary) {
+  SavedModel saved;
+  dn::WriteNpy((saved.dir / "dictionary.npy").string(), FilterBank<double>(3, 1, 4, 5));
+  ExpectLoadError(saved.dir, "every filter is zero");
+}
+
+BOOST_AUTO_TEST_CASE(saved_model_directory_follows_the_umask) {
+  // mkdtemp makes 0700 directories; a model must be as readable as a directory made by mkdir.
+  const mode_t previous = ::umask(022);
+  SavedModel saved;
+  ::umask(previous);
+  const fs::perms perms = fs::status(saved.dir).permissions();
+  const fs::perms expected = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec;
+  BOOST_TEST((perms == expected), "model/ has mode " << std::oct << static_cast<int>(perms));
 }
 
 BOOST_AUTO_TEST_CASE(dictionary_shape_disagreeing_with_the_manifest) {

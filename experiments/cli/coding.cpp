@@ -1,8 +1,23 @@
 #include "cli/coding.hpp"
 
+#include <stdexcept>
+
 #include "cli/command_line.hpp"
 
 namespace dn::cli {
+
+void CheckCodable(const FilterBank<double>& filters, const Image<double>& image, bool colour) {
+  if (image.n_slices != filters.channels)
+    throw std::runtime_error("the image has " + std::to_string(image.n_slices) +
+                             " channel(s) but the dictionary's filters have " +
+                             std::to_string(filters.channels) +
+                             (filters.channels == 3 && !colour ? " (use --colour?)" : ""));
+  if (filters.Rows() > image.n_rows || filters.Cols() > image.n_cols)
+    throw std::runtime_error("the filters (" + std::to_string(filters.Rows()) + "x" +
+                             std::to_string(filters.Cols()) + ") are larger than the image (" +
+                             std::to_string(image.n_rows) + "x" + std::to_string(image.n_cols) +
+                             ")");
+}
 
 std::string Summary(const FilterBank<double>& filters, const Image<double>& image,
                     const CodingSettings& settings, const std::string& precision) {
@@ -20,7 +35,6 @@ std::string Summary(const FilterBank<double>& filters, const Image<double>& imag
 template <typename T>
 CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
                            const CodingSettings& settings, IterationObserver* observer) {
-  CheckCodable(filters, signal);
   const ConvOperator<T> op(filters, signal.n_rows, signal.n_cols, settings.boundary,
                            settings.effort);
   const auto solver = MakeCscSolver<T>(settings.solver);

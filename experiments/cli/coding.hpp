@@ -2,7 +2,6 @@
 // dn-inspect.
 #pragma once
 
-#include <stdexcept>
 #include <string>
 
 #include "core/types.hpp"
@@ -28,26 +27,15 @@ struct CodingResult {
 };
 
 //! Throws std::runtime_error unless `image` can be coded over `filters`: the same channel count,
-//! and filters no larger than the image.
-template <typename F, typename I>
-void CheckCodable(const FilterBank<F>& filters, const Image<I>& image) {
-  if (image.n_slices != filters.channels)
-    throw std::runtime_error("the image has " + std::to_string(image.n_slices) +
-                             " channel(s) but the dictionary's filters have " +
-                             std::to_string(filters.channels) +
-                             (filters.channels == 3 ? " (use --colour?)" : ""));
-  if (filters.Rows() > image.n_rows || filters.Cols() > image.n_cols)
-    throw std::runtime_error("the filters (" + std::to_string(filters.Rows()) + "x" +
-                             std::to_string(filters.Cols()) + ") are larger than the image (" +
-                             std::to_string(image.n_rows) + "x" + std::to_string(image.n_cols) +
-                             ")");
-}
+//! and filters no larger than the image. `colour`: the image was read with --colour (otherwise a
+//! 3-channel dictionary suggests it).
+void CheckCodable(const FilterBank<double>& filters, const Image<double>& image, bool colour);
 
 //! One line describing the problem and settings, for --verbose.
 std::string Summary(const FilterBank<double>& filters, const Image<double>& image,
                     const CodingSettings& settings, const std::string& precision);
 
-//! Solves the sparse coding problem for `signal` from zero maps; checks CheckCodable first.
+//! Solves the sparse coding problem for `signal` from zero maps (check CheckCodable first).
 template <typename T>
 CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
                            const CodingSettings& settings, IterationObserver* observer = nullptr);

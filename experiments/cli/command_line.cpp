@@ -14,7 +14,6 @@
 namespace dn::cli {
 namespace {
 
-
 std::string Option(const std::string& key) { return "--" + key; }
 
 std::string AbsolutePath(const std::string& path) {
@@ -59,6 +58,13 @@ std::string FullNumber(double value) {
   return text;
 }
 
+po::typed_value<bool>* OnOff() {
+  return po::value<bool>()
+      ->default_value(false, "false")
+      ->implicit_value(true, "true")
+      ->value_name("BOOL");
+}
+
 CommandLine::CommandLine(std::string program, std::string synopsis, std::string about)
     : program_(std::move(program)),
       synopsis_(std::move(synopsis)),
@@ -68,7 +74,7 @@ CommandLine::CommandLine(std::string program, std::string synopsis, std::string 
   general_.add_options()("config", po::value<std::string>()->value_name("FILE"),
                          "read options from an INI file of 'key = value' lines with the long "
                          "option names (e.g. the run.ini of a run); the command line wins")(
-      "verbose", po::bool_switch(), "print more information")("help,h", "print this help and exit");
+      "verbose", OnOff(), "print more information")("help,h", "print this help and exit");
 }
 
 void CommandLine::MarkPaths(const std::vector<std::string>& keys) {
@@ -85,9 +91,10 @@ void CommandLine::AddPrecision(const std::string& note) {
         WithNote("arithmetic: single or double", note).c_str());
 }
 
-void CommandLine::AddPlanner(const std::string& fallback) {
-  Add()("planner", po::value<std::string>()->default_value(fallback)->value_name("P"),
-        "FFTW planning: estimate (fast to plan) or measure (slower to plan, faster to run)");
+void CommandLine::AddPlanner() {
+  Add()("planner", po::value<std::string>()->default_value("estimate")->value_name("P"),
+        "FFTW planning: estimate (plans at once) or measure (FFTW times candidate plans; "
+        "results may then differ in the last bits between runs)");
 }
 
 void CommandLine::AddSolver(const std::string& note) {
@@ -125,7 +132,7 @@ void CommandLine::AddPreprocess(const std::string& note) {
 
 void CommandLine::AddColour(const std::string& note) {
   Add()(
-      "colour", po::bool_switch(),
+      "colour", OnOff(),
       WithNote("read images in colour (RGB); without it they are converted to grey", note).c_str());
 }
 
@@ -159,10 +166,19 @@ std::string CommandLine::Help() const {
 bool CommandLine::Parse(int argc, const char* const argv[]) {
   po::options_description all;
   all.add(options_).add(general_);
+  // Boost would take the token after a bare on/off option (e.g. an input) as its value, so
+  // `--colour` becomes `--colour=true`.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::string& arg : args) {
+    if (arg == "--") break;
+    if (arg.rfind("--", 0) != 0 || arg.find('=') != std::string::npos) continue;
+    const po::option_description* option = all.find_nothrow(arg.substr(2), false);
+    if (option && option->semantic()->min_tokens() == 0 && option->semantic()->max_tokens() == 1)
+      arg += "=true";
+  }
   const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-  po::store(
-      po::command_line_parser(argc, argv).options(all).positional(positional_).style(style).run(),
-      vm_);
+  po::store(po::command_line_parser(args).options(all).positional(positional_).style(style).run(),
+            vm_);
   if (vm_.count("help")) {
     std::cout << Help();
     return false;

@@ -39,6 +39,10 @@ void AsUsageError(Check&& check) {
 //! The shortest text of a value that reads back exactly (at most 17 significant digits).
 std::string FullNumber(double value);
 
+//! The value of an on/off option, false by default: `--key` alone means true, and `--key=false`
+//! (also no, off, 0) overrides `key = true` in a --config file. run.ini records true or false.
+po::typed_value<bool>* OnOff();
+
 class CommandLine {
 public:
   //! `synopsis` follows the program name in the usage line; `about` is one paragraph.
@@ -54,12 +58,12 @@ public:
   // Shared option groups.
   void AddThreads();                                //!< --threads (0 = all cores)
   void AddPrecision(const std::string& note = "");  //!< --precision single|double (single)
-  void AddPlanner(const std::string& fallback);     //!< --planner estimate|measure
+  void AddPlanner();                                //!< --planner estimate|measure (estimate)
   void AddSolver(const std::string& note = "");     //!< --solver ista|fista (fista)
   void AddBoundary(const std::string& note = "");   //!< --boundary valid|circular (valid)
   //! --preprocess none|highpass|lcn (highpass), --highpass-lambda, --highpass-pad, --lcn-sigma
   void AddPreprocess(const std::string& note = "");
-  void AddColour(const std::string& note = "");  //!< --colour
+  void AddColour(const std::string& note = "");  //!< --colour[=BOOL] (false)
   void AddIterations(long long fallback, const std::string& help);
   void AddTolerance(double fallback, const std::string& help);
   //! Positional arguments, also accepted as repeated `input = ...` keys (at most maxCount, -1

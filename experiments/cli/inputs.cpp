@@ -86,15 +86,20 @@ Image<double> ReadInputImage(const std::string& path, bool colour) {
   return std::move(images.front());
 }
 
-FilterBank<double> ReadFilterBank(const std::string& path) {
+FilterBank<double> ReadFilterBank(const std::string& option, const std::string& path) {
+  const std::string what = option + " " + path;
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw std::runtime_error("dictionary " + path + " does not exist");
+  if (!fs::exists(path, ec)) throw std::runtime_error(what + " does not exist");
   const NpyArray array = ReadNpy(path);
+  FilterBank<double> filters;
   try {
-    return FilterBankFromNpy<double>(array);
+    filters = FilterBankFromNpy<double>(array);
   } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(path + ": " + e.what());
+    throw std::runtime_error(what + ": " + e.what());
   }
+  if (!arma::any(arma::vectorise(filters.data)))
+    throw std::runtime_error(what + ": every filter is zero");
+  return filters;
 }
 
 bool CropToCommonSize(std::vector<Image<double>>& images) {

@@ -1,4 +1,6 @@
-// The output directory of a run.
+// The output directory of a run: every output is written into a staging directory inside it and
+// all are moved into place together once the run has succeeded, so a failed run leaves the
+// directory as it was.
 #pragma once
 
 #include <string>
@@ -6,26 +8,40 @@
 
 namespace dn::cli {
 
-//! Creates the directory (and its parents) if missing. If the run fails, i.e. the object is
-//! destroyed before Keep(), the directories it created are removed again while still empty, so
-//! a failed run leaves nothing behind (the files in it are written atomically).
 class OutputDirectory {
 public:
-  //! Throws std::runtime_error if the directory cannot be created.
-  explicit OutputDirectory(std::string path);
+  //! Creates `path` (and its parents) if missing, and a staging directory `.dn-staging-XXXXXX`
+  //! in it. `outputs` names the run's outputs, a trailing '/' marking a directory. Throws
+  //! std::runtime_error if a directory cannot be created or an entry of one of those names
+  //! exists with the other kind (a directory where a file goes, or the reverse).
+  OutputDirectory(std::string path, const std::vector<std::string>& outputs);
+  //! Unless committed: removes the staging directory, then the directories this object created
+  //! while they are empty, so a failed run leaves nothing behind.
   ~OutputDirectory();
   OutputDirectory(const OutputDirectory&) = delete;
   OutputDirectory& operator=(const OutputDirectory&) = delete;
 
-  //! The path of `name` inside the directory.
+  //! Where to write output `name` (without its trailing '/'): inside the staging directory.
   std::string File(const std::string& name) const;
-  //! The run succeeded: keep the directory.
-  void Keep() { kept_ = true; }
+  //! Moves every output into place, replacing the entries of the same names (a directory such as
+  //! model/ as a whole), and removes the staging directory. On failure the entries already moved
+  //! are put back and std::runtime_error is thrown.
+  void Commit();
 
 private:
-  std::string path_;
+  struct Output {
+    std::string name;
+    bool directory = false;
+  };
+  //! Throws unless every existing entry of an output's name has the output's kind.
+  void CheckKinds() const;
+  //! Removes the directories this object created, innermost first, while they are empty.
+  void RemoveCreated() const;
+
+  std::string path_, staging_;
+  std::vector<Output> outputs_;
   std::vector<std::string> created_;  //!< directories this object created, innermost first
-  bool kept_ = false;
+  bool committed_ = false;
 };
 
 }  // namespace dn::cli

@@ -1,6 +1,7 @@
 #include "serialize/model.hpp"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -105,6 +106,16 @@ std::string MakeUniqueDirectory(const std::string& prefix) {
     throw std::runtime_error("SaveModel(): cannot create a directory beside " + prefix + ": " +
                              std::strerror(errno));
   return name.data();
+}
+
+//! Gives a directory made by mkdtemp (mode 0700) the mode mkdir gives: 0777 less the umask. The
+//! umask is read by setting it, so no other thread may create files meanwhile.
+void GiveDefaultMode(const std::string& directory) {
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (::chmod(directory.c_str(), 0777 & ~mask) != 0)
+    throw std::runtime_error("SaveModel(): cannot set the permissions of " + directory + ": " +
+                             std::strerror(errno));
 }
 
 void RemoveQuietly(const std::string& path) {
@@ -267,6 +278,7 @@ void SaveModel(const std::string& modelDir, const ModelManifest& manifest,
 
   const std::string temp = MakeUniqueDirectory(target.string() + ".tmp-");
   try {
+    GiveDefaultMode(temp);
     WriteTextFileAtomically((fs::path(temp) / kManifestName).string(), ManifestText(manifest));
     WriteNpy((fs::path(temp) / kDictionaryName).string(), filters);
   } catch (...) {
@@ -326,6 +338,8 @@ Model LoadModel(const std::string& path) {
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error("LoadModel(): " + dictionaryPath + ": " + e.what());
   }
+  if (!arma::any(arma::vectorise(model.filters.data)))
+    throw std::runtime_error("LoadModel(): " + dictionaryPath + ": every filter is zero");
   const ModelManifest& m = model.manifest;
   const FilterBank<double>& f = model.filters;
   if (f.filters != m.filters || f.channels != m.channels || f.Rows() != m.filterRows ||

@@ -39,8 +39,9 @@ struct ModelManifest {
 
 //! Writes `modelDir` (manifest.ini and dictionary.npy): first into a fresh temporary sibling
 //! directory, which is then renamed into place; an existing `modelDir` is renamed aside first and
-//! removed afterwards. Throws std::invalid_argument if the manifest is invalid or disagrees with
-//! the filters' shape, std::runtime_error if writing fails (leaving any previous model in place).
+//! removed afterwards. The directory gets the mode mkdir gives (0777 less the umask). Throws
+//! std::invalid_argument if the manifest is invalid or disagrees with the filters' shape,
+//! std::runtime_error if writing fails (leaving any previous model in place).
 void SaveModel(const std::string& modelDir, const ModelManifest& manifest,
                const FilterBank<double>& filters);
 
@@ -52,7 +53,8 @@ struct Model {
 //! Reads a model from `path`: a model directory, or a directory holding one as `model/` (the
 //! output directory of dn-learn). Throws std::runtime_error naming the file for a missing model
 //! or manifest, an unsupported format version, a missing, duplicate, unknown or invalid key, a
-//! missing or corrupt dictionary.npy, or a dictionary whose shape disagrees with the manifest.
+//! missing or corrupt dictionary.npy, a dictionary whose shape disagrees with the manifest, or
+//! one whose filters are all zero.
 Model LoadModel(const std::string& path);
 
 }  // namespace dn

@@ -126,6 +126,19 @@ def check_reconstruction(directory, dictionary_path, boundary):
     with open(os.path.join(directory, "reconstruction.png"), "rb") as f:
         expect(f.read(8) == b"\x89PNG\r\n\x1a\n", "reconstruction.png is not a PNG")
 
+    # history.csv: one row per solver iteration, ending at the objective of metrics.json.
+    with open(os.path.join(directory, "history.csv")) as f:
+        rows = list(csv.DictReader(f))
+    expect(rows and list(rows[0].keys()) == ["iteration", "seconds", "objective", "fidelity",
+                                             "l1", "density", "relative_change"],
+           "history.csv columns")
+    expect([int(r["iteration"]) for r in rows] == list(range(1, metrics["iterations"] + 1)),
+           f"history.csv has {len(rows)} rows, metrics.json {metrics['iterations']} iterations")
+    last = float(rows[-1]["objective"])
+    error = abs(last - metrics["objective"]) / abs(metrics["objective"])
+    expect(error <= (1e-5 if single else 1e-9),
+           f"history.csv's last objective {last} != metrics {metrics['objective']} ({error:.3g})")
+
 
 def main(argv):
     if argv[1] == "learn":

@@ -74,6 +74,14 @@ check() {
   "$PYTHON" "$HERE/check_outputs.py" "$@" || fail "check_outputs.py $*"
 }
 
+# snapshot DIR: every entry under DIR, hidden ones included, with a checksum of every file; two
+# equal snapshots mean the run in between left DIR as it was.
+snapshot() {
+  (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | while read -r entry; do
+    if [ -f "$entry" ]; then echo "$entry $(md5sum <"$entry")"; else echo "$entry $(stat -c %F "$entry")"; fi
+  done)
+}
+
 finish() {
   if [ "$FAILURES" -gt 0 ]; then
     echo "$FAILURES failure(s)" >&2

@@ -1,6 +1,8 @@
 # dn-learn on tiny inputs: every output is written and consistent, the objective decreases,
-# run.ini replays the run exactly, and the input forms and options work.
+# run.ini replays the run exactly, the input forms and options work, and a failed run leaves the
+# output directory as it was.
 source "$(dirname "$0")/common.bash"
+umask 022
 
 TINY=(--filters 4 --filter-size 5 "${FAST[@]}")
 
@@ -16,9 +18,12 @@ if expect_ok dn-learn "${TINY[@]}" --iterations 15 --out "$OUT" "$DATA/e2e_image
   "$PYTHON" -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(abs(a - b) > 1e-9 * abs(b))" \
     "$final" "$last" || fail "printed objective $final differs from history.csv's $last"
   for line in "seed = 1" "filters = 4" "filter-size = 5x5" "lambda = 0.1" "precision = single" \
-    "input = $DATA/e2e_images"; do
+    "planner = estimate" "zero-mean = false" "colour = false" "input = $DATA/e2e_images"; do
     grep -qxF "$line" "$OUT/run.ini" || fail "run.ini lacks '$line'"
   done
+  # model/ is as readable as a directory made by mkdir (mkdtemp alone gives 0700).
+  mode=$(stat -c %a "$OUT/model")
+  [ "$mode" = 755 ] || fail "model/ has mode $mode under umask 022, not 755"
 
   # --config run.ini replays the run: the same dictionary, bit for bit.
   if expect_ok dn-learn --config "$OUT/run.ini" --out "$WORK/replay"; then
@@ -29,6 +34,58 @@ if expect_ok dn-learn "${TINY[@]}" --iterations 15 --out "$OUT" "$DATA/e2e_image
   if expect_ok dn-learn --config "$OUT/run.ini" --iterations 3 --out "$WORK/override"; then
     check learn "$WORK/override" 4 1 5 5 single 3
   fi
+fi
+
+# run.ini records the thread count used, not 0 ("all cores"), so that a replay elsewhere uses it.
+if expect_ok dn-learn --filters 2 --filter-size 3 --iterations 2 --planner estimate \
+  --out "$WORK/threads" "$DATA/e2e_images"; then
+  grep -Eqx 'threads = [1-9][0-9]*' "$WORK/threads/run.ini" ||
+    fail "run.ini does not record the thread count used: $(grep threads "$WORK/threads/run.ini")"
+fi
+
+# On/off options: --key=false (also no, off, 0) overrides a config file's true, a bare --key means
+# true (also before an input), and run.ini records true or false and replays them.
+printf 'zero-mean = true\ncolour = true\nverbose = true\n' >"$WORK/on.ini"
+SMALL=(--filters 2 --filter-size 3 --iterations 2 "${FAST[@]}")
+if expect_ok dn-learn --config "$WORK/on.ini" --zero-mean=false --colour=no --verbose=off \
+  "${SMALL[@]}" --out "$WORK/off" "$DATA/e2e_images"; then
+  for line in "zero-mean = false" "colour = false" "verbose = false"; do
+    grep -qxF "$line" "$WORK/off/run.ini" || fail "run.ini lacks '$line'"
+  done
+  grep -qxF "zero_mean = false" "$WORK/off/model/manifest.ini" || fail "--zero-mean=false ignored"
+  check learn "$WORK/off" 2 1 3 3 single 2
+  if expect_ok dn-learn --config "$WORK/off/run.ini" --out "$WORK/off_replay"; then
+    cmp -s "$WORK/off/dictionary.npy" "$WORK/off_replay/dictionary.npy" ||
+      fail "run.ini with on/off options did not replay the same dictionary"
+  fi
+  if expect_ok dn-learn --config "$WORK/off/run.ini" --zero-mean --colour "$DATA/e2e_images/a.png" \
+    --out "$WORK/on"; then
+    for line in "zero-mean = true" "colour = true" "input = $DATA/e2e_images/a.png"; do
+      grep -qxF "$line" "$WORK/on/run.ini" || fail "run.ini lacks '$line'"
+    done
+    check learn "$WORK/on" 2 3 3 3 single 2
+  fi
+fi
+
+# A failed run leaves an existing output directory exactly as it was: here the run cannot put
+# filters.png in place of a directory of that name.
+HALF=$WORK/half
+cp -r "$OUT" "$HALF" && rm "$HALF/filters.png" && mkdir "$HALF/filters.png"
+before=$(snapshot "$HALF")
+expect_error 1 dn-learn "${TINY[@]}" --iterations 2 --out "$HALF" "$DATA/e2e_images"
+grep -q "filters.png is a directory" "$WORK/stderr" || fail "unclear message: $(cat "$WORK/stderr")"
+[ "$(snapshot "$HALF")" = "$before" ] || fail "a failed dn-learn changed $HALF"
+
+# A successful run into it replaces its outputs (model/ as a whole) and keeps other files.
+AGAIN=$WORK/again
+cp -r "$OUT" "$AGAIN" && touch "$AGAIN/model/stale.txt" "$AGAIN/notes.txt"
+if expect_ok dn-learn "${TINY[@]}" --iterations 3 --out "$AGAIN" "$DATA/e2e_images"; then
+  check learn "$AGAIN" 4 1 5 5 single 3
+  [ -e "$AGAIN/model/stale.txt" ] && fail "model/ was not replaced as a whole"
+  [ -e "$AGAIN/notes.txt" ] || fail "a run removed a file that is not its output"
+  entries=$(LC_ALL=C ls -A "$AGAIN" | tr '\n' ' ')
+  [ "$entries" = "dictionary.npy filters.png history.csv model notes.txt run.ini " ] ||
+    fail "unexpected entries in $AGAIN: $entries"
 fi
 
 # A .npy stack in double precision, circular boundary, started from the first dictionary: the

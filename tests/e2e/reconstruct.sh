@@ -1,6 +1,7 @@
 # dn-reconstruct with --model and with --dictionary/--lambda, both boundaries and precisions:
 # the saved arrays load with NumPy, the features convolved with the dictionary give the saved
-# reconstruction, and metrics.json's objective is the one recomputed from them.
+# reconstruction, metrics.json's objective is the one recomputed from them and history.csv ends
+# there; runs are reproducible bit for bit; a failed run leaves the output directory as it was.
 source "$(dirname "$0")/common.bash"
 
 IMAGE=$DATA/e2e_images/a.png
@@ -17,7 +18,7 @@ for boundary in valid circular; do
     OUT=$WORK/model_${boundary}_$precision
     if expect_ok dn-reconstruct --model "$MODEL" --boundary "$boundary" --precision "$precision" \
       --iterations 40 "${FAST[@]}" --out "$OUT" "$IMAGE"; then
-      expect_file "$OUT"/{features.npy,reconstruction.npy,signal.npy,reconstruction.png,metrics.json,run.ini}
+      expect_file "$OUT"/{features.npy,reconstruction.npy,signal.npy,reconstruction.png,history.csv,metrics.json,run.ini}
       check reconstruction "$OUT" "$MODEL/model/dictionary.npy" "$boundary"
       grep -Eq '^objective [-+0-9.eE]+ iterations 40 seconds [0-9.]+$' "$WORK/stdout" ||
         fail "unexpected summary line: $(cat "$WORK/stdout")"
@@ -48,6 +49,29 @@ if expect_ok dn-reconstruct --model "$MODEL/model" "${FAST[@]}" --out "$OUT" "$I
     [ "$(cut -d' ' -f1-2 "$WORK/stdout")" = "$objective" ] || fail "replay gave another objective"
   fi
 fi
+
+# With the default planner (estimate) and thread count (all cores), two identical runs and a
+# replay of run.ini give the same features bit for bit; run.ini records the thread count used.
+SAME=$WORK/same
+if expect_ok dn-reconstruct --model "$MODEL" --iterations 40 --out "$SAME" "$IMAGE" &&
+  expect_ok dn-reconstruct --model "$MODEL" --iterations 40 --out "$SAME-2" "$IMAGE"; then
+  cmp -s "$SAME/features.npy" "$SAME-2/features.npy" || fail "two identical runs differ"
+  grep -qxF "planner = estimate" "$SAME/run.ini" || fail "run.ini lacks 'planner = estimate'"
+  grep -Eqx 'threads = [1-9][0-9]*' "$SAME/run.ini" ||
+    fail "run.ini does not record the thread count used: $(grep threads "$SAME/run.ini")"
+  if expect_ok dn-reconstruct --config "$SAME/run.ini" --out "$SAME-replay"; then
+    cmp -s "$SAME/features.npy" "$SAME-replay/features.npy" || fail "the replay gave other features"
+  fi
+fi
+
+# A failed run leaves an existing output directory exactly as it was: here the run cannot put
+# metrics.json in place of a directory of that name.
+HALF=$WORK/half
+cp -r "$SAME" "$HALF" && rm "$HALF/metrics.json" && mkdir "$HALF/metrics.json"
+before=$(snapshot "$HALF")
+expect_error 1 dn-reconstruct --model "$MODEL" --iterations 5 "${FAST[@]}" --out "$HALF" "$IMAGE"
+grep -q "metrics.json is a directory" "$WORK/stderr" || fail "unclear message: $(cat "$WORK/stderr")"
+[ "$(snapshot "$HALF")" = "$before" ] || fail "a failed dn-reconstruct changed $HALF"
 
 # A colour model: (C, H, W) reconstructions, colour read from the model.
 COLOUR=$WORK/learn_colour
