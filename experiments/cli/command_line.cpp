@@ -1,5 +1,6 @@
 #include "cli/command_line.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/threads.hpp"
+#include "solvers/csc_solver.hpp"
 
 namespace dn::cli {
 namespace {
@@ -259,8 +261,13 @@ PlannerEffort CommandLine::Planner() const {
 
 std::string CommandLine::Solver() const {
   const std::string value = Get<std::string>("solver");
-  if (value != "ista" && value != "fista")
-    throw UsageError("--solver must be ista or fista, not '" + value + "'");
+  const std::vector<std::string> names = CscSolverNames();
+  if (std::find(names.begin(), names.end(), value) == names.end()) {
+    std::string list;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    throw UsageError("--solver must be " + list + ", not '" + value + "'");
+  }
   return value;
 }
 
