@@ -40,6 +40,7 @@ template <typename T> void ConvOperator<T>::SetFilters(const FilterBank<T>& filt
     throw std::invalid_argument("ConvOperator::SetFilters(): filter bank shape changed");
   filters_ = filters;
   FilterBankSpectra(*fft_, filters_, spectra_);
+  lipschitz_ = ComputeLipschitz();
 }
 
 template <typename T>
@@ -187,7 +188,7 @@ template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual)
   return maps;
 }
 
-template <typename T> double ConvOperator<T>::Lipschitz() const {
+template <typename T> double ConvOperator<T>::ComputeLipschitz() const {
   const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
   double best = 0.0;
   if (C == 1) {
@@ -217,7 +218,7 @@ template <typename T> double ConvOperator<T>::Lipschitz() const {
                           std::conj(Complex<double>(spectra_(f, k * C + b)));
       trap.Run([&] {
         if (!arma::eig_sym(values, gram))
-          throw std::runtime_error("ConvOperator::Lipschitz(): eigendecomposition failed");
+          throw std::runtime_error("ConvOperator::SetFilters(): eigendecomposition failed");
       });
       best = std::max(best, values.max());
     }

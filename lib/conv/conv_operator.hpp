@@ -15,7 +15,8 @@
 // circular the grid is the map; for valid it is the next size FFTW has fast codelets for
 // (a 263 x 263 transform is 12x slower than 264 x 264), and since the valid part of the output
 // and the adjoint's support never meet a wrapped-around term on any grid at least the map's
-// size, the result is still exact. Maps are stored at their own size and zero-padded on the way in. The Lipschitz constant of z -> D^T D z is
+// size, the result is still exact. Maps are stored at their own size and zero-padded on the way in.
+// The Lipschitz constant of z -> D^T D z is
 // max_w lambda_max(D(w)^H D(w)), D(w) the C x K matrix of filter spectra: with one channel,
 // max_w sum_k |d_k(w)|^2. It is exact for circular and an upper bound for valid (the crop has
 // norm 1).
@@ -66,8 +67,9 @@ public:
   Image<T> Apply(const Maps<T>& maps) const;
   //! D^T r: maps (Hm x Wm x K) from an image-shaped array (H x W x C).
   Maps<T> Adjoint(const Image<T>& residual) const;
-  //! Lipschitz constant of the gradient of 1/2 ||D z - s||^2 (see the header comment).
-  double Lipschitz() const;
+  //! Lipschitz constant of the gradient of 1/2 ||D z - s||^2 (see the header comment),
+  //! computed once per SetFilters().
+  double Lipschitz() const { return lipschitz_; }
 
   //! Crops one channel from the FFT grid to the image (H x W): copies.
   void Crop(const T* grid, T* image) const;
@@ -96,6 +98,9 @@ private:
   arma::uword mapRows_, mapCols_;
   std::unique_ptr<Fft2d<T>> fft_;
   arma::Mat<Complex<T>> spectra_;
+  double lipschitz_ = 0.0;
+
+  double ComputeLipschitz() const;
 };
 
 //! Half spectra (F x K*C, column k*C + c) of the filters zero-padded to the FFT's grid, with
