@@ -60,7 +60,10 @@ template <typename T> void ProximalGradientSolver<T>::SetupWorkspace() {
   forwardScratch_.assign(op_->Padded() ? threads : 0, op_->MakeScratch());
   inverseScratch_.assign(op_->Padded() ? threads : 0, op_->MakeScratch());
   residualAtY_.set_size(F, C);
-  if (op_->BoundaryMode() == Boundary::Valid) grid_.set_size(op_->GridRows(), op_->GridCols());
+  if (op_->BoundaryMode() == Boundary::Valid) {
+    grid_.set_size(op_->GridRows(), op_->GridCols());
+    residualImageAtY_.set_size(op_->ImageRows() * op_->ImageCols());
+  }
 }
 
 template <typename T> void ProximalGradientSolver<T>::TransformIterate(CMat& spectra) {
@@ -176,7 +179,7 @@ double ProximalGradientSolver<T>::FinishResidual(CMat& synthesis, double beta) {
   const T scale = T(1) / static_cast<T>(op.Fft().Size());
   residualImage_.swap(previousResidualImage_);
   residualImage_.set_size(H * W, C);
-  arma::Col<T> atY(H * W);
+  T* atY = residualImageAtY_.memptr();
   for (arma::uword c = 0; c < C; ++c) {
     op.Fft().Inverse(synthesis.colptr(c), grid_.memptr());
     T* r = residualImage_.colptr(c);
@@ -190,7 +193,7 @@ double ProximalGradientSolver<T>::FinishResidual(CMat& synthesis, double beta) {
       atY[i] = rp ? r[i] + b * (r[i] - rp[i]) : r[i];
     }
     fidelity += 0.5 * energy;
-    op.Pad(atY.memptr(), grid_.memptr());
+    op.Pad(atY, grid_.memptr());
     op.Fft().Forward(grid_.memptr(), residualAtY_.colptr(c));
   }
   return fidelity;

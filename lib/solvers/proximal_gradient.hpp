@@ -65,6 +65,7 @@ private:
   std::vector<arma::Col<T>> forwardScratch_;  //!< padded grids: see ConvOperator::ForwardMap
   std::vector<arma::Col<T>> inverseScratch_;
   arma::Mat<T> grid_;               //!< valid: one channel on the FFT grid
+  arma::Col<T> residualImageAtY_;   //!< valid: r_y of one channel in space
   //! FFT of every map of x_ into `spectra` (F x K).
   void TransformIterate(CMat& spectra);
 };
