@@ -1,8 +1,9 @@
 #include "io/image.hpp"
 
+#include "io/input_file.hpp"
+
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -46,17 +47,10 @@ constexpr std::size_t kMaxPixels = std::size_t(1) << 28;
 }
 
 std::vector<unsigned char> ReadWholeFile(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (!fs::exists(status)) Fail(path, "no such file");
-  if (fs::is_directory(status)) Fail(path, "is a directory");
-  const std::uintmax_t size = fs::file_size(path, ec);
-  if (ec) Fail(path, "cannot determine the file size: " + ec.message());
+  std::ifstream in;
+  const std::uintmax_t size = OpenInputFile("ReadImage()", path, in);
   if (size == 0) Fail(path, "empty file");
   if (size > static_cast<std::uintmax_t>(INT_MAX)) Fail(path, "file too large");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Fail(path, std::string("cannot open: ") + std::strerror(errno));
   std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
   if (static_cast<std::uintmax_t>(in.gcount()) != size) Fail(path, "read error");

@@ -2,19 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
-#include <system_error>
 #include <type_traits>
 
 #include "core/atomic_file.hpp"
+#include "io/input_file.hpp"
 
 namespace dn {
 namespace {
@@ -329,15 +327,8 @@ std::string ShapeToString(const std::vector<std::size_t>& shape) {
 }
 
 NpyArray ReadNpy(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (!fs::exists(status)) Fail(path, "no such file");
-  if (fs::is_directory(status)) Fail(path, "is a directory");
-  const std::uintmax_t fileSize = fs::file_size(path, ec);
-  if (ec) Fail(path, "cannot determine the file size: " + ec.message());
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Fail(path, std::string("cannot open: ") + std::strerror(errno));
+  std::ifstream in;
+  const std::uintmax_t fileSize = OpenInputFile("ReadNpy()", path, in);
 
   // Preamble: magic, version, header length.
   unsigned char preamble[12] = {};
