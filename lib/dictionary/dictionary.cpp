@@ -25,6 +25,18 @@ template <typename T> void ProjectFilters(FilterBank<T>& filters, bool zeroMean)
 }
 
 template <typename T>
+void ProjectFilters(FilterBank<T>& filters, bool zeroMean, const arma::umat& connectivity) {
+  if (!connectivity.is_empty()) {
+    if (connectivity.n_rows != filters.channels || connectivity.n_cols != filters.filters)
+      throw std::invalid_argument("ProjectFilters(): the connectivity table is not C x K");
+    for (arma::uword k = 0; k < filters.filters; ++k)
+      for (arma::uword c = 0; c < filters.channels; ++c)
+        if (!connectivity(c, k)) filters.Filter(k, c).zeros();
+  }
+  ProjectFilters(filters, zeroMean);
+}
+
+template <typename T>
 FilterBank<T> RandomFilters(arma::uword K, arma::uword C, arma::uword h, arma::uword w,
                             std::uint64_t seed, bool zeroMean) {
   if (K == 0 || C == 0 || h == 0 || w == 0)
@@ -66,12 +78,16 @@ template <typename T> void DictionaryUpdater<T>::RestartMomentum() { started_ = 
 namespace {
 
 template <typename T>
-void CheckData(const ConvOperator<T>& op, const CodedSet<T>& data, const FilterBank<T>& filters) {
+void CheckData(const ConvOperator<T>& op, const CodedSet<T>& data, const FilterBank<T>& filters,
+               const arma::umat& connectivity) {
   if (data.mapSpectra.empty() || data.mapSpectra.size() != data.signals.size())
     throw std::invalid_argument("DictionaryUpdater: need one map spectrum per training image");
   if (filters.filters != op.FilterCount() || filters.channels != op.Channels() ||
       filters.Rows() != op.Filters().Rows() || filters.Cols() != op.Filters().Cols())
     throw std::invalid_argument("DictionaryUpdater: filters do not match the operator");
+  if (!connectivity.is_empty() &&
+      (connectivity.n_rows != op.Channels() || connectivity.n_cols != op.FilterCount()))
+    throw std::invalid_argument("DictionaryUpdater: the connectivity table is not C x K");
   for (std::size_t i = 0; i < data.signals.size(); ++i) {
     op.CheckImage(*data.signals[i], "DictionaryUpdater");
     if (data.mapSpectra[i]->n_rows != op.Fft().SpectrumSize() ||
@@ -107,6 +123,7 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
           for (std::size_t f = begin; f < end; ++f) r[f] = Complex<T>(0);
         }
         for (arma::uword k = 0; k < K; ++k) {
+          if (!options_.connectivity.is_empty() && !options_.connectivity(c, k)) continue;
           const Complex<T>* z = data.mapSpectra[i]->colptr(k);
           const Complex<T>* d = filterSpectra.colptr(k * C + c);
           for (std::size_t f = begin; f < end; ++f) r[f] += z[f] * d[f];
@@ -173,6 +190,10 @@ void DictionaryUpdater<T>::GradientFromResiduals(const ConvOperator<T>& op, cons
 #pragma omp for schedule(static)
     for (arma::uword s = 0; s < slices; ++s) {
       const arma::uword k = s / C, c = s % C;
+      if (!options_.connectivity.is_empty() && !options_.connectivity(c, k)) {
+        gradient.data.slice(s).zeros();
+        continue;
+      }
       sum.zeros();
       for (std::size_t i = 0; i < images; ++i) {
         const Complex<T>* z = data.mapSpectra[i]->colptr(k);
@@ -255,7 +276,7 @@ double DictionaryUpdater<T>::FidelityAndGradient(const ConvOperator<T>& op,
                                                  const CodedSet<T>& data,
                                                  const FilterBank<T>& filters,
                                                  FilterBank<T>& gradient) {
-  CheckData(op, data, filters);
+  CheckData(op, data, filters, options_.connectivity);
   SignalSpectra(op, data);
   arma::Mat<Complex<T>> spectra;
   FilterBankSpectra(op.Fft(), filters, spectra);
@@ -280,7 +301,7 @@ void DictionaryUpdater<T>::SignalSpectra(const ConvOperator<T>& op, const CodedS
 template <typename T>
 void DictionaryUpdater<T>::Step(const ConvOperator<T>& op, const CodedSet<T>& data,
                                 FilterBank<T>& filters) {
-  CheckData(op, data, filters);
+  CheckData(op, data, filters, options_.connectivity);
   SignalSpectra(op, data);
   // A safety margin over the power-iteration estimate, which approaches L from below.
   const double lipschitz = kLipschitzMargin * EstimateLipschitz(op, data, powerStarted_ ? 2 : 40);
@@ -300,7 +321,7 @@ void DictionaryUpdater<T>::Step(const ConvOperator<T>& op, const CodedSet<T>& da
     GradientFromResiduals(op, data, gradient);
     FilterBank<T> fresh = extrapolated_;
     fresh.data -= step * gradient.data;
-    ProjectFilters(fresh, options_.zeroMean);
+    ProjectFilters(fresh, options_.zeroMean, options_.connectivity);
     if (momentum_) {
       const double tNext = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t_ * t_));
       const T beta = static_cast<T>((t_ - 1.0) / tNext);
@@ -315,6 +336,8 @@ void DictionaryUpdater<T>::Step(const ConvOperator<T>& op, const CodedSet<T>& da
 
 template void ProjectFilters(FilterBank<float>&, bool);
 template void ProjectFilters(FilterBank<double>&, bool);
+template void ProjectFilters(FilterBank<float>&, bool, const arma::umat&);
+template void ProjectFilters(FilterBank<double>&, bool, const arma::umat&);
 template FilterBank<float> RandomFilters(arma::uword, arma::uword, arma::uword, arma::uword,
                                          std::uint64_t, bool);
 template FilterBank<double> RandomFilters(arma::uword, arma::uword, arma::uword, arma::uword,

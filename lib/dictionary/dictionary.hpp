@@ -22,6 +22,11 @@ namespace dn {
 
 //! Projects every filter onto the constraint set (zero mean first, then the unit ball).
 template <typename T> void ProjectFilters(FilterBank<T>& filters, bool zeroMean);
+//! The same on the filters whose pairs `connectivity` (C x K, empty: all) connects, the others
+//! set to zero first: zeroing pairs and removing means are commuting orthogonal projections onto
+//! subspaces, so this is still the exact projection onto the intersection of the constraints.
+template <typename T>
+void ProjectFilters(FilterBank<T>& filters, bool zeroMean, const arma::umat& connectivity);
 
 //! K random filters (Gaussian, seeded), projected with unit norm.
 template <typename T>
@@ -32,6 +37,9 @@ struct DictionaryUpdateOptions {
   std::string method = "fista";  //!< "fista" or "pgd"
   std::size_t iterations = 1;    //!< inner iterations per Step()
   bool zeroMean = false;         //!< constrain every filter channel to zero mean
+  //! Which filter pairs exist, C x K (1 = channel c of filter k is free); the others are held at
+  //! zero by the projection and skipped by the gradient. Empty: every pair (the default).
+  arma::umat connectivity;
   void Validate() const;
 };
 

@@ -40,7 +40,7 @@ std::string Real(double value) {
   return text;
 }
 
-void CheckManifest(const ModelManifest& m, const FilterBank<double>& filters) {
+void CheckSettings(const ModelManifest& m) {
   const auto fail = [](const std::string& what) {
     throw std::invalid_argument("SaveModel(): " + what);
   };
@@ -50,13 +50,20 @@ void CheckManifest(const ModelManifest& m, const FilterBank<double>& filters) {
     fail("precision must be single or double");
   if (m.boundary != Boundary::Valid && m.boundary != Boundary::Circular)
     fail("boundary is not a valid Boundary");
-  if (!std::isfinite(m.lambda) || m.lambda < 0) fail("lambda must be finite and >= 0");
   const std::vector<std::string> solvers = CscSolverNames();
   if (std::find(solvers.begin(), solvers.end(), m.solver) == solvers.end())
     fail("unknown solver '" + m.solver + "'");
   if (m.iterations == 0) fail("iterations must be positive");
   if (!std::isfinite(m.tolerance) || m.tolerance < 0) fail("tolerance must be finite and >= 0");
   m.preprocess.Validate();
+}
+
+void CheckManifest(const ModelManifest& m, const FilterBank<double>& filters) {
+  const auto fail = [](const std::string& what) {
+    throw std::invalid_argument("SaveModel(): " + what);
+  };
+  CheckSettings(m);
+  if (!std::isfinite(m.lambda) || m.lambda < 0) fail("lambda must be finite and >= 0");
   if (filters.data.n_elem == 0 || filters.data.n_slices != filters.filters * filters.channels)
     fail("the filter bank is empty or inconsistent");
   if (m.filters != filters.filters || m.channels != filters.channels ||
@@ -65,18 +72,23 @@ void CheckManifest(const ModelManifest& m, const FilterBank<double>& filters) {
   if (!filters.data.is_finite()) fail("the filters contain NaN or infinite values");
 }
 
-std::string ManifestText(const ModelManifest& m) {
+//! File name of layer l's filters (1-based).
+std::string DictionaryName(std::size_t layer) {
+  return layer == 1 ? kDictionaryName : "layer" + std::to_string(layer) + "_dictionary.npy";
+}
+
+std::string ManifestText(const ModelManifest& m, const Network<double>& network) {
   std::ostringstream out;
-  out << "# deconvnet model. Arrays beside this file (NumPy .npy, C order):\n"
-      << "#   dictionary.npy  float64 filters, axes (K, h, w) when channels = 1, else (K, C, h, "
-         "w):\n"
-      << "#                   filter k, channel c, row y, column x\n"
+  out << "# deconvnet model. Arrays beside this file (NumPy .npy, C order, float64):\n"
+      << "#   dictionary.npy          layer 1's filters, axes (K, h, w) when channels = 1, else\n"
+      << "#                           (K, C, h, w): filter k, channel c, row y, column x\n"
+      << "#   layerN_dictionary.npy   layer N's filters (N >= 2), the same axes; channel c is\n"
+      << "#                           input map c of the layer\n"
       << "[model]\n"
       << "format_version = " << kModelFormatVersion << "\n"
       << "# learning\n"
       << "precision = " << m.precision << "\n"
       << "boundary = " << ToString(m.boundary) << "\n"
-      << "lambda = " << Real(m.lambda) << "\n"
       << "zero_mean = " << (m.zeroMean ? "true" : "false") << "\n"
       << "seed = " << m.seed << "\n"
       << "# defaults of inference (dn-reconstruct, dn-inspect)\n"
@@ -89,11 +101,26 @@ std::string ManifestText(const ModelManifest& m) {
       << "highpass_lambda = " << Real(m.preprocess.highpassLambda) << "\n"
       << "highpass_pad = " << m.preprocess.highpassPad << "\n"
       << "lcn_sigma = " << Real(m.preprocess.lcnSigma) << "\n"
-      << "# dictionary shape: K, C, h, w\n"
-      << "filters = " << m.filters << "\n"
-      << "channels = " << m.channels << "\n"
-      << "filter_rows = " << m.filterRows << "\n"
-      << "filter_cols = " << m.filterCols << "\n";
+      << "# one [layerN] section per layer\n"
+      << "layers = " << network.Depth() << "\n";
+  for (std::size_t l = 0; l < network.Depth(); ++l) {
+    const LayerSpec& s = network.layers[l];
+    out << "\n[layer" << l + 1 << "]\n"
+        << "# K maps, C input maps (" << (l == 0 ? "image channels" : "the layer below's pooled maps")
+        << "), h x w filters\n"
+        << "filters = " << s.filters << "\n"
+        << "channels = " << s.channels << "\n"
+        << "filter_rows = " << s.filterRows << "\n"
+        << "filter_cols = " << s.filterCols << "\n"
+        << "lambda = " << Real(s.lambda) << "\n"
+        << "# connectivity: full, singles-and-doubles or random-doubles (drawn from the seed)\n"
+        << "connectivity = " << ToString(s.connectivity) << "\n"
+        << "connectivity_seed = " << s.connectivitySeed << "\n"
+        << "# 3-D max pooling of this layer's maps: none or rows x columns x maps\n"
+        << "pooling = " << ToString(s.pooling) << "\n"
+        << "# inference: layer (reconstructs the layer below) or pixel (the image)\n"
+        << "inference = " << ToString(s.inference) << "\n";
+  }
   return out.str();
 }
 
@@ -143,15 +170,17 @@ public:
       line = Trim(line);
       if (line.empty() || line[0] == '#' || line[0] == ';') continue;
       if (line[0] == '[') {
-        if (line != "[model]") Fail("line " + std::to_string(number) + ": unknown section " + line);
+        section_ = SectionName(line);
+        if (section_.empty()) Fail("line " + std::to_string(number) + ": unknown section " + line);
+        if (!sections_.insert(section_).second) Fail("section " + line + " appears twice");
         continue;
       }
       const std::size_t eq = line.find('=');
       if (eq == std::string::npos)
         Fail("line " + std::to_string(number) + " is not a 'key = value' line");
-      const std::string key = Trim(line.substr(0, eq));
+      const std::string key = Qualified(Trim(line.substr(0, eq)));
       if (!values_.emplace(key, Trim(line.substr(eq + 1))).second)
-        Fail("key '" + key + "' appears twice");
+        Fail("key '" + Name(key) + "'" + Where(key) + " appears twice");
     }
     if (in.bad()) Fail("cannot be read");
   }
@@ -161,10 +190,11 @@ public:
   }
 
   bool Has(const std::string& key) const { return values_.count(key) != 0; }
+  bool HasSection(const std::string& section) const { return sections_.count(section) != 0; }
 
   const std::string& Text(const std::string& key) {
     const auto it = values_.find(key);
-    if (it == values_.end()) Fail("missing key '" + key + "'");
+    if (it == values_.end()) Fail("missing key '" + Name(key) + "'" + Where(key));
     used_.insert(key);
     return it->second;
   }
@@ -176,13 +206,13 @@ public:
     const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
     if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
         errno == ERANGE || *end != '\0')
-      Fail(key + " = '" + text + "' is not a non-negative integer");
+      Fail(Name(key) + " = '" + text + "'" + Where(key) + " is not a non-negative integer");
     return value;
   }
 
   std::size_t Positive(const std::string& key) {
     const std::uint64_t value = Unsigned(key);
-    if (value == 0) Fail(key + " must be positive");
+    if (value == 0) Fail(Name(key) + Where(key) + " must be positive");
     return static_cast<std::size_t>(value);
   }
 
@@ -191,7 +221,7 @@ public:
     char* end = nullptr;
     const double value = std::strtod(text.c_str(), &end);
     if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0)
-      Fail(key + " = '" + text + "' is not a finite number >= 0");
+      Fail(Name(key) + " = '" + text + "'" + Where(key) + " is not a finite number >= 0");
     return value;
   }
 
@@ -199,7 +229,7 @@ public:
     const std::string& text = Text(key);
     if (text == "true") return true;
     if (text == "false") return false;
-    Fail(key + " = '" + text + "' is not true or false");
+    Fail(Name(key) + " = '" + text + "'" + Where(key) + " is not true or false");
   }
 
   std::string Choice(const std::string& key, const std::vector<std::string>& allowed) {
@@ -208,17 +238,41 @@ public:
       if (text == a) return text;
     std::string list;
     for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    Fail(key + " = '" + text + "' is not one of " + list);
+    Fail(Name(key) + " = '" + text + "'" + Where(key) + " is not one of " + list);
   }
 
   //! Throws for a key no accessor asked for.
   void RejectUnknownKeys() const {
     for (const auto& [key, value] : values_)
-      if (used_.count(key) == 0) Fail("unknown key '" + key + "'");
+      if (used_.count(key) == 0) Fail("unknown key '" + Name(key) + "'" + Where(key));
   }
 
 private:
+  //! "model" for [model], "layerN" for [layerN] with 1 <= N <= kMaxLayers, "" otherwise.
+  static std::string SectionName(const std::string& line) {
+    if (line == "[model]") return "model";
+    for (std::size_t l = 1; l <= kMaxLayers; ++l)
+      if (line == "[layer" + std::to_string(l) + "]") return "layer" + std::to_string(l);
+    return "";
+  }
+  //! Keys of [model] keep their names; those of [layerN] become "layerN.key".
+  std::string Qualified(const std::string& key) const {
+    return section_ == "model" || section_.empty() ? key : section_ + "." + key;
+  }
+  //! The key as written in its section.
+  static std::string Name(const std::string& key) {
+    const std::size_t dot = key.find('.');
+    return dot == std::string::npos ? key : key.substr(dot + 1);
+  }
+  //! " in [layerN]" for a key of a layer section, "" for one of [model].
+  static std::string Where(const std::string& key) {
+    const std::size_t dot = key.find('.');
+    return dot == std::string::npos ? "" : " in [" + key.substr(0, dot) + "]";
+  }
+
   std::string file_;
+  std::string section_;
+  std::set<std::string> sections_;
   std::map<std::string, std::string> values_;
   std::set<std::string> used_;
 };
@@ -227,14 +281,14 @@ ModelManifest ReadManifest(const std::string& file) {
   ManifestReader r(file);
   if (!r.Has("format_version")) r.Fail("missing key 'format_version' (not a deconvnet model?)");
   const std::string version = r.Text("format_version");
-  if (version != std::to_string(kModelFormatVersion))
-    r.Fail("model format version " + version + " is not supported (this build reads " +
+  if (version != "1" && version != std::to_string(kModelFormatVersion))
+    r.Fail("model format version " + version + " is not supported (this build reads 1 and " +
            std::to_string(kModelFormatVersion) + ")");
 
   ModelManifest m;
+  m.formatVersion = version == "1" ? 1 : kModelFormatVersion;
   m.precision = r.Choice("precision", {"single", "double"});
   m.boundary = ParseBoundary(r.Choice("boundary", {"valid", "circular"}));
-  m.lambda = r.NonNegativeReal("lambda");
   m.zeroMean = r.Flag("zero_mean");
   m.seed = r.Unsigned("seed");
   m.solver = r.Choice("solver", CscSolverNames());
@@ -245,17 +299,91 @@ ModelManifest ReadManifest(const std::string& file) {
   m.preprocess.highpassLambda = r.NonNegativeReal("highpass_lambda");
   m.preprocess.highpassPad = static_cast<std::size_t>(r.Unsigned("highpass_pad"));
   m.preprocess.lcnSigma = r.NonNegativeReal("lcn_sigma");
-  m.filters = r.Positive("filters");
-  m.channels = r.Positive("channels");
-  m.filterRows = r.Positive("filter_rows");
-  m.filterCols = r.Positive("filter_cols");
+  if (m.formatVersion == 1) {
+    LayerSpec layer;
+    layer.lambda = r.NonNegativeReal("lambda");
+    layer.filters = r.Positive("filters");
+    layer.channels = r.Positive("channels");
+    layer.filterRows = r.Positive("filter_rows");
+    layer.filterCols = r.Positive("filter_cols");
+    m.layers.push_back(layer);
+  } else {
+    const std::size_t depth = r.Positive("layers");
+    if (depth > kMaxLayers)
+      r.Fail("layers = " + std::to_string(depth) + ": at most " + std::to_string(kMaxLayers));
+    for (std::size_t l = 1; l <= depth; ++l) {
+      const std::string section = "layer" + std::to_string(l);
+      if (!r.HasSection(section)) r.Fail("missing section [" + section + "]");
+      const std::string p = section + ".";
+      LayerSpec layer;
+      layer.filters = r.Positive(p + "filters");
+      layer.channels = r.Positive(p + "channels");
+      layer.filterRows = r.Positive(p + "filter_rows");
+      layer.filterCols = r.Positive(p + "filter_cols");
+      layer.lambda = r.NonNegativeReal(p + "lambda");
+      layer.connectivity = ParseConnectivity(r.Choice(p + "connectivity", ConnectivityNames()));
+      layer.connectivitySeed = r.Unsigned(p + "connectivity_seed");
+      try {
+        layer.pooling = ParsePooling(r.Text(p + "pooling"));
+        layer.inference = ParseInferenceMode(r.Choice(p + "inference", {"layer", "pixel"}));
+      } catch (const std::invalid_argument& e) {
+        r.Fail(std::string("[") + section + "]: " + e.what());
+      }
+      m.layers.push_back(layer);
+    }
+    for (std::size_t l = depth + 1; l <= kMaxLayers; ++l)
+      if (r.HasSection("layer" + std::to_string(l)))
+        r.Fail("section [layer" + std::to_string(l) + "] but layers = " + std::to_string(depth));
+  }
   r.RejectUnknownKeys();
   try {
     m.preprocess.Validate();
   } catch (const std::invalid_argument& e) {
     r.Fail(std::string("invalid preprocessing settings: ") + e.what());
   }
+  try {
+    ValidateArchitecture(m.layers);
+  } catch (const std::invalid_argument& e) {
+    r.Fail(std::string("invalid network: ") + e.what());
+  }
+  const LayerSpec& first = m.layers.front();
+  m.lambda = first.lambda;
+  m.filters = first.filters;
+  m.channels = first.channels;
+  m.filterRows = first.filterRows;
+  m.filterCols = first.filterCols;
   return m;
+}
+
+//! Reads one layer's filter bank and checks it against its spec.
+FilterBank<double> ReadLayer(const fs::path& dir, std::size_t layer, const LayerSpec& spec,
+                             const std::string& manifestPath) {
+  std::error_code ec;
+  const std::string path = (dir / DictionaryName(layer)).string();
+  if (!fs::exists(path, ec)) throw std::runtime_error("LoadModel(): " + path + " is missing");
+  FilterBank<double> f;
+  try {
+    f = FilterBankFromNpy<double>(ReadNpy(path));
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error("LoadModel(): " + path + ": " + e.what());
+  }
+  if (!arma::any(arma::vectorise(f.data)))
+    throw std::runtime_error("LoadModel(): " + path + ": every filter is zero");
+  if (f.filters != spec.filters || f.channels != spec.channels || f.Rows() != spec.filterRows ||
+      f.Cols() != spec.filterCols)
+    throw std::runtime_error(
+        "LoadModel(): " + path + " holds " + std::to_string(f.filters) + " filters of " +
+        std::to_string(f.channels) + "x" + std::to_string(f.Rows()) + "x" +
+        std::to_string(f.Cols()) + " but " + manifestPath + " says " +
+        std::to_string(spec.filters) + " of " + std::to_string(spec.channels) + "x" +
+        std::to_string(spec.filterRows) + "x" + std::to_string(spec.filterCols) +
+        " (channels x rows x columns)");
+  const ConnectivityTable table(spec.connectivity, spec.channels, spec.filters,
+                                spec.connectivitySeed);
+  if (!RespectsConnectivity(f, table))
+    throw std::runtime_error("LoadModel(): " + path + " has non-zero filters for pairs that its " +
+                             ToString(spec.connectivity) + " connectivity does not connect");
+  return f;
 }
 
 }  // namespace
@@ -264,6 +392,31 @@ void SaveModel(const std::string& modelDir, const ModelManifest& manifest,
                const FilterBank<double>& filters) {
   if (modelDir.empty()) throw std::invalid_argument("SaveModel(): empty model directory name");
   CheckManifest(manifest, filters);
+  Network<double> network;
+  network.boundary = manifest.boundary;
+  LayerSpec layer;
+  layer.filters = filters.filters;
+  layer.channels = filters.channels;
+  layer.filterRows = filters.Rows();
+  layer.filterCols = filters.Cols();
+  layer.lambda = manifest.lambda;
+  network.layers.push_back(layer);
+  network.filters.push_back(filters);
+  network.MakeTables();
+  SaveModel(modelDir, manifest, network);
+}
+
+void SaveModel(const std::string& modelDir, const ModelManifest& manifest,
+               const Network<double>& network) {
+  if (modelDir.empty()) throw std::invalid_argument("SaveModel(): empty model directory name");
+  CheckSettings(manifest);
+  try {
+    network.Validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("SaveModel(): ") + e.what());
+  }
+  if (network.boundary != manifest.boundary)
+    throw std::invalid_argument("SaveModel(): the network's boundary differs from the manifest's");
   fs::path target(modelDir);
   if (!target.has_filename()) target = target.parent_path();  // "dir/" names "dir"
   std::error_code ec;
@@ -279,8 +432,10 @@ void SaveModel(const std::string& modelDir, const ModelManifest& manifest,
   const std::string temp = MakeUniqueDirectory(target.string() + ".tmp-");
   try {
     GiveDefaultMode(temp);
-    WriteTextFileAtomically((fs::path(temp) / kManifestName).string(), ManifestText(manifest));
-    WriteNpy((fs::path(temp) / kDictionaryName).string(), filters);
+    WriteTextFileAtomically((fs::path(temp) / kManifestName).string(),
+                            ManifestText(manifest, network));
+    for (std::size_t l = 0; l < network.Depth(); ++l)
+      WriteNpy((fs::path(temp) / DictionaryName(l + 1)).string(), network.filters[l]);
   } catch (...) {
     RemoveQuietly(temp);
     throw;
@@ -330,27 +485,22 @@ Model LoadModel(const std::string& path) {
 
   Model model;
   model.manifest = ReadManifest(manifestPath);
-  const std::string dictionaryPath = (dir / kDictionaryName).string();
-  if (!fs::exists(dictionaryPath, ec))
-    throw std::runtime_error("LoadModel(): " + dictionaryPath + " is missing");
-  try {
-    model.filters = FilterBankFromNpy<double>(ReadNpy(dictionaryPath));
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error("LoadModel(): " + dictionaryPath + ": " + e.what());
-  }
-  if (!arma::any(arma::vectorise(model.filters.data)))
-    throw std::runtime_error("LoadModel(): " + dictionaryPath + ": every filter is zero");
-  const ModelManifest& m = model.manifest;
-  const FilterBank<double>& f = model.filters;
-  if (f.filters != m.filters || f.channels != m.channels || f.Rows() != m.filterRows ||
-      f.Cols() != m.filterCols)
-    throw std::runtime_error(
-        "LoadModel(): " + dictionaryPath + " holds " + std::to_string(f.filters) + " filters of " +
-        std::to_string(f.channels) + "x" + std::to_string(f.Rows()) + "x" +
-        std::to_string(f.Cols()) + " but " + manifestPath + " says " + std::to_string(m.filters) +
-        " of " + std::to_string(m.channels) + "x" + std::to_string(m.filterRows) + "x" +
-        std::to_string(m.filterCols) + " (channels x rows x columns)");
+  const std::vector<LayerSpec>& layers = model.manifest.layers;
+  model.filters = ReadLayer(dir, 1, layers.front(), manifestPath);
+  for (std::size_t l = 2; l <= layers.size(); ++l)
+    model.higherLayers.push_back(ReadLayer(dir, l, layers[l - 1], manifestPath));
   return model;
+}
+
+Network<double> ToNetwork(const Model& model) {
+  Network<double> network;
+  network.boundary = model.manifest.boundary;
+  network.layers = model.manifest.layers;
+  network.filters.push_back(model.filters);
+  for (const FilterBank<double>& f : model.higherLayers) network.filters.push_back(f);
+  network.MakeTables();
+  network.Validate();
+  return network;
 }
 
 }  // namespace dn

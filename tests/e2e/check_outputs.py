@@ -62,9 +62,11 @@ def check_learn(directory, K, C, h, w, precision, iterations):
     manifest = configparser.ConfigParser()
     expect(manifest.read(os.path.join(directory, "model", "manifest.ini")), "no manifest.ini")
     m = manifest["model"]
-    expect(m["format_version"] == "1", "format_version")
-    expect((int(m["filters"]), int(m["channels"]), int(m["filter_rows"]), int(m["filter_cols"]))
-           == (K, C, h, w), "manifest shape")
+    expect(m["format_version"] == "2", "format_version")
+    expect(m["layers"] == "1", "layers")
+    layer = manifest["layer1"]
+    expect((int(layer["filters"]), int(layer["channels"]), int(layer["filter_rows"]),
+            int(layer["filter_cols"])) == (K, C, h, w), "manifest shape")
     expect(m["precision"] == precision, "manifest precision")
 
     with open(os.path.join(directory, "history.csv")) as f:

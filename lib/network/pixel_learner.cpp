@@ -1,0 +1,210 @@
+#include "network/pixel_learner.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "core/timer.hpp"
+#include "dictionary/dictionary.hpp"
+
+namespace dn {
+namespace {
+
+template <typename T>
+double HalfSquaredNorm(const arma::Cube<T>& x) {
+  double sum = 0.0;
+  for (arma::uword i = 0; i < x.n_elem; ++i) sum += double(x[i]) * double(x[i]);
+  return 0.5 * sum;
+}
+
+//! Steps of warm power iteration per image after the filters change.
+constexpr int kRefreshPowerSteps = 3;
+//! Backtracking gives up after this many halvings of the step.
+constexpr int kMaxBacktracking = 40;
+
+}  // namespace
+
+template <typename T>
+PixelLayerLearner<T>::PixelLayerLearner(const LearningOptions& options, const Network<T>& network,
+                                        std::size_t layer, std::vector<Image<T>> signals,
+                                        const std::vector<std::vector<Switches>>& switches)
+    : options_(options), layer_(layer), signals_(std::move(signals)), switches_(switches) {
+  options_.Validate();
+  network.Validate();
+  if (layer < 2 || layer > network.Depth())
+    throw std::invalid_argument("PixelLayerLearner: layer " + std::to_string(layer) +
+                                " is not a layer above the first of the network");
+  if (signals_.empty()) throw std::invalid_argument("PixelLayerLearner: no training images");
+  if (switches_.size() != signals_.size())
+    throw std::invalid_argument("PixelLayerLearner: need the switches of every training image");
+  const Image<T>& first = signals_.front();
+  for (std::size_t i = 0; i < signals_.size(); ++i) {
+    const Image<T>& s = signals_[i];
+    if (s.n_rows != first.n_rows || s.n_cols != first.n_cols || s.n_slices != first.n_slices)
+      throw std::invalid_argument("PixelLayerLearner: training images differ in size");
+    if (!s.is_finite())
+      throw std::invalid_argument("PixelLayerLearner: a training image has NaN or infinite values");
+    if (switches_[i].size() < layer - 1)
+      throw std::invalid_argument("PixelLayerLearner: missing switches of the layers below");
+  }
+  if (first.n_slices != network.layers.front().channels)
+    throw std::invalid_argument("PixelLayerLearner: the images' channels do not match layer 1");
+  table_ = network.tables[layer - 1];
+  state_.filters = network.filters[layer - 1];
+  stack_ =
+      std::make_unique<LayerStack<T>>(network, first.n_rows, first.n_cols, layer, options_.effort);
+  op_ = std::make_unique<TopDownOperator<T>>(*stack_, layer);
+  coder_ = std::make_unique<PixelCoder<T>>(*op_, options_.lambda, options_.solver == "fista");
+  state_.codes.resize(signals_.size());
+  for (std::size_t i = 0; i < signals_.size(); ++i) {
+    Bind(i);
+    coder_->Start(signals_[i], state_.codes[i]);
+  }
+  mapSpectra_.resize(signals_.size());
+  residualSpectra_.resize(signals_.size());
+  trialResiduals_.resize(signals_.size());
+}
+
+template <typename T>
+PixelLayerLearner<T>::~PixelLayerLearner() = default;
+
+template <typename T>
+void PixelLayerLearner<T>::Bind(std::size_t image) {
+  std::vector<const Switches*> below;
+  for (std::size_t j = 0; j + 1 < layer_; ++j) below.push_back(&switches_[image][j]);
+  op_->SetSwitches(below);
+}
+
+template <typename T>
+double PixelLayerLearner<T>::FilterStep(double fidelity) {
+  ConnectedConv<T>& conv = stack_->Conv(layer_);
+  const std::size_t images = signals_.size();
+  std::vector<const arma::Mat<Complex<T>>*> z, r;
+  for (std::size_t i = 0; i < images; ++i) {
+    conv.MapSpectra(state_.codes[i].x, mapSpectra_[i]);
+    z.push_back(&mapSpectra_[i]);
+    r.push_back(&residualSpectra_[i]);
+  }
+  // Residuals at the current filters: those of the coding states.
+  std::vector<const Image<T>*> residuals;
+  for (std::size_t i = 0; i < images; ++i) residuals.push_back(&state_.codes[i].residualX);
+
+  FilterBank<T> gradient;
+  for (std::size_t it = 0; it < options_.dictionary.iterations; ++it) {
+    for (std::size_t i = 0; i < images; ++i) {
+      Bind(i);
+      op_->AdjointBelow(*residuals[i], back_);
+      conv.InputSpectra(back_, residualSpectra_[i]);
+    }
+    conv.FilterGradient(z, r, gradient);
+    const FilterBank<T> current = state_.filters;
+    const auto trial = [&](const FilterBank<T>& filters) {
+      conv.SetFilters(filters);
+      double value = 0.0;
+      for (std::size_t i = 0; i < images; ++i) {
+        Bind(i);
+        conv.Synthesize(mapSpectra_[i], input_);
+        op_->ApplyBelow(input_, trialResiduals_[i]);
+        trialResiduals_[i] -= signals_[i];
+        value += HalfSquaredNorm(trialResiduals_[i]);
+      }
+      return value;
+    };
+    double lipschitz = state_.filterLipschitz / 2;
+    if (!(lipschitz > 0.0)) {
+      // First step: the curvature of f along the gradient, sum_i ||A_i D(z_i) g||^2 / ||g||^2.
+      const double g2 = 2.0 * HalfSquaredNorm(gradient.data);
+      if (g2 == 0.0) break;
+      FilterBank<T> direction = gradient;
+      double curvature = 0.0;
+      conv.SetFilters(direction);
+      for (std::size_t i = 0; i < images; ++i) {
+        Bind(i);
+        conv.Synthesize(mapSpectra_[i], input_);
+        op_->ApplyBelow(input_, trialResiduals_[i]);
+        curvature += 2.0 * HalfSquaredNorm(trialResiduals_[i]);
+      }
+      lipschitz = curvature / g2;
+      if (!(lipschitz > 0.0) || !std::isfinite(lipschitz)) {
+        conv.SetFilters(current);
+        break;
+      }
+    }
+    bool accepted = false;
+    for (int attempt = 0; attempt < kMaxBacktracking && !accepted; ++attempt, lipschitz *= 2) {
+      FilterBank<T> fresh = current;
+      fresh.data -= static_cast<T>(1.0 / lipschitz) * gradient.data;
+      MaskFilters(fresh, table_);
+      ProjectFilters(fresh, options_.dictionary.zeroMean);
+      double inner = 0.0, distance = 0.0;
+      for (arma::uword e = 0; e < fresh.data.n_elem; ++e) {
+        const double delta = double(fresh.data[e]) - double(current.data[e]);
+        inner += double(gradient.data[e]) * delta;
+        distance += delta * delta;
+      }
+      const double value = trial(fresh);
+      if (value <= fidelity + inner + 0.5 * lipschitz * distance && value <= fidelity) {
+        state_.filters = std::move(fresh);
+        state_.filterLipschitz = lipschitz;
+        fidelity = value;
+        accepted = true;
+      }
+    }
+    if (!accepted) {
+      conv.SetFilters(current);
+      break;
+    }
+    for (std::size_t i = 0; i < images; ++i) residuals[i] = &trialResiduals_[i];
+  }
+  conv.SetFilters(state_.filters);
+  return fidelity;
+}
+
+template <typename T>
+LearningRecord PixelLayerLearner<T>::Run(LearningObserver* observer) {
+  LearningRecord record;
+  for (std::size_t it = 0; it < options_.iterations; ++it) {
+    Timer timer;
+    double fidelity = 0.0;
+    for (std::size_t i = 0; i < signals_.size(); ++i) {
+      Bind(i);
+      for (std::size_t n = 0; n < options_.codingIterations; ++n)
+        coder_->Step(signals_[i], state_.codes[i]);
+      fidelity += state_.codes[i].current.fidelity;
+    }
+    const FilterBank<T> previous = state_.filters;
+    FilterStep(fidelity);
+    double l1 = 0.0, density = 0.0;
+    fidelity = 0.0;
+    for (std::size_t i = 0; i < signals_.size(); ++i) {
+      Bind(i);
+      coder_->OperatorChanged(signals_[i], state_.codes[i], kRefreshPowerSteps);
+      fidelity += state_.codes[i].current.fidelity;
+      l1 += state_.codes[i].current.l1;
+      density += state_.codes[i].current.density;
+    }
+    const double change = arma::norm(
+        arma::vectorise(arma::conv_to<arma::cube>::from(state_.filters.data - previous.data)));
+    const double norm =
+        arma::norm(arma::vectorise(arma::conv_to<arma::cube>::from(state_.filters.data)));
+    state_.elapsed += timer.Seconds();
+    ++state_.iteration;
+    record.iteration = state_.iteration;
+    record.seconds = state_.elapsed;
+    record.fidelity = fidelity;
+    record.l1 = l1;
+    record.objective = fidelity + options_.lambda * l1;
+    record.density = density / static_cast<double>(signals_.size());
+    record.relativeChange = norm > 0 ? change / norm : 0.0;
+    record.rejectedSteps = 0;
+    if (!std::isfinite(record.objective))
+      throw std::runtime_error("PixelLayerLearner: the objective is not finite (diverged)");
+    if (observer && observer->Observe(record)) break;
+  }
+  return record;
+}
+
+template class PixelLayerLearner<float>;
+template class PixelLayerLearner<double>;
+
+}  // namespace dn
