@@ -1,20 +1,24 @@
-// dn-inspect: pictures of a model's filters and of one image's feature maps
-// (docs/executables/dn-inspect.md).
+// dn-inspect: pictures of a model's filters and of one image's feature maps, of any layer of a
+// multi-layer model (docs/executables/dn-inspect.md).
 #include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <string>
+#include <vector>
 #include <system_error>
 
 #include "cli/coding.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
 #include "cli/inputs.hpp"
+#include "cli/network.hpp"
 #include "cli/precision.hpp"
 #include "cli/progress.hpp"
 #include "core/threads.hpp"
 #include "io/image.hpp"
+#include "network/inference.hpp"
 #include "preprocess/preprocess.hpp"
 #include "serialize/model.hpp"
 #include "viz/montage.hpp"
@@ -51,14 +55,20 @@ void DeclareOptions(CommandLine& cli) {
       "maps", po::value<std::string>()->value_name("FILE.png"),
       "montage of the feature maps of --image (needs --image)");
   cli.Add()("iterations", po::value<long long>()->value_name("N"),
-            "solver iterations for the maps (default: the model's)");
+            "solver iterations for the maps (default: the model's)")(
+      "layer", po::value<long long>()->default_value(1)->value_name("L"),
+      "the layer to draw: its filters in pixel space (layers above the first: the top-down "
+      "projection of one unit of each map), and with --image the top-down projection of each "
+      "of its maps for that image, strongest first (layer 1: the maps themselves)");
   cli.AddThreads();
 }
 
 int Inspect(int argc, const char* const argv[]) {
-  CommandLine cli("dn-inspect", "--model DIR --out FILE.png [--image IMG --maps FILE.png]",
+  CommandLine cli("dn-inspect",
+                  "--model DIR --out FILE.png [--layer L] [--image IMG --maps FILE.png]",
                   "Draws a model's filters as a montage and, with --image, the feature maps that "
-                  "the model's settings infer for that image.");
+                  "the model's settings infer for that image. With --layer L of a multi-layer "
+                  "model both are drawn in pixel space (docs/network.md).");
   DeclareOptions(cli);
   if (!cli.Parse(argc, argv)) return kExitSuccess;
 
@@ -67,6 +77,8 @@ int Inspect(int argc, const char* const argv[]) {
   if (cli.Has("image") != cli.Has("maps"))
     throw UsageError(cli.Has("image") ? "--image needs --maps" : "--maps needs --image");
   const std::size_t iterations = cli.Has("iterations") ? cli.Positive("iterations") : 0;
+  const std::size_t layer = cli.Positive("layer");
+  if (layer > kMaxLayers) throw UsageError("--layer must be 1 to " + std::to_string(kMaxLayers));
   ConfigureThreads(cli.Threads());
   const std::string out = cli.Get<std::string>("out");
   RequireWritable("--out", out);
@@ -79,9 +91,13 @@ int Inspect(int argc, const char* const argv[]) {
 
   const Model model = LoadModel(cli.Get<std::string>("model"));
   const ModelManifest& m = model.manifest;
+  if (layer > model.Depth())
+    throw UsageError("--layer " + std::to_string(layer) + ": the model has " +
+                     std::to_string(model.Depth()) + " layer" + (model.Depth() == 1 ? "" : "s"));
 
   // Both montages are made before anything is written, so a failure leaves no output.
-  const Image<double> filtersMontage = FilterMontage(model.filters);
+  const Network<double> network = ToNetwork(model);
+  const Image<double> filtersMontage = LayerFilterMontage(network, layer);
   Image<double> mapsMontage;
   if (cli.Has("image")) {
     const std::string image = cli.Get<std::string>("image");
@@ -98,13 +114,38 @@ int Inspect(int argc, const char* const argv[]) {
     const std::string advice = "dn-inspect works in the model's precision";
     mapsMontage = WithPrecision(m.precision, [&](auto tag) {
       using T = decltype(tag);
-      ProgressReporter progress(cli.Program(), settings.iterations, std::cerr, StderrIsTerminal());
-      SolverProgress observer(progress);
-      const CodingResult<T> coded = SparseCode(
-          Convert<T>(model.filters, "the model's dictionary", advice),
-          Convert<T>(signal, "the preprocessed image " + image, advice), settings, &observer);
-      progress.Finish();
-      return MapsMontage(coded.maps);
+      if (layer == 1) {
+        ProgressReporter progress(cli.Program(), settings.iterations, std::cerr,
+                                  StderrIsTerminal());
+        SolverProgress observer(progress);
+        const CodingResult<T> coded = SparseCode(
+            Convert<T>(model.filters, "the model's dictionary", advice),
+            Convert<T>(signal, "the preprocessed image " + image, advice), settings, &observer);
+        progress.Finish();
+        return MapsMontage(coded.maps);
+      }
+      const Network<T> typed = network.template Cast<T>();
+      const Image<T> input = Convert<T>(signal, "the preprocessed image " + image, advice);
+      NetworkCoder<T> coder(typed, input.n_rows, input.n_cols, layer);
+      NetworkCodingOptions options;
+      options.solver = settings.solver;
+      options.iterations = settings.iterations;
+      options.tolerance = settings.tolerance;
+      std::unique_ptr<ProgressReporter> progress;
+      std::unique_ptr<SolverProgress> observer;
+      const auto codes = coder.Infer(input, options, [&](std::size_t l) {
+        if (progress) progress->Finish();
+        progress = std::make_unique<ProgressReporter>(
+            cli.Program() + " layer " + std::to_string(l), settings.iterations, std::cerr,
+            StderrIsTerminal());
+        observer = std::make_unique<SolverProgress>(*progress);
+        return observer.get();
+      });
+      progress->Finish();
+      std::vector<Image<T>> pictures;
+      for (auto& projection : ProjectMaps(coder.TopDown(codes, layer), codes[layer - 1].maps))
+        pictures.push_back(std::move(projection.picture));
+      return PicturesMontage(pictures);
     });
   }
   WritePng(out, filtersMontage);

@@ -1,4 +1,7 @@
-// dn-learn: learns a convolutional dictionary from images (docs/executables/dn-learn.md).
+// dn-learn: learns a convolutional dictionary, or a multi-layer deconvolutional network, from
+// images (docs/executables/dn-learn.md, docs/network.md).
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -7,6 +10,7 @@
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
 #include "cli/inputs.hpp"
+#include "cli/network.hpp"
 #include "cli/output_directory.hpp"
 #include "cli/precision.hpp"
 #include "cli/progress.hpp"
@@ -15,6 +19,8 @@
 #include "io/image.hpp"
 #include "io/npy.hpp"
 #include "learning/dictionary_learning.hpp"
+#include "network/top_down.hpp"
+#include "network/training.hpp"
 #include "preprocess/preprocess.hpp"
 #include "serialize/model.hpp"
 #include "viz/montage.hpp"
@@ -99,32 +105,83 @@ void DeclareOptions(CommandLine& cli) {
       "(N, H, W); with --colour also (C, H, W) or (N, C, H, W) (positional)",
       -1);
   cli.MarkPaths({"out", "init"});
+  cli.Add()("layers", po::value<long long>()->value_name("N"),
+            "layers of a deconvolutional network, 1 to 4 (default: the highest layerN "
+            "section given, else 1); layer N's settings are the layerN.* options, which default "
+            "to the options above");
+  for (std::size_t l = 1; l <= kMaxLayers; ++l) {
+    const std::string p = "layer" + std::to_string(l) + ".";
+    const std::string n = "layer " + std::to_string(l) + ": ";
+    cli.Add()((p + "filters").c_str(), po::value<long long>()->value_name("K"),
+              (n + "feature maps (default --filters; singles-and-doubles: C + C(C-1)/2)").c_str())(
+        (p + "filter-size").c_str(), po::value<std::string>()->value_name("S"),
+        (n + "filter size (default --filter-size)").c_str())(
+        (p + "lambda").c_str(), po::value<double>()->value_name("L"),
+        (n + "l1 weight (default --lambda)").c_str())(
+        (p + "iterations").c_str(), po::value<long long>()->value_name("N"),
+        (n + "outer iterations (default --iterations)").c_str())(
+        (p + "connectivity").c_str(), po::value<std::string>()->value_name("C"),
+        (n + "full, singles-and-doubles or random-doubles (default full)").c_str())(
+        (p + "pooling").c_str(), po::value<std::string>()->value_name("P"),
+        (n + "3-D max pooling of its maps before the next layer: none, P, PxQ or PxQxM "
+             "(rows x columns x maps; default none)")
+            .c_str())(
+        (p + "inference").c_str(), po::value<std::string>()->value_name("M"),
+        (n + "layer (reconstruct the layer below) or pixel (reconstruct the image through "
+             "the layers below; default layer)")
+            .c_str());
+  }
 }
 
-//! Records every outer iteration and drives the progress report.
-class History : public LearningObserver {
+const char* const kLayerKeys[] = {"filters",      "filter-size", "lambda",   "iterations",
+                                  "connectivity", "pooling",     "inference"};
+
+//! "--layerN.key"
+std::string LayerOption(std::size_t layer, const std::string& key) {
+  return "--layer" + std::to_string(layer) + "." + key;
+}
+std::string LayerKey(std::size_t layer, const std::string& key) {
+  return "layer" + std::to_string(layer) + "." + key;
+}
+
+//! Records every outer iteration of every layer and drives the progress report.
+class History : public LayerObserver {
 public:
-  explicit History(ProgressReporter& progress) : progress_(progress) {}
-  bool Observe(const LearningRecord& r) override {
-    records_.push_back(r);
-    progress_.Update(r.iteration, r.seconds, r.objective, r.density);
+  void Report(ProgressReporter* progress) { progress_ = progress; }
+  bool Observe(std::size_t layer, const LearningRecord& r) override {
+    records_.push_back({layer, r});
+    if (progress_) progress_->Update(r.iteration, r.seconds, r.objective, r.density);
     return false;
   }
-  //! history.csv: one row per outer iteration; seconds count learning only.
+  //! history.csv: one row per outer iteration of each layer; seconds count that layer's
+  //! learning only.
   std::string Csv() const {
-    std::string text = "iteration,seconds,objective,fidelity,l1,density,rejected_steps\n";
-    for (const LearningRecord& r : records_) {
+    std::string text = "layer,iteration,seconds,objective,fidelity,l1,density,rejected_steps\n";
+    for (const auto& [layer, r] : records_) {
       char row[256];
-      std::snprintf(row, sizeof row, "%zu,%.6f,%.12g,%.12g,%.12g,%.8g,%zu\n", r.iteration,
-                    r.seconds, r.objective, r.fidelity, r.l1, r.density, r.rejectedSteps);
+      std::snprintf(row, sizeof row, "%zu,%zu,%.6f,%.12g,%.12g,%.12g,%.8g,%zu\n", layer,
+                    r.iteration, r.seconds, r.objective, r.fidelity, r.l1, r.density,
+                    r.rejectedSteps);
       text += row;
     }
     return text;
   }
+  //! The first and last record of a layer.
+  std::pair<LearningRecord, LearningRecord> Span(std::size_t layer) const {
+    std::pair<LearningRecord, LearningRecord> span;
+    bool first = true;
+    for (const auto& [l, r] : records_)
+      if (l == layer) {
+        if (first) span.first = r;
+        span.second = r;
+        first = false;
+      }
+    return span;
+  }
 
 private:
-  ProgressReporter& progress_;
-  std::vector<LearningRecord> records_;
+  ProgressReporter* progress_ = nullptr;
+  std::vector<std::pair<std::size_t, LearningRecord>> records_;
 };
 
 //! The validated options of a run.
@@ -138,6 +195,16 @@ struct Settings {
   bool colour = false;
   std::uint64_t seed = 0;
   std::string precision;
+  std::size_t depth = 1;  //!< layers; 1 is the single-layer model
+};
+
+//! One layer's settings from its layerN.* options, the plain options as defaults. Its input
+//! channels (and a singles-and-doubles map count) are set by ResolveLayers.
+struct LayerSettings {
+  LayerSpec spec;
+  FilterSize size;
+  std::size_t iterations = 0;
+  bool filtersGiven = false;
 };
 
 //! Checks every option (UsageError naming the option) before any file is read.
@@ -167,21 +234,156 @@ Settings ReadSettings(const CommandLine& cli) {
   s.colour = cli.Flag("colour");
   s.seed = cli.Seed("seed");
   s.precision = cli.Precision();
+  std::size_t highest = 0;
+  for (std::size_t l = 1; l <= kMaxLayers; ++l)
+    for (const char* key : kLayerKeys)
+      if (cli.Has(LayerKey(l, key))) highest = l;
+  if (cli.Has("layers")) {
+    const long long layers = cli.Get<long long>("layers");
+    if (layers < 1 || layers > static_cast<long long>(kMaxLayers))
+      throw UsageError("--layers must be 1 to " + std::to_string(kMaxLayers));
+    s.depth = static_cast<std::size_t>(layers);
+    if (highest > s.depth)
+      for (const char* key : kLayerKeys)
+        if (cli.Has(LayerKey(highest, key)))
+          throw UsageError(LayerOption(highest, key) + " is given but --layers is " +
+                           std::to_string(s.depth));
+  } else {
+    s.depth = std::max<std::size_t>(1, highest);
+  }
   return s;
 }
 
-//! Reads --init: its shape must agree with --filters and --filter-size when they were given,
-//! and otherwise sets them (in `s` and in run.ini).
-FilterBank<double> ReadInit(CommandLine& cli, Settings& s, std::size_t channels) {
+//! The settings of every layer with what can be checked before the images are read.
+std::vector<LayerSettings> ReadLayers(const CommandLine& cli, const Settings& s) {
+  std::vector<LayerSettings> layers(s.depth);
+  for (std::size_t l = 1; l <= s.depth; ++l) {
+    LayerSettings& layer = layers[l - 1];
+    LayerSpec& spec = layer.spec;
+    const auto has = [&](const char* key) { return cli.Has(LayerKey(l, key)); };
+    const auto option = [&](const char* key) { return LayerOption(l, key); };
+    layer.filtersGiven = has("filters");
+    spec.filters = s.filters;
+    if (layer.filtersGiven) {
+      const long long value = cli.Get<long long>(LayerKey(l, "filters"));
+      if (value <= 0) throw UsageError(option("filters") + " must be positive");
+      spec.filters = static_cast<std::size_t>(value);
+    }
+    layer.size = s.size;
+    if (has("filter-size")) {
+      try {
+        layer.size = ParseFilterSize(cli.Get<std::string>(LayerKey(l, "filter-size")));
+      } catch (const UsageError& e) {
+        const std::string what = e.what();
+        throw UsageError(option("filter-size") + what.substr(what.find(' ')));
+      }
+    }
+    spec.filterRows = layer.size.rows;
+    spec.filterCols = layer.size.cols;
+    spec.lambda = s.learning.lambda;
+    if (has("lambda")) {
+      spec.lambda = cli.Get<double>(LayerKey(l, "lambda"));
+      if (!std::isfinite(spec.lambda) || spec.lambda < 0)
+        throw UsageError(option("lambda") + " must be finite and >= 0");
+    }
+    layer.iterations = s.learning.iterations;
+    if (has("iterations")) {
+      const long long value = cli.Get<long long>(LayerKey(l, "iterations"));
+      if (value <= 0) throw UsageError(option("iterations") + " must be positive");
+      layer.iterations = static_cast<std::size_t>(value);
+    }
+    if (has("connectivity")) {
+      const std::string name = cli.Get<std::string>(LayerKey(l, "connectivity"));
+      AsUsageError([&] { spec.connectivity = ParseConnectivity(name); });
+    }
+    if (has("pooling")) {
+      const std::string text = cli.Get<std::string>(LayerKey(l, "pooling"));
+      try {
+        spec.pooling = ParsePooling(text);
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(option("pooling") + ": " + e.what());
+      }
+    }
+    if (has("inference")) {
+      const std::string name = cli.Get<std::string>(LayerKey(l, "inference"));
+      AsUsageError([&] { spec.inference = ParseInferenceMode(name); });
+    }
+    spec.connectivitySeed = s.seed + (l - 1);
+    if (l == s.depth && spec.pooling.Active())
+      throw UsageError(option("pooling") + ": layer " + std::to_string(l) +
+                       " is the top layer and its pooling would feed nothing");
+    if (s.learning.dictionary.zeroMean && spec.filterRows * spec.filterCols == 1 && l > 1)
+      throw UsageError("--zero-mean needs filters larger than 1x1 (" + option("filter-size") +
+                       " is 1x1)");
+  }
+  return layers;
+}
+
+//! Sets every layer's input channels (layer 1: the images'), derives the map counts that
+//! singles-and-doubles imposes, checks the architecture against the image size (UsageError
+//! naming the option), and records every layer's values for run.ini.
+void ResolveLayers(CommandLine& cli, std::vector<LayerSettings>& layers, std::size_t channels,
+                   arma::uword rows, arma::uword cols, Boundary boundary, bool record) {
+  for (std::size_t l = 1; l <= layers.size(); ++l) {
+    LayerSpec& spec = layers[l - 1].spec;
+    spec.channels = l == 1 ? channels
+                           : PoolingShape::Pooled(layers[l - 2].spec.filters,
+                                                  layers[l - 2].spec.pooling.maps);
+    const std::size_t required = RequiredMapCount(spec.connectivity, spec.channels);
+    if (required > 0 && spec.filters != required) {
+      if (layers[l - 1].filtersGiven)
+        throw UsageError(LayerOption(l, "filters") + " must be " + std::to_string(required) +
+                         " for singles-and-doubles connectivity over " +
+                         std::to_string(spec.channels) + " input maps (" +
+                         std::to_string(spec.channels) + " + " +
+                         std::to_string(required - spec.channels) + "), not " +
+                         std::to_string(spec.filters) + "; or leave it out");
+      spec.filters = required;
+    }
+    if (spec.connectivity == ConnectivityType::RandomDoubles && spec.channels < 2)
+      throw UsageError(LayerOption(l, "connectivity") + " random-doubles needs at least 2 input "
+                       "maps; layer " + std::to_string(l) + " has " + std::to_string(spec.channels));
+  }
+  std::vector<LayerSpec> specs;
+  for (const LayerSettings& layer : layers) specs.push_back(layer.spec);
+  AsUsageError([&] { ValidateArchitecture(specs); });
+  try {
+    LayerShapes(specs, rows, cols, boundary);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string(e.what()) + "; choose smaller filters or less pooling");
+  }
+  if (!record) return;
+  cli.Resolve("layers", std::to_string(layers.size()));
+  for (std::size_t l = 1; l <= layers.size(); ++l) {
+    const LayerSettings& layer = layers[l - 1];
+    cli.Resolve(LayerKey(l, "filters"), std::to_string(layer.spec.filters));
+    cli.Resolve(LayerKey(l, "filter-size"), ToString(layer.size));
+    cli.Resolve(LayerKey(l, "lambda"), FullNumber(layer.spec.lambda));
+    cli.Resolve(LayerKey(l, "iterations"), std::to_string(layer.iterations));
+    cli.Resolve(LayerKey(l, "connectivity"), ToString(layer.spec.connectivity));
+    cli.Resolve(LayerKey(l, "pooling"), ToString(layer.spec.pooling));
+    cli.Resolve(LayerKey(l, "inference"), ToString(layer.spec.inference));
+  }
+}
+
+//! Reads --init, layer 1's initial filters: its shape must agree with layer 1's filter count
+//! and size when they were given, and otherwise sets them (in `s`, `layer` and run.ini).
+FilterBank<double> ReadInit(CommandLine& cli, Settings& s, LayerSettings& layer,
+                            std::size_t channels) {
   const std::string init = cli.Get<std::string>("init");
   FilterBank<double> initial = ReadFilterBank("--init", init);
   const FilterSize size{initial.Rows(), initial.Cols()};
-  if (cli.Given("filters") && s.filters != initial.filters)
+  const bool countGiven = cli.Given("filters") || layer.filtersGiven;
+  const bool sizeGiven = cli.Given("filter-size") || cli.Has(LayerKey(1, "filter-size"));
+  const std::string countOption = layer.filtersGiven ? LayerOption(1, "filters") : "--filters";
+  const std::string sizeOption =
+      cli.Has(LayerKey(1, "filter-size")) ? LayerOption(1, "filter-size") : "--filter-size";
+  if (countGiven && layer.spec.filters != initial.filters)
     throw UsageError("--init " + init + " holds " + std::to_string(initial.filters) +
-                     " filters but --filters is " + std::to_string(s.filters));
-  if (cli.Given("filter-size") && (s.size.rows != size.rows || s.size.cols != size.cols))
-    throw UsageError("--init " + init + " holds " + ToString(size) +
-                     " filters but --filter-size is " + ToString(s.size));
+                     " filters but " + countOption + " is " + std::to_string(layer.spec.filters));
+  if (sizeGiven && (layer.size.rows != size.rows || layer.size.cols != size.cols))
+    throw UsageError("--init " + init + " holds " + ToString(size) + " filters but " + sizeOption +
+                     " is " + ToString(layer.size));
   if (initial.channels != channels)
     throw std::runtime_error("--init " + init + " has " + std::to_string(initial.channels) +
                              " channel(s) but the images have " + std::to_string(channels) +
@@ -189,6 +391,11 @@ FilterBank<double> ReadInit(CommandLine& cli, Settings& s, std::size_t channels)
   if (s.learning.dictionary.zeroMean && size.rows * size.cols == 1)
     throw UsageError("--zero-mean needs filters larger than 1x1 (--init " + init +
                      " holds 1x1 filters)");
+  layer.spec.filters = initial.filters;
+  layer.spec.filterRows = size.rows;
+  layer.spec.filterCols = size.cols;
+  layer.size = size;
+  layer.filtersGiven = true;
   s.filters = initial.filters;
   s.size = size;
   cli.Resolve("filters", std::to_string(s.filters));
@@ -214,15 +421,33 @@ ModelManifest Manifest(const Settings& s, std::size_t channels) {
   return m;
 }
 
+//! The output files of a run of `depth` layers.
+std::vector<std::string> Outputs(std::size_t depth) {
+  if (depth == 1) return {"dictionary.npy", "model/", "history.csv", "filters.png", "run.ini"};
+  std::vector<std::string> outputs = {"dictionary.npy", "model/", "history.csv", "run.ini"};
+  for (std::size_t l = 1; l <= depth; ++l) {
+    if (l > 1) outputs.push_back(NetworkArrayName(l));
+    outputs.push_back(NetworkMontageName(l));
+  }
+  return outputs;
+}
+
 int Learn(int argc, const char* const argv[]) {
   CommandLine cli("dn-learn", "[options] --out DIR INPUT...",
                   "Learns a convolutional dictionary from images: alternates sparse coding of "
                   "every image with a dictionary update under ||d_k|| <= 1. Writes "
-                  "dictionary.npy, model/, history.csv, filters.png and run.ini into --out.");
+                  "dictionary.npy, model/, history.csv, filters.png and run.ini into --out. "
+                  "With --layers or layerN.* options (or [layerN] sections of a --config file) "
+                  "it trains a deconvolutional network of up to 4 layers, greedily layer by "
+                  "layer, and writes every layer's filters and montage (docs/network.md).");
   DeclareOptions(cli);
   if (!cli.Parse(argc, argv)) return kExitSuccess;
   const Console console(cli.Program(), cli.Flag("verbose"));
   Settings s = ReadSettings(cli);
+  std::vector<LayerSettings> layers = ReadLayers(cli, s);
+  bool layerKeys = cli.Has("layers");
+  for (std::size_t l = 1; l <= kMaxLayers; ++l)
+    for (const char* key : kLayerKeys) layerKeys = layerKeys || cli.Has(LayerKey(l, key));
   const int threads = ConfigureThreads(cli.Threads());
   cli.Resolve("threads", std::to_string(threads));  // replays use the same count
 
@@ -234,26 +459,31 @@ int Learn(int argc, const char* const argv[]) {
   const arma::uword rows = images.front().n_rows, cols = images.front().n_cols;
   const std::size_t channels = images.front().n_slices;
   const bool fromFile = cli.Has("init");
-  const FilterBank<double> initial = fromFile ? ReadInit(cli, s, channels) : FilterBank<double>();
+  const FilterBank<double> initial =
+      fromFile ? ReadInit(cli, s, layers.front(), channels) : FilterBank<double>();
   cli.Resolve("filter-size", ToString(s.size));
   if (s.size.rows > rows || s.size.cols > cols)
     throw UsageError("the filters (" + ToString(s.size) + ") are larger than the images (" +
                      std::to_string(rows) + "x" + std::to_string(cols) +
                      "); choose a smaller --filter-size");
+  ResolveLayers(cli, layers, channels, rows, cols, s.learning.boundary, layerKeys);
 
   std::vector<Image<double>> signals;
   for (const Image<double>& image : images)
     signals.push_back(Preprocess(image, s.preprocess).signal);
   images.clear();
+  std::string architecture;
+  for (const LayerSettings& layer : layers)
+    architecture += (architecture.empty() ? "" : ", then ") + std::to_string(layer.spec.filters) +
+                    " filters of " + ToString(layer.size);
   console.Info(std::to_string(signals.size()) + " images of " + std::to_string(rows) + "x" +
-               std::to_string(cols) + "x" + std::to_string(channels) + ", " +
-               std::to_string(s.filters) + " filters of " + ToString(s.size) + ", " + s.precision +
-               " precision, " + std::to_string(threads) + " threads, seed " +
+               std::to_string(cols) + "x" + std::to_string(channels) + ", " + architecture + ", " +
+               s.precision + " precision, " + std::to_string(threads) + " threads, seed " +
                std::to_string(s.seed));
 
-  OutputDirectory directory(s.out,
-                            {"dictionary.npy", "model/", "history.csv", "filters.png", "run.ini"});
-  const LearningRecord last = WithPrecision(s.precision, [&](auto tag) {
+  OutputDirectory directory(s.out, Outputs(s.depth));
+  History history;
+  WithPrecision(s.precision, [&](auto tag) {
     using T = decltype(tag);
     std::vector<Image<T>> typed;
     for (std::size_t i = 0; i < signals.size(); ++i)
@@ -261,38 +491,68 @@ int Learn(int argc, const char* const argv[]) {
                                                  std::to_string(i + 1) + " of " +
                                                  std::to_string(signals.size())));
     const bool zeroMean = s.learning.dictionary.zeroMean;
-    const std::string init = fromFile ? "--init " + cli.Get<std::string>("init") : "";
-    FilterBank<T> start = fromFile ? Convert<T>(initial, init)
-                                   : RandomFilters<T>(s.filters, channels, s.size.rows, s.size.cols,
-                                                      s.seed, zeroMean);
+    Network<T> network;
+    network.boundary = s.learning.boundary;
+    for (const LayerSettings& layer : layers) network.layers.push_back(layer.spec);
+    network.MakeTables();
+    for (std::size_t l = 1; l <= s.depth; ++l)
+      network.filters.push_back(InitialLayerFilters<T>(network.layers[l - 1],
+                                                       network.tables[l - 1], s.seed + (l - 1),
+                                                       zeroMean));
     if (fromFile) {
-      ProjectFilters(start, zeroMean);
+      const std::string init = "--init " + cli.Get<std::string>("init");
+      FilterBank<T> start = Convert<T>(initial, init);
+      ProjectFilters(start, zeroMean, network.tables[0].Table());
       if (!arma::any(arma::vectorise(start.data)))
         throw std::runtime_error(init +
                                  ": every filter is zero after projection onto the "
                                  "constraints" +
                                  (zeroMean ? " (--zero-mean makes constant filters zero)" : ""));
+      network.filters[0] = start;
     }
     console.Info("planning FFTs");
-    DictionaryLearner<T> learner(s.learning, std::move(typed), start);
-    ProgressReporter progress(cli.Program(), s.learning.iterations, std::cerr, StderrIsTerminal());
-    History history(progress);
-    const LearningRecord result = learner.Run(&history);
-    progress.Finish();
+    NetworkTrainingOptions options;
+    options.common = s.learning;
+    for (const LayerSettings& layer : layers) options.iterations.push_back(layer.iterations);
+    NetworkTrainer<T> trainer(options, std::move(network), std::move(typed));
+    while (!trainer.Done()) {
+      const std::size_t l = trainer.LayersTrained() + 1;
+      ProgressReporter progress(s.depth > 1 ? cli.Program() + " layer " + std::to_string(l)
+                                            : cli.Program(),
+                                layers[l - 1].iterations, std::cerr, StderrIsTerminal());
+      history.Report(&progress);
+      trainer.TrainNextLayer(&history);
+      progress.Finish();
+      history.Report(nullptr);
+    }
 
-    const FilterBank<T>& dictionary = learner.Dictionary();
-    WriteNpy(directory.File("dictionary.npy"), dictionary);
-    SaveModel(directory.File("model"), Manifest(s, channels), dictionary.template Cast<double>());
+    const Network<T>& trained = trainer.Result();
+    WriteNpy(directory.File("dictionary.npy"), trained.filters[0]);
+    SaveModel(directory.File("model"), Manifest(s, channels), trained.template Cast<double>());
     WriteTextFileAtomically(directory.File("history.csv"), history.Csv());
-    WritePng(directory.File("filters.png"), FilterMontage(dictionary));
-    return result;
+    if (s.depth == 1) {
+      WritePng(directory.File("filters.png"), FilterMontage(trained.filters[0]));
+    } else {
+      for (std::size_t l = 1; l <= s.depth; ++l) {
+        if (l > 1) WriteNpy(directory.File(NetworkArrayName(l)), trained.filters[l - 1]);
+        WritePng(directory.File(NetworkMontageName(l)), LayerFilterMontage(trained, l));
+      }
+    }
   });
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();
 
-  std::printf("wrote dictionary.npy, model/, history.csv, filters.png and run.ini to %s\n",
-              s.out.c_str());
-  std::printf("objective %.10g\n", last.objective);
+  std::string written;
+  for (const std::string& name : Outputs(s.depth))
+    written += (written.empty() ? "" : ", ") + name;
+  std::printf("wrote %s to %s\n", written.c_str(), s.out.c_str());
+  if (s.depth > 1)
+    for (std::size_t l = 1; l <= s.depth; ++l) {
+      const auto span = history.Span(l);
+      std::printf("layer %zu objective %.10g -> %.10g\n", l, span.first.objective,
+                  span.second.objective);
+    }
+  std::printf("objective %.10g\n", history.Span(s.depth).second.objective);
   return kExitSuccess;
 }
 

@@ -1,9 +1,11 @@
-// dn-reconstruct: infers the feature maps of one image and reconstructs it
-// (docs/executables/dn-reconstruct.md).
+// dn-reconstruct: infers the feature maps of one image and reconstructs it, from any layer of a
+// multi-layer model (docs/executables/dn-reconstruct.md).
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/coding.hpp"
 #include "cli/command_line.hpp"
@@ -17,6 +19,7 @@
 #include "core/threads.hpp"
 #include "io/image.hpp"
 #include "io/npy.hpp"
+#include "network/inference.hpp"
 #include "preprocess/preprocess.hpp"
 #include "serialize/model.hpp"
 
@@ -32,7 +35,11 @@ void DeclareOptions(CommandLine& cli) {
       "dictionary", po::value<std::string>()->value_name("D.npy"),
       "instead of --model: a filter bank (K, h, w) or (K, C, h, w), used as given")(
       "lambda", po::value<double>()->value_name("L"),
-      "weight of the l1 penalty, >= 0 (required with --dictionary; default: the model's)")(
+      "weight of the l1 penalty of layer --layer, >= 0 (required with --dictionary; default: "
+      "the model's)")(
+      "layer", po::value<long long>()->default_value(1)->value_name("L"),
+      "with a multi-layer model: infer layers 1 to L, each in its mode, and reconstruct the "
+      "image from layer L's maps alone, top down")(
       "out", po::value<std::string>()->value_name("DIR"),
       "output directory (required; created if missing, files in it are replaced)");
   const std::string note = "with --model, the model's by default";
@@ -127,13 +134,41 @@ Metrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const Image
   return m;
 }
 
+//! history.csv: one row per solver iteration of every layer inferred.
+std::string HistoryCsv(const std::vector<RecordKeeper>& layers) {
+  std::string csv = "layer," + CsvHeader() + "\n";
+  for (std::size_t l = 0; l < layers.size(); ++l)
+    for (const IterationRecord& record : layers[l].records)
+      csv += std::to_string(l + 1) + "," + CsvRow(record) + "\n";
+  return csv;
+}
+
+//! The observers of one layer's inference: its progress line and its history.
+class LayerWatch {
+public:
+  LayerWatch(const std::string& label, std::size_t iterations, RecordKeeper& history)
+      : progress_(label, iterations, std::cerr, StderrIsTerminal()), reporter_(progress_) {
+    observers_.Add(&reporter_);
+    observers_.Add(&history);
+  }
+  IterationObserver* Observer() { return &observers_; }
+  void Finish() { progress_.Finish(); }
+
+private:
+  ProgressReporter progress_;
+  SolverProgress reporter_;
+  ObserverList observers_;
+};
+
 int Reconstruct(int argc, const char* const argv[]) {
   CommandLine cli(
       "dn-reconstruct", "(--model DIR | --dictionary D.npy --lambda L) [options] --out DIR IMAGE",
       "Infers the feature maps of one image over a learned dictionary (convolutional "
       "sparse coding) and reconstructs the image from them. Writes features.npy, "
       "reconstruction.npy, signal.npy, reconstruction.png, history.csv, metrics.json and "
-      "run.ini into --out. With --model, the options not given take the model's values.");
+      "run.ini into --out. With --model, the options not given take the model's values; "
+      "with --layer L and a multi-layer model, the reconstruction is the top-down "
+      "projection of layer L's maps (docs/network.md).");
   DeclareOptions(cli);
   if (!cli.Parse(argc, argv)) return kExitSuccess;
 
@@ -142,6 +177,12 @@ int Reconstruct(int argc, const char* const argv[]) {
   cli.Require("out");
   const std::string out = cli.Get<std::string>("out");
   const std::string input = cli.Inputs().front();
+  const std::size_t layer = cli.Positive("layer");
+  if (layer > kMaxLayers)
+    throw UsageError("--layer must be 1 to " + std::to_string(kMaxLayers));
+  if (layer > 1 && cli.Has("dictionary"))
+    throw UsageError("--layer " + std::to_string(layer) +
+                     " needs a multi-layer --model; --dictionary is a single layer");
   Resolve(cli, nullptr);  // checks every option before any file is read
   cli.Resolve("threads", std::to_string(ConfigureThreads(cli.Threads())));
 
@@ -151,13 +192,23 @@ int Reconstruct(int argc, const char* const argv[]) {
     model = LoadModel(cli.Get<std::string>("model"));
   else
     model.filters = ReadFilterBank("--dictionary", cli.Get<std::string>("dictionary"));
-  const Settings s = Resolve(cli, fromModel ? &model.manifest : nullptr);
+  if (layer > model.Depth())
+    throw UsageError("--layer " + std::to_string(layer) + ": the model has " +
+                     std::to_string(model.Depth()) + " layer" + (model.Depth() == 1 ? "" : "s"));
+  Settings s = Resolve(cli, fromModel ? &model.manifest : nullptr);
+  if (layer > 1 && !cli.Has("lambda")) {
+    s.coding.lambda = model.manifest.layers[layer - 1].lambda;
+    cli.Resolve("lambda", FullNumber(s.coding.lambda));
+  }
 
   const Image<double> image = ReadInputImage(input, s.colour);
   const Preprocessed prepared = Preprocess(image, s.preprocess);
   CheckCodable(model.filters, prepared.signal, s.colour);
   Console(cli.Program(), cli.Flag("verbose"))
-      .Info(Summary(model.filters, prepared.signal, s.coding, s.precision));
+      .Info(Summary(model.filters, prepared.signal, s.coding, s.precision) +
+            (model.Depth() > 1 ? "; layer " + std::to_string(layer) + " of " +
+                                     std::to_string(model.Depth())
+                               : ""));
 
   OutputDirectory directory(out, {"features.npy", "reconstruction.npy", "signal.npy",
                                   "reconstruction.png", "history.csv", "metrics.json", "run.ini"});
@@ -168,17 +219,38 @@ int Reconstruct(int argc, const char* const argv[]) {
   const Outcome outcome = WithPrecision(s.precision, [&](auto tag) {
     using T = decltype(tag);
     const Image<T> signal = Convert<T>(prepared.signal, "the preprocessed image " + input);
-    const FilterBank<T> filters =
-        Convert<T>(model.filters, fromModel ? "the model's dictionary"
-                                            : "--dictionary " + cli.Get<std::string>("dictionary"));
-    ProgressReporter progress(cli.Program(), s.coding.iterations, std::cerr, StderrIsTerminal());
-    SolverProgress reporter(progress);
-    RecordKeeper history;
-    ObserverList observers;
-    observers.Add(&reporter);
-    observers.Add(&history);
-    const CodingResult<T> coded = SparseCode(filters, signal, s.coding, &observers);
-    progress.Finish();
+    std::vector<RecordKeeper> history(layer);
+    CodingResult<T> coded;
+    if (layer == 1) {
+      const FilterBank<T> filters = Convert<T>(
+          model.filters,
+          fromModel ? "the model's dictionary" : "--dictionary " + cli.Get<std::string>("dictionary"));
+      LayerWatch watch(cli.Program(), s.coding.iterations, history[0]);
+      coded = SparseCode(filters, signal, s.coding, watch.Observer());
+      watch.Finish();
+    } else {
+      Network<double> stored = ToNetwork(model);
+      stored.boundary = s.coding.boundary;
+      const Network<T> network = stored.template Cast<T>();
+      NetworkCoder<T> coder(network, signal.n_rows, signal.n_cols, layer, s.coding.effort);
+      NetworkCodingOptions options;
+      options.solver = s.coding.solver;
+      options.iterations = s.coding.iterations;
+      options.tolerance = s.coding.tolerance;
+      for (std::size_t l = 1; l <= layer; ++l)
+        options.lambdas.push_back(l == layer ? s.coding.lambda : network.layers[l - 1].lambda);
+      std::unique_ptr<LayerWatch> watch;
+      const auto codes = coder.Infer(signal, options, [&](std::size_t l) {
+        if (watch) watch->Finish();
+        watch = std::make_unique<LayerWatch>(cli.Program() + " layer " + std::to_string(l),
+                                             s.coding.iterations, history[l - 1]);
+        return watch->Observer();
+      });
+      watch->Finish();
+      coded.maps = codes[layer - 1].maps;
+      coded.report = codes[layer - 1].report;
+      coded.reconstruction = coder.Reconstruct(codes, layer);
+    }
 
     const Image<double> viewable =
         Restore(arma::conv_to<Image<double>>::from(coded.reconstruction), prepared);
@@ -186,9 +258,7 @@ int Reconstruct(int argc, const char* const argv[]) {
     WriteNpy(directory.File("reconstruction.npy"), coded.reconstruction, true);
     WriteNpy(directory.File("signal.npy"), signal, true);
     WritePng(directory.File("reconstruction.png"), viewable);
-    std::string csv = CsvHeader() + "\n";
-    for (const IterationRecord& record : history.records) csv += CsvRow(record) + "\n";
-    WriteTextFileAtomically(directory.File("history.csv"), csv);
+    WriteTextFileAtomically(directory.File("history.csv"), HistoryCsv(history));
     return Outcome{
         Measure(coded.maps, coded.reconstruction, signal, s.coding.lambda, viewable, image),
         coded.report};
@@ -200,6 +270,7 @@ int Reconstruct(int argc, const char* const argv[]) {
       .Number("l1", m.l1)
       .Number("density", m.density)
       .Number("psnr", m.psnr)
+      .Integer("layer", layer)
       .Integer("iterations", outcome.report.iterations)
       .Number("seconds", outcome.report.seconds)
       .Number("lambda", s.coding.lambda)

@@ -587,6 +587,29 @@ BOOST_AUTO_TEST_CASE(training_two_layers_lowers_each_objective) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_one_layer_network_trains_exactly_as_the_single_layer_learner) {
+  test::Seed(60);
+  const std::vector<Image<float>> images = SmoothImages<float>(2, 20, 1);
+  LearningOptions learning;
+  learning.lambda = 0.05;
+  learning.iterations = 6;
+  DictionaryLearner<float> single(learning, images, RandomFilters<float>(5, 1, 4, 4, 3, false));
+  single.Run();
+  LayerSpec spec = Layer(5, 4, ConnectivityType::Full, PoolingShape(), InferenceMode::Layer, 0.05);
+  spec.channels = 1;
+  Network<float> network;
+  network.layers = {spec};
+  network.MakeTables();
+  network.filters = {InitialLayerFilters<float>(spec, network.tables[0], 3, false)};
+  NetworkTrainingOptions options;
+  options.common = learning;
+  options.iterations = {6};
+  NetworkTrainer<float> trainer(options, network, images);
+  trainer.TrainNextLayer();
+  BOOST_TEST(arma::approx_equal(trainer.Result().filters[0].data, single.Dictionary().data,
+                                "absdiff", 0.0f));
+}
+
 BOOST_AUTO_TEST_CASE(pixel_learning_with_ista_never_raises_the_objective) {
   // ISTA coding steps and backtracking filter steps each never raise the objective, so with
   // ISTA the objective of pixel-mode learning decreases at every outer iteration.

@@ -71,8 +71,9 @@ def check_learn(directory, K, C, h, w, precision, iterations):
 
     with open(os.path.join(directory, "history.csv")) as f:
         rows = list(csv.DictReader(f))
-    expect(list(rows[0].keys()) == ["iteration", "seconds", "objective", "fidelity", "l1",
-                                    "density", "rejected_steps"], "history.csv columns")
+    expect(list(rows[0].keys()) == ["layer", "iteration", "seconds", "objective", "fidelity",
+                                    "l1", "density", "rejected_steps"], "history.csv columns")
+    expect(all(r["layer"] == "1" for r in rows), "history.csv layers")
     expect(len(rows) == iterations, f"history.csv has {len(rows)} rows, not {iterations}")
     expect([int(r["iteration"]) for r in rows] == list(range(1, iterations + 1)),
            "history.csv iterations")
@@ -131,9 +132,10 @@ def check_reconstruction(directory, dictionary_path, boundary):
     # history.csv: one row per solver iteration, ending at the objective of metrics.json.
     with open(os.path.join(directory, "history.csv")) as f:
         rows = list(csv.DictReader(f))
-    expect(rows and list(rows[0].keys()) == ["iteration", "seconds", "objective", "fidelity",
-                                             "l1", "density", "relative_change"],
+    expect(rows and list(rows[0].keys()) == ["layer", "iteration", "seconds", "objective",
+                                             "fidelity", "l1", "density", "relative_change"],
            "history.csv columns")
+    expect(all(r["layer"] == "1" for r in rows), "history.csv layers")
     expect([int(r["iteration"]) for r in rows] == list(range(1, metrics["iterations"] + 1)),
            f"history.csv has {len(rows)} rows, metrics.json {metrics['iterations']} iterations")
     last = float(rows[-1]["objective"])

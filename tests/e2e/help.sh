@@ -22,16 +22,17 @@ expect_help dn-learn "--out DIR" "--filters K (=64)" "--filter-size S (=8)" "--l
   "--boundary B (=valid)" "--preprocess M (=highpass)" "--highpass-lambda L (=5)" "--highpass-pad P (=16)" \
   "--lcn-sigma S (=2)" "--colour [=BOOL(=true)] (=false)" "--init D.npy" "--seed N (=1)" \
   "--threads N (=0)" "--precision P (=single)" "--planner P (=estimate)" "--input PATH" \
-  "${GENERAL[@]}"
+  "--layers N" "--layer2.filters K" "--layer4.inference M" "--layer3.pooling P" \
+  "--layer1.connectivity C" "${GENERAL[@]}"
 tr -s ' \n' ' ' <"$WORK/stdout" | grep -q "results may then differ in the last bits between runs" ||
   fail "dn-learn --help lacks the caveat of --planner measure"
 expect_help dn-reconstruct "--model DIR" "--dictionary D.npy" "--lambda L" "--out DIR" \
   "--iterations N (=200)" "--tolerance T (=0)" "--solver S (=fista)" "--boundary B (=valid)" \
   "--preprocess M (=highpass)" "--highpass-lambda L (=5)" "--highpass-pad P (=16)" \
   "--lcn-sigma S (=2)" "--colour [=BOOL(=true)] (=false)" "--precision P (=single)" \
-  "--threads N (=0)" "--planner P (=estimate)" "--input PATH" "${GENERAL[@]}"
+  "--threads N (=0)" "--planner P (=estimate)" "--input PATH" "--layer L (=1)" "${GENERAL[@]}"
 expect_help dn-inspect "--model DIR" "--out FILE.png" "--image IMG" "--maps FILE.png" \
-  "--iterations N " "(default: the model's)" "--threads N (=0)" "${GENERAL[@]}"
+  "--iterations N " "(default: the model's)" "--threads N (=0)" "--layer L (=1)" "${GENERAL[@]}"
 # The model supplies the default, so --help shows no number for it.
 grep -q -- "--iterations N (=" "$WORK/stdout" && fail "dn-inspect --help shows a default for --iterations"
 

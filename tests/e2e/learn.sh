@@ -14,7 +14,7 @@ if expect_ok dn-learn "${TINY[@]}" --iterations 15 --out "$OUT" "$DATA/e2e_image
   check learn "$OUT" 4 1 5 5 single 15
   grep -Eq '^objective [-+0-9.eE]+$' "$WORK/stdout" || fail "no objective line: $(cat "$WORK/stdout")"
   final=$(sed -n 's/^objective //p' "$WORK/stdout")
-  last=$(tail -n 1 "$OUT/history.csv" | cut -d, -f3)
+  last=$(tail -n 1 "$OUT/history.csv" | cut -d, -f4)
   "$PYTHON" -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(abs(a - b) > 1e-9 * abs(b))" \
     "$final" "$last" || fail "printed objective $final differs from history.csv's $last"
   for line in "seed = 1" "filters = 4" "filter-size = 5x5" "lambda = 0.1" "precision = single" \
