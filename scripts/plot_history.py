@@ -6,10 +6,11 @@ Usage: scripts/plot_history.py HISTORY.csv [HISTORY.csv ...] OUT.png
 Three panels against the iteration: the objective (log scale), the density (fraction of
 non-zero map entries) and the wall time in seconds (the file's cumulative `seconds` column).
 Several files are overlaid, each labelled with the name of the directory that holds it
-(e.g. results/demo/history.csv -> "demo").
+(e.g. results/demo/history.csv -> "demo"); a file of several layers (a `layer` column with more
+than one value) gives one curve per layer ("demo layer 2").
 
-Columns are found by name in the header line (see docs/file_formats.md); only iteration,
-objective, density and seconds are used, and any other column is ignored.
+Columns are found by name in the header line (see docs/file_formats.md); only layer (when
+present), iteration, objective, density and seconds are used, and any other column is ignored.
 
 Needs Debian's /usr/bin/python3 with numpy and matplotlib (python3-numpy,
 python3-matplotlib). Exit status: 0 on success, 1 for an unreadable, empty or malformed file,
@@ -52,8 +53,9 @@ def read_history(path):
                            f"'{','.join(header)}'")
     if len(rows) == 1:
         raise HistoryError(f"{path}: header only, no iterations")
-    index = {c: header.index(c) for c in REQUIRED}
-    data = {c: [] for c in REQUIRED}
+    columns = REQUIRED + (("layer",) if "layer" in header else ())
+    index = {c: header.index(c) for c in columns}
+    data = {c: [] for c in columns}
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise HistoryError(f"{path}:{line}: {len(row)} fields, the header has {len(header)}")
@@ -63,6 +65,20 @@ def read_history(path):
             except ValueError:
                 raise HistoryError(f"{path}:{line}: {c} is not a number: '{row[i]}'") from None
     return {c: np.asarray(v) for c, v in data.items()}
+
+
+def split_layers(histories, labels):
+    """One (history, label) per layer of every file that holds several layers."""
+    out = []
+    for h, label in zip(histories, labels):
+        layers = np.unique(h["layer"]) if "layer" in h else np.array([])
+        if len(layers) <= 1:
+            out.append((h, label))
+            continue
+        for layer in layers:
+            mine = h["layer"] == layer
+            out.append(({c: v[mine] for c, v in h.items()}, f"{label} layer {int(layer)}"))
+    return [h for h, _ in out], [label for _, label in out]
 
 
 def labels_for(paths):
@@ -114,7 +130,7 @@ def main(argv):
         print(f"plot_history.py: {e}", file=sys.stderr)
         return 1
     try:
-        plot(histories, labels_for(args.histories), args.output)
+        plot(*split_layers(histories, labels_for(args.histories)), args.output)
     except OSError as e:
         print(f"plot_history.py: cannot write {args.output}: {e}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-// Connectivity tables of a deconvolutional network layer (Zeiler et al., CVPR 2010, section 3;
+// Connectivity tables of a deconvolutional network layer (Zeiler et al., CVPR 2010;
 // the connectivity types of Zeiler's toolbox).
 //
 // Layer l reconstructs its C input maps y_c from its K feature maps z_k through the filters f_kc

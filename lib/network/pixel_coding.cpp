@@ -62,11 +62,19 @@ void PixelCoder<T>::Start(const Image<T>& signal, PixelCodingState<T>& state,
 
 template <typename T>
 void PixelCoder<T>::OperatorChanged(const Image<T>& signal, PixelCodingState<T>& state,
-                                    int powerSteps) {
-  op_.Apply(state.x, state.residualX);
-  state.residualX -= signal;
-  op_.Apply(state.y, state.residualY);
-  state.residualY -= signal;
+                                    int powerSteps, const Image<T>* residualX) {
+  if (residualX) {
+    state.residualX = *residualX;
+  } else {
+    op_.Apply(state.x, state.residualX);
+    state.residualX -= signal;
+  }
+  if (momentum_) {
+    op_.Apply(state.y, state.residualY);
+    state.residualY -= signal;
+  } else {
+    state.residualY = state.residualX;  // ISTA: y = x
+  }
   const double estimate = EstimateNormSquared(op_, state.powerVector, powerSteps, 1);
   if (!(estimate > 0.0) || !std::isfinite(estimate))
     throw std::invalid_argument("PixelCoder: the top-down operator is zero or not finite");

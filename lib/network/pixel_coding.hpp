@@ -1,11 +1,11 @@
-// Pixel-space sparse coding of one layer (Zeiler, Taylor & Fergus, ICCV 2011, section 3):
+// Pixel-space sparse coding of one layer (Zeiler, Taylor & Fergus, ICCV 2011):
 //
 //   minimise_z  1/2 || R_l z - y ||^2 + lambda_l || z ||_1
 //
 // y the preprocessed image, R_l the top-down operator of top_down.hpp with the switches of the
 // layers below held fixed (so the problem is convex). ISTA, or FISTA with momentum, with step
 // 1/L, L = 1.05 times a power-iteration estimate of ||R_l||^2 (30 steps at the start, warm
-// started afterwards). One iteration costs one R_l^T and one R_l: the residual at the
+// started afterwards, when the filters change). One iteration costs one R_l^T and one R_l: the residual at the
 // extrapolated point follows from those at the iterates by linearity.
 //
 // The iterate of every image is a plain value (PixelCodingState), so that a learner keeping one
@@ -38,8 +38,10 @@ public:
   //! One ISTA/FISTA iteration; returns the statistics of the new iterate.
   const IterationRecord& Step(const Image<T>& signal, PixelCodingState<T>& state);
   //! The operator changed (new top-layer filters): recomputes the residuals, keeping x, y and t,
-  //! and refreshes the step with `powerSteps` warm power iterations.
-  void OperatorChanged(const Image<T>& signal, PixelCodingState<T>& state, int powerSteps);
+  //! and refreshes the step with `powerSteps` warm power iterations. `residualX`, when given, is
+  //! R x - s under the new operator, already computed by the caller.
+  void OperatorChanged(const Image<T>& signal, PixelCodingState<T>& state, int powerSteps,
+                       const Image<T>* residualX = nullptr);
   //! Runs up to options.maxIterations iterations (stopping on the tolerance or the observer).
   SolveReport Solve(const Image<T>& signal, PixelCodingState<T>& state, const SolveOptions& options,
                     IterationObserver* observer = nullptr);

@@ -17,8 +17,8 @@ double HalfSquaredNorm(const arma::Cube<T>& x) {
   return 0.5 * sum;
 }
 
-//! Steps of warm power iteration per image after the filters change.
-constexpr int kRefreshPowerSteps = 3;
+//! Steps of warm power iteration per image after the filters change (they change little).
+constexpr int kRefreshPowerSteps = 1;
 //! Backtracking gives up after this many halvings of the step.
 constexpr int kMaxBacktracking = 40;
 
@@ -76,7 +76,7 @@ void PixelLayerLearner<T>::Bind(std::size_t image) {
 }
 
 template <typename T>
-double PixelLayerLearner<T>::FilterStep(double fidelity) {
+bool PixelLayerLearner<T>::FilterStep(double fidelity) {
   ConnectedConv<T>& conv = stack_->Conv(layer_);
   const std::size_t images = signals_.size();
   std::vector<const arma::Mat<Complex<T>>*> z, r;
@@ -90,6 +90,7 @@ double PixelLayerLearner<T>::FilterStep(double fidelity) {
   for (std::size_t i = 0; i < images; ++i) residuals.push_back(&state_.codes[i].residualX);
 
   FilterBank<T> gradient;
+  bool changed = false;
   for (std::size_t it = 0; it < options_.dictionary.iterations; ++it) {
     for (std::size_t i = 0; i < images; ++i) {
       Bind(i);
@@ -152,12 +153,19 @@ double PixelLayerLearner<T>::FilterStep(double fidelity) {
     }
     if (!accepted) {
       conv.SetFilters(current);
+      if (changed)  // the trials overwrote the residuals of the last accepted filters
+        for (std::size_t i = 0; i < images; ++i) {
+          Bind(i);
+          conv.Synthesize(mapSpectra_[i], input_);
+          op_->ApplyBelow(input_, trialResiduals_[i]);
+          trialResiduals_[i] -= signals_[i];
+        }
       break;
     }
+    changed = true;
     for (std::size_t i = 0; i < images; ++i) residuals[i] = &trialResiduals_[i];
   }
-  conv.SetFilters(state_.filters);
-  return fidelity;
+  return changed;
 }
 
 template <typename T>
@@ -173,12 +181,14 @@ LearningRecord PixelLayerLearner<T>::Run(LearningObserver* observer) {
       fidelity += state_.codes[i].current.fidelity;
     }
     const FilterBank<T> previous = state_.filters;
-    FilterStep(fidelity);
+    const bool changed = FilterStep(fidelity);
     double l1 = 0.0, density = 0.0;
     fidelity = 0.0;
     for (std::size_t i = 0; i < signals_.size(); ++i) {
       Bind(i);
-      coder_->OperatorChanged(signals_[i], state_.codes[i], kRefreshPowerSteps);
+      if (changed)
+        coder_->OperatorChanged(signals_[i], state_.codes[i], kRefreshPowerSteps,
+                                &trialResiduals_[i]);
       fidelity += state_.codes[i].current.fidelity;
       l1 += state_.codes[i].current.l1;
       density += state_.codes[i].current.density;

@@ -56,8 +56,9 @@ public:
 
 private:
   void Bind(std::size_t image);
-  //! One filter step; returns the fidelity after it.
-  double FilterStep(double fidelity);
+  //! The filter steps of one outer iteration. Returns true when the filters changed; then
+  //! trialResiduals_ hold every image's residual under the new filters.
+  bool FilterStep(double fidelity);
 
   LearningOptions options_;
   std::size_t layer_;

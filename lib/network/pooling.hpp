@@ -1,4 +1,4 @@
-// 3-D max pooling with switches, and unpooling (Zeiler, Taylor & Fergus, ICCV 2011, section 2).
+// 3-D max pooling with switches, and unpooling (Zeiler, Taylor & Fergus, ICCV 2011).
 //
 // Maps (R x C x K) are cut into blocks of `rows` x `cols` pixels and `maps` adjacent maps (the
 // last blocks of each axis may be smaller). Pooling keeps, from each block, the element of

@@ -1,5 +1,5 @@
-// The top-down operator of a deconvolutional network (Zeiler, Taylor & Fergus, ICCV 2011,
-// section 2): feature maps of layer l projected to pixel space through the unpooling and filters
+// The top-down operator of a deconvolutional network (Zeiler, Taylor & Fergus, ICCV 2011):
+// feature maps of layer l projected to pixel space through the unpooling and filters
 // of the layers below,
 //
 //   R_l = F_1 U_1 F_2 U_2 ... F_{l-1} U_{l-1} F_l,      R_l^T = F_l^T P_{l-1} F_{l-1}^T ... P_1

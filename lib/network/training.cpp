@@ -55,7 +55,9 @@ LearningRecord NetworkTrainer<T>::TrainNextLayer(LayerObserver* observer) {
   LearningOptions options = options_.common;
   options.lambda = spec.lambda;
   options.iterations = options_.iterations[layer - 1];
-  options.dictionary.connectivity = network_.tables[layer - 1].Table();
+  const ConnectivityTable& table = network_.tables[layer - 1];
+  if (table.Pairs() < table.Inputs() * table.Maps())
+    options.dictionary.connectivity = table.Table();
   LayerForward forward(observer, layer);
   LearningRecord last;
   if (layer == 1 || spec.inference == InferenceMode::Layer) {

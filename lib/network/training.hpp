@@ -1,5 +1,5 @@
-// Greedy layer-wise training of a deconvolutional network (Zeiler et al., CVPR 2010, section 3;
-// Zeiler, Taylor & Fergus, ICCV 2011, section 4): layer 1 learns from the training images; then
+// Greedy layer-wise training of a deconvolutional network (Zeiler et al., CVPR 2010;
+// Zeiler, Taylor & Fergus, ICCV 2011): layer 1 learns from the training images; then
 // layer l learns, with the layers below fixed, from what they give for the whole training set:
 //
 //  - layer mode: layer l is a single-layer dictionary learner (learning/dictionary_learning.hpp)

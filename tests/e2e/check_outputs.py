@@ -2,6 +2,8 @@
 
     check_outputs.py learn DIR K C h w PRECISION ITERATIONS
     check_outputs.py reconstruction DIR DICTIONARY.npy BOUNDARY
+    check_outputs.py network DIR LAYERS ITERATIONS
+    check_outputs.py network-reconstruction DIR MODEL_DIR LAYER BOUNDARY   (no pooling)
 
 Convolution conventions (docs/file_formats.md): circular = periodic convolution with filter tap
 (0, 0) at pixel (0, 0); valid = circular convolution on the map grid (H+h-1, W+w-1) cropped to
@@ -144,12 +146,92 @@ def check_reconstruction(directory, dictionary_path, boundary):
            f"history.csv's last objective {last} != metrics {metrics['objective']} ({error:.3g})")
 
 
+def layer_dictionary(model, layer):
+    name = "dictionary.npy" if layer == 1 else f"layer{layer}_dictionary.npy"
+    d = np.load(os.path.join(model, name))
+    return d if d.ndim == 4 else d[:, None]
+
+
+def check_network(directory, layers, iterations):
+    """A multi-layer dn-learn output: files, manifest, connectivity, per-layer history."""
+    model = os.path.join(directory, "model")
+    manifest = configparser.ConfigParser()
+    expect(manifest.read(os.path.join(model, "manifest.ini")), "no manifest.ini")
+    expect(manifest["model"]["format_version"] == "2", "format_version")
+    expect(int(manifest["model"]["layers"]) == layers, "manifest layers")
+    for layer in range(1, layers + 1):
+        section = manifest[f"layer{layer}"]
+        d = layer_dictionary(model, layer)
+        expect(d.dtype == np.float64, f"layer {layer} dictionary is not float64")
+        expect(d.shape == (int(section["filters"]), int(section["channels"]),
+                           int(section["filter_rows"]), int(section["filter_cols"])),
+               f"layer {layer} dictionary shape {d.shape}")
+        norms = np.sqrt((d ** 2).reshape(d.shape[0], -1).sum(axis=1))
+        expect(np.all(norms <= 1 + 1e-5), f"layer {layer} filter norms above 1")
+        connected = np.abs(d).reshape(d.shape[0], d.shape[1], -1).max(axis=2) > 0
+        inputs = connected.sum(axis=1)
+        kind = section["connectivity"]
+        if kind == "singles-and-doubles":
+            C = d.shape[1]
+            expect(d.shape[0] == C + C * (C - 1) // 2, "singles-and-doubles map count")
+            expect(np.all(inputs[:C] <= 1) and np.all(inputs[C:] <= 2),
+                   "singles-and-doubles filters outside their pairs")
+        elif kind == "random-doubles":
+            expect(np.all(inputs <= 2), "random-doubles filters outside their pairs")
+        if layer > 1:
+            top = os.path.join(directory, f"layer{layer}_dictionary.npy")
+            expect(np.array_equal(np.load(top).astype(np.float64).reshape(d.shape), d),
+                   f"layer{layer}_dictionary.npy differs from the model's")
+        with open(os.path.join(directory, f"layer{layer}_filters.png"), "rb") as f:
+            expect(f.read(8) == b"\x89PNG\r\n\x1a\n", f"layer{layer}_filters.png is not a PNG")
+    with open(os.path.join(directory, "history.csv")) as f:
+        rows = list(csv.DictReader(f))
+    expect(list(rows[0].keys())[0] == "layer", "history.csv has no layer column")
+    for layer in range(1, layers + 1):
+        mine = [r for r in rows if int(r["layer"]) == layer]
+        expect(len(mine) == iterations, f"layer {layer} has {len(mine)} rows, not {iterations}")
+        objective = [float(r["objective"]) for r in mine]
+        expect(objective[-1] < objective[0], f"layer {layer} objective did not decrease")
+
+
+def check_network_reconstruction(directory, model, layer, boundary):
+    """Without pooling the reconstruction from layer L is F_1 F_2 ... F_L z_L."""
+    features = np.load(os.path.join(directory, "features.npy")).astype(np.float64)
+    reconstruction = np.load(os.path.join(directory, "reconstruction.npy"))
+    signal = np.load(os.path.join(directory, "signal.npy"))
+    with open(os.path.join(directory, "metrics.json")) as f:
+        metrics = json.load(f)
+    expect(metrics["layer"] == layer, "metrics layer")
+    maps = features
+    for l in range(layer, 0, -1):
+        d = layer_dictionary(model, l)
+        h, w = d.shape[2:]
+        shape = (d.shape[1],) + ((maps.shape[1] - h + 1, maps.shape[2] - w + 1)
+                                 if boundary == "valid" else maps.shape[1:])
+        maps = synthesise(maps, d, boundary, shape)
+    maps = maps.reshape(reconstruction.shape)
+    single = metrics["precision"] == "single"
+    error = relative(maps, reconstruction)
+    expect(error <= (1e-4 if single else 1e-10), f"top-down projection differs: {error:.3g}")
+    fidelity = 0.5 * np.sum((reconstruction.astype(np.float64) - signal) ** 2)
+    objective = fidelity + metrics["lambda"] * np.abs(features).sum()
+    expect(abs(objective - metrics["objective"]) <= 1e-5 * objective, "metrics objective")
+    with open(os.path.join(directory, "history.csv")) as f:
+        rows = list(csv.DictReader(f))
+    expect(sorted({int(r["layer"]) for r in rows}) == list(range(1, layer + 1)),
+           "history.csv does not hold every layer")
+
+
 def main(argv):
     if argv[1] == "learn":
         check_learn(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]), argv[7],
                     int(argv[8]))
     elif argv[1] == "reconstruction":
         check_reconstruction(argv[2], argv[3], argv[4])
+    elif argv[1] == "network":
+        check_network(argv[2], int(argv[3]), int(argv[4]))
+    elif argv[1] == "network-reconstruction":
+        check_network_reconstruction(argv[2], argv[3], int(argv[4]), argv[5])
     else:
         fail("unknown check " + argv[1])
 
