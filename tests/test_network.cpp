@@ -610,6 +610,34 @@ BOOST_AUTO_TEST_CASE(a_one_layer_network_trains_exactly_as_the_single_layer_lear
                                 "absdiff", 0.0f));
 }
 
+BOOST_AUTO_TEST_CASE(training_goes_on_from_the_state_between_layers) {
+  // What a layer-by-layer checkpoint needs: a trainer made from State() after layer 1 trains
+  // layer 2 exactly as the trainer that kept going.
+  test::Seed(64);
+  const std::vector<Image<float>> images = SmoothImages<float>(2, 20, 1);
+  const Network<float> initial =
+      RandomNetwork<float>({Layer(4, 3, ConnectivityType::Full, Pool(2, 2, 2)),
+                            Layer(3, 3, ConnectivityType::SinglesAndDoubles, PoolingShape(),
+                                  InferenceMode::Pixel, 0.01)},
+                           1, Boundary::Valid, 15);
+  NetworkTrainingOptions options;
+  options.iterations = {4, 4};
+  NetworkTrainer<float> whole(options, initial, images);
+  whole.TrainNextLayer();
+  const NetworkTrainingState<float> state = whole.State();
+  whole.TrainNextLayer();
+  NetworkTrainer<float> resumed(options, state, images);
+  BOOST_TEST(resumed.LayersTrained() == 1u);
+  resumed.StartLayer();
+  BOOST_TEST((resumed.PixelLearner() != nullptr && resumed.LayerLearner() == nullptr));
+  resumed.RunLayer();
+  resumed.FinishLayer();
+  BOOST_TEST(resumed.Done());
+  BOOST_TEST(arma::approx_equal(resumed.Result().filters[1].data, whole.Result().filters[1].data,
+                                "absdiff", 0.0f));
+  BOOST_TEST(arma::approx_equal(resumed.MapsOf(1), whole.MapsOf(1), "absdiff", 0.0f));
+}
+
 BOOST_AUTO_TEST_CASE(pixel_learning_with_ista_never_raises_the_objective) {
   // ISTA coding steps and backtracking filter steps each never raise the objective, so with
   // ISTA the objective of pixel-mode learning decreases at every outer iteration.

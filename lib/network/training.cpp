@@ -33,56 +33,102 @@ void NetworkTrainingOptions::Validate(std::size_t depth) const {
 template <typename T>
 NetworkTrainer<T>::NetworkTrainer(const NetworkTrainingOptions& options, Network<T> initial,
                                   std::vector<Image<T>> signals)
-    : options_(options), network_(std::move(initial)), signals_(std::move(signals)) {
-  network_.Validate();
-  options_.Validate(network_.Depth());
-  if (network_.boundary != options_.common.boundary)
+    : options_(options), signals_(std::move(signals)) {
+  state_.network = std::move(initial);
+  state_.switches.resize(signals_.size());
+  Check();
+}
+
+template <typename T>
+NetworkTrainer<T>::NetworkTrainer(const NetworkTrainingOptions& options,
+                                  NetworkTrainingState<T> state, std::vector<Image<T>> signals)
+    : options_(options), state_(std::move(state)), signals_(std::move(signals)) {
+  Check();
+  const std::size_t images = signals_.size(), trained = state_.trained;
+  if (trained > Depth() || state_.switches.size() != images ||
+      (trained > 0 && (state_.maps.size() != images || state_.outputs.size() != images)))
+    throw std::invalid_argument("NetworkTrainer: the state does not match the training images");
+  for (const auto& s : state_.switches)
+    if (s.size() != trained)
+      throw std::invalid_argument("NetworkTrainer: the state lacks the switches of a layer");
+}
+
+template <typename T>
+void NetworkTrainer<T>::Check() const {
+  const Network<T>& network = state_.network;
+  network.Validate();
+  options_.Validate(network.Depth());
+  if (network.boundary != options_.common.boundary)
     throw std::invalid_argument("NetworkTrainer: the network's boundary differs from the options'");
   if (signals_.empty()) throw std::invalid_argument("NetworkTrainer: no training images");
   // Every layer's shape must fit the images before any layer is trained.
-  LayerShapes(network_.layers, signals_.front().n_rows, signals_.front().n_cols, network_.boundary);
-  switches_.resize(signals_.size());
+  LayerShapes(network.layers, signals_.front().n_rows, signals_.front().n_cols, network.boundary);
 }
 
 template <typename T>
 NetworkTrainer<T>::~NetworkTrainer() = default;
 
 template <typename T>
-LearningRecord NetworkTrainer<T>::TrainNextLayer(LayerObserver* observer) {
-  if (Done()) throw std::logic_error("NetworkTrainer::TrainNextLayer(): every layer is trained");
-  const std::size_t layer = trained_ + 1;
-  const LayerSpec& spec = network_.layers[layer - 1];
+void NetworkTrainer<T>::StartLayer() {
+  if (Done()) throw std::logic_error("NetworkTrainer::StartLayer(): every layer is trained");
+  if (layerLearner_ || pixelLearner_)
+    throw std::logic_error("NetworkTrainer::StartLayer(): the current layer is not finished");
+  const std::size_t layer = state_.trained + 1;
+  const Network<T>& network = state_.network;
+  const LayerSpec& spec = network.layers[layer - 1];
   LearningOptions options = options_.common;
   options.lambda = spec.lambda;
   options.iterations = options_.iterations[layer - 1];
-  const ConnectivityTable& table = network_.tables[layer - 1];
+  const ConnectivityTable& table = network.tables[layer - 1];
   if (table.Pairs() < table.Inputs() * table.Maps())
     options.dictionary.connectivity = table.Table();
-  LayerForward forward(observer, layer);
-  LearningRecord last;
   if (layer == 1 || spec.inference == InferenceMode::Layer) {
-    std::vector<Image<T>> inputs = layer == 1 ? signals_ : std::move(outputs_);
-    DictionaryLearner<T> learner(options, std::move(inputs), network_.filters[layer - 1]);
-    last = learner.Run(&forward);
-    network_.filters[layer - 1] = learner.Dictionary();
-    maps_.resize(signals_.size());
-    for (std::size_t i = 0; i < signals_.size(); ++i) maps_[i] = learner.MapsOf(i);
+    std::vector<Image<T>> inputs = layer == 1 ? signals_ : state_.outputs;
+    layerLearner_ = std::make_unique<DictionaryLearner<T>>(options, std::move(inputs),
+                                                           network.filters[layer - 1]);
   } else {
-    PixelLayerLearner<T> learner(options, network_, layer, signals_, switches_);
-    last = learner.Run(&forward);
-    network_.filters[layer - 1] = learner.Dictionary();
-    maps_.resize(signals_.size());
-    for (std::size_t i = 0; i < signals_.size(); ++i) maps_[i] = learner.MapsOf(i);
+    pixelLearner_ =
+        std::make_unique<PixelLayerLearner<T>>(options, network, layer, signals_, state_.switches);
   }
-  outputs_.assign(signals_.size(), Image<T>());
-  for (std::size_t i = 0; i < signals_.size(); ++i) {
-    switches_[i].emplace_back();
-    if (layer < Depth() && spec.pooling.Active())
-      MaxPool(maps_[i], spec.pooling, outputs_[i], switches_[i].back());
+}
+
+template <typename T>
+LearningRecord NetworkTrainer<T>::RunLayer(LayerObserver* observer) {
+  LayerForward forward(observer, state_.trained + 1);
+  if (layerLearner_) return layerLearner_->Run(&forward);
+  if (pixelLearner_) return pixelLearner_->Run(&forward);
+  throw std::logic_error("NetworkTrainer::RunLayer(): no layer was started");
+}
+
+template <typename T>
+void NetworkTrainer<T>::FinishLayer() {
+  if (!layerLearner_ && !pixelLearner_)
+    throw std::logic_error("NetworkTrainer::FinishLayer(): no layer was started");
+  const std::size_t layer = state_.trained + 1, images = signals_.size();
+  state_.network.filters[layer - 1] =
+      layerLearner_ ? layerLearner_->Dictionary() : pixelLearner_->Dictionary();
+  state_.maps.resize(images);
+  for (std::size_t i = 0; i < images; ++i)
+    state_.maps[i] = layerLearner_ ? layerLearner_->MapsOf(i) : pixelLearner_->MapsOf(i);
+  layerLearner_.reset();
+  pixelLearner_.reset();
+  const PoolingShape& pooling = state_.network.layers[layer - 1].pooling;
+  state_.outputs.assign(images, Image<T>());
+  for (std::size_t i = 0; i < images; ++i) {
+    state_.switches[i].emplace_back();
+    if (layer < Depth() && pooling.Active())
+      MaxPool(state_.maps[i], pooling, state_.outputs[i], state_.switches[i].back());
     else if (layer < Depth())
-      outputs_[i] = maps_[i];
+      state_.outputs[i] = state_.maps[i];
   }
-  ++trained_;
+  ++state_.trained;
+}
+
+template <typename T>
+LearningRecord NetworkTrainer<T>::TrainNextLayer(LayerObserver* observer) {
+  StartLayer();
+  const LearningRecord last = RunLayer(observer);
+  FinishLayer();
   return last;
 }
 

@@ -38,6 +38,16 @@ public:
   virtual bool Observe(std::size_t layer, const LearningRecord& record) = 0;
 };
 
+//! What the trainer holds between layers: everything needed to go on with the next layer.
+template <typename T>
+struct NetworkTrainingState {
+  Network<T> network;                           //!< trained layers, initial filters above them
+  std::size_t trained = 0;                      //!< layers finished
+  std::vector<Maps<T>> maps;                    //!< per image, z of the last finished layer
+  std::vector<Image<T>> outputs;                //!< per image, the next layer's input
+  std::vector<std::vector<Switches>> switches;  //!< per image, per finished layer
+};
+
 template <typename T>
 class NetworkTrainer {
 public:
@@ -45,33 +55,50 @@ public:
   //! be options.common.boundary); `signals` are the preprocessed training images.
   NetworkTrainer(const NetworkTrainingOptions& options, Network<T> initial,
                  std::vector<Image<T>> signals);
+  //! Goes on from a state taken between layers (State()), with the same images.
+  NetworkTrainer(const NetworkTrainingOptions& options, NetworkTrainingState<T> state,
+                 std::vector<Image<T>> signals);
   ~NetworkTrainer();
 
-  std::size_t Depth() const { return network_.Depth(); }
+  std::size_t Depth() const { return state_.network.Depth(); }
   //! Layers finished so far.
-  std::size_t LayersTrained() const { return trained_; }
-  bool Done() const { return trained_ == Depth(); }
+  std::size_t LayersTrained() const { return state_.trained; }
+  bool Done() const { return state_.trained == Depth(); }
 
-  //! Trains the next layer for its iterations, then passes its maps on. Returns its last record.
+  //! Trains the next layer for its iterations, then passes its maps on: StartLayer(),
+  //! RunLayer(), FinishLayer(). Returns its last record.
   LearningRecord TrainNextLayer(LayerObserver* observer = nullptr);
+  //! Makes the next layer's learner (its initial filters from the network).
+  void StartLayer();
+  //! Runs the current layer's learner for the layer's iterations (again after earlier calls).
+  LearningRecord RunLayer(LayerObserver* observer = nullptr);
+  //! Takes the current layer's filters and maps, pools them for the next layer, and drops the
+  //! learner.
+  void FinishLayer();
+  //! The current layer's learner between StartLayer() and FinishLayer() (one is null: layer 1
+  //! and layer-mode layers have a DictionaryLearner, pixel-mode layers a PixelLayerLearner).
+  DictionaryLearner<T>* LayerLearner() { return layerLearner_.get(); }
+  PixelLayerLearner<T>* PixelLearner() { return pixelLearner_.get(); }
 
+  //! The state between layers (not the current layer's learner: see LayerLearner()).
+  const NetworkTrainingState<T>& State() const { return state_; }
   //! The network: trained layers, and initial filters above them.
-  const Network<T>& Result() const { return network_; }
-  //! Maps of the last trained layer for training image i.
-  const Maps<T>& MapsOf(std::size_t image) const { return maps_.at(image); }
-  //! Switches of layer `layer` (1-based, trained, pooling) for image i.
+  const Network<T>& Result() const { return state_.network; }
+  //! Maps of the last finished layer for training image i.
+  const Maps<T>& MapsOf(std::size_t image) const { return state_.maps.at(image); }
+  //! Switches of layer `layer` (1-based, finished, pooling) for image i.
   const Switches& SwitchesOf(std::size_t image, std::size_t layer) const {
-    return switches_.at(image).at(layer - 1);
+    return state_.switches.at(image).at(layer - 1);
   }
 
 private:
+  void Check() const;
+
   NetworkTrainingOptions options_;
-  Network<T> network_;
+  NetworkTrainingState<T> state_;
   std::vector<Image<T>> signals_;
-  std::size_t trained_ = 0;
-  std::vector<Maps<T>> maps_;      //!< per image, z of the last trained layer
-  std::vector<Image<T>> outputs_;  //!< per image, its pooled maps (input of the next layer)
-  std::vector<std::vector<Switches>> switches_;  //!< per image, per trained layer
+  std::unique_ptr<DictionaryLearner<T>> layerLearner_;
+  std::unique_ptr<PixelLayerLearner<T>> pixelLearner_;
 };
 
 extern template class NetworkTrainer<float>;
