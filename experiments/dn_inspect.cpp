@@ -6,8 +6,8 @@
 #include <iostream>
 #include <memory>
 #include <string>
-#include <vector>
 #include <system_error>
+#include <vector>
 
 #include "cli/coding.hpp"
 #include "cli/command_line.hpp"
@@ -135,16 +135,22 @@ int Inspect(int argc, const char* const argv[]) {
       std::unique_ptr<SolverProgress> observer;
       const auto codes = coder.Infer(input, options, [&](std::size_t l) {
         if (progress) progress->Finish();
-        progress = std::make_unique<ProgressReporter>(
-            cli.Program() + " layer " + std::to_string(l), settings.iterations, std::cerr,
-            StderrIsTerminal());
+        progress =
+            std::make_unique<ProgressReporter>(cli.Program() + " layer " + std::to_string(l),
+                                               settings.iterations, std::cerr, StderrIsTerminal());
         observer = std::make_unique<SolverProgress>(*progress);
         return observer.get();
       });
       progress->Finish();
       std::vector<Image<T>> pictures;
-      for (auto& projection : ProjectMaps(coder.TopDown(codes, layer), codes[layer - 1].maps))
+      std::string order;
+      for (auto& projection : ProjectMaps(coder.TopDown(codes, layer), codes[layer - 1].maps)) {
         pictures.push_back(std::move(projection.picture));
+        order += (order.empty() ? "" : ", ") + std::to_string(projection.map + 1);
+      }
+      Console(cli.Program(), cli.Flag("verbose"))
+          .Info("layer " + std::to_string(layer) +
+                " maps in the montage (1-based), strongest first: " + order);
       return PicturesMontage(pictures);
     });
   }
