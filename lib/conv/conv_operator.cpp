@@ -40,6 +40,14 @@ template <typename T> void ConvOperator<T>::SetFilters(const FilterBank<T>& filt
     throw std::invalid_argument("ConvOperator::SetFilters(): filter bank shape changed");
   filters_ = filters;
   FilterBankSpectra(*fft_, filters_, spectra_);
+  channelsOf_.assign(filters_.filters, {});
+  filtersOf_.assign(filters_.channels, {});
+  for (arma::uword k = 0; k < filters_.filters; ++k)
+    for (arma::uword c = 0; c < filters_.channels; ++c)
+      if (arma::any(arma::vectorise(filters_.Filter(k, c)))) {
+        channelsOf_[k].push_back(c);
+        filtersOf_[c].push_back(k);
+      }
   lipschitz_ = ComputeLipschitz();
 }
 
@@ -142,7 +150,7 @@ template <typename T> Image<T> ConvOperator<T>::Apply(const Maps<T>& maps) const
 #pragma omp for schedule(static)
     for (arma::uword c = 0; c < C; ++c) {
       sum.zeros();
-      for (arma::uword k = 0; k < K; ++k) {
+      for (arma::uword k : filtersOf_[c]) {
         const Complex<T>* d = FilterSpectrum(k, c);
         const Complex<T>* z = mapSpectra.colptr(k);
         for (arma::uword f = 0; f < F; ++f) sum[f] += d[f] * z[f];
@@ -176,7 +184,7 @@ template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual)
 #pragma omp for schedule(static)
     for (arma::uword k = 0; k < K; ++k) {
       sum.zeros();
-      for (arma::uword c = 0; c < C; ++c) {
+      for (arma::uword c : channelsOf_[k]) {
         const Complex<T>* d = FilterSpectrum(k, c);
         const Complex<T>* r = channelSpectra.colptr(c);
         for (arma::uword f = 0; f < F; ++f) sum[f] += std::conj(d[f]) * r[f];

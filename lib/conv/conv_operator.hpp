@@ -26,6 +26,7 @@
 #include "fft/fft.hpp"
 
 #include <memory>
+#include <vector>
 
 namespace dn {
 
@@ -62,6 +63,11 @@ public:
   }
   //! All filter spectra, F x (K*C), column k*C + c.
   const arma::Mat<Complex<T>>& FilterSpectra() const { return spectra_; }
+  //! The channels c whose filter (k, c) is not identically zero, ascending; products with the
+  //! zero filters (e.g. the unconnected pairs of a network layer) are skipped.
+  const std::vector<arma::uword>& ChannelsOf(arma::uword k) const { return channelsOf_[k]; }
+  //! The filters k whose channel c is not identically zero, ascending.
+  const std::vector<arma::uword>& FiltersOf(arma::uword c) const { return filtersOf_[c]; }
 
   //! D z: image (H x W x C) from maps (Hm x Wm x K).
   Image<T> Apply(const Maps<T>& maps) const;
@@ -98,6 +104,7 @@ private:
   arma::uword mapRows_, mapCols_;
   std::unique_ptr<Fft2d<T>> fft_;
   arma::Mat<Complex<T>> spectra_;
+  std::vector<std::vector<arma::uword>> channelsOf_, filtersOf_;
   double lipschitz_ = 0.0;
 
   double ComputeLipschitz() const;

@@ -20,7 +20,7 @@ template <typename T> inline T SoftThreshold(T v, T threshold) {
 template <typename T>
 void Synthesize(const ConvOperator<T>& op, const arma::Mat<Complex<T>>& spectra,
                 arma::Mat<Complex<T>>& out) {
-  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
+  const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
   out.set_size(F, C);
 #pragma omp parallel
   {
@@ -29,7 +29,7 @@ void Synthesize(const ConvOperator<T>& op, const arma::Mat<Complex<T>>& spectra,
     for (arma::uword c = 0; c < C; ++c) {
       Complex<T>* o = out.colptr(c);
       for (std::size_t f = begin; f < end; ++f) o[f] = Complex<T>(0);
-      for (arma::uword k = 0; k < K; ++k) {
+      for (arma::uword k : op.FiltersOf(c)) {  // zero filters skipped
         const Complex<T>* d = op.FilterSpectrum(k, c);
         const Complex<T>* x = spectra.colptr(k);
         for (std::size_t f = begin; f < end; ++f) o[f] += d[f] * x[f];
@@ -251,7 +251,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
       for (arma::uword k = 0; k < K; ++k) {
         // G = sum_c conj(D_kc) r_y,c
         for (arma::uword f = 0; f < F; ++f) G[f] = Complex<T>(0);
-        for (arma::uword c = 0; c < C; ++c) {
+        for (arma::uword c : op.ChannelsOf(k)) {  // zero filters skipped
           const Complex<T>* d = op.FilterSpectrum(k, c);
           const Complex<T>* r = residualAtY_.colptr(c);
           for (arma::uword f = 0; f < F; ++f) G[f] += std::conj(d[f]) * r[f];
@@ -277,7 +277,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
         sums.norm += norm;
         Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
         op.ForwardMap(x, X, forwardScratch);
-        for (arma::uword c = 0; c < C; ++c) {
+        for (arma::uword c : op.ChannelsOf(k)) {
           const Complex<T>* d = op.FilterSpectrum(k, c);
           Complex<T>* a = acc.colptr(c);
           for (arma::uword f = 0; f < F; ++f) a[f] += d[f] * X[f];
