@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "conv/direct_conv.hpp"
 #include "dictionary/dictionary.hpp"
 #include "io/npy.hpp"
 #include "network/connected_conv.hpp"
@@ -322,6 +323,29 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(connected_conv_matches_the_dictionary_operator, T,
     BOOST_TEST(test::MaxAbs(Maps<T>(maps - op.Adjoint(r))) <= tol * test::MaxAbs(maps));
     BOOST_TEST(test::Dot(image, r) == test::Dot(z, maps),
                boost::test_tools::tolerance(test::Tolerance<T>::adjoint));
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(zero_filters_skipped_by_the_dictionary_operator_and_solver, T,
+                              Types) {
+  // The single-layer engine skips the zero filters of unconnected pairs (ConvOperator's lists,
+  // also used by the ISTA/FISTA loops): its operator still matches the direct loops.
+  test::Seed(47);
+  for (Boundary b : {Boundary::Valid, Boundary::Circular}) {
+    const ConnectivityTable table(ConnectivityType::SinglesAndDoubles, 3, 6, 1);
+    FilterBank<T> filters = test::RandomFilters<T>(6, 3, 3, 3);
+    MaskFilters(filters, table);
+    const ConvOperator<T> op(filters, 12, 11, b);
+    for (arma::uword k = 0; k < 6; ++k)
+      BOOST_TEST(op.ChannelsOf(k).size() == table.InputsOf(k).size());
+    const Maps<T> z = RandomCube<T>(op.MapRows(), op.MapCols(), 6);
+    const Image<T> r = RandomCube<T>(12, 11, 3);
+    const Image<T> slow = DirectApply(filters, z, 12, 11, b);
+    const Maps<T> slowAdjoint = DirectAdjoint(filters, r, b);
+    BOOST_TEST(test::MaxAbs(Image<T>(op.Apply(z) - slow)) <=
+               test::Tolerance<T>::fftVsDirect * test::MaxAbs(slow));
+    BOOST_TEST(test::MaxAbs(Maps<T>(op.Adjoint(r) - slowAdjoint)) <=
+               test::Tolerance<T>::fftVsDirect * test::MaxAbs(slowAdjoint));
   }
 }
 
