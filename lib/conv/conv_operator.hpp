@@ -22,16 +22,15 @@
 // norm 1).
 #pragma once
 
-#include <memory>
-#include <vector>
-
 #include "core/types.hpp"
 #include "fft/fft.hpp"
 
+#include <memory>
+#include <vector>
+
 namespace dn {
 
-template <typename T>
-class ConvOperator {
+template <typename T> class ConvOperator {
 public:
   //! Operator for images of imageRows x imageCols; filters set the channel and filter counts.
   ConvOperator(const FilterBank<T>& filters, arma::uword imageRows, arma::uword imageCols,
@@ -133,4 +132,4 @@ double SpectrumEnergy(const Complex<T>* spectrum, arma::uword gridRows, arma::uw
 extern template class ConvOperator<float>;
 extern template class ConvOperator<double>;
 
-}  // namespace dn
+} // namespace dn
