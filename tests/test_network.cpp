@@ -6,6 +6,8 @@
 
 #include <boost/mpl/list.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "conv/direct_conv.hpp"
@@ -747,6 +749,54 @@ BOOST_AUTO_TEST_CASE(a_multi_layer_model_survives_a_round_trip_exactly) {
       if (!network.tables[2].Connected(c, k)) broken.Filter(k, c)(0, 0) = 1;
   WriteNpy((scratch.path / "model" / "layer3_dictionary.npy").string(), broken);
   BOOST_CHECK_THROW(LoadModel(scratch.path.string()), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(bad_layer_sections_are_refused) {
+  test::Seed(65);
+  const Network<double> network = RandomNetwork<double>(
+      {Layer(4, 3, ConnectivityType::Full, Pool(2, 2, 2)),
+       Layer(3, 3, ConnectivityType::SinglesAndDoubles, PoolingShape(), InferenceMode::Pixel)},
+      1, Boundary::Valid, 16);
+  ScratchDir scratch;
+  const fs::path model = scratch.path / "model";
+  ModelManifest manifest;
+  SaveModel(model.string(), manifest, network);
+  std::ifstream in(model / "manifest.ini");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    const std::size_t at = t.find(from);
+    BOOST_REQUIRE(at != std::string::npos);
+    return t.replace(at, from.size(), to);
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {replaced("layers = 2", "layers = 3"), "missing section [layer3]"},
+      {replaced("layers = 2", "layers = 1"), "section [layer2] but layers = 1"},
+      {replaced("layers = 2", "layers = 5"), "at most 4"},
+      {text + "[layer5]\n", "unknown section [layer5]"},
+      {text + "[layer1]\n", "section [layer1] appears twice"},
+      {text + "colour_space = lab\n", "unknown key 'colour_space' in [layer2]"},
+      {replaced("pooling = 2x2x2", "pooling = 2x"), "[layer1]: pooling must be"},
+      {replaced("inference = pixel", "inference = deep"), "inference = 'deep' in [layer2]"},
+      {replaced("connectivity = singles-and-doubles", "connectivity = triples"), "connectivity"},
+      {replaced("connectivity = full", "connectivity = random-doubles"), "invalid network"},
+      {replaced("pooling = none", "pooling = 2"), "top layer"},
+      {replaced("channels = 2", "channels = 3"), "invalid network"},
+  };
+  for (const auto& [manifestText, fragment] : cases) {
+    std::ofstream(model / "manifest.ini") << manifestText;
+    try {
+      LoadModel(model.string());
+      BOOST_ERROR("a bad manifest was accepted; expected '" << fragment << "'");
+    } catch (const std::runtime_error& e) {
+      BOOST_CHECK_MESSAGE(std::string(e.what()).find(fragment) != std::string::npos,
+                          "message '" << e.what() << "' lacks '" << fragment << "'");
+    }
+  }
+  std::ofstream(model / "manifest.ini") << text;
+  BOOST_TEST(LoadModel(model.string()).Depth() == 2u);
+  fs::remove(model / "layer2_dictionary.npy");
+  BOOST_CHECK_THROW(LoadModel(model.string()), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
