@@ -979,6 +979,16 @@ BOOST_AUTO_TEST_CASE(read_jpeg_fixture) {
   CheckReadImageFails(dir.File("corrupt.jpg"));
   WriteBytes(dir.File("markers.jpg"), std::string("\xFF\xD8\xFF\xC0\x00\x02\xFF\xD9", 8));
   CheckReadImageFails(dir.File("markers.jpg"));
+  // Found by fuzzing: a scan using a Huffman table that no DHT segment defined (stb_image 2.27
+  // then decodes with uninitialised tables and indexes far past them).
+  {
+    std::string undefined = bytes;
+    const std::size_t sos = undefined.find("\xFF\xDA");
+    BOOST_REQUIRE(sos != std::string::npos);
+    undefined[sos + 6] = static_cast<char>((undefined[sos + 6] & 0xF0) | 3);  // AC table 3
+    WriteBytes(dir.File("undefined.jpg"), undefined);
+    CheckReadImageFails(dir.File("undefined.jpg"));
+  }
   // The same file claiming 4096 x 4096 pixels: 262144 blocks cannot fit in 756 bytes (stb_image
   // would decode the missing data as zeros).
   {

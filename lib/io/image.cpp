@@ -101,7 +101,9 @@ void CheckPngComplete(const std::string& path, const std::vector<unsigned char>&
 
 //! Huffman tables (DHT segment payload): class 0/1, id 0-3, at most 256 codes each. Debian's
 //! stb_image 2.27 does not check the code count and writes past its tables when it exceeds 256.
-void CheckJpegHuffmanTables(const std::string& path, const unsigned char* p, std::size_t length) {
+//! `defined[class][id]` records the tables seen so far.
+void CheckJpegHuffmanTables(const std::string& path, const unsigned char* p, std::size_t length,
+                            bool defined[2][4]) {
   std::size_t pos = 0;
   while (pos < length) {
     if (length - pos < 17) Fail(path, "corrupt JPEG (bad Huffman table)");
@@ -112,7 +114,29 @@ void CheckJpegHuffmanTables(const std::string& path, const unsigned char* p, std
     if (codes > 256 || codes > length - pos - 17) {
       Fail(path, "corrupt JPEG (bad Huffman table)");
     }
+    defined[q >> 4][q & 15] = true;
     pos += 17 + codes;
+  }
+}
+
+//! A scan (SOS segment payload) may only use Huffman tables defined before it: stb_image 2.27
+//! decodes with whatever its uninitialised table memory holds (found by fuzzing: an index far
+//! past a 256-entry table). DC tables serve first DC scans (Ss = 0, Ah = 0), AC tables every
+//! scan with Se > 0.
+void CheckJpegScanTables(const std::string& path, const unsigned char* p, std::size_t length,
+                         const bool defined[2][4]) {
+  if (length < 1) Fail(path, "corrupt JPEG (bad scan header)");
+  const std::size_t components = p[0];
+  if (components < 1 || components > 4 || length < 4 + 2 * components)
+    Fail(path, "corrupt JPEG (bad scan header)");
+  const unsigned char first = p[1 + 2 * components], last = p[2 + 2 * components];
+  const unsigned char high = p[3 + 2 * components] >> 4;
+  for (std::size_t i = 0; i < components; ++i) {
+    const unsigned char tables = p[2 + 2 * i];
+    const unsigned dc = tables >> 4, ac = tables & 15u;
+    if (dc > 3 || ac > 3) Fail(path, "corrupt JPEG (bad scan header)");
+    if ((first == 0 && high == 0 && !defined[0][dc]) || (last > 0 && !defined[1][ac]))
+      Fail(path, "corrupt JPEG (a scan uses an undefined Huffman table)");
   }
 }
 
@@ -121,6 +145,7 @@ void CheckJpegHuffmanTables(const std::string& path, const unsigned char* p, std
 //! rule explicit instead of depending on where the file was cut.) Huffman tables are checked too.
 void CheckJpegComplete(const std::string& path, const std::vector<unsigned char>& b) {
   const std::size_t n = b.size();
+  bool defined[2][4] = {};
   std::size_t pos = 2;  // after SOI
   while (pos < n) {
     if (b[pos] != 0xFF) Fail(path, "corrupt JPEG (expected a marker)");
@@ -134,7 +159,8 @@ void CheckJpegComplete(const std::string& path, const std::vector<unsigned char>
     const std::size_t length = (std::size_t(b[pos]) << 8) | b[pos + 1];
     if (length < 2) Fail(path, "corrupt JPEG (bad segment length)");
     if (length > n - pos) break;
-    if (marker == 0xC4) CheckJpegHuffmanTables(path, &b[pos + 2], length - 2);
+    if (marker == 0xC4) CheckJpegHuffmanTables(path, &b[pos + 2], length - 2, defined);
+    if (marker == 0xDA) CheckJpegScanTables(path, &b[pos + 2], length - 2, defined);
     pos += length;
     if (marker == 0xDA) {  // start of scan: skip the entropy-coded data
       for (;;) {
