@@ -121,10 +121,11 @@ void CheckJpegHuffmanTables(const std::string& path, const unsigned char* p, std
 
 //! A scan (SOS segment payload) may only use Huffman tables defined before it: stb_image 2.27
 //! decodes with whatever its uninitialised table memory holds (found by fuzzing: an index far
-//! past a 256-entry table). DC tables serve first DC scans (Ss = 0, Ah = 0), AC tables every
-//! scan with Se > 0.
+//! past a 256-entry table). A sequential scan uses both tables of each component; a progressive
+//! one its DC table in a first DC scan (Ss = 0, Ah = 0) and its AC table in an AC scan (Ss > 0;
+//! Se > 0 too, which a DC scan must not have).
 void CheckJpegScanTables(const std::string& path, const unsigned char* p, std::size_t length,
-                         const bool defined[2][4]) {
+                         const bool defined[2][4], bool progressive) {
   if (length < 1) Fail(path, "corrupt JPEG (bad scan header)");
   const std::size_t components = p[0];
   if (components < 1 || components > 4 || length < 4 + 2 * components)
@@ -135,7 +136,9 @@ void CheckJpegScanTables(const std::string& path, const unsigned char* p, std::s
     const unsigned char tables = p[2 + 2 * i];
     const unsigned dc = tables >> 4, ac = tables & 15u;
     if (dc > 3 || ac > 3) Fail(path, "corrupt JPEG (bad scan header)");
-    if ((first == 0 && high == 0 && !defined[0][dc]) || (last > 0 && !defined[1][ac]))
+    const bool usesDc = !progressive || (first == 0 && high == 0);
+    const bool usesAc = !progressive || first != 0 || last > 0;
+    if ((usesDc && !defined[0][dc]) || (usesAc && !defined[1][ac]))
       Fail(path, "corrupt JPEG (a scan uses an undefined Huffman table)");
   }
 }
@@ -146,6 +149,7 @@ void CheckJpegScanTables(const std::string& path, const unsigned char* p, std::s
 void CheckJpegComplete(const std::string& path, const std::vector<unsigned char>& b) {
   const std::size_t n = b.size();
   bool defined[2][4] = {};
+  bool progressive = false;
   std::size_t pos = 2;  // after SOI
   while (pos < n) {
     if (b[pos] != 0xFF) Fail(path, "corrupt JPEG (expected a marker)");
@@ -160,7 +164,8 @@ void CheckJpegComplete(const std::string& path, const std::vector<unsigned char>
     if (length < 2) Fail(path, "corrupt JPEG (bad segment length)");
     if (length > n - pos) break;
     if (marker == 0xC4) CheckJpegHuffmanTables(path, &b[pos + 2], length - 2, defined);
-    if (marker == 0xDA) CheckJpegScanTables(path, &b[pos + 2], length - 2, defined);
+    if (marker == 0xC2) progressive = true;
+    if (marker == 0xDA) CheckJpegScanTables(path, &b[pos + 2], length - 2, defined, progressive);
     pos += length;
     if (marker == 0xDA) {  // start of scan: skip the entropy-coded data
       for (;;) {
