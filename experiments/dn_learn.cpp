@@ -1,9 +1,14 @@
 // dn-learn: learns a convolutional dictionary from images (docs/executables/dn-learn.md).
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cli/checkpointing.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
 #include "cli/inputs.hpp"
@@ -11,11 +16,14 @@
 #include "cli/precision.hpp"
 #include "cli/progress.hpp"
 #include "core/atomic_file.hpp"
+#include "core/checksum.hpp"
+#include "core/signals.hpp"
 #include "core/threads.hpp"
 #include "io/image.hpp"
 #include "io/npy.hpp"
 #include "learning/dictionary_learning.hpp"
 #include "preprocess/preprocess.hpp"
+#include "serialize/checkpoint.hpp"
 #include "serialize/model.hpp"
 #include "viz/montage.hpp"
 
@@ -60,7 +68,8 @@ FilterSize ParseFilterSize(const std::string& text) {
 void DeclareOptions(CommandLine& cli) {
   const LearningOptions defaults;
   cli.Add()("out", po::value<std::string>()->value_name("DIR"),
-            "output directory (required; created if missing, files in it are replaced)")(
+            "output directory (required; created if missing; if it holds files, --force or "
+            "--resume is needed)")(
       "filters", po::value<long long>()->default_value(64)->value_name("K"), "number of filters")(
       "filter-size", po::value<std::string>()->default_value("8")->value_name("S"),
       "filter size: S for S x S, or HxW (rows x columns) like 7x9")(
@@ -94,6 +103,7 @@ void DeclareOptions(CommandLine& cli) {
   cli.AddThreads();
   cli.AddPrecision();
   cli.AddPlanner();
+  AddCheckpointOptions(cli);
   cli.AddInputs(
       "training images: image files, directories of images, or .npy arrays (H, W) or "
       "(N, H, W); with --colour also (C, H, W) or (N, C, H, W) (positional)",
@@ -101,18 +111,49 @@ void DeclareOptions(CommandLine& cli) {
   cli.MarkPaths({"out", "init"});
 }
 
-//! Records every outer iteration and drives the progress report.
+std::unique_ptr<CommandLine> MakeCommandLine() {
+  auto cli = std::make_unique<CommandLine>(
+      "dn-learn", "[options] --out DIR INPUT...  |  dn-learn --resume DIR [options]",
+      "Learns a convolutional dictionary from images: alternates sparse coding of every image "
+      "with a dictionary update under ||d_k|| <= 1. Writes dictionary.npy, model/, history.csv, "
+      "filters.png and run.ini into --out, and checkpoints into --out/checkpoints as it goes; "
+      "Ctrl-C (SIGINT) or SIGTERM stops after the current iteration with a checkpoint, and "
+      "--resume continues a stopped or killed run.");
+  DeclareOptions(*cli);
+  return cli;
+}
+
+constexpr const char* kHistoryHeader =
+    "iteration,seconds,objective,fidelity,l1,density,rejected_steps\n";
+
+//! Records every outer iteration, drives the progress report, writes checkpoints when they are
+//! due and stops after a SIGINT or SIGTERM.
 class History : public LearningObserver {
 public:
-  explicit History(ProgressReporter& progress) : progress_(progress) {}
+  //! `checkpoint` writes a checkpoint of the current iteration.
+  History(ProgressReporter& progress, const CheckpointOptions& options,
+          std::function<void()> checkpoint)
+      : progress_(progress), schedule_(options), checkpoint_(std::move(checkpoint)) {}
+  //! Rows of a resumed run's earlier iterations, from its checkpoint's history.csv.
+  void SetEarlierRows(const std::string& csv) {
+    earlier_ = csv.rfind(kHistoryHeader, 0) == 0 ? csv.substr(std::string(kHistoryHeader).size())
+                                                 : std::string();
+  }
   bool Observe(const LearningRecord& r) override {
     records_.push_back(r);
     progress_.Update(r.iteration, r.seconds, r.objective, r.density);
-    return false;
+    const bool stop = StopSignal() != 0;
+    if (stop || schedule_.Due(r.iteration)) Checkpoint();
+    return stop;
   }
+  void Checkpoint() {
+    checkpoint_();
+    schedule_.Written();
+  }
+  const std::vector<LearningRecord>& Records() const { return records_; }
   //! history.csv: one row per outer iteration; seconds count learning only.
   std::string Csv() const {
-    std::string text = "iteration,seconds,objective,fidelity,l1,density,rejected_steps\n";
+    std::string text = kHistoryHeader + earlier_;
     for (const LearningRecord& r : records_) {
       char row[256];
       std::snprintf(row, sizeof row, "%zu,%.6f,%.12g,%.12g,%.12g,%.8g,%zu\n", r.iteration,
@@ -124,6 +165,9 @@ public:
 
 private:
   ProgressReporter& progress_;
+  CheckpointSchedule schedule_;
+  std::function<void()> checkpoint_;
+  std::string earlier_;
   std::vector<LearningRecord> records_;
 };
 
@@ -138,6 +182,7 @@ struct Settings {
   bool colour = false;
   std::uint64_t seed = 0;
   std::string precision;
+  CheckpointOptions checkpoints;
 };
 
 //! Checks every option (UsageError naming the option) before any file is read.
@@ -167,6 +212,7 @@ Settings ReadSettings(const CommandLine& cli) {
   s.colour = cli.Flag("colour");
   s.seed = cli.Seed("seed");
   s.precision = cli.Precision();
+  s.checkpoints = ReadCheckpointOptions(cli);
   return s;
 }
 
@@ -214,17 +260,46 @@ ModelManifest Manifest(const Settings& s, std::size_t channels) {
   return m;
 }
 
+//! A checksum of the training data as the learner sees it (shapes, and values in T): a resumed
+//! run refuses inputs that changed since its checkpoint.
+template <typename T>
+std::string SignalsChecksum(const std::vector<Image<T>>& signals) {
+  std::uint64_t sum = kChecksumStart;
+  for (const Image<T>& signal : signals) {
+    const std::uint64_t shape[3] = {signal.n_rows, signal.n_cols, signal.n_slices};
+    sum = Checksum(shape, sizeof shape, sum);
+    sum = Checksum(signal.memptr(), signal.n_elem * sizeof(T), sum);
+  }
+  return ChecksumText(sum);
+}
+
+//! The last record of a run restored from a checkpoint that has nothing left to do.
+LearningRecord RecordOf(std::size_t iteration, const std::map<std::string, std::string>& info) {
+  LearningRecord record;
+  record.iteration = iteration;
+  const auto objective = info.find("objective");
+  if (objective != info.end()) record.objective = std::strtod(objective->second.c_str(), nullptr);
+  return record;
+}
+
 int Learn(int argc, const char* const argv[]) {
-  CommandLine cli("dn-learn", "[options] --out DIR INPUT...",
-                  "Learns a convolutional dictionary from images: alternates sparse coding of "
-                  "every image with a dictionary update under ||d_k|| <= 1. Writes "
-                  "dictionary.npy, model/, history.csv, filters.png and run.ini into --out.");
-  DeclareOptions(cli);
-  if (!cli.Parse(argc, argv)) return kExitSuccess;
+  const std::unique_ptr<CommandLine> given = MakeCommandLine();
+  if (!given->Parse(argc, argv)) return kExitSuccess;
+  const bool resuming = given->Has("resume");
+  ResumedRun resumed;
+  if (resuming) resumed = PrepareResume(*given, MakeCommandLine);
+  CommandLine& cli = resuming ? *resumed.cli : *given;
   const Console console(cli.Program(), cli.Flag("verbose"));
   Settings s = ReadSettings(cli);
+  if (!resuming) RefuseUsedOutput(s.out, s.checkpoints.force);
   const int threads = ConfigureThreads(cli.Threads());
   cli.Resolve("threads", std::to_string(threads));  // replays use the same count
+  if (resuming && threads != resumed.threads)
+    console.Warning("resuming with " + std::to_string(threads) + " threads instead of the run's " +
+                    std::to_string(resumed.threads) +
+                    ": the result will differ in the last bits from an uninterrupted run's");
+  for (const std::string& key : resumed.changed)
+    console.Info("--" + key + " " + cli.ValueOf(key) + " replaces the interrupted run's value");
 
   std::vector<Image<double>> images = ReadInputImages(s.inputs, s.colour);
   if (CropToCommonSize(images))
@@ -233,7 +308,8 @@ int Learn(int argc, const char* const argv[]) {
                     std::to_string(images.front().n_cols));
   const arma::uword rows = images.front().n_rows, cols = images.front().n_cols;
   const std::size_t channels = images.front().n_slices;
-  const bool fromFile = cli.Has("init");
+  // A resumed run takes its filters from the checkpoint (and its shape from run.ini).
+  const bool fromFile = cli.Has("init") && !resuming;
   const FilterBank<double> initial = fromFile ? ReadInit(cli, s, channels) : FilterBank<double>();
   cli.Resolve("filter-size", ToString(s.size));
   if (s.size.rows > rows || s.size.cols > cols)
@@ -251,8 +327,12 @@ int Learn(int argc, const char* const argv[]) {
                " precision, " + std::to_string(threads) + " threads, seed " +
                std::to_string(s.seed));
 
+  RemoveStaleStaging(s.out);  // left by killed runs (this one's is made next)
   OutputDirectory directory(s.out,
                             {"dictionary.npy", "model/", "history.csv", "filters.png", "run.ini"});
+  const std::string checkpoints = CheckpointDirectory(s.out);
+  const std::size_t total = s.learning.iterations;
+  std::string lastCheckpoint;  // the newest complete checkpoint of this run
   const LearningRecord last = WithPrecision(s.precision, [&](auto tag) {
     using T = decltype(tag);
     std::vector<Image<T>> typed;
@@ -260,6 +340,7 @@ int Learn(int argc, const char* const argv[]) {
       typed.push_back(Convert<T>(signals[i], "preprocessed training image " +
                                                  std::to_string(i + 1) + " of " +
                                                  std::to_string(signals.size())));
+    const std::string signalsChecksum = SignalsChecksum(typed);
     const bool zeroMean = s.learning.dictionary.zeroMean;
     const std::string init = fromFile ? "--init " + cli.Get<std::string>("init") : "";
     FilterBank<T> start = fromFile ? Convert<T>(initial, init)
@@ -273,12 +354,75 @@ int Learn(int argc, const char* const argv[]) {
                                  "constraints" +
                                  (zeroMean ? " (--zero-mean makes constant filters zero)" : ""));
     }
+    Checkpoint<T> restored;
+    if (resuming) {
+      restored = ReadCheckpoint<T>(resumed.checkpoint);
+      if (restored.kind != "dictionary-learning" || restored.layer != 0)
+        throw std::runtime_error(resumed.checkpoint + " is not a checkpoint of dn-learn");
+      if (restored.info["signals"] != signalsChecksum)
+        throw std::runtime_error("the training images differ from those of the interrupted run "
+                                 "(their checksum is " + signalsChecksum + ", the checkpoint's " +
+                                 restored.info["signals"] + "); --resume needs the same inputs");
+      if (restored.iteration > total)
+        throw UsageError("--iterations " + std::to_string(total) + " is fewer than the " +
+                         std::to_string(restored.iteration) + " the run has done");
+    }
+    LearningOptions options = s.learning;
+    options.iterations = std::max<std::size_t>(1, total - restored.iteration);
     console.Info("planning FFTs");
-    DictionaryLearner<T> learner(s.learning, std::move(typed), start);
-    ProgressReporter progress(cli.Program(), s.learning.iterations, std::cerr, StderrIsTerminal());
-    History history(progress);
-    const LearningRecord result = learner.Run(&history);
+    DictionaryLearner<T> learner(options, std::move(typed), start);
+    ProgressReporter progress(cli.Program(), total, std::cerr, StderrIsTerminal());
+    std::size_t savedIteration = 0;
+    std::function<void()> save;
+    History history(progress, s.checkpoints, [&save] { save(); });
+    save = [&]() {
+      if (!lastCheckpoint.empty() && learner.Iteration() == savedIteration) return;
+      Checkpoint<T> c;
+      c.iteration = learner.Iteration();
+      c.info["signals"] = signalsChecksum;
+      const std::vector<LearningRecord>& records = history.Records();
+      if (!records.empty()) c.info["objective"] = FullNumber(records.back().objective);
+      c.files["run.ini"] = cli.ResolvedConfig();
+      c.files["history.csv"] = history.Csv();
+      c.state = learner.SaveState();
+      try {
+        lastCheckpoint = WriteCheckpoint(checkpoints, c);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("cannot write a checkpoint: ") + e.what() +
+                                 (lastCheckpoint.empty() ? ""
+                                                         : "; the last complete one is " +
+                                                               lastCheckpoint));
+      }
+      savedIteration = c.iteration;
+      console.Info("wrote checkpoint " + lastCheckpoint);
+    };
+    LearningRecord result = RecordOf(restored.iteration, restored.info);
+    if (resuming) {
+      try {
+        learner.RestoreState(restored.state);
+      } catch (const std::runtime_error& e) {
+        throw std::runtime_error(resumed.checkpoint + " does not fit the run: " + e.what());
+      }
+      history.SetEarlierRows(restored.files["history.csv"]);
+      lastCheckpoint = resumed.checkpoint;
+      savedIteration = restored.iteration;
+    }
+
+    // From the first checkpoint on, a SIGINT or SIGTERM stops after the current iteration.
+    if (!resuming) RemoveOldCheckpoints(s.out);
+    InstallStopHandlers();
+    history.Checkpoint();  // the start (a no-op when resuming)
+    if (restored.iteration < total && StopSignal() == 0) {
+      try {
+        result = learner.Run(&history);
+      } catch (const DivergenceError& e) {
+        throw std::runtime_error(std::string(e.what()) + "; the last good checkpoint is " +
+                                 lastCheckpoint);
+      }
+    }
     progress.Finish();
+    history.Checkpoint();  // the end, or where a signal stopped the run
+    if (StopSignal() != 0) return result;
 
     const FilterBank<T>& dictionary = learner.Dictionary();
     WriteNpy(directory.File("dictionary.npy"), dictionary);
@@ -287,6 +431,12 @@ int Learn(int argc, const char* const argv[]) {
     WritePng(directory.File("filters.png"), FilterMontage(dictionary));
     return result;
   });
+  if (const int signal = StopSignal(); signal != 0) {
+    std::cerr << cli.Program() << ": stopped by " << SignalName(signal) << " after iteration "
+              << last.iteration << " of " << total << "; checkpoint " << lastCheckpoint
+              << "; resume with: " << ResumeCommand(argv[0], s.out) << std::endl;
+    return 128 + signal;
+  }
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();
 

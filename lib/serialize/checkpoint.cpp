@@ -37,9 +37,13 @@ const char* PrecisionName() {
   return std::is_same_v<T, float> ? "single" : "double";
 }
 
-//! The shortest text that reads back as exactly `value`.
+//! The shortest text that reads back as exactly `value`; whole numbers below 2^53 as integers.
 std::string Exact(double value) {
   char text[32];
+  if (std::floor(value) == value && std::abs(value) < 9007199254740992.0) {
+    std::snprintf(text, sizeof text, "%.0f", value);
+    return text;
+  }
   for (int digits = 1; digits <= 17; ++digits) {
     std::snprintf(text, sizeof text, "%.*g", digits, value);
     if (std::strtod(text, nullptr) == value) break;
@@ -391,6 +395,36 @@ Manifest ReadHeader(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+//! The file `name` listed in the manifest's [files], checked for size and checksum.
+std::string ReadListedFile(const std::string& path, const Manifest& m, const std::string& name) {
+  if (!IsValidStateName(name)) m.Fail("invalid name '" + name + "' in [files]");
+  const std::string& text = m.Value("files", name);
+  const std::vector<std::string> words = Words(text);
+  std::size_t size = 0;
+  if (words.size() != 2 || !ParseCount(words[0], size) || words[1].rfind("fnv1a64:", 0) != 0)
+    m.Fail(name + " = '" + text + "' is not 'bytes checksum'");
+  const std::string file = (fs::path(path) / kFilesDirectory / name).string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) Manifest::FailAt(file, "is missing");
+  std::ostringstream content;
+  content << in.rdbuf();
+  const std::string bytes = content.str();
+  if (bytes.size() != size)
+    Manifest::FailAt(file, "has " + std::to_string(bytes.size()) +
+                               " bytes but the manifest says " + std::to_string(size));
+  if (ChecksumText(Checksum(bytes.data(), bytes.size())) != words[1])
+    Manifest::FailAt(file, "is corrupt: its checksum disagrees with the manifest");
+  return bytes;
+}
+
+}  // namespace
+
+std::string ReadCheckpointFile(const std::string& path, const std::string& name) {
+  return ReadListedFile(path, ReadHeader(path), name);
+}
+
 std::string CheckpointPrecision(const std::string& path) {
   return ReadHeader(path).Value("checkpoint", "precision");
 }
@@ -453,25 +487,7 @@ Checkpoint<T> ReadCheckpoint(const std::string& path) {
       }
     }
   }
-  for (const auto& [name, text] : m.Section("files")) {
-    if (!IsValidStateName(name)) m.Fail("invalid name '" + name + "' in [files]");
-    const std::vector<std::string> words = Words(text);
-    std::size_t size = 0;
-    if (words.size() != 2 || !ParseCount(words[0], size) || words[1].rfind("fnv1a64:", 0) != 0)
-      m.Fail(name + " = '" + text + "' is not 'bytes checksum'");
-    const std::string file = (fs::path(path) / kFilesDirectory / name).string();
-    std::ifstream in(file, std::ios::binary);
-    if (!in) Manifest::FailAt(file, "is missing");
-    std::ostringstream content;
-    content << in.rdbuf();
-    const std::string bytes = content.str();
-    if (bytes.size() != size)
-      Manifest::FailAt(file, "has " + std::to_string(bytes.size()) +
-                                 " bytes but the manifest says " + std::to_string(size));
-    if (ChecksumText(Checksum(bytes.data(), bytes.size())) != words[1])
-      Manifest::FailAt(file, "is corrupt: its checksum disagrees with the manifest");
-    c.files[name] = bytes;
-  }
+  for (const auto& [name, text] : m.Section("files")) c.files[name] = ReadListedFile(path, m, name);
   return c;
 }
 

@@ -67,6 +67,11 @@ std::string FindLatestCheckpoint(const std::string& directory);
 //! must have a supported format version; std::runtime_error otherwise).
 std::string CheckpointPrecision(const std::string& path);
 
+//! One text file of the checkpoint at `path` (Checkpoint::files[name]), checked against the
+//! manifest, without reading the arrays: std::runtime_error as ReadCheckpoint, or when the
+//! manifest lists no such file.
+std::string ReadCheckpointFile(const std::string& path, const std::string& name);
+
 //! Reads the checkpoint at `path` (a checkpoint directory, not the directory of checkpoints).
 //! Its precision must be T's ("single" for float). Throws std::runtime_error naming the file for
 //! a missing or unreadable manifest, an unsupported format version, another kind or precision,
