@@ -360,9 +360,11 @@ int Learn(int argc, const char* const argv[]) {
       if (restored.kind != "dictionary-learning" || restored.layer != 0)
         throw std::runtime_error(resumed.checkpoint + " is not a checkpoint of dn-learn");
       if (restored.info["signals"] != signalsChecksum)
-        throw std::runtime_error("the training images differ from those of the interrupted run "
-                                 "(their checksum is " + signalsChecksum + ", the checkpoint's " +
-                                 restored.info["signals"] + "); --resume needs the same inputs");
+        throw std::runtime_error(
+            "the training images differ from those of the interrupted run "
+            "(their checksum is " +
+            signalsChecksum + ", the checkpoint's " + restored.info["signals"] +
+            "); --resume needs the same inputs");
       if (restored.iteration > total)
         throw UsageError("--iterations " + std::to_string(total) + " is fewer than the " +
                          std::to_string(restored.iteration) + " the run has done");
@@ -388,10 +390,9 @@ int Learn(int argc, const char* const argv[]) {
       try {
         lastCheckpoint = WriteCheckpoint(checkpoints, c);
       } catch (const std::exception& e) {
-        throw std::runtime_error(std::string("cannot write a checkpoint: ") + e.what() +
-                                 (lastCheckpoint.empty() ? ""
-                                                         : "; the last complete one is " +
-                                                               lastCheckpoint));
+        throw std::runtime_error(
+            std::string("cannot write a checkpoint: ") + e.what() +
+            (lastCheckpoint.empty() ? "" : "; the last complete one is " + lastCheckpoint));
       }
       savedIteration = c.iteration;
       console.Info("wrote checkpoint " + lastCheckpoint);

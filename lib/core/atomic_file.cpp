@@ -99,13 +99,6 @@ void WriteFileAtomically(const std::string& path, const std::function<void(std::
     RemoveQuietly(temp);
     throw;
   }
-  // Makes the new name durable. The file is complete and in place by now, so a directory that
-  // cannot be opened or synced (no read permission, say) does not make the write fail.
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  try {
-    SyncToDisk(parent.empty() ? "." : parent.string());
-  } catch (const std::runtime_error&) {
-  }
 }
 
 void SyncToDisk(const std::string& path) {

@@ -2,8 +2,10 @@
 //
 // The content goes to a uniquely named temporary file in the destination's directory
 // (`path + ".tmp-XXXXXXXXXXXX"`), which is flushed, checked, closed and synced to the disk
-// (fsync), then renamed over `path`, and the directory is synced too. A crash, a power cut or an
-// error part-way leaves the previous `path` (if any) untouched.
+// (fsync), then renamed over `path`. A crash or an error part-way leaves the previous `path` (if
+// any) untouched, and after a power cut `path` is the old file or the complete new one. (Whether
+// the rename itself survives a power cut depends on syncing the directory, SyncToDisk(), which
+// writers of whole directories such as checkpoints do once at the end.)
 #pragma once
 
 #include <functional>
