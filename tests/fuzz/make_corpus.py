@@ -98,3 +98,46 @@ write("model", "colour", manifest(2, 3, 2, 3, "lcn", "ista") + SEPARATOR +
 write("model", "disagree", manifest(3, 1, 3, 3) + SEPARATOR +
       npy_bytes(rng.standard_normal((2, 3, 3))))
 write("model", "no_dictionary", manifest(2, 1, 3, 3))
+
+
+# checkpoints: manifest + "\n--file <path>--\n" + bytes, ... (see fuzz_checkpoint.cpp)
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"fnv1a64:{h:016x}"
+
+
+def checkpoint(precision, version=1, drop=None):
+    dtype = "<f4" if precision == "single" else "<f8"
+    arrays = {
+        "filters": ("real", rng.standard_normal((2, 3, 3)).astype(dtype)),
+        "image/0/x": ("real", rng.standard_normal((2, 4, 4)).astype(dtype)),
+        "image/0/spectra": ("complex", rng.standard_normal((2, 3, 2)).astype(dtype)),
+    }
+    files = {"run.ini": b"lambda = 0.1\n", "history.csv": b"iteration,objective\n1,2.5\n"}
+    lines = ["[checkpoint]", f"format_version = {version}", "kind = dictionary-learning",
+             f"precision = {precision}", "layer = 0", "iteration = 1", "[info]",
+             "signals = fnv1a64:0123456789abcdef", "[numbers]", "image/0/t = 1.5",
+             "iteration = 1", "[arrays]"]
+    parts = []
+    for name, (kind, a) in arrays.items():
+        data = npy_bytes(a)
+        shape = "(" + ", ".join(str(d) for d in a.shape) + ("," if a.ndim == 1 else "") + ")"
+        lines.append(f"{name} = {kind} {shape} {fnv1a64(data)}")
+        if name != drop:
+            parts.append((f"state/{name}.npy", data))
+    lines.append("[files]")
+    for name, data in files.items():
+        lines.append(f"{name} = {len(data)} {fnv1a64(data)}")
+        parts.append((f"files/{name}", data))
+    out = ("\n".join(lines) + "\n").encode()
+    for path, data in parts:
+        out += b"\n--file " + path.encode() + b"--\n" + data
+    return out
+
+
+write("checkpoint", "single", checkpoint("single"))
+write("checkpoint", "double", checkpoint("double"))
+write("checkpoint", "version2", checkpoint("single", version=2))
+write("checkpoint", "missing_array", checkpoint("double", drop="image/0/x"))
