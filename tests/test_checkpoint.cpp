@@ -186,6 +186,28 @@ BOOST_AUTO_TEST_CASE(newest_checkpoint_replaces_the_older_ones) {
   BOOST_TEST(ReadCheckpoint<double>(layer).layer == 1u);
 }
 
+// A write that fails (here: a file where a directory must go) throws std::runtime_error and
+// leaves the previous checkpoint complete, with no temporary directory behind.
+BOOST_AUTO_TEST_CASE(failed_write_keeps_the_previous_checkpoint) {
+  test::Seed(4);
+  ScratchDir scratch;
+  const std::string dir = (scratch.path / "checkpoints").string();
+  Checkpoint<float> c = Example<float>();
+  const std::string first = WriteCheckpoint(dir, c);
+  c.iteration = 13;
+  c.files["notes"] = "a file";
+  c.files["notes/inner"] = "needs notes/ to be a directory";
+  BOOST_CHECK_THROW(WriteCheckpoint(dir, c), std::runtime_error);
+  BOOST_TEST(FindLatestCheckpoint(dir) == first);
+  BOOST_CHECK_NO_THROW(ReadCheckpoint<float>(first));
+  std::size_t entries = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) entries += entry.path() == first ? 0 : 1;
+  BOOST_TEST(entries == 0u);
+  // Not a directory at all.
+  WriteText(scratch.path / "file", "x");
+  BOOST_CHECK_THROW(WriteCheckpoint((scratch.path / "file").string(), c), std::runtime_error);
+}
+
 BOOST_AUTO_TEST_CASE(invalid_contents_are_refused_when_writing) {
   ScratchDir scratch;
   const std::string dir = (scratch.path / "c").string();

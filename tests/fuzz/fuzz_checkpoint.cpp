@@ -43,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string input(reinterpret_cast<const char*>(data), size);
   std::size_t at = input.find(kMarker);
   const std::string manifest = input.substr(0, at);
-  dn::fuzz::WriteBytes(dir + "/manifest.ini", reinterpret_cast<const std::uint8_t*>(manifest.data()),
-                       manifest.size());
+  dn::fuzz::WriteBytes(dir + "/manifest.ini",
+                       reinterpret_cast<const std::uint8_t*>(manifest.data()), manifest.size());
   while (at != std::string::npos) {
     const std::size_t nameStart = at + kMarker.size();
     const std::size_t nameEnd = input.find("--\n", nameStart);
