@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cli/checkpointing.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
 #include "cli/inputs.hpp"
@@ -15,6 +20,8 @@
 #include "cli/precision.hpp"
 #include "cli/progress.hpp"
 #include "core/atomic_file.hpp"
+#include "core/checksum.hpp"
+#include "core/signals.hpp"
 #include "core/threads.hpp"
 #include "io/image.hpp"
 #include "io/npy.hpp"
@@ -22,6 +29,7 @@
 #include "network/top_down.hpp"
 #include "network/training.hpp"
 #include "preprocess/preprocess.hpp"
+#include "serialize/checkpoint.hpp"
 #include "serialize/model.hpp"
 #include "viz/montage.hpp"
 
@@ -66,7 +74,8 @@ FilterSize ParseFilterSize(const std::string& text) {
 void DeclareOptions(CommandLine& cli) {
   const LearningOptions defaults;
   cli.Add()("out", po::value<std::string>()->value_name("DIR"),
-            "output directory (required; created if missing, files in it are replaced)")(
+            "output directory (required; created if missing; if it holds files, --force or "
+            "--resume is needed)")(
       "filters", po::value<long long>()->default_value(64)->value_name("K"), "number of filters")(
       "filter-size", po::value<std::string>()->default_value("8")->value_name("S"),
       "filter size: S for S x S, or HxW (rows x columns) like 7x9")(
@@ -100,6 +109,7 @@ void DeclareOptions(CommandLine& cli) {
   cli.AddThreads();
   cli.AddPrecision();
   cli.AddPlanner();
+  AddCheckpointOptions(cli);
   cli.AddInputs(
       "training images: image files, directories of images, or .npy arrays (H, W) or "
       "(N, H, W); with --colour also (C, H, W) or (N, C, H, W) (positional)",
@@ -144,19 +154,54 @@ std::string LayerKey(std::size_t layer, const std::string& key) {
   return "layer" + std::to_string(layer) + "." + key;
 }
 
-//! Records every outer iteration of every layer and drives the progress report.
-class History : public LayerObserver {
+
+std::unique_ptr<CommandLine> MakeCommandLine() {
+  auto cli = std::make_unique<CommandLine>(
+      "dn-learn", "[options] --out DIR INPUT...  |  dn-learn --resume DIR [options]",
+      "Learns a convolutional dictionary from images: alternates sparse coding of every image "
+      "with a dictionary update under ||d_k|| <= 1. Writes dictionary.npy, model/, history.csv, "
+      "filters.png and run.ini into --out, and checkpoints into --out/checkpoints as it goes; "
+      "Ctrl-C (SIGINT) or SIGTERM stops after the current iteration with a checkpoint, and "
+      "--resume continues a stopped or killed run.");
+  DeclareOptions(*cli);
+  return cli;
+}
+
+constexpr const char* kHistoryHeader =
+    "layer,iteration,seconds,objective,fidelity,l1,density,rejected_steps\n";
+
+//! Records every outer iteration of every layer, drives the progress report, writes checkpoints
+//! when they are due and stops after a SIGINT or SIGTERM.
+class History : public LearningObserver, public LayerObserver {
 public:
+  //! `checkpoint` writes a checkpoint of the current iteration (none when empty).
+  History(const CheckpointOptions& options, std::function<void()> checkpoint)
+      : schedule_(options), checkpoint_(std::move(checkpoint)) {}
   void Report(ProgressReporter* progress) { progress_ = progress; }
+  //! Rows of a resumed run's earlier iterations, from its checkpoint's history.csv.
+  void SetEarlierRows(const std::string& csv) {
+    earlier_ = csv.rfind(kHistoryHeader, 0) == 0 ? csv.substr(std::string(kHistoryHeader).size())
+                                                 : std::string();
+  }
+  bool Observe(const LearningRecord& r) override { return Observe(1, r); }
   bool Observe(std::size_t layer, const LearningRecord& r) override {
     records_.push_back({layer, r});
     if (progress_) progress_->Update(r.iteration, r.seconds, r.objective, r.density);
-    return false;
+    const bool stop = StopSignal() != 0;
+    if (stop || schedule_.Due(r.iteration)) Checkpoint();
+    return stop;
   }
+  void Checkpoint() {
+    if (!checkpoint_) return;
+    checkpoint_();
+    schedule_.Written();
+  }
+  bool Empty() const { return records_.empty(); }
+  const LearningRecord& Last() const { return records_.back().second; }
   //! history.csv: one row per outer iteration of each layer; seconds count that layer's
   //! learning only.
   std::string Csv() const {
-    std::string text = "layer,iteration,seconds,objective,fidelity,l1,density,rejected_steps\n";
+    std::string text = kHistoryHeader + earlier_;
     for (const auto& [layer, r] : records_) {
       char row[256];
       std::snprintf(row, sizeof row, "%zu,%zu,%.6f,%.12g,%.12g,%.12g,%.8g,%zu\n", layer,
@@ -181,6 +226,9 @@ public:
 
 private:
   ProgressReporter* progress_ = nullptr;
+  CheckpointSchedule schedule_;
+  std::function<void()> checkpoint_;
+  std::string earlier_;
   std::vector<std::pair<std::size_t, LearningRecord>> records_;
 };
 
@@ -196,6 +244,7 @@ struct Settings {
   std::uint64_t seed = 0;
   std::string precision;
   std::size_t depth = 1;  //!< layers; 1 is the single-layer model
+  CheckpointOptions checkpoints;
 };
 
 //! One layer's settings from its layerN.* options, the plain options as defaults. Its input
@@ -234,6 +283,7 @@ Settings ReadSettings(const CommandLine& cli) {
   s.colour = cli.Flag("colour");
   s.seed = cli.Seed("seed");
   s.precision = cli.Precision();
+  s.checkpoints = ReadCheckpointOptions(cli);
   std::size_t highest = 0;
   for (std::size_t l = 1; l <= kMaxLayers; ++l)
     for (const char* key : kLayerKeys)
@@ -432,24 +482,109 @@ std::vector<std::string> Outputs(std::size_t depth) {
   return outputs;
 }
 
+//! A checksum of the training data as the learner sees it (shapes, and values in T): a resumed
+//! run refuses inputs that changed since its checkpoint.
+template <typename T>
+std::string SignalsChecksum(const std::vector<Image<T>>& signals) {
+  std::uint64_t sum = kChecksumStart;
+  for (const Image<T>& signal : signals) {
+    const std::uint64_t shape[3] = {signal.n_rows, signal.n_cols, signal.n_slices};
+    sum = Checksum(shape, sizeof shape, sum);
+    sum = Checksum(signal.memptr(), signal.n_elem * sizeof(T), sum);
+  }
+  return ChecksumText(sum);
+}
+
+//! The last record of a run restored from a checkpoint that has nothing left to do.
+LearningRecord RecordOf(std::size_t iteration, const std::map<std::string, std::string>& info) {
+  LearningRecord record;
+  record.iteration = iteration;
+  const auto objective = info.find("objective");
+  if (objective != info.end()) record.objective = std::strtod(objective->second.c_str(), nullptr);
+  return record;
+}
+
+//! Trains a network of several layers greedily and writes its outputs into `directory`; the
+//! per-layer objectives go to `summary`. (Checkpoints cover single-layer runs only.)
+template <typename T>
+LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
+                            const std::vector<LayerSettings>& layers,
+                            const FilterBank<double>* initial, std::vector<Image<T>> signals,
+                            OutputDirectory& directory, std::size_t channels,
+                            std::string& summary) {
+  const bool zeroMean = s.learning.dictionary.zeroMean;
+  Network<T> network;
+  network.boundary = s.learning.boundary;
+  for (const LayerSettings& layer : layers) network.layers.push_back(layer.spec);
+  network.MakeTables();
+  for (std::size_t l = 1; l <= s.depth; ++l)
+    network.filters.push_back(InitialLayerFilters<T>(network.layers[l - 1], network.tables[l - 1],
+                                                     s.seed + (l - 1), zeroMean));
+  if (initial) {
+    const std::string init = "--init " + cli.Get<std::string>("init");
+    FilterBank<T> start = Convert<T>(*initial, init);
+    ProjectFilters(start, zeroMean, network.tables[0].Table());
+    if (!arma::any(arma::vectorise(start.data)))
+      throw std::runtime_error(init + ": every filter is zero after projection onto the "
+                                      "constraints" +
+                               (zeroMean ? " (--zero-mean makes constant filters zero)" : ""));
+    network.filters[0] = start;
+  }
+  NetworkTrainingOptions options;
+  options.common = s.learning;
+  for (const LayerSettings& layer : layers) options.iterations.push_back(layer.iterations);
+  NetworkTrainer<T> trainer(options, std::move(network), std::move(signals));
+  History history(s.checkpoints, nullptr);
+  while (!trainer.Done()) {
+    const std::size_t l = trainer.LayersTrained() + 1;
+    ProgressReporter progress(cli.Program() + " layer " + std::to_string(l),
+                              layers[l - 1].iterations, std::cerr, StderrIsTerminal());
+    history.Report(&progress);
+    trainer.TrainNextLayer(&history);
+    progress.Finish();
+    history.Report(nullptr);
+  }
+
+  const Network<T>& trained = trainer.Result();
+  WriteNpy(directory.File("dictionary.npy"), trained.filters[0]);
+  SaveModel(directory.File("model"), Manifest(s, channels), trained.template Cast<double>());
+  WriteTextFileAtomically(directory.File("history.csv"), history.Csv());
+  for (std::size_t l = 1; l <= s.depth; ++l) {
+    if (l > 1) WriteNpy(directory.File(NetworkArrayName(l)), trained.filters[l - 1]);
+    WritePng(directory.File(NetworkMontageName(l)), LayerFilterMontage(trained, l));
+  }
+  for (std::size_t l = 1; l <= s.depth; ++l) {
+    const auto span = history.Span(l);
+    char line[128];
+    std::snprintf(line, sizeof line, "layer %zu objective %.10g -> %.10g\n", l,
+                  span.first.objective, span.second.objective);
+    summary += line;
+  }
+  return history.Last();
+}
+
 int Learn(int argc, const char* const argv[]) {
-  CommandLine cli("dn-learn", "[options] --out DIR INPUT...",
-                  "Learns a convolutional dictionary from images: alternates sparse coding of "
-                  "every image with a dictionary update under ||d_k|| <= 1. Writes "
-                  "dictionary.npy, model/, history.csv, filters.png and run.ini into --out. "
-                  "With --layers or layerN.* options (or [layerN] sections of a --config file) "
-                  "it trains a deconvolutional network of up to 4 layers, greedily layer by "
-                  "layer, and writes every layer's filters and montage (docs/network.md).");
-  DeclareOptions(cli);
-  if (!cli.Parse(argc, argv)) return kExitSuccess;
+  const std::unique_ptr<CommandLine> given = MakeCommandLine();
+  if (!given->Parse(argc, argv)) return kExitSuccess;
+  const bool resuming = given->Has("resume");
+  ResumedRun resumed;
+  if (resuming) resumed = PrepareResume(*given, MakeCommandLine);
+  CommandLine& cli = resuming ? *resumed.cli : *given;
   const Console console(cli.Program(), cli.Flag("verbose"));
   Settings s = ReadSettings(cli);
   std::vector<LayerSettings> layers = ReadLayers(cli, s);
   bool layerKeys = cli.Has("layers");
   for (std::size_t l = 1; l <= kMaxLayers; ++l)
     for (const char* key : kLayerKeys) layerKeys = layerKeys || cli.Has(LayerKey(l, key));
+  if (!resuming) RefuseUsedOutput(s.out, s.checkpoints.force);
   const int threads = ConfigureThreads(cli.Threads());
   cli.Resolve("threads", std::to_string(threads));  // replays use the same count
+  if (resuming && threads != resumed.threads)
+    console.Warning("resuming with " + std::to_string(threads) + " threads instead of the run's " +
+                    std::to_string(resumed.threads) +
+                    ": the result will differ in the last bits from an uninterrupted run's");
+  for (const std::string& key : resumed.changed)
+    console.Info("--" + key + " " + cli.ValueOf(key) + " replaces the interrupted run's value");
 
   std::vector<Image<double>> images = ReadInputImages(s.inputs, s.colour);
   if (CropToCommonSize(images))
@@ -458,7 +593,8 @@ int Learn(int argc, const char* const argv[]) {
                     std::to_string(images.front().n_cols));
   const arma::uword rows = images.front().n_rows, cols = images.front().n_cols;
   const std::size_t channels = images.front().n_slices;
-  const bool fromFile = cli.Has("init");
+  // A resumed run takes its filters from the checkpoint (and its shape from run.ini).
+  const bool fromFile = cli.Has("init") && !resuming;
   const FilterBank<double> initial =
       fromFile ? ReadInit(cli, s, layers.front(), channels) : FilterBank<double>();
   cli.Resolve("filter-size", ToString(s.size));
@@ -481,64 +617,120 @@ int Learn(int argc, const char* const argv[]) {
                s.precision + " precision, " + std::to_string(threads) + " threads, seed " +
                std::to_string(s.seed));
 
+  RemoveStaleStaging(s.out);  // left by killed runs (this one's is made next)
   OutputDirectory directory(s.out, Outputs(s.depth));
-  History history;
-  WithPrecision(s.precision, [&](auto tag) {
+  const std::string checkpoints = CheckpointDirectory(s.out);
+  const std::size_t total = s.learning.iterations;
+  std::string lastCheckpoint;  // the newest complete checkpoint of this run
+  std::string layerSummary;  // per-layer objectives of a network, for stdout
+  const LearningRecord last = WithPrecision(s.precision, [&](auto tag) {
     using T = decltype(tag);
     std::vector<Image<T>> typed;
     for (std::size_t i = 0; i < signals.size(); ++i)
       typed.push_back(Convert<T>(signals[i], "preprocessed training image " +
                                                  std::to_string(i + 1) + " of " +
                                                  std::to_string(signals.size())));
+    if (s.depth > 1)
+      return LearnNetwork<T>(cli, s, layers, fromFile ? &initial : nullptr, std::move(typed),
+                             directory, channels, layerSummary);
+    const std::string signalsChecksum = SignalsChecksum(typed);
     const bool zeroMean = s.learning.dictionary.zeroMean;
-    Network<T> network;
-    network.boundary = s.learning.boundary;
-    for (const LayerSettings& layer : layers) network.layers.push_back(layer.spec);
-    network.MakeTables();
-    for (std::size_t l = 1; l <= s.depth; ++l)
-      network.filters.push_back(InitialLayerFilters<T>(network.layers[l - 1],
-                                                       network.tables[l - 1], s.seed + (l - 1),
-                                                       zeroMean));
+    const std::string init = fromFile ? "--init " + cli.Get<std::string>("init") : "";
+    FilterBank<T> start = fromFile ? Convert<T>(initial, init)
+                                   : RandomFilters<T>(s.filters, channels, s.size.rows, s.size.cols,
+                                                      s.seed, zeroMean);
     if (fromFile) {
-      const std::string init = "--init " + cli.Get<std::string>("init");
-      FilterBank<T> start = Convert<T>(initial, init);
-      ProjectFilters(start, zeroMean, network.tables[0].Table());
+      ProjectFilters(start, zeroMean);
       if (!arma::any(arma::vectorise(start.data)))
         throw std::runtime_error(init +
                                  ": every filter is zero after projection onto the "
                                  "constraints" +
                                  (zeroMean ? " (--zero-mean makes constant filters zero)" : ""));
-      network.filters[0] = start;
     }
+    Checkpoint<T> restored;
+    if (resuming) {
+      restored = ReadCheckpoint<T>(resumed.checkpoint);
+      if (restored.kind != "dictionary-learning" || restored.layer != 0)
+        throw std::runtime_error(resumed.checkpoint + " is not a checkpoint of dn-learn");
+      if (restored.info["signals"] != signalsChecksum)
+        throw std::runtime_error(
+            "the training images differ from those of the interrupted run "
+            "(their checksum is " +
+            signalsChecksum + ", the checkpoint's " + restored.info["signals"] +
+            "); --resume needs the same inputs");
+      if (restored.iteration > total)
+        throw UsageError("--iterations " + std::to_string(total) + " is fewer than the " +
+                         std::to_string(restored.iteration) + " the run has done");
+    }
+    LearningOptions options = s.learning;
+    options.iterations = std::max<std::size_t>(1, total - restored.iteration);
     console.Info("planning FFTs");
-    NetworkTrainingOptions options;
-    options.common = s.learning;
-    for (const LayerSettings& layer : layers) options.iterations.push_back(layer.iterations);
-    NetworkTrainer<T> trainer(options, std::move(network), std::move(typed));
-    while (!trainer.Done()) {
-      const std::size_t l = trainer.LayersTrained() + 1;
-      ProgressReporter progress(s.depth > 1 ? cli.Program() + " layer " + std::to_string(l)
-                                            : cli.Program(),
-                                layers[l - 1].iterations, std::cerr, StderrIsTerminal());
-      history.Report(&progress);
-      trainer.TrainNextLayer(&history);
-      progress.Finish();
-      history.Report(nullptr);
+    DictionaryLearner<T> learner(options, std::move(typed), start);
+    ProgressReporter progress(cli.Program(), total, std::cerr, StderrIsTerminal());
+    std::size_t savedIteration = 0;
+    std::function<void()> save;
+    History history(s.checkpoints, [&save] { save(); });
+    history.Report(&progress);
+    save = [&]() {
+      if (!lastCheckpoint.empty() && learner.Iteration() == savedIteration) return;
+      Checkpoint<T> c;
+      c.iteration = learner.Iteration();
+      c.info["signals"] = signalsChecksum;
+      if (!history.Empty()) c.info["objective"] = FullNumber(history.Last().objective);
+      c.files["run.ini"] = cli.ResolvedConfig();
+      c.files["history.csv"] = history.Csv();
+      c.state = learner.SaveState();
+      try {
+        lastCheckpoint = WriteCheckpoint(checkpoints, c);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(
+            std::string("cannot write a checkpoint: ") + e.what() +
+            (lastCheckpoint.empty() ? "" : "; the last complete one is " + lastCheckpoint));
+      }
+      savedIteration = c.iteration;
+      console.Info("wrote checkpoint " + lastCheckpoint);
+    };
+    LearningRecord result = RecordOf(restored.iteration, restored.info);
+    if (resuming) {
+      try {
+        learner.RestoreState(restored.state);
+      } catch (const std::runtime_error& e) {
+        throw std::runtime_error(resumed.checkpoint + " does not fit the run: " + e.what());
+      }
+      history.SetEarlierRows(restored.files["history.csv"]);
+      lastCheckpoint = resumed.checkpoint;
+      savedIteration = restored.iteration;
     }
 
-    const Network<T>& trained = trainer.Result();
-    WriteNpy(directory.File("dictionary.npy"), trained.filters[0]);
-    SaveModel(directory.File("model"), Manifest(s, channels), trained.template Cast<double>());
-    WriteTextFileAtomically(directory.File("history.csv"), history.Csv());
-    if (s.depth == 1) {
-      WritePng(directory.File("filters.png"), FilterMontage(trained.filters[0]));
-    } else {
-      for (std::size_t l = 1; l <= s.depth; ++l) {
-        if (l > 1) WriteNpy(directory.File(NetworkArrayName(l)), trained.filters[l - 1]);
-        WritePng(directory.File(NetworkMontageName(l)), LayerFilterMontage(trained, l));
+    // From the first checkpoint on, a SIGINT or SIGTERM stops after the current iteration.
+    if (!resuming) RemoveOldCheckpoints(s.out);
+    InstallStopHandlers();
+    history.Checkpoint();  // the start (a no-op when resuming)
+    if (restored.iteration < total && StopSignal() == 0) {
+      try {
+        result = learner.Run(&history);
+      } catch (const DivergenceError& e) {
+        throw std::runtime_error(std::string(e.what()) + "; the last good checkpoint is " +
+                                 lastCheckpoint);
       }
     }
+    progress.Finish();
+    history.Checkpoint();  // the end, or where a signal stopped the run
+    if (StopSignal() != 0) return result;
+
+    const FilterBank<T>& dictionary = learner.Dictionary();
+    WriteNpy(directory.File("dictionary.npy"), dictionary);
+    SaveModel(directory.File("model"), Manifest(s, channels), dictionary.template Cast<double>());
+    WriteTextFileAtomically(directory.File("history.csv"), history.Csv());
+    WritePng(directory.File("filters.png"), FilterMontage(dictionary));
+    return result;
   });
+  if (const int signal = StopSignal(); signal != 0) {
+    std::cerr << cli.Program() << ": stopped by " << SignalName(signal) << " after iteration "
+              << last.iteration << " of " << total << "; checkpoint " << lastCheckpoint
+              << "; resume with: " << ResumeCommand(argv[0], s.out) << std::endl;
+    return 128 + signal;
+  }
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();
 
@@ -546,13 +738,8 @@ int Learn(int argc, const char* const argv[]) {
   for (const std::string& name : Outputs(s.depth))
     written += (written.empty() ? "" : ", ") + name;
   std::printf("wrote %s to %s\n", written.c_str(), s.out.c_str());
-  if (s.depth > 1)
-    for (std::size_t l = 1; l <= s.depth; ++l) {
-      const auto span = history.Span(l);
-      std::printf("layer %zu objective %.10g -> %.10g\n", l, span.first.objective,
-                  span.second.objective);
-    }
-  std::printf("objective %.10g\n", history.Span(s.depth).second.objective);
+  std::printf("%s", layerSummary.c_str());
+  std::printf("objective %.10g\n", last.objective);
   return kExitSuccess;
 }
 

@@ -922,6 +922,16 @@ BOOST_AUTO_TEST_CASE(read_bmp) {
   CheckReadImageFails(dir.File("t.bmp"));
   WriteBytes(dir.File("h.bmp"), bytes.substr(0, 20));
   CheckReadImageFails(dir.File("h.bmp"));
+  // Found by fuzzing: a compression stb_image does not know (here 0xF8000000) made it read the
+  // file as uncompressed rows of a 6 x 16449472 image, zeros past the end (slow, and gigabytes).
+  // Every compression other than none (0) and bit fields (3, 6) is refused, RLE (1, 2) too.
+  for (std::uint32_t compression : {1u, 2u, 4u, 0xF8000000u}) {
+    std::string other = bytes;
+    for (int i = 0; i < 4; ++i) other[30 + i] = static_cast<char>((compression >> (8 * i)) & 0xFF);
+    const std::string path = dir.File("c" + std::to_string(compression) + ".bmp");
+    WriteBytes(path, other);
+    CheckReadImageFails(path);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(read_jpeg_fixture) {
@@ -969,6 +979,26 @@ BOOST_AUTO_TEST_CASE(read_jpeg_fixture) {
   CheckReadImageFails(dir.File("corrupt.jpg"));
   WriteBytes(dir.File("markers.jpg"), std::string("\xFF\xD8\xFF\xC0\x00\x02\xFF\xD9", 8));
   CheckReadImageFails(dir.File("markers.jpg"));
+  // Found by fuzzing: a scan using a Huffman table that no DHT segment defined (stb_image 2.27
+  // then decodes with uninitialised tables and indexes far past them).
+  {
+    std::string undefined = bytes;
+    const std::size_t sos = undefined.find("\xFF\xDA");
+    BOOST_REQUIRE(sos != std::string::npos);
+    undefined[sos + 6] = static_cast<char>((undefined[sos + 6] & 0xF0) | 3);  // AC table 3
+    WriteBytes(dir.File("undefined.jpg"), undefined);
+    CheckReadImageFails(dir.File("undefined.jpg"));
+  }
+  // The same file claiming 4096 x 4096 pixels: 262144 blocks cannot fit in 756 bytes (stb_image
+  // would decode the missing data as zeros).
+  {
+    std::string big = bytes;
+    const std::size_t sof = big.find("\xFF\xC0");
+    BOOST_REQUIRE(sof != std::string::npos);
+    big.replace(sof + 5, 4, std::string("\x10\x00\x10\x00", 4));  // height, width
+    WriteBytes(dir.File("big.jpg"), big);
+    CheckReadImageFails(dir.File("big.jpg"));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(read_jpeg_written_by_pillow) {
@@ -1044,8 +1074,11 @@ BOOST_AUTO_TEST_CASE(read_image_refuses_bad_files) {
                                              PngChunk("IDAT", std::string(16, '\0')) +
                                              PngChunk("IEND", "")));
   }
-  // Sanity: the good file is still readable.
+  // Sanity: the good file is still readable, but not under a lower pixel limit.
   BOOST_CHECK_NO_THROW(dn::ReadImage(good, true));
+  BOOST_CHECK_NO_THROW(dn::ReadImage(good, true, 256));
+  BOOST_CHECK_THROW(dn::ReadImage(good, true, 255), std::runtime_error);
+  BOOST_CHECK_THROW(dn::ReadImage(good, true, 0), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(image_file_listing) {

@@ -144,6 +144,132 @@ BOOST_AUTO_TEST_CASE(runs_are_bit_identical_for_a_fixed_thread_count) {
   BOOST_TEST(arma::approx_equal(first.MapsOf(2), second.MapsOf(2), "absdiff", 0.0f));
 }
 
+// Stops after `stopAfter` outer iterations (the way dn-learn stops at a signal) and keeps the
+// learner's state saved at that moment.
+template <typename T> struct StopAndSave : LearningObserver {
+  const DictionaryLearner<T>* learner = nullptr;
+  std::size_t stopAfter = 0;
+  SavedState<T> saved;
+  bool Observe(const LearningRecord& r) override {
+    if (r.iteration != stopAfter) return false;
+    saved = learner->SaveState();
+    return true;
+  }
+};
+
+// A run interrupted at some iteration and continued in a fresh learner from the saved state
+// ends with exactly the dictionary and maps of an uninterrupted run: every combination of
+// boundary, solver and dictionary method, in both precisions.
+template <typename T> void CheckResumeIsExact(Boundary boundary, const std::string& solver,
+                                              const std::string& method) {
+  BOOST_TEST_CONTEXT(ToString(boundary) << ", " << solver << ", dictionary " << method << ", "
+                                        << (sizeof(T) == 4 ? "single" : "double")) {
+    PlantedSet set(3, 20, 4, 2, boundary);
+    std::vector<Image<T>> images;
+    for (const auto& image : set.images) images.push_back(arma::conv_to<Image<T>>::from(image));
+    LearningOptions options;
+    options.lambda = 0.05;
+    options.iterations = 12;
+    options.solver = solver;
+    options.boundary = boundary;
+    options.dictionary.method = method;
+    const FilterBank<T> start = RandomFilters<T>(4, 1, 4, 4, 7, false);
+    DictionaryLearner<T> whole(options, images, start);
+    const LearningRecord last = whole.Run();
+
+    DictionaryLearner<T> interrupted(options, images, start);
+    StopAndSave<T> stop;
+    stop.learner = &interrupted;
+    stop.stopAfter = 5;
+    interrupted.Run(&stop);
+    BOOST_REQUIRE(stop.saved.Size() > 0u);
+
+    options.iterations = 12 - 5;
+    DictionaryLearner<T> resumed(options, images, RandomFilters<T>(4, 1, 4, 4, 99, false));
+    resumed.RestoreState(stop.saved);
+    BOOST_TEST(resumed.Iteration() == 5u);
+    const LearningRecord end = resumed.Run();
+    BOOST_TEST(end.iteration == 12u);
+    BOOST_TEST(end.objective == last.objective);
+    BOOST_TEST(end.rejectedSteps == last.rejectedSteps);
+    BOOST_TEST(arma::approx_equal(resumed.Dictionary().data, whole.Dictionary().data, "absdiff",
+                                  T(0)));
+    for (std::size_t i = 0; i < images.size(); ++i)
+      BOOST_TEST(arma::approx_equal(resumed.MapsOf(i), whole.MapsOf(i), "absdiff", T(0)));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(resuming_from_a_saved_state_is_bit_identical) {
+  test::Seed(45);
+  for (Boundary boundary : {Boundary::Valid, Boundary::Circular}) {
+    CheckResumeIsExact<float>(boundary, "fista", "fista");
+    CheckResumeIsExact<double>(boundary, "fista", "fista");
+  }
+  CheckResumeIsExact<float>(Boundary::Valid, "ista", "pgd");
+  CheckResumeIsExact<double>(Boundary::Circular, "ista", "fista");
+}
+
+BOOST_AUTO_TEST_CASE(restoring_a_mismatched_state_is_refused) {
+  test::Seed(46);
+  PlantedSet set(2, 16, 3, 2, Boundary::Valid);
+  LearningOptions options;
+  options.iterations = 2;
+  const FilterBank<double> start = RandomFilters<double>(3, 1, 3, 3, 1, false);
+  DictionaryLearner<double> learner(options, set.images, start);
+  learner.Run();
+  const SavedState<double> saved = learner.SaveState();
+
+  // Fewer images, other filters, another solver, another lambda, a missing or reshaped entry.
+  DictionaryLearner<double> oneImage(options, {set.images[0]}, start);
+  BOOST_CHECK_THROW(oneImage.RestoreState(saved), std::runtime_error);
+  DictionaryLearner<double> moreFilters(options, set.images,
+                                        RandomFilters<double>(4, 1, 3, 3, 1, false));
+  BOOST_CHECK_THROW(moreFilters.RestoreState(saved), std::runtime_error);
+  LearningOptions ista = options;
+  ista.solver = "ista";
+  DictionaryLearner<double> other(ista, set.images, start);
+  BOOST_CHECK_THROW(other.RestoreState(saved), std::runtime_error);
+  LearningOptions lambda = options;
+  lambda.lambda = 0.2;
+  DictionaryLearner<double> otherLambda(lambda, set.images, start);
+  BOOST_CHECK_THROW(otherLambda.RestoreState(saved), std::runtime_error);
+  DictionaryLearner<double> target(options, set.images, start);
+  SavedState<double> missing = saved;
+  missing.arrays.erase("image/1/y");
+  BOOST_CHECK_THROW(target.RestoreState(missing), std::runtime_error);
+  SavedState<double> reshaped = saved;
+  reshaped.arrays["updater/extrapolated"].set_size(3, 3, 2);
+  BOOST_CHECK_THROW(target.RestoreState(reshaped), std::runtime_error);
+  SavedState<double> noisy = saved;
+  noisy.numbers["image/0/momentum"] = 0.5;
+  BOOST_CHECK_THROW(target.RestoreState(noisy), std::runtime_error);
+  // The intact state still restores.
+  BOOST_CHECK_NO_THROW(target.RestoreState(saved));
+  BOOST_TEST(target.Iteration() == 2u);
+}
+
+// A state whose maps are absurdly large makes the next iteration's objective run away: Run()
+// stops with DivergenceError instead of carrying on; infinite maps likewise. (NaN maps are not
+// a divergence: the soft threshold maps NaN to 0, and the next iterate is finite.)
+BOOST_AUTO_TEST_CASE(divergence_is_detected) {
+  test::Seed(47);
+  PlantedSet set(2, 16, 3, 2, Boundary::Circular);
+  LearningOptions options;
+  options.iterations = 2;
+  options.boundary = Boundary::Circular;
+  const FilterBank<double> start = RandomFilters<double>(3, 1, 3, 3, 1, false);
+  DictionaryLearner<double> learner(options, set.images, start);
+  learner.Run();
+  const SavedState<double> saved = learner.SaveState();
+  for (double value : {1e12, std::numeric_limits<double>::infinity()}) {
+    SavedState<double> broken = saved;
+    for (const char* name : {"image/0/x", "image/0/y"}) broken.arrays[name].fill(value);
+    DictionaryLearner<double> resumed(options, set.images, start);
+    resumed.RestoreState(broken);
+    BOOST_CHECK_THROW(resumed.Run(), DivergenceError);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_is_refused) {
   const FilterBank<double> start = RandomFilters<double>(2, 1, 3, 3, 1, false);
   LearningOptions options;

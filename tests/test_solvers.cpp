@@ -167,6 +167,48 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(operator_change_keeps_state_consistent, T, Types) 
   }
 }
 
+// A solver's saved state, restored into a fresh solver bound to the same problem, continues
+// bit for bit (both boundaries, both solvers, with and without
+// kept spectra); a state of another kind or lambda is refused and leaves the solver as it was.
+BOOST_AUTO_TEST_CASE_TEMPLATE(saved_state_continues_exactly, T, Types) {
+  test::Seed(26);
+  for (Boundary b : kBoundaries)
+    for (const char* name : {"ista", "fista"})
+      for (bool keep : {false, true}) {
+        BOOST_TEST_CONTEXT(ToString(b) << " " << name << (keep ? " keeping spectra" : "")) {
+          Problem<T> p(15, 13, 3, 1, 4, b);
+          auto original = MakeCscSolver<T>(name, keep);
+          original->Reset(*p.op, p.signal, 0.1);
+          SolveOptions options;
+          options.maxIterations = 7;
+          original->Solve(options);
+          const SavedState<T> saved = original->SaveState();
+          auto copy = MakeCscSolver<T>(name, keep);
+          copy->Reset(*p.op, p.signal, 0.1);
+          copy->RestoreState(saved);
+          BOOST_TEST(copy->Current().iteration == 7u);
+          BOOST_TEST(copy->Current().objective == original->Current().objective);
+          const IterationRecord a = original->Solve(options).last;
+          const IterationRecord c = copy->Solve(options).last;
+          BOOST_TEST(a.objective == c.objective);
+          BOOST_TEST(a.iteration == c.iteration);
+          BOOST_TEST(arma::approx_equal(original->Solution(), copy->Solution(), "absdiff", T(0)));
+
+          auto other = MakeCscSolver<T>(std::string(name) == "ista" ? "fista" : "ista", keep);
+          other->Reset(*p.op, p.signal, 0.1);
+          BOOST_CHECK_THROW(other->RestoreState(saved), std::runtime_error);
+          auto otherLambda = MakeCscSolver<T>(name, keep);
+          otherLambda->Reset(*p.op, p.signal, 0.2);
+          const double before = otherLambda->Current().objective;
+          BOOST_CHECK_THROW(otherLambda->RestoreState(saved), std::runtime_error);
+          SavedState<T> truncated = saved;
+          truncated.arrays["x"].set_size(2, 2, 3);
+          BOOST_CHECK_THROW(copy->RestoreState(truncated), std::runtime_error);
+          BOOST_TEST(otherLambda->Current().objective == before);
+        }
+      }
+}
+
 BOOST_AUTO_TEST_CASE(planted_sparse_maps_are_recovered) {
   using T = double;
   test::Seed(26);

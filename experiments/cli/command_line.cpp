@@ -326,6 +326,24 @@ std::string CommandLine::ValueText(const std::string& key) const {
   return paths_.count(key) ? AbsolutePath(text) : text;
 }
 
+std::vector<std::string> CommandLine::GivenKeys() const {
+  std::vector<std::string> keys;
+  for (const auto& option : options_.options())
+    if (Given(option->long_name())) keys.push_back(option->long_name());
+  return keys;
+}
+
+std::string CommandLine::ValueOf(const std::string& key) const {
+  if (!Has(key) && resolved_.count(key) == 0) return "";
+  if (key == "input" && resolved_.count(key) == 0) {
+    std::string text;
+    for (const std::string& input : Get<std::vector<std::string>>(key))
+      text += (text.empty() ? "" : "\n") + AbsolutePath(input);
+    return text;
+  }
+  return ValueText(key);
+}
+
 std::string CommandLine::ResolvedConfig() const {
   std::ostringstream out;
   out << "# Resolved configuration of " << program_ << "; replay with: " << program_

@@ -103,6 +103,11 @@ public:
   bool Flag(const std::string& key) const { return Has(key) && Get<bool>(key); }
   std::vector<std::string> Inputs() const;
 
+  //! The program's options given on the command line or in the config file, in --help order.
+  std::vector<std::string> GivenKeys() const;
+  //! The value of `key` as run.ini records it ("" when it has none; the inputs one per line).
+  std::string ValueOf(const std::string& key) const;
+
   //! Records the value used for `key` when it was resolved elsewhere (e.g. from a model).
   void Resolve(const std::string& key, const std::string& value) { resolved_[key] = value; }
   //! The resolved configuration as INI text: every option with its final value, in --help

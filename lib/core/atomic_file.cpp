@@ -89,6 +89,7 @@ void WriteFileAtomically(const std::string& path, const std::function<void(std::
     }
     out.close();
     if (out.fail()) throw std::runtime_error("WriteFileAtomically(): " + path + ": close failed");
+    SyncToDisk(temp);
     std::filesystem::rename(temp, path, ec);
     if (ec) {
       throw std::runtime_error("WriteFileAtomically(): " + path + ": cannot rename " + temp + ": " +
@@ -98,6 +99,18 @@ void WriteFileAtomically(const std::string& path, const std::function<void(std::
     RemoveQuietly(temp);
     throw;
   }
+}
+
+void SyncToDisk(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw std::runtime_error("SyncToDisk(): " + path + ": cannot open: " + std::strerror(errno));
+  const int status = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  // Some file systems cannot sync directories (EINVAL); there is nothing more to do then.
+  if (status != 0 && error != EINVAL)
+    throw std::runtime_error("SyncToDisk(): " + path + ": fsync failed: " + std::strerror(error));
 }
 
 void WriteTextFileAtomically(const std::string& path, const std::string& text) {

@@ -40,8 +40,6 @@
 namespace dn {
 namespace {
 
-constexpr std::size_t kMaxPixels = std::size_t(1) << 28;
-
 [[noreturn]] void Fail(const std::string& path, const std::string& what) {
   throw std::runtime_error("ReadImage(): " + path + ": " + what);
 }
@@ -103,7 +101,9 @@ void CheckPngComplete(const std::string& path, const std::vector<unsigned char>&
 
 //! Huffman tables (DHT segment payload): class 0/1, id 0-3, at most 256 codes each. Debian's
 //! stb_image 2.27 does not check the code count and writes past its tables when it exceeds 256.
-void CheckJpegHuffmanTables(const std::string& path, const unsigned char* p, std::size_t length) {
+//! `defined[class][id]` records the tables seen so far.
+void CheckJpegHuffmanTables(const std::string& path, const unsigned char* p, std::size_t length,
+                            bool defined[2][4]) {
   std::size_t pos = 0;
   while (pos < length) {
     if (length - pos < 17) Fail(path, "corrupt JPEG (bad Huffman table)");
@@ -114,7 +114,32 @@ void CheckJpegHuffmanTables(const std::string& path, const unsigned char* p, std
     if (codes > 256 || codes > length - pos - 17) {
       Fail(path, "corrupt JPEG (bad Huffman table)");
     }
+    defined[q >> 4][q & 15] = true;
     pos += 17 + codes;
+  }
+}
+
+//! A scan (SOS segment payload) may only use Huffman tables defined before it: stb_image 2.27
+//! decodes with whatever its uninitialised table memory holds (found by fuzzing: an index far
+//! past a 256-entry table). A sequential scan uses both tables of each component; a progressive
+//! one its DC table in a first DC scan (Ss = 0, Ah = 0) and its AC table in an AC scan (Ss > 0;
+//! Se > 0 too, which a DC scan must not have).
+void CheckJpegScanTables(const std::string& path, const unsigned char* p, std::size_t length,
+                         const bool defined[2][4], bool progressive) {
+  if (length < 1) Fail(path, "corrupt JPEG (bad scan header)");
+  const std::size_t components = p[0];
+  if (components < 1 || components > 4 || length < 4 + 2 * components)
+    Fail(path, "corrupt JPEG (bad scan header)");
+  const unsigned char first = p[1 + 2 * components], last = p[2 + 2 * components];
+  const unsigned char high = p[3 + 2 * components] >> 4;
+  for (std::size_t i = 0; i < components; ++i) {
+    const unsigned char tables = p[2 + 2 * i];
+    const unsigned dc = tables >> 4, ac = tables & 15u;
+    if (dc > 3 || ac > 3) Fail(path, "corrupt JPEG (bad scan header)");
+    const bool usesDc = !progressive || (first == 0 && high == 0);
+    const bool usesAc = !progressive || first != 0 || last > 0;
+    if ((usesDc && !defined[0][dc]) || (usesAc && !defined[1][ac]))
+      Fail(path, "corrupt JPEG (a scan uses an undefined Huffman table)");
   }
 }
 
@@ -123,6 +148,8 @@ void CheckJpegHuffmanTables(const std::string& path, const unsigned char* p, std
 //! rule explicit instead of depending on where the file was cut.) Huffman tables are checked too.
 void CheckJpegComplete(const std::string& path, const std::vector<unsigned char>& b) {
   const std::size_t n = b.size();
+  bool defined[2][4] = {};
+  bool progressive = false;
   std::size_t pos = 2;  // after SOI
   while (pos < n) {
     if (b[pos] != 0xFF) Fail(path, "corrupt JPEG (expected a marker)");
@@ -136,7 +163,9 @@ void CheckJpegComplete(const std::string& path, const std::vector<unsigned char>
     const std::size_t length = (std::size_t(b[pos]) << 8) | b[pos + 1];
     if (length < 2) Fail(path, "corrupt JPEG (bad segment length)");
     if (length > n - pos) break;
-    if (marker == 0xC4) CheckJpegHuffmanTables(path, &b[pos + 2], length - 2);
+    if (marker == 0xC4) CheckJpegHuffmanTables(path, &b[pos + 2], length - 2, defined);
+    if (marker == 0xC2) progressive = true;
+    if (marker == 0xDA) CheckJpegScanTables(path, &b[pos + 2], length - 2, defined, progressive);
     pos += length;
     if (marker == 0xDA) {  // start of scan: skip the entropy-coded data
       for (;;) {
@@ -185,12 +214,16 @@ void CheckBmpComplete(const std::string& path, const std::vector<unsigned char>&
       bits > 32) {
     Fail(path, "corrupt BMP header");
   }
-  if (compression == 0 || compression == 3 || compression == 6) {
-    const std::uint64_t rowBytes = (width * bits + 31) / 32 * 4;
-    if (offset + rowBytes * height > b.size()) {
-      Fail(path, "truncated BMP (expected " + std::to_string(offset + rowBytes * height) +
-                     " bytes, found " + std::to_string(b.size()) + ")");
-    }
+  // stb_image decodes only these (none, bit fields, alpha bit fields) and would read any other
+  // compression as uncompressed rows.
+  if (compression != 0 && compression != 3 && compression != 6) {
+    Fail(path, "unsupported BMP compression " + std::to_string(compression) +
+                   " (only uncompressed and bit-field BMPs are supported)");
+  }
+  const std::uint64_t rowBytes = (width * bits + 31) / 32 * 4;
+  if (offset + rowBytes * height > b.size()) {
+    Fail(path, "truncated BMP (expected " + std::to_string(offset + rowBytes * height) +
+                   " bytes, found " + std::to_string(b.size()) + ")");
   }
 }
 
@@ -230,11 +263,12 @@ Pnm ParsePnmHeader(const std::string& path, const std::vector<unsigned char>& b)
   return pnm;
 }
 
-void CheckPixelCount(const std::string& path, std::size_t width, std::size_t height) {
+void CheckPixelCount(const std::string& path, std::size_t width, std::size_t height,
+                     std::size_t maxPixels) {
   if (width == 0 || height == 0) Fail(path, "image with zero size");
-  if (width > kMaxPixels || height > kMaxPixels / width) {
+  if (width > maxPixels || height > maxPixels / width) {
     Fail(path, "image too large (" + std::to_string(width) + "x" + std::to_string(height) +
-                   " pixels; at most 2^28 are accepted)");
+                   " pixels; at most " + std::to_string(maxPixels) + " are accepted)");
   }
 }
 
@@ -260,9 +294,10 @@ Image<double> Assemble(std::size_t width, std::size_t height, int channels, bool
   return image;
 }
 
-Image<double> ReadPnm(const std::string& path, const std::vector<unsigned char>& b, bool colour) {
+Image<double> ReadPnm(const std::string& path, const std::vector<unsigned char>& b, bool colour,
+                      std::size_t maxPixels) {
   const Pnm pnm = ParsePnmHeader(path, b);
-  CheckPixelCount(path, pnm.width, pnm.height);
+  CheckPixelCount(path, pnm.width, pnm.height, maxPixels);
   const std::size_t bytesPerSample = pnm.maxValue > 255 ? 2 : 1;
   const std::size_t needed = pnm.width * pnm.height * pnm.channels * bytesPerSample;
   const std::size_t available = b.size() - pnm.dataOffset;
@@ -288,14 +323,26 @@ std::string StbReason() {
 }
 
 Image<double> ReadWithStb(const std::string& path, const std::vector<unsigned char>& b, bool colour,
-                          const char* formatName) {
+                          Format format, std::size_t maxPixels) {
+  const char* formatName = format == Format::Png ? "PNG" : format == Format::Jpeg ? "JPEG" : "BMP";
   const int length = static_cast<int>(b.size());
   int width = 0, height = 0, fileChannels = 0;
   if (!stbi_info_from_memory(b.data(), length, &width, &height, &fileChannels)) {
     Fail(path, std::string("corrupt or unsupported ") + formatName + " file (" + StbReason() + ")");
   }
   if (width <= 0 || height <= 0) Fail(path, std::string("corrupt ") + formatName + " file");
-  CheckPixelCount(path, static_cast<std::size_t>(width), static_cast<std::size_t>(height));
+  CheckPixelCount(path, static_cast<std::size_t>(width), static_cast<std::size_t>(height),
+                  maxPixels);
+  if (format == Format::Jpeg) {
+    // Every 8x8 block takes at least one bit of coded data; stb_image would decode the missing
+    // rest of a shorter file as zeros (a few hundred bytes could claim 2^28 pixels).
+    const std::uint64_t blocks = (static_cast<std::uint64_t>(width) + 7) / 8 *
+                                 ((static_cast<std::uint64_t>(height) + 7) / 8);
+    if (blocks > 8 * static_cast<std::uint64_t>(b.size())) {
+      Fail(path, "truncated JPEG (" + std::to_string(width) + "x" + std::to_string(height) +
+                     " pixels cannot fit in " + std::to_string(b.size()) + " bytes)");
+    }
+  }
   const int wanted = fileChannels <= 2 ? 1 : 3;
   int w = 0, h = 0, n = 0;
   stbi_uc* pixels = stbi_load_from_memory(b.data(), length, &w, &h, &n, wanted);
@@ -322,22 +369,25 @@ void AppendToVector(void* context, void* data, int size) {
 
 }  // namespace
 
-Image<double> ReadImage(const std::string& path, bool colour) {
+Image<double> ReadImage(const std::string& path, bool colour, std::size_t maxPixels) {
+  if (maxPixels == 0 || maxPixels > kMaxImagePixels)
+    throw std::invalid_argument("ReadImage(): maxPixels must be in 1..2^28");
   const std::vector<unsigned char> bytes = ReadWholeFile(path);
-  switch (DetectFormat(path, bytes)) {
+  const Format format = DetectFormat(path, bytes);
+  switch (format) {
     case Format::Pnm:
-      return ReadPnm(path, bytes, colour);
+      return ReadPnm(path, bytes, colour, maxPixels);
     case Format::Png:
       CheckPngComplete(path, bytes);
-      return ReadWithStb(path, bytes, colour, "PNG");
+      break;
     case Format::Jpeg:
       CheckJpegComplete(path, bytes);
-      return ReadWithStb(path, bytes, colour, "JPEG");
+      break;
     case Format::Bmp:
       CheckBmpComplete(path, bytes);
-      return ReadWithStb(path, bytes, colour, "BMP");
+      break;
   }
-  Fail(path, "unrecognised image format");
+  return ReadWithStb(path, bytes, colour, format, maxPixels);
 }
 
 void WritePng(const std::string& path, const Image<double>& image) {
@@ -348,7 +398,7 @@ void WritePng(const std::string& path, const Image<double>& image) {
   }
   if (width == 0 || height == 0)
     throw std::invalid_argument("WritePng(): " + path + ": empty image");
-  if (width > INT_MAX / 3 || height > INT_MAX / 3 || width * height > kMaxPixels) {
+  if (width > INT_MAX / 3 || height > INT_MAX / 3 || width * height > kMaxImagePixels) {
     throw std::invalid_argument("WritePng(): " + path + ": image too large");
   }
   std::vector<unsigned char> pixels(width * height * channels);

@@ -3,9 +3,20 @@
 #include "core/timer.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace dn {
+namespace {
+
+//! "%g" of a number, for messages.
+std::string Short(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+}  // namespace
 
 void LearningOptions::Validate() const {
   if (!(lambda >= 0.0) || !std::isfinite(lambda))
@@ -41,6 +52,7 @@ DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
   for (const Image<T>& s : signals_) {
     solvers_.push_back(MakeCscSolver<T>(options_.solver, true));
     solvers_.back()->Reset(*op_, s, options_.lambda);
+    for (arma::uword i = 0; i < s.n_elem; ++i) zeroObjective_ += 0.5 * double(s[i]) * double(s[i]);
   }
 }
 
@@ -71,6 +83,9 @@ template <typename T> LearningRecord DictionaryLearner<T>::Run(LearningObserver*
 
     const FilterBank<T> previous = filters_;
     updater_.Step(*op_, data, filters_);
+    if (!filters_.data.is_finite())
+      throw DivergenceError("DictionaryLearner: the dictionary step gave NaN or infinite filters "
+                            "at iteration " + std::to_string(iteration_ + 1) + " (diverged)");
     op_->SetFilters(filters_);
     double after = 0.0;
     for (auto& solver : solvers_) after += solver->OperatorChanged().fidelity;
@@ -104,7 +119,13 @@ template <typename T> LearningRecord DictionaryLearner<T>::Run(LearningObserver*
     record.relativeChange = norm > 0 ? change / norm : 0.0;
     record.rejectedSteps = rejected_;
     if (!std::isfinite(record.objective))
-      throw std::runtime_error("DictionaryLearner: the objective is not finite (diverged)");
+      throw DivergenceError("DictionaryLearner: the objective is not finite at iteration " +
+                            std::to_string(iteration_) + " (diverged)");
+    if (record.objective > kRunawayFactor * zeroObjective_)
+      throw DivergenceError("DictionaryLearner: the objective " + Short(record.objective) +
+                            " at iteration " + std::to_string(iteration_) + " exceeds " +
+                            Short(kRunawayFactor) + " times its value at zero maps, " +
+                            Short(zeroObjective_) + " (diverged)");
     if (observer && observer->Observe(record)) break;
   }
   return record;

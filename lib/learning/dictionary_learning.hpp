@@ -9,6 +9,10 @@
 // then one dictionary Step(); the recorded objective is the functional above (summed over images)
 // at the new dictionary and the current maps. A dictionary step that would raise the objective
 // is rejected (and its momentum dropped), so the dictionary step never makes it worse.
+//
+// Divergence: Run() throws DivergenceError when the objective or the filters become NaN or
+// infinite, or the objective exceeds kRunawayFactor times its value at all-zero maps,
+// 1/2 sum_i ||s_i||^2 (a sane iterate stays near or below it).
 #pragma once
 
 #include "dictionary/dictionary.hpp"
@@ -44,6 +48,9 @@ public:
 
 template <typename T> class DictionaryLearner {
 public:
+  //! Run() declares divergence above this multiple of the objective at all-zero maps.
+  static constexpr double kRunawayFactor = 1e3;
+
   //! All images must have the same size and channel count as the filters.
   DictionaryLearner(const LearningOptions& options, std::vector<Image<T>> signals,
                     const FilterBank<T>& initial);
@@ -57,6 +64,18 @@ public:
   const Maps<T>& MapsOf(std::size_t image) const;
   const Image<T>& SignalOf(std::size_t image) const { return signals_[image]; }
   const ConvOperator<T>& Operator() const { return *op_; }
+  //! Outer iterations run so far (over all Run() calls, and before a RestoreState()).
+  std::size_t Iteration() const { return iteration_; }
+
+  //! The learner's state between outer iterations: filters, counters, the dictionary updater's
+  //! state ("updater/...") and each image's solver state ("image/<i>/..."). Take it from an
+  //! observer or between Run() calls.
+  SavedState<T> SaveState() const;
+  //! Continues from a state SaveState() returned in a learner made with the same options (the
+  //! iteration count aside) and signals: the next Run() then gives bit for bit what the saving
+  //! learner's would (with the same thread count). Throws std::runtime_error naming what
+  //! disagrees (a missing entry, a shape, the image count); the learner must then not be run.
+  void RestoreState(const SavedState<T>& state);
 
 private:
   LearningOptions options_;
@@ -67,6 +86,7 @@ private:
   FilterBank<T> filters_;
   std::size_t iteration_ = 0, rejected_ = 0;
   double elapsed_ = 0.0;
+  double zeroObjective_ = 0.0;  //!< 1/2 sum_i ||s_i||^2: the objective at all-zero maps
 };
 
 extern template class DictionaryLearner<float>;

@@ -13,12 +13,21 @@
 #pragma once
 
 #include "conv/conv_operator.hpp"
+#include "core/saved_state.hpp"
 #include "solvers/iteration_record.hpp"
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace dn {
+
+//! An iterative method diverged: its objective or iterate became NaN or infinite, or grew out
+//! of all proportion. Nothing of the failed iteration should be kept.
+class DivergenceError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
 
 struct SolveOptions {
   std::size_t maxIterations = 200;  //!< iterations to run in one Solve() call
@@ -57,6 +66,16 @@ public:
   virtual const arma::Mat<Complex<T>>& SolutionSpectra() const = 0;
   //! Statistics of the current iterate.
   virtual IterationRecord Current() const = 0;
+
+  //! Everything the solver keeps between calls (iterate, momentum, step, kept spectra,
+  //! residuals, counters, statistics), as arrays in T and numbers. A solver of the same name and
+  //! keepSpectra, Reset() on the same operator, signal and lambda, then given this state by
+  //! RestoreState(), continues bit for bit as this one would (checkpoints, docs/robustness.md).
+  virtual SavedState<T> SaveState() const = 0;
+  //! Replaces the state set by Reset() with one SaveState() returned. Throws std::runtime_error
+  //! naming the entry when one is missing or has the wrong shape, or when the state is another
+  //! kind of solver's or another lambda's; the solver is then left as it was.
+  virtual void RestoreState(const SavedState<T>& state) = 0;
 };
 
 //! Makes the solver called `name` ("ista" or "fista"); throws std::invalid_argument otherwise.

@@ -312,7 +312,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
     UpdateStatistics(fidelity, total);
 
     if (!std::isfinite(current_.objective))
-      throw std::runtime_error("CscSolver::Solve(): the objective is not finite (diverged)");
+      throw DivergenceError("CscSolver::Solve(): the objective is not finite (diverged)");
     const bool observerStop = observer && observer->Observe(current_);
     if (observerStop) {
       report.reason = StopReason::Observer;

@@ -72,20 +72,28 @@ fi
 HALF=$WORK/half
 cp -r "$OUT" "$HALF" && rm "$HALF/filters.png" && mkdir "$HALF/filters.png"
 before=$(snapshot "$HALF")
-expect_error 1 dn-learn "${TINY[@]}" --iterations 2 --out "$HALF" "$DATA/e2e_images"
+expect_error 1 dn-learn "${TINY[@]}" --iterations 2 --force --out "$HALF" "$DATA/e2e_images"
 grep -q "filters.png is a directory" "$WORK/stderr" || fail "unclear message: $(cat "$WORK/stderr")"
 [ "$(snapshot "$HALF")" = "$before" ] || fail "a failed dn-learn changed $HALF"
 
-# A successful run into it replaces its outputs (model/ as a whole) and keeps other files.
+# An --out that holds files is refused unless --force (or --resume) is given, and left as it was.
 AGAIN=$WORK/again
 cp -r "$OUT" "$AGAIN" && touch "$AGAIN/model/stale.txt" "$AGAIN/notes.txt"
-if expect_ok dn-learn "${TINY[@]}" --iterations 3 --out "$AGAIN" "$DATA/e2e_images"; then
+before=$(snapshot "$AGAIN")
+expect_error 2 dn-learn "${TINY[@]}" --iterations 3 --out "$AGAIN" "$DATA/e2e_images"
+grep -q "already holds files; give --force" "$WORK/stderr" || fail "unclear message: $(cat "$WORK/stderr")"
+[ "$(snapshot "$AGAIN")" = "$before" ] || fail "a refused dn-learn changed $AGAIN"
+# With --force a successful run replaces its outputs (model/ as a whole) and its checkpoints,
+# and keeps other files.
+if expect_ok dn-learn "${TINY[@]}" --iterations 3 --force --out "$AGAIN" "$DATA/e2e_images"; then
   check learn "$AGAIN" 4 1 5 5 single 3
   [ -e "$AGAIN/model/stale.txt" ] && fail "model/ was not replaced as a whole"
   [ -e "$AGAIN/notes.txt" ] || fail "a run removed a file that is not its output"
   entries=$(LC_ALL=C ls -A "$AGAIN" | tr '\n' ' ')
-  [ "$entries" = "dictionary.npy filters.png history.csv model notes.txt run.ini " ] ||
+  [ "$entries" = "checkpoints dictionary.npy filters.png history.csv model notes.txt run.ini " ] ||
     fail "unexpected entries in $AGAIN: $entries"
+  entries=$(LC_ALL=C ls -A "$AGAIN/checkpoints" | tr '\n' ' ')
+  [ "$entries" = "iteration-000003 " ] || fail "unexpected checkpoints in $AGAIN: $entries"
 fi
 
 # A .npy stack in double precision, circular boundary, started from the first dictionary: the

@@ -1,0 +1,367 @@
+// Checkpoints (lib/serialize/checkpoint): exact round trips, the newest-complete rule, and a
+// clear std::runtime_error for every kind of damage; a learner resumed through a checkpoint on
+// disk finishes bit for bit like an uninterrupted one.
+#define BOOST_TEST_MODULE checkpoint
+#include <unistd.h>
+
+#include <boost/mpl/list.hpp>
+#include <boost/test/unit_test.hpp>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "io/npy.hpp"
+#include "learning/dictionary_learning.hpp"
+#include "serialize/checkpoint.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace dn;
+using Types = boost::mpl::list<float, double>;
+
+//! A fresh, empty directory removed at the end of the test.
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("dn_test_checkpoint_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+std::string ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteText(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+//! Replaces the first occurrence of `from` in the file by `to` (which must be there).
+void Edit(const fs::path& file, const std::string& from, const std::string& to) {
+  std::string text = ReadText(file);
+  const std::size_t at = text.find(from);
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, file << " lacks '" << from << "'");
+  WriteText(file, text.replace(at, from.size(), to));
+}
+
+template <typename T>
+Checkpoint<T> Example() {
+  Checkpoint<T> c;
+  c.iteration = 12;
+  c.info["signals"] = "fnv1a64:0123456789abcdef";
+  c.info["note"] = "two words";
+  c.files["run.ini"] = "lambda = 0.1\ninput = /data/a b.png\n";
+  c.files["history.csv"] = "iteration,objective\n1,2.5\n";
+  arma::Cube<T> maps(5, 4, 3, arma::fill::randn);
+  maps(0, 0, 0) = std::numeric_limits<T>::denorm_min();
+  maps(1, 0, 0) = std::numeric_limits<T>::max();
+  maps(2, 0, 0) = -T(0);
+  c.state.Put("image/0/x", maps);
+  c.state.Put("image/0/residual_image", arma::Mat<T>(6, 2, arma::fill::randn));
+  arma::Mat<Complex<T>> spectra(7, 3);
+  spectra.randn();
+  c.state.Put("image/0/spectra", spectra);
+  c.state.Put("filters", arma::Cube<T>(3, 3, 4, arma::fill::randn));
+  c.state.Put("t", 1.0 / 3.0);
+  c.state.Put("iteration", 12.0);
+  c.state.Put("elapsed", 1e-300);
+  return c;
+}
+
+template <typename T>
+void CheckEqual(const Checkpoint<T>& a, const Checkpoint<T>& b) {
+  BOOST_TEST(a.kind == b.kind);
+  BOOST_TEST(a.layer == b.layer);
+  BOOST_TEST(a.iteration == b.iteration);
+  BOOST_TEST((a.info == b.info));
+  BOOST_TEST((a.files == b.files));
+  BOOST_TEST((a.state.numbers == b.state.numbers));
+  BOOST_REQUIRE(a.state.arrays.size() == b.state.arrays.size());
+  for (const auto& [name, array] : a.state.arrays) {
+    BOOST_REQUIRE(b.state.arrays.count(name) == 1u);
+    const arma::Cube<T>& other = b.state.arrays.at(name);
+    BOOST_REQUIRE(arma::size(array) == arma::size(other));
+    BOOST_TEST(std::memcmp(array.memptr(), other.memptr(), array.n_elem * sizeof(T)) == 0, name);
+  }
+  BOOST_REQUIRE(a.state.complexArrays.size() == b.state.complexArrays.size());
+  for (const auto& [name, array] : a.state.complexArrays) {
+    BOOST_REQUIRE(b.state.complexArrays.count(name) == 1u);
+    const arma::Mat<Complex<T>>& other = b.state.complexArrays.at(name);
+    BOOST_REQUIRE(arma::size(array) == arma::size(other));
+    BOOST_TEST(std::memcmp(array.memptr(), other.memptr(), array.n_elem * sizeof(Complex<T>)) == 0,
+               name);
+  }
+}
+
+//! ReadCheckpoint<T>(path) must throw std::runtime_error whose message contains `fragment`.
+template <typename T>
+void ExpectReadError(const fs::path& path, const std::string& fragment) {
+  try {
+    ReadCheckpoint<T>(path.string());
+    BOOST_ERROR("ReadCheckpoint() accepted a damaged checkpoint; expected '" << fragment << "'");
+  } catch (const std::runtime_error& e) {
+    BOOST_TEST_MESSAGE(e.what());
+    const std::string message = e.what();
+    BOOST_CHECK_MESSAGE(message.find(fragment) != std::string::npos,
+                        "message '" << message << "' lacks '" << fragment << "'");
+    BOOST_CHECK_MESSAGE(message.find('\n') == std::string::npos, "message has several lines");
+  }
+}
+
+//! A written example checkpoint in a scratch directory, for damage tests.
+struct Written {
+  ScratchDir scratch;
+  fs::path path;
+  Written() {
+    test::Seed(3);
+    path = WriteCheckpoint((scratch.path / "checkpoints").string(), Example<float>());
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(checkpoint)
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(round_trip_is_exact, T, Types) {
+  test::Seed(1);
+  ScratchDir scratch;
+  const Checkpoint<T> original = Example<T>();
+  const std::string path = WriteCheckpoint((scratch.path / "c").string(), original);
+  BOOST_TEST(fs::path(path).filename() == "iteration-000012");
+  BOOST_TEST(CheckpointPrecision(path) == (sizeof(T) == 4 ? "single" : "double"));
+  CheckEqual(original, ReadCheckpoint<T>(path));
+  // The other precision is refused.
+  using Other = std::conditional_t<sizeof(T) == 4, double, float>;
+  ExpectReadError<Other>(path, "precision");
+  // The arrays are plain .npy files in the run's precision: a complex one is (cols, rows, 2).
+  const NpyArray spectra = ReadNpy(path + "/state/image/0/spectra.npy");
+  BOOST_TEST(spectra.isFloat32 == (sizeof(T) == 4));
+  BOOST_TEST((spectra.shape == std::vector<std::size_t>{3, 7, 2}));
+  BOOST_TEST(spectra.values[2 * 7 + 2 * 1 + 1] ==
+             static_cast<double>(original.state.complexArrays.at("image/0/spectra")(1, 1).imag()));
+}
+
+BOOST_AUTO_TEST_CASE(newest_checkpoint_replaces_the_older_ones) {
+  test::Seed(2);
+  ScratchDir scratch;
+  const std::string dir = (scratch.path / "checkpoints").string();
+  BOOST_TEST(FindLatestCheckpoint(dir) == "");
+  Checkpoint<double> c = Example<double>();
+  c.iteration = 3;
+  const std::string third = WriteCheckpoint(dir, c);
+  BOOST_TEST(FindLatestCheckpoint(dir) == third);
+  // A stale temporary directory (a crash while writing) and an unrelated file.
+  fs::create_directories(fs::path(dir) / ".tmp-abcdef" / "state");
+  WriteText(fs::path(dir) / "notes.txt", "keep me");
+  c.iteration = 10;
+  const std::string tenth = WriteCheckpoint(dir, c);
+  BOOST_TEST(FindLatestCheckpoint(dir) == tenth);
+  BOOST_TEST(!fs::exists(third));
+  BOOST_TEST(!fs::exists(fs::path(dir) / ".tmp-abcdef"));
+  BOOST_TEST(fs::exists(fs::path(dir) / "notes.txt"));
+  // The same iteration twice is refused and changes nothing.
+  BOOST_CHECK_THROW(WriteCheckpoint(dir, c), std::runtime_error);
+  BOOST_TEST(FindLatestCheckpoint(dir) == tenth);
+  // Later layers sort after every iteration of earlier ones.
+  c.layer = 1;
+  c.iteration = 2;
+  const std::string layer = WriteCheckpoint(dir, c);
+  BOOST_TEST(fs::path(layer).filename() == "layer-1-iteration-000002");
+  BOOST_TEST(FindLatestCheckpoint(dir) == layer);
+  BOOST_TEST(ReadCheckpoint<double>(layer).layer == 1u);
+}
+
+// A write that fails (here: a file where a directory must go) throws std::runtime_error and
+// leaves the previous checkpoint complete, with no temporary directory behind.
+BOOST_AUTO_TEST_CASE(failed_write_keeps_the_previous_checkpoint) {
+  test::Seed(4);
+  ScratchDir scratch;
+  const std::string dir = (scratch.path / "checkpoints").string();
+  Checkpoint<float> c = Example<float>();
+  const std::string first = WriteCheckpoint(dir, c);
+  c.iteration = 13;
+  c.files["notes"] = "a file";
+  c.files["notes/inner"] = "needs notes/ to be a directory";
+  BOOST_CHECK_THROW(WriteCheckpoint(dir, c), std::runtime_error);
+  BOOST_TEST(FindLatestCheckpoint(dir) == first);
+  BOOST_CHECK_NO_THROW(ReadCheckpoint<float>(first));
+  std::size_t entries = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) entries += entry.path() == first ? 0 : 1;
+  BOOST_TEST(entries == 0u);
+  // Not a directory at all.
+  WriteText(scratch.path / "file", "x");
+  BOOST_CHECK_THROW(WriteCheckpoint((scratch.path / "file").string(), c), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_contents_are_refused_when_writing) {
+  ScratchDir scratch;
+  const std::string dir = (scratch.path / "c").string();
+  const auto refused = [&](const Checkpoint<double>& c) {
+    BOOST_CHECK_THROW(WriteCheckpoint(dir, c), std::invalid_argument);
+  };
+  Checkpoint<double> c;
+  c.kind = "Bad Kind";
+  refused(c);
+  c = Checkpoint<double>();
+  c.info["x"] = "two\nlines";
+  refused(c);
+  c = Checkpoint<double>();
+  c.files["../escape"] = "x";
+  refused(c);
+  c = Checkpoint<double>();
+  c.state.arrays["a"] = arma::cube();
+  refused(c);
+  c = Checkpoint<double>();
+  c.state.numbers["n"] = std::numeric_limits<double>::infinity();
+  refused(c);
+  BOOST_CHECK_THROW(c.state.Put("/abs", 1.0), std::invalid_argument);
+  BOOST_CHECK_THROW(c.state.Put("a/../b", 1.0), std::invalid_argument);
+  BOOST_TEST(FindLatestCheckpoint(dir) == "");
+}
+
+BOOST_AUTO_TEST_CASE(damaged_checkpoints_give_one_clear_error) {
+  {
+    Written w;
+    fs::remove(w.path / "manifest.ini");
+    ExpectReadError<float>(w.path, "manifest.ini: is missing");
+  }
+  {
+    Written w;
+    Edit(w.path / "manifest.ini", "format_version = 1", "format_version = 2");
+    ExpectReadError<float>(w.path, "checkpoint format version 2 is not supported");
+  }
+  {
+    Written w;
+    Edit(w.path / "manifest.ini", "format_version = 1\n", "");
+    ExpectReadError<float>(w.path, "no format_version");
+  }
+  {
+    Written w;
+    Edit(w.path / "manifest.ini", "layer = 0", "layer = 0\nwhatever = 1");
+    ExpectReadError<float>(w.path, "unknown key 'whatever'");
+  }
+  {
+    Written w;
+    Edit(w.path / "manifest.ini", "[files]", "[extra]\n[files]");
+    ExpectReadError<float>(w.path, "unknown section [extra]");
+  }
+  {
+    Written w;
+    Edit(w.path / "manifest.ini", "iteration = 12", "iteration = twelve");
+    ExpectReadError<float>(w.path, "not a whole number");
+  }
+  {
+    Written w;
+    Edit(w.path / "manifest.ini", "t = ", "t = nan #");
+    ExpectReadError<float>(w.path, "not a finite number");
+  }
+  {  // a missing array
+    Written w;
+    fs::remove(w.path / "state" / "filters.npy");
+    ExpectReadError<float>(w.path, "filters.npy: is missing (array 'filters')");
+  }
+  {  // a truncated array
+    Written w;
+    const fs::path file = w.path / "state" / "image" / "0" / "x.npy";
+    const std::string bytes = ReadText(file);
+    WriteText(file, bytes.substr(0, bytes.size() - 7));
+    ExpectReadError<float>(w.path, "truncated data");
+  }
+  {  // one flipped bit in an array's data
+    Written w;
+    const fs::path file = w.path / "state" / "filters.npy";
+    std::string bytes = ReadText(file);
+    bytes[bytes.size() - 3] ^= 0x10;
+    WriteText(file, bytes);
+    ExpectReadError<float>(w.path, "checksum disagrees");
+  }
+  {  // the manifest's shape disagrees with the array
+    Written w;
+    Edit(w.path / "manifest.ini", "filters = real (4, 3, 3)", "filters = real (4, 3, 2)");
+    ExpectReadError<float>(w.path, "but the manifest says (4, 3, 2)");
+  }
+  {  // an array replaced by one of another shape
+    Written w;
+    WriteNpy((w.path / "state" / "filters.npy").string(), arma::fcube(3, 3, 5, arma::fill::ones),
+             false);
+    ExpectReadError<float>(w.path, "has shape (5, 3, 3)");
+  }
+  {  // an array in the other precision
+    Written w;
+    WriteNpy((w.path / "state" / "filters.npy").string(), arma::cube(3, 3, 4, arma::fill::ones),
+             false);
+    ExpectReadError<float>(w.path, "is float64 but the checkpoint is in single precision");
+  }
+  {  // a path outside the checkpoint
+    Written w;
+    Edit(w.path / "manifest.ini", "[arrays]\n", "[arrays]\n../../x = real (1, 1, 1) fnv1a64:0\n");
+    ExpectReadError<float>(w.path, "invalid name '../../x'");
+  }
+  {  // a truncated text file
+    Written w;
+    const fs::path file = w.path / "files" / "run.ini";
+    WriteText(file, ReadText(file).substr(0, 5));
+    ExpectReadError<float>(w.path, "has 5 bytes");
+  }
+  {  // a missing text file
+    Written w;
+    fs::remove(w.path / "files" / "history.csv");
+    ExpectReadError<float>(w.path, "history.csv: is missing");
+  }
+  {  // a truncated manifest
+    Written w;
+    const fs::path file = w.path / "manifest.ini";
+    const std::string text = ReadText(file);
+    WriteText(file, text.substr(0, text.find("[arrays]") + 20));
+    ExpectReadError<float>(w.path, "manifest.ini");
+  }
+}
+
+// A learner saved through a checkpoint on disk in the middle of a run and resumed in a fresh
+// learner ends exactly where an uninterrupted run ends.
+BOOST_AUTO_TEST_CASE(learner_resumed_from_disk_is_bit_identical) {
+  test::Seed(5);
+  ScratchDir scratch;
+  std::vector<Image<float>> images;
+  for (int i = 0; i < 2; ++i) images.push_back(Image<float>(18, 17, 1, arma::fill::randn));
+  LearningOptions options;
+  options.lambda = 0.1;
+  options.iterations = 9;
+  const FilterBank<float> start = RandomFilters<float>(3, 1, 4, 4, 11, false);
+  DictionaryLearner<float> whole(options, images, start);
+  whole.Run();
+
+  options.iterations = 4;
+  DictionaryLearner<float> first(options, images, start);
+  first.Run();
+  Checkpoint<float> c;
+  c.iteration = first.Iteration();
+  c.state = first.SaveState();
+  const std::string path = WriteCheckpoint((scratch.path / "checkpoints").string(), c);
+
+  options.iterations = 5;
+  DictionaryLearner<float> resumed(options, images, start);
+  resumed.RestoreState(ReadCheckpoint<float>(path).state);
+  resumed.Run();
+  BOOST_TEST(resumed.Iteration() == 9u);
+  BOOST_TEST(
+      arma::approx_equal(resumed.Dictionary().data, whole.Dictionary().data, "absdiff", 0.0f));
+  BOOST_TEST(arma::approx_equal(resumed.MapsOf(1), whole.MapsOf(1), "absdiff", 0.0f));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,84 @@
+// Tests of lib/core: stop signals, saved-state names and accessors, checksums.
+#define BOOST_TEST_MODULE core
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <csignal>
+#include <limits>
+#include <stdexcept>
+
+#include "core/checksum.hpp"
+#include "core/saved_state.hpp"
+#include "core/signals.hpp"
+
+using namespace dn;
+
+BOOST_AUTO_TEST_SUITE(core)
+
+// In a child process: the first SIGTERM is only recorded, a following SIGINT ends the process as
+// SIGINT's default action would.
+BOOST_AUTO_TEST_CASE(first_stop_signal_is_recorded_the_second_ends_the_process) {
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    InstallStopHandlers();
+    if (StopSignal() != 0) ::_exit(10);
+    std::raise(SIGTERM);
+    if (StopSignal() != SIGTERM) ::_exit(11);
+    std::raise(SIGINT);
+    ::_exit(12);  // not reached: the second signal ends the process
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_TEST(WIFSIGNALED(status));
+  if (WIFSIGNALED(status)) BOOST_TEST(WTERMSIG(status) == SIGINT);
+  if (WIFEXITED(status)) BOOST_ERROR("child exited with " << WEXITSTATUS(status));
+  BOOST_TEST(SignalName(SIGINT) == "SIGINT");
+  BOOST_TEST(SignalName(SIGTERM) == "SIGTERM");
+}
+
+BOOST_AUTO_TEST_CASE(saved_state_names_and_accessors) {
+  for (const char* good : {"x", "image/12/x", "a.b-c_d/E"}) BOOST_TEST(IsValidStateName(good));
+  for (const char* bad : {"", "/x", "x/", "a//b", "../x", "a/./b", "a b", "a\\b", "é"})
+    BOOST_TEST(!IsValidStateName(bad), "'" << bad << "'");
+
+  SavedState<float> part;
+  part.Put("x", arma::fcube(2, 3, 4, arma::fill::ones));
+  part.Put("r", arma::fmat(5, 2, arma::fill::zeros));
+  part.Put("z", arma::cx_fmat(3, 3, arma::fill::zeros));
+  part.Put("n", 7.0);
+  part.Put("flag", 1.0);
+  SavedState<float> whole;
+  whole.Insert("image/0", part);
+  whole.Put("n", 2.5);
+  BOOST_TEST(whole.Size() == 6u);
+  BOOST_TEST(whole.Has("image/0/x"));
+  const SavedState<float> back = whole.Extract("image/0");
+  BOOST_TEST(back.Size() == part.Size());
+  BOOST_TEST(back.Count("n") == 7u);
+  BOOST_TEST(back.Flag("flag"));
+  BOOST_TEST(back.Matrix("r", 5, 2).n_elem == 10u);
+  BOOST_CHECK_THROW(back.Array("x", 2, 3, 5), std::runtime_error);
+  BOOST_CHECK_THROW(back.Array("missing", 2, 3, 4), std::runtime_error);
+  BOOST_CHECK_THROW(back.ComplexMatrix("z", 3, 4), std::runtime_error);
+  BOOST_CHECK_THROW(whole.Count("n"), std::runtime_error);  // 2.5 is not a count
+  BOOST_CHECK_THROW(whole.Flag("n"), std::runtime_error);
+  BOOST_CHECK_THROW(whole.Number("image/0"), std::runtime_error);
+  BOOST_CHECK_THROW(whole.Put("a/../b", 1.0), std::invalid_argument);
+  BOOST_TEST(whole.Extract("image/1").Size() == 0u);
+  BOOST_TEST(whole.Extract("image").Size() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(checksum_is_fnv1a) {
+  // Reference values of 64-bit FNV-1a.
+  BOOST_TEST(Checksum("", 0) == 0xcbf29ce484222325ull);
+  BOOST_TEST(Checksum("a", 1) == 0xaf63dc4c8601ec8cull);
+  BOOST_TEST(Checksum("foobar", 6) == 0x85944171f73967e8ull);
+  BOOST_TEST(Checksum("bar", 3, Checksum("foo", 3)) == Checksum("foobar", 6));
+  BOOST_TEST(ChecksumText(0x85944171f73967e8ull) == "fnv1a64:85944171f73967e8");
+  BOOST_CHECK_THROW(FileChecksum("/nonexistent/file"), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
