@@ -158,13 +158,13 @@ template <typename T> struct StopAndSave : LearningObserver {
 };
 
 // A run interrupted at some iteration and continued in a fresh learner from the saved state
-// ends with exactly the dictionary and maps of an uninterrupted run: every combination of
-// boundary, solver and dictionary method, in both precisions.
+// ends with exactly the dictionary and maps of an uninterrupted run: both boundaries, solvers,
+// dictionary methods and precisions.
 template <typename T> void CheckResumeIsExact(Boundary boundary, const std::string& solver,
                                               const std::string& method) {
   BOOST_TEST_CONTEXT(ToString(boundary) << ", " << solver << ", dictionary " << method << ", "
                                         << (sizeof(T) == 4 ? "single" : "double")) {
-    PlantedSet set(3, 20, 4, 2, boundary);
+    PlantedSet set(3, 16, 4, 2, boundary);
     std::vector<Image<T>> images;
     for (const auto& image : set.images) images.push_back(arma::conv_to<Image<T>>::from(image));
     LearningOptions options;
@@ -201,10 +201,8 @@ template <typename T> void CheckResumeIsExact(Boundary boundary, const std::stri
 
 BOOST_AUTO_TEST_CASE(resuming_from_a_saved_state_is_bit_identical) {
   test::Seed(45);
-  for (Boundary boundary : {Boundary::Valid, Boundary::Circular}) {
-    CheckResumeIsExact<float>(boundary, "fista", "fista");
-    CheckResumeIsExact<double>(boundary, "fista", "fista");
-  }
+  CheckResumeIsExact<float>(Boundary::Valid, "fista", "fista");
+  CheckResumeIsExact<double>(Boundary::Circular, "fista", "fista");
   CheckResumeIsExact<float>(Boundary::Valid, "ista", "pgd");
   CheckResumeIsExact<double>(Boundary::Circular, "ista", "fista");
 }

@@ -412,8 +412,8 @@ std::string ReadListedFile(const std::string& path, const Manifest& m, const std
   content << in.rdbuf();
   const std::string bytes = content.str();
   if (bytes.size() != size)
-    Manifest::FailAt(file, "has " + std::to_string(bytes.size()) +
-                               " bytes but the manifest says " + std::to_string(size));
+    Manifest::FailAt(file, "has " + std::to_string(bytes.size()) + " bytes but the manifest says " +
+                               std::to_string(size));
   if (ChecksumText(Checksum(bytes.data(), bytes.size())) != words[1])
     Manifest::FailAt(file, "is corrupt: its checksum disagrees with the manifest");
   return bytes;

@@ -96,6 +96,23 @@ if expect_ok dn-learn "${TINY[@]}" --iterations 3 --force --out "$AGAIN" "$DATA/
   [ "$entries" = "iteration-000003 " ] || fail "unexpected checkpoints in $AGAIN: $entries"
 fi
 
+# The checkpoint cadence: at the start, every N-th iteration or after S seconds, and at the end;
+# only the newest is kept.
+cadence() {  # cadence EXPECTED OPTIONS...: the iterations of the checkpoints written, in order
+  local expected=$1
+  shift
+  if expect_ok dn-learn "${TINY[@]}" --iterations 5 --verbose "$@" --out "$WORK/cadence" --force \
+    "$DATA/e2e_images"; then
+    written=$(sed -n 's|.*wrote checkpoint .*/iteration-0*\([0-9][0-9]*\)$|\1|p' "$WORK/stderr" | tr '\n' ' ')
+    [ "$written" = "$expected" ] || fail "$* wrote checkpoints at '$written', expected '$expected'"
+    [ "$(ls "$WORK/cadence/checkpoints")" = "iteration-000005" ] || fail "$*: old checkpoints kept"
+  fi
+}
+cadence "0 2 4 5 " --checkpoint-every 2 --checkpoint-seconds 0
+cadence "0 5 " --checkpoint-every 0 --checkpoint-seconds 0
+cadence "0 1 2 3 4 5 " --checkpoint-every 0 --checkpoint-seconds 1e-9
+cadence "0 5 " --checkpoint-every 0 --checkpoint-seconds 3600
+
 # A .npy stack in double precision, circular boundary, started from the first dictionary: the
 # filter count and size come from --init.
 OUT2=$WORK/learn_init
