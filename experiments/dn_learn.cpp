@@ -182,6 +182,20 @@ public:
   void SetEarlierRows(const std::string& csv) {
     earlier_ = csv.rfind(kHistoryHeader, 0) == 0 ? csv.substr(std::string(kHistoryHeader).size())
                                                  : std::string();
+    earlierRecords_.clear();
+    std::size_t begin = 0;
+    while (begin < earlier_.size()) {
+      std::size_t end = earlier_.find('\n', begin);
+      if (end == std::string::npos) end = earlier_.size();
+      const std::string row = earlier_.substr(begin, end - begin);
+      begin = end + 1;
+      std::size_t layer = 0;
+      LearningRecord r;
+      if (std::sscanf(row.c_str(), "%zu,%zu,%lf,%lf,%lf,%lf,%lf,%zu", &layer, &r.iteration,
+                      &r.seconds, &r.objective, &r.fidelity, &r.l1, &r.density,
+                      &r.rejectedSteps) == 8)
+        earlierRecords_.push_back({layer, r});
+    }
   }
   bool Observe(const LearningRecord& r) override { return Observe(1, r); }
   bool Observe(std::size_t layer, const LearningRecord& r) override {
@@ -196,8 +210,11 @@ public:
     checkpoint_();
     schedule_.Written();
   }
-  bool Empty() const { return records_.empty(); }
-  const LearningRecord& Last() const { return records_.back().second; }
+  //! No record, neither of this process nor of the earlier rows.
+  bool Empty() const { return records_.empty() && earlierRecords_.empty(); }
+  const LearningRecord& Last() const {
+    return records_.empty() ? earlierRecords_.back().second : records_.back().second;
+  }
   //! history.csv: one row per outer iteration of each layer; seconds count that layer's
   //! learning only.
   std::string Csv() const {
@@ -215,12 +232,13 @@ public:
   std::pair<LearningRecord, LearningRecord> Span(std::size_t layer) const {
     std::pair<LearningRecord, LearningRecord> span;
     bool first = true;
-    for (const auto& [l, r] : records_)
-      if (l == layer) {
-        if (first) span.first = r;
-        span.second = r;
-        first = false;
-      }
+    for (const auto* list : {&earlierRecords_, &records_})
+      for (const auto& [l, r] : *list)
+        if (l == layer) {
+          if (first) span.first = r;
+          span.second = r;
+          first = false;
+        }
     return span;
   }
 
@@ -228,8 +246,8 @@ private:
   ProgressReporter* progress_ = nullptr;
   CheckpointSchedule schedule_;
   std::function<void()> checkpoint_;
-  std::string earlier_;
-  std::vector<std::pair<std::size_t, LearningRecord>> records_;
+  std::string earlier_;  //!< rows of a resumed run's earlier iterations, as they were written
+  std::vector<std::pair<std::size_t, LearningRecord>> earlierRecords_, records_;
 };
 
 //! The validated options of a run.
@@ -504,13 +522,18 @@ LearningRecord RecordOf(std::size_t iteration, const std::map<std::string, std::
   return record;
 }
 
-//! Trains a network of several layers greedily and writes its outputs into `directory`; the
-//! per-layer objectives go to `summary`. (Checkpoints cover single-layer runs only.)
+//! Trains a network of several layers greedily, layer by layer, with checkpoints (kind
+//! "network-learning", Checkpoint::layer the layer in training, 1-based) and stops on SIGINT or
+//! SIGTERM as the single-layer run does; on resuming (`resumed` not null) continues from the
+//! newest checkpoint. Writes the outputs into `directory` unless a signal stopped the run; the
+//! per-layer objectives go to `summary`, where the run stands to `position`.
 template <typename T>
 LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
                             const std::vector<LayerSettings>& layers,
                             const FilterBank<double>* initial, std::vector<Image<T>> signals,
                             OutputDirectory& directory, std::size_t channels,
+                            const ResumedRun* resumed, const Console& console,
+                            std::string& lastCheckpoint, std::string& position,
                             std::string& summary) {
   const bool zeroMean = s.learning.dictionary.zeroMean;
   Network<T> network;
@@ -530,19 +553,100 @@ LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
                                (zeroMean ? " (--zero-mean makes constant filters zero)" : ""));
     network.filters[0] = start;
   }
+  const std::string signalsChecksum = SignalsChecksum(signals);
+  Checkpoint<T> restored;
+  if (resumed) {
+    restored = ReadCheckpoint<T>(resumed->checkpoint);
+    if (restored.kind != "network-learning" || restored.layer < 1 || restored.layer > s.depth)
+      throw std::runtime_error(resumed->checkpoint + " is not a checkpoint of this dn-learn network");
+    if (restored.info["signals"] != signalsChecksum)
+      throw std::runtime_error(
+          "the training images differ from those of the interrupted run "
+          "(their checksum is " +
+          signalsChecksum + ", the checkpoint's " + restored.info["signals"] +
+          "); --resume needs the same inputs");
+    for (const std::string& key : resumed->changed)
+      for (std::size_t l = 1; l < restored.layer; ++l)
+        if (key == LayerKey(l, "iterations"))
+          throw UsageError(LayerOption(l, "iterations") + " cannot change: layer " +
+                           std::to_string(l) + " is trained already");
+    const std::size_t total = layers[restored.layer - 1].iterations;
+    if (restored.iteration > total)
+      throw UsageError(LayerOption(restored.layer, "iterations") + " " + std::to_string(total) +
+                       " is fewer than the " + std::to_string(restored.iteration) +
+                       " layer " + std::to_string(restored.layer) + " has done");
+  }
   NetworkTrainingOptions options;
   options.common = s.learning;
   for (const LayerSettings& layer : layers) options.iterations.push_back(layer.iterations);
+  console.Info("planning FFTs");
   NetworkTrainer<T> trainer(options, std::move(network), std::move(signals));
-  History history(s.checkpoints, nullptr);
+
+  const std::string checkpoints = CheckpointDirectory(s.out);
+  std::size_t savedLayer = 0, savedIteration = 0;
+  std::function<void()> save;
+  History history(s.checkpoints, [&save] { save(); });
+  save = [&]() {
+    // Always with a layer in training: at its start, during it and at its end.
+    const std::size_t layer = trainer.LayersTrained() + 1, iteration = trainer.CurrentIteration();
+    if (!lastCheckpoint.empty() && layer == savedLayer && iteration == savedIteration) return;
+    Checkpoint<T> c;
+    c.kind = "network-learning";
+    c.layer = layer;
+    c.iteration = iteration;
+    c.info["signals"] = signalsChecksum;
+    if (!history.Empty()) c.info["objective"] = FullNumber(history.Last().objective);
+    c.files["run.ini"] = cli.ResolvedConfig();
+    c.files["history.csv"] = history.Csv();
+    c.state = trainer.SaveState();
+    try {
+      lastCheckpoint = WriteCheckpoint(checkpoints, c);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(
+          std::string("cannot write a checkpoint: ") + e.what() +
+          (lastCheckpoint.empty() ? "" : "; the last complete one is " + lastCheckpoint));
+    }
+    savedLayer = layer;
+    savedIteration = iteration;
+    console.Info("wrote checkpoint " + lastCheckpoint);
+  };
+  if (resumed) {
+    try {
+      trainer.RestoreState(restored.state);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(resumed->checkpoint + " does not fit the run: " + e.what());
+    }
+    history.SetEarlierRows(restored.files["history.csv"]);
+    lastCheckpoint = resumed->checkpoint;
+    savedLayer = restored.layer;
+    savedIteration = restored.iteration;
+  }
+
+  // From the first checkpoint on, a SIGINT or SIGTERM stops after the current iteration.
+  if (!resumed) RemoveOldCheckpoints(s.out);
+  InstallStopHandlers();
   while (!trainer.Done()) {
-    const std::size_t l = trainer.LayersTrained() + 1;
-    ProgressReporter progress(cli.Program() + " layer " + std::to_string(l),
-                              layers[l - 1].iterations, std::cerr, StderrIsTerminal());
+    if (!trainer.LayerLearner() && !trainer.PixelLearner()) trainer.StartLayer();
+    const std::size_t l = trainer.LayersTrained() + 1, total = layers[l - 1].iterations;
+    ProgressReporter progress(cli.Program() + " layer " + std::to_string(l), total, std::cerr,
+                              StderrIsTerminal());
     history.Report(&progress);
-    trainer.TrainNextLayer(&history);
+    history.Checkpoint();  // the layer's start (a no-op when just restored)
+    if (StopSignal() == 0) {
+      try {
+        trainer.RunLayer(&history);
+      } catch (const DivergenceError& e) {
+        throw std::runtime_error("layer " + std::to_string(l) + ": " + e.what() +
+                                 "; the last good checkpoint is " + lastCheckpoint);
+      }
+    }
     progress.Finish();
     history.Report(nullptr);
+    history.Checkpoint();  // the layer's end, or where a signal stopped the run
+    position = "layer " + std::to_string(l) + " iteration " +
+               std::to_string(trainer.CurrentIteration()) + " of " + std::to_string(total);
+    if (StopSignal() != 0) return history.Empty() ? LearningRecord() : history.Last();
+    trainer.FinishLayer();
   }
 
   const Network<T>& trained = trainer.Result();
@@ -560,7 +664,7 @@ LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
                   span.first.objective, span.second.objective);
     summary += line;
   }
-  return history.Last();
+  return history.Empty() ? RecordOf(restored.iteration, restored.info) : history.Last();
 }
 
 int Learn(int argc, const char* const argv[]) {
@@ -583,6 +687,11 @@ int Learn(int argc, const char* const argv[]) {
     console.Warning("resuming with " + std::to_string(threads) + " threads instead of the run's " +
                     std::to_string(resumed.threads) +
                     ": the result will differ in the last bits from an uninterrupted run's");
+  if (resuming && s.depth > 1 &&
+      std::find(resumed.changed.begin(), resumed.changed.end(), "iterations") !=
+          resumed.changed.end())
+    throw UsageError("--iterations does not change the layers of a network on resuming (their "
+                     "counts are the run's layerN.iterations); give --layerN.iterations");
   for (const std::string& key : resumed.changed)
     console.Info("--" + key + " " + cli.ValueOf(key) + " replaces the interrupted run's value");
 
@@ -623,6 +732,7 @@ int Learn(int argc, const char* const argv[]) {
   const std::size_t total = s.learning.iterations;
   std::string lastCheckpoint;  // the newest complete checkpoint of this run
   std::string layerSummary;  // per-layer objectives of a network, for stdout
+  std::string position;      // where a signal stopped the run
   const LearningRecord last = WithPrecision(s.precision, [&](auto tag) {
     using T = decltype(tag);
     std::vector<Image<T>> typed;
@@ -632,7 +742,8 @@ int Learn(int argc, const char* const argv[]) {
                                                  std::to_string(signals.size())));
     if (s.depth > 1)
       return LearnNetwork<T>(cli, s, layers, fromFile ? &initial : nullptr, std::move(typed),
-                             directory, channels, layerSummary);
+                             directory, channels, resuming ? &resumed : nullptr, console,
+                             lastCheckpoint, position, layerSummary);
     const std::string signalsChecksum = SignalsChecksum(typed);
     const bool zeroMean = s.learning.dictionary.zeroMean;
     const std::string init = fromFile ? "--init " + cli.Get<std::string>("init") : "";
@@ -716,6 +827,7 @@ int Learn(int argc, const char* const argv[]) {
     }
     progress.Finish();
     history.Checkpoint();  // the end, or where a signal stopped the run
+    position = "iteration " + std::to_string(learner.Iteration()) + " of " + std::to_string(total);
     if (StopSignal() != 0) return result;
 
     const FilterBank<T>& dictionary = learner.Dictionary();
@@ -726,8 +838,8 @@ int Learn(int argc, const char* const argv[]) {
     return result;
   });
   if (const int signal = StopSignal(); signal != 0) {
-    std::cerr << cli.Program() << ": stopped by " << SignalName(signal) << " after iteration "
-              << last.iteration << " of " << total << "; checkpoint " << lastCheckpoint
+    std::cerr << cli.Program() << ": stopped by " << SignalName(signal) << " after "
+              << position << "; checkpoint " << lastCheckpoint
               << "; resume with: " << ResumeCommand(argv[0], s.out) << std::endl;
     return 128 + signal;
   }

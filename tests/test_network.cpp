@@ -19,6 +19,7 @@
 #include "network/pooling.hpp"
 #include "network/top_down.hpp"
 #include "network/training.hpp"
+#include "serialize/checkpoint.hpp"
 #include "serialize/model.hpp"
 #include "test_support.hpp"
 
@@ -662,6 +663,131 @@ BOOST_AUTO_TEST_CASE(training_goes_on_from_the_state_between_layers) {
   BOOST_TEST(arma::approx_equal(resumed.Result().filters[1].data, whole.Result().filters[1].data,
                                 "absdiff", 0.0f));
   BOOST_TEST(arma::approx_equal(resumed.MapsOf(1), whole.MapsOf(1), "absdiff", 0.0f));
+}
+
+//! Takes the trainer's state from inside the observer at chosen (layer, iteration) moments, as
+//! dn-learn's checkpoints do.
+struct StateTaker : LayerObserver {
+  NetworkTrainer<float>* trainer = nullptr;
+  std::set<std::pair<std::size_t, std::size_t>> moments;
+  std::vector<SavedState<float>> states;
+  bool Observe(std::size_t layer, const LearningRecord& r) override {
+    if (moments.count({layer, r.iteration})) states.push_back(trainer->SaveState());
+    return false;
+  }
+};
+
+//! Trains what is left: the layer in progress (after a restore), then the others.
+void FinishTraining(NetworkTrainer<float>& trainer, LayerObserver* observer = nullptr) {
+  while (!trainer.Done()) {
+    if (!trainer.LayerLearner() && !trainer.PixelLearner()) trainer.StartLayer();
+    trainer.RunLayer(observer);
+    trainer.FinishLayer();
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_restored_trainer_finishes_exactly_as_the_uninterrupted_one) {
+  // States saved mid-layer (layer 1; layer 2 in layer and in pixel mode), at the start of
+  // layer 2, between layers and after the last iteration, written to disk as checkpoints and
+  // restored into fresh trainers, end with the uninterrupted trainer's filters and maps, bit for
+  // bit.
+  test::Seed(65);
+  const std::vector<Image<float>> images = SmoothImages<float>(2, 20, 1);
+  ScratchDir scratch;
+  std::size_t written = 0;
+  for (InferenceMode mode : {InferenceMode::Layer, InferenceMode::Pixel}) {
+    const Network<float> initial =
+        RandomNetwork<float>({Layer(4, 3, ConnectivityType::Full, Pool(2, 2, 2)),
+                              Layer(3, 3, ConnectivityType::SinglesAndDoubles, PoolingShape(),
+                                    mode, 0.01)},
+                             1, Boundary::Valid, 15);
+    NetworkTrainingOptions options;
+    options.iterations = {4, 4};
+    NetworkTrainer<float> whole(options, initial, images);
+    StateTaker taker;
+    taker.trainer = &whole;
+    taker.moments = {{1, 2}, {2, 1}, {2, 4}};
+    std::vector<std::pair<std::string, SavedState<float>>> states;
+    while (!whole.Done()) {
+      whole.StartLayer();
+      if (whole.LayersTrained() == 1) states.emplace_back("start of layer 2", whole.SaveState());
+      whole.RunLayer(&taker);
+      whole.FinishLayer();
+      if (!whole.Done()) states.emplace_back("between layers", whole.SaveState());
+    }
+    BOOST_REQUIRE(taker.states.size() == 3u);
+    states.emplace_back("layer 1 iteration 2", taker.states[0]);
+    states.emplace_back("layer 2 iteration 1", taker.states[1]);
+    states.emplace_back("layer 2 iteration 4", taker.states[2]);
+    for (const auto& [moment, state] : states) {
+      const std::string what = ToString(mode) + " layer 2, state at " + moment;
+      Checkpoint<float> checkpoint;
+      checkpoint.kind = "test";
+      checkpoint.layer = 1;
+      checkpoint.iteration = ++written;  // each in a directory of its own
+      checkpoint.state = state;
+      const std::string path = WriteCheckpoint((scratch.path / "checkpoints").string(), checkpoint);
+      NetworkTrainer<float> resumed(options, initial, images);
+      resumed.RestoreState(ReadCheckpoint<float>(path).state);
+      FinishTraining(resumed);
+      for (std::size_t l = 0; l < 2; ++l)
+        BOOST_TEST(arma::approx_equal(resumed.Result().filters[l].data,
+                                      whole.Result().filters[l].data, "absdiff", 0.0f),
+                   what << ": filters of layer " << l + 1);
+      for (std::size_t i = 0; i < images.size(); ++i) {
+        BOOST_TEST(arma::approx_equal(resumed.MapsOf(i), whole.MapsOf(i), "absdiff", 0.0f),
+                   what << ": maps of image " << i);
+        BOOST_TEST(arma::all(resumed.SwitchesOf(i, 1).source == whole.SwitchesOf(i, 1).source),
+                   what << ": switches of image " << i);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_restore_refuses_damaged_states_and_fewer_iterations_than_done) {
+  test::Seed(66);
+  const std::vector<Image<float>> images = SmoothImages<float>(2, 16, 1);
+  const Network<float> initial = RandomNetwork<float>(
+      {Layer(4, 3, ConnectivityType::Full, Pool(2, 2, 1)),
+       Layer(3, 3, ConnectivityType::Full, PoolingShape(), InferenceMode::Pixel, 0.01)},
+      1, Boundary::Valid, 16);
+  NetworkTrainingOptions options;
+  options.iterations = {2, 3};
+  NetworkTrainer<float> whole(options, initial, images);
+  whole.TrainNextLayer();
+  whole.StartLayer();
+  whole.RunLayer();
+  const SavedState<float> state = whole.SaveState();  // layer 2 after its 3 iterations
+  const auto refused = [&](const SavedState<float>& damaged, const NetworkTrainingOptions& o) {
+    NetworkTrainer<float> trainer(o, initial, images);
+    try {
+      trainer.RestoreState(damaged);
+    } catch (const std::exception& e) {
+      // Left unchanged: it still trains from the start.
+      BOOST_TEST((trainer.LayersTrained() == 0u && !trainer.PixelLearner()));
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  SavedState<float> damaged = state;
+  damaged.arrays.at("switches/1/1/source")(0, 1, 0) = 1e6f;  // an index past its maps
+  BOOST_TEST(refused(damaged, options).find("switches/1/1/source") != std::string::npos);
+  damaged = state;
+  damaged.arrays.at("switches/0/1/source")(2, 0, 0) = 0.5f;  // not a whole number
+  BOOST_TEST(refused(damaged, options).find("invalid switch") != std::string::npos);
+  damaged = state;
+  damaged.arrays.erase("learner/image/1/residual_y");
+  BOOST_TEST(refused(damaged, options).find("learner/: ") != std::string::npos);
+  BOOST_TEST(refused(damaged, options).find("image/1/residual_y") != std::string::npos);
+  NetworkTrainingOptions fewer = options;
+  fewer.iterations = {2, 2};
+  BOOST_TEST(refused(state, fewer).find("has done 3 iterations") != std::string::npos);
+  NetworkTrainingOptions more = options;
+  more.iterations = {2, 5};
+  NetworkTrainer<float> extended(more, initial, images);
+  extended.RestoreState(state);
+  BOOST_TEST(extended.CurrentIteration() == 3u);
+  BOOST_TEST(extended.RunLayer().iteration == 5u);
 }
 
 BOOST_AUTO_TEST_CASE(pixel_learning_with_ista_never_raises_the_objective) {

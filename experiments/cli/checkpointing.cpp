@@ -111,8 +111,9 @@ ResumedRun PrepareResume(const CommandLine& given,
   const std::string runIni = (fs::path(run.checkpoint) / "files" / "run.ini").string();
 
   // The run's own options, then the same with the changeable ones given now.
-  static const std::set<std::string> changeable = {"threads", "iterations", "checkpoint-every",
-                                                   "checkpoint-seconds"};
+  static const std::set<std::string> changeable = {
+      "threads",           "iterations",        "checkpoint-every",  "checkpoint-seconds",
+      "layer1.iterations", "layer2.iterations", "layer3.iterations", "layer4.iterations"};
   const auto parse = [&](const std::vector<std::string>& extra) {
     std::vector<std::string> args = {given.Program(), "--config", runIni, "--out=" + Absolute(dir)};
     args.insert(args.end(), extra.begin(), extra.end());

@@ -49,8 +49,8 @@ struct ResumedRun {
 
 //! For --resume DIR: finds DIR's newest checkpoint (std::runtime_error if there is none) and
 //! parses the run's options from the run.ini kept in it into a command line made by `make`.
-//! Options that may change on resuming -- --threads, --iterations (to extend a run),
-//! --checkpoint-every, --checkpoint-seconds, --verbose -- are taken from `given`, --out is DIR;
+//! Options that may change on resuming -- --threads, --iterations and --layerN.iterations (to
+//! extend a run), --checkpoint-every, --checkpoint-seconds, --verbose -- are taken from `given`, --out is DIR;
 //! any other option in `given` whose value differs from the run's is a UsageError.
 ResumedRun PrepareResume(const CommandLine& given,
                          const std::function<std::unique_ptr<CommandLine>()>& make);

@@ -114,7 +114,7 @@ const IterationRecord& PixelCoder<T>::Step(const Image<T>& signal, PixelCodingSt
   ++state.current.iteration;
   Statistics(state, change, norm);
   if (!std::isfinite(state.current.objective))
-    throw std::runtime_error("PixelCoder: the objective is not finite (diverged)");
+    throw DivergenceError("PixelCoder: the objective is not finite (diverged)");
   return state.current;
 }
 

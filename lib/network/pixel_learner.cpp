@@ -208,10 +208,84 @@ LearningRecord PixelLayerLearner<T>::Run(LearningObserver* observer) {
     record.relativeChange = norm > 0 ? change / norm : 0.0;
     record.rejectedSteps = 0;
     if (!std::isfinite(record.objective))
-      throw std::runtime_error("PixelLayerLearner: the objective is not finite (diverged)");
+      throw DivergenceError("PixelLayerLearner: the objective is not finite (diverged)");
     if (observer && observer->Observe(record)) break;
   }
   return record;
+}
+
+template <typename T>
+SavedState<T> PixelLayerLearner<T>::SaveState() const {
+  SavedState<T> s;
+  s.Put("filters", state_.filters.data);
+  s.Put("images", static_cast<double>(state_.codes.size()));
+  s.Put("iteration", static_cast<double>(state_.iteration));
+  s.Put("elapsed", state_.elapsed);
+  s.Put("filter_lipschitz", state_.filterLipschitz);
+  for (std::size_t i = 0; i < state_.codes.size(); ++i) {
+    const PixelCodingState<T>& c = state_.codes[i];
+    const std::string p = "image/" + std::to_string(i) + "/";
+    s.Put(p + "x", c.x);
+    s.Put(p + "y", c.y);
+    s.Put(p + "residual_x", c.residualX);
+    s.Put(p + "residual_y", c.residualY);
+    if (!c.powerVector.is_empty()) s.Put(p + "power", c.powerVector);
+    s.Put(p + "t", c.t);
+    s.Put(p + "lipschitz", c.lipschitz);
+    s.Put(p + "record_iteration", static_cast<double>(c.current.iteration));
+    s.Put(p + "record_seconds", c.current.seconds);
+    s.Put(p + "record_objective", c.current.objective);
+    s.Put(p + "record_fidelity", c.current.fidelity);
+    s.Put(p + "record_l1", c.current.l1);
+    s.Put(p + "record_density", c.current.density);
+    s.Put(p + "record_relative_change", c.current.relativeChange);
+  }
+  return s;
+}
+
+template <typename T>
+void PixelLayerLearner<T>::RestoreState(const SavedState<T>& s) {
+  const std::string where = "PixelLayerLearner::RestoreState(): ";
+  const std::size_t images = s.Count("images");
+  if (images != signals_.size())
+    throw std::runtime_error(where + "the state has " + std::to_string(images) +
+                             " training images, the learner " + std::to_string(signals_.size()));
+  PixelLearnerState<T> fresh;
+  fresh.filters = state_.filters;
+  fresh.filters.data = s.Array("filters", state_.filters.Rows(), state_.filters.Cols(),
+                               state_.filters.data.n_slices);
+  if (!fresh.filters.data.is_finite())
+    throw std::runtime_error(where + "the filters are not finite");
+  fresh.iteration = s.Count("iteration");
+  fresh.elapsed = s.Number("elapsed");
+  fresh.filterLipschitz = s.Number("filter_lipschitz");
+  const LayerShape& top = op_->TopShape();
+  const Image<T>& first = signals_.front();
+  fresh.codes.resize(images);
+  for (std::size_t i = 0; i < images; ++i) {
+    PixelCodingState<T>& c = fresh.codes[i];
+    const std::string p = "image/" + std::to_string(i) + "/";
+    c.x = s.Array(p + "x", top.mapRows, top.mapCols, top.maps);
+    c.y = s.Array(p + "y", top.mapRows, top.mapCols, top.maps);
+    c.residualX = s.Array(p + "residual_x", first.n_rows, first.n_cols, first.n_slices);
+    c.residualY = s.Array(p + "residual_y", first.n_rows, first.n_cols, first.n_slices);
+    if (s.Has(p + "power")) c.powerVector = s.Array(p + "power", top.mapRows, top.mapCols, top.maps);
+    c.t = s.Number(p + "t");
+    c.lipschitz = s.Number(p + "lipschitz");
+    if (!(c.lipschitz > 0.0) || !std::isfinite(c.lipschitz))
+      throw std::runtime_error(where + "'" + p + "lipschitz' is not a positive finite number");
+    c.current.iteration = s.Count(p + "record_iteration");
+    c.current.seconds = s.Number(p + "record_seconds");
+    c.current.objective = s.Number(p + "record_objective");
+    c.current.fidelity = s.Number(p + "record_fidelity");
+    c.current.l1 = s.Number(p + "record_l1");
+    c.current.density = s.Number(p + "record_density");
+    c.current.relativeChange = s.Number(p + "record_relative_change");
+  }
+  state_ = std::move(fresh);
+  // The only derived state: the spectra of the layer's filters in its operator (the filter step
+  // leaves the operator at state_.filters after every outer iteration).
+  stack_->Conv(layer_).SetFilters(state_.filters);
 }
 
 template class PixelLayerLearner<float>;

@@ -13,7 +13,8 @@
 // until f(F+) <= f(F) + <g, F+ - F> + L/2 ||F+ - F||^2, so a filter step never raises the
 // objective.
 //
-// Everything a learner would need to resume is one value, PixelLearnerState.
+// Everything a learner would need to resume is one value, PixelLearnerState; SaveState() and
+// RestoreState() put it into a SavedState (checkpoints, docs/robustness.md).
 #pragma once
 
 #include <memory>
@@ -53,6 +54,16 @@ public:
   std::size_t ImageCount() const { return signals_.size(); }
   const Maps<T>& MapsOf(std::size_t image) const { return state_.codes.at(image).x; }
   const PixelLearnerState<T>& State() const { return state_; }
+  std::size_t Iteration() const { return state_.iteration; }
+
+  //! The state between outer iterations. Entries: filters, numbers images, iteration, elapsed,
+  //! filter_lipschitz; per image i under image/<i>/: x, y, residual_x, residual_y, power (when
+  //! set), t, lipschitz and the statistics of x (record_*).
+  SavedState<T> SaveState() const;
+  //! Continues from SaveState() of a learner made with the same options, network and images:
+  //! the next Run() is then bit for bit that of the saved learner (same thread count). Checks
+  //! every entry before changing anything; std::runtime_error naming the entry otherwise.
+  void RestoreState(const SavedState<T>& state);
 
 private:
   void Bind(std::size_t image);

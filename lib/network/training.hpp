@@ -12,7 +12,8 @@
 //
 // The trainer's state between layers is explicit (the network so far, the switches and the
 // output maps of the finished layers per image), and each layer's learner is an object of its
-// own with its own state, so training can be checkpointed layer by layer.
+// own with its own state. SaveState() puts both into one SavedState, from which RestoreState()
+// continues bit for bit, between layers or within one (checkpoints, docs/robustness.md).
 #pragma once
 
 #include <memory>
@@ -70,7 +71,9 @@ public:
   LearningRecord TrainNextLayer(LayerObserver* observer = nullptr);
   //! Makes the next layer's learner (its initial filters from the network).
   void StartLayer();
-  //! Runs the current layer's learner for the layer's iterations (again after earlier calls).
+  //! Runs the current layer's remaining iterations: the layer's count in the options less those
+  //! done (CurrentIteration(), e.g. restored). With none left, returns a record of only the
+  //! iteration count.
   LearningRecord RunLayer(LayerObserver* observer = nullptr);
   //! Takes the current layer's filters and maps, pools them for the next layer, and drops the
   //! learner.
@@ -79,6 +82,24 @@ public:
   //! and layer-mode layers have a DictionaryLearner, pixel-mode layers a PixelLayerLearner).
   DictionaryLearner<T>* LayerLearner() { return layerLearner_.get(); }
   PixelLayerLearner<T>* PixelLearner() { return pixelLearner_.get(); }
+
+  //! Outer iterations done in the current layer (0 when no layer is started).
+  std::size_t CurrentIteration() const;
+
+  //! Everything needed to go on bit for bit (same thread count): numbers layers, trained,
+  //! images, started (a layer's learner exists); filters/<l> for every layer l (1-based);
+  //! maps/<i> and outputs/<i> of each image i (when non-empty); the switches of image i and
+  //! finished layer l under switches/<i>/<l>/ (numbers rows, cols, maps, pool_rows, pool_cols,
+  //! pool_maps, and `source`, the indices as an n x 2 array (low and high 16 bits; exact in
+  //! float below 2^40), when the layer pools); and, between StartLayer() and FinishLayer(),
+  //! the learner's state under learner/ (DictionaryLearner or PixelLayerLearner::SaveState).
+  SavedState<T> SaveState() const;
+  //! Restores SaveState() of a trainer of the same architecture and images into a trainer on
+  //! which no layer has been started; the iteration counts may differ (a layer in progress then
+  //! runs its new count less the iterations done, which must not exceed it:
+  //! std::invalid_argument). Every entry is checked first; std::runtime_error naming the entry
+  //! otherwise, and the trainer is left unchanged.
+  void RestoreState(const SavedState<T>& state);
 
   //! The state between layers (not the current layer's learner: see LayerLearner()).
   const NetworkTrainingState<T>& State() const { return state_; }
@@ -93,6 +114,8 @@ public:
 
 private:
   void Check() const;
+  //! StartLayer() for a layer of which `done` iterations are done (restored next).
+  void StartLayerAt(std::size_t done);
 
   NetworkTrainingOptions options_;
   NetworkTrainingState<T> state_;
