@@ -558,7 +558,8 @@ LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
   if (resumed) {
     restored = ReadCheckpoint<T>(resumed->checkpoint);
     if (restored.kind != "network-learning" || restored.layer < 1 || restored.layer > s.depth)
-      throw std::runtime_error(resumed->checkpoint + " is not a checkpoint of this dn-learn network");
+      throw std::runtime_error(resumed->checkpoint +
+                               " is not a checkpoint of this dn-learn network");
     if (restored.info["signals"] != signalsChecksum)
       throw std::runtime_error(
           "the training images differ from those of the interrupted run "
@@ -573,8 +574,8 @@ LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
     const std::size_t total = layers[restored.layer - 1].iterations;
     if (restored.iteration > total)
       throw UsageError(LayerOption(restored.layer, "iterations") + " " + std::to_string(total) +
-                       " is fewer than the " + std::to_string(restored.iteration) +
-                       " layer " + std::to_string(restored.layer) + " has done");
+                       " is fewer than the " + std::to_string(restored.iteration) + " layer " +
+                       std::to_string(restored.layer) + " has done");
   }
   NetworkTrainingOptions options;
   options.common = s.learning;
@@ -838,8 +839,8 @@ int Learn(int argc, const char* const argv[]) {
     return result;
   });
   if (const int signal = StopSignal(); signal != 0) {
-    std::cerr << cli.Program() << ": stopped by " << SignalName(signal) << " after "
-              << position << "; checkpoint " << lastCheckpoint
+    std::cerr << cli.Program() << ": stopped by " << SignalName(signal) << " after " << position
+              << "; checkpoint " << lastCheckpoint
               << "; resume with: " << ResumeCommand(argv[0], s.out) << std::endl;
     return 128 + signal;
   }

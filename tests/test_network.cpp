@@ -696,11 +696,10 @@ BOOST_AUTO_TEST_CASE(a_restored_trainer_finishes_exactly_as_the_uninterrupted_on
   ScratchDir scratch;
   std::size_t written = 0;
   for (InferenceMode mode : {InferenceMode::Layer, InferenceMode::Pixel}) {
-    const Network<float> initial =
-        RandomNetwork<float>({Layer(4, 3, ConnectivityType::Full, Pool(2, 2, 2)),
-                              Layer(3, 3, ConnectivityType::SinglesAndDoubles, PoolingShape(),
-                                    mode, 0.01)},
-                             1, Boundary::Valid, 15);
+    const Network<float> initial = RandomNetwork<float>(
+        {Layer(4, 3, ConnectivityType::Full, Pool(2, 2, 2)),
+         Layer(3, 3, ConnectivityType::SinglesAndDoubles, PoolingShape(), mode, 0.01)},
+        1, Boundary::Valid, 15);
     NetworkTrainingOptions options;
     options.iterations = {4, 4};
     NetworkTrainer<float> whole(options, initial, images);

@@ -269,7 +269,8 @@ void PixelLayerLearner<T>::RestoreState(const SavedState<T>& s) {
     c.y = s.Array(p + "y", top.mapRows, top.mapCols, top.maps);
     c.residualX = s.Array(p + "residual_x", first.n_rows, first.n_cols, first.n_slices);
     c.residualY = s.Array(p + "residual_y", first.n_rows, first.n_cols, first.n_slices);
-    if (s.Has(p + "power")) c.powerVector = s.Array(p + "power", top.mapRows, top.mapCols, top.maps);
+    if (s.Has(p + "power"))
+      c.powerVector = s.Array(p + "power", top.mapRows, top.mapCols, top.maps);
     c.t = s.Number(p + "t");
     c.lipschitz = s.Number(p + "lipschitz");
     if (!(c.lipschitz > 0.0) || !std::isfinite(c.lipschitz))

@@ -227,8 +227,8 @@ void NetworkTrainer<T>::RestoreState(const SavedState<T>& s) {
     throw std::runtime_error(where + "'trained' = " + std::to_string(trained) +
                              " does not fit a network of " + std::to_string(depth) + " layers");
   const Network<T>& network = state_.network;
-  const std::vector<LayerShape> shapes = LayerShapes(
-      network.layers, signals_.front().n_rows, signals_.front().n_cols, network.boundary);
+  const std::vector<LayerShape> shapes = LayerShapes(network.layers, signals_.front().n_rows,
+                                                     signals_.front().n_cols, network.boundary);
 
   NetworkTrainingState<T> fresh;
   fresh.network = network;
@@ -252,8 +252,8 @@ void NetworkTrainer<T>::RestoreState(const SavedState<T>& s) {
     for (std::size_t i = 0; i < images; ++i) {
       fresh.maps[i] = s.Array(Name("maps", i), top.mapRows, top.mapCols, top.maps);
       if (trained < depth)
-        fresh.outputs[i] = s.Array(Name("outputs", i), top.pooledRows, top.pooledCols,
-                                   top.pooledMaps);
+        fresh.outputs[i] =
+            s.Array(Name("outputs", i), top.pooledRows, top.pooledCols, top.pooledMaps);
     }
   }
   for (std::size_t i = 0; i < images; ++i)
