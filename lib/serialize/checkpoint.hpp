@@ -23,9 +23,10 @@
 // precision, every array's dtype, shape and checksum and every file's size and checksum, and
 // throws std::runtime_error with one line naming the problem otherwise.
 //
-// Multi-layer networks (greedy layer-wise training): `layer` is the index of the layer being
-// trained; the completed layers' models are meant to go in `layers/<l>/model/` of the
-// checkpoint directory, listed in a [layers] section of the manifest (not yet written).
+// Multi-layer networks (greedy layer-wise training, kind "network-learning"): `layer` is the
+// 1-based index of the layer in training, and the state is NetworkTrainer::SaveState() (every
+// layer's filters, the finished layers' maps, outputs and switches, and the training layer's
+// learner under "learner/").
 #pragma once
 
 #include <cstddef>
