@@ -25,8 +25,6 @@
 #include "core/threads.hpp"
 #include "io/image.hpp"
 #include "io/npy.hpp"
-#include "learning/dictionary_learning.hpp"
-#include "network/top_down.hpp"
 #include "network/training.hpp"
 #include "preprocess/preprocess.hpp"
 #include "serialize/checkpoint.hpp"
