@@ -86,6 +86,8 @@ Settings Resolve(CommandLine& cli, const ModelManifest* model) {
   p.lcnSigma = ours("lcn-sigma") ? preprocess.lcnSigma : model->preprocess.lcnSigma;
   s.colour = ours("colour") ? cli.Flag("colour") : model->colour;
   s.precision = ours("precision") ? cli.Precision() : model->precision;
+  // With --model the combination is known only once the model is read.
+  if (model || !cli.Has("model")) AsUsageError([&] { CheckSolverSupports(c.solver, c.boundary); });
 
   cli.Resolve("lambda", FullNumber(c.lambda));
   cli.Resolve("iterations", std::to_string(c.iterations));

@@ -101,7 +101,8 @@ void CommandLine::AddPlanner() {
 
 void CommandLine::AddSolver(const std::string& note) {
   Add()("solver", po::value<std::string>()->default_value("fista")->value_name("S"),
-        WithNote("sparse coding solver: ista or fista", note).c_str());
+        WithNote("sparse coding solver: ista, fista or admm (admm: circular boundary only)", note)
+            .c_str());
 }
 
 void CommandLine::AddBoundary(const std::string& note) {

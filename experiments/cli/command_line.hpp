@@ -59,7 +59,7 @@ public:
   void AddThreads();                                //!< --threads (0 = all cores)
   void AddPrecision(const std::string& note = "");  //!< --precision single|double (single)
   void AddPlanner();                                //!< --planner estimate|measure (estimate)
-  void AddSolver(const std::string& note = "");     //!< --solver ista|fista (fista)
+  void AddSolver(const std::string& note = "");     //!< --solver ista|fista|admm (fista)
   void AddBoundary(const std::string& note = "");   //!< --boundary valid|circular (valid)
   //! --preprocess none|highpass|lcn (highpass), --highpass-lambda, --highpass-pad, --lcn-sigma
   void AddPreprocess(const std::string& note = "");

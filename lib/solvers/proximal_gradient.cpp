@@ -2,6 +2,7 @@
 
 #include "core/threads.hpp"
 #include "core/timer.hpp"
+#include "solvers/kernels.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,11 +11,6 @@
 
 namespace dn {
 namespace {
-
-template <typename T> inline T SoftThreshold(T v, T threshold) {
-  const T magnitude = std::abs(v) - threshold;
-  return magnitude > T(0) ? std::copysign(magnitude, v) : T(0);
-}
 
 //! out(:, c) = sum_k D_kc X_k, parallel over frequencies (no reduction across threads).
 template <typename T>
@@ -257,26 +253,14 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
           for (arma::uword f = 0; f < F; ++f) G[f] += std::conj(d[f]) * r[f];
         }
         op.InverseMap(G, g, inverseScratch);
-        T* x = x_.slice(k).memptr();
-        T* y = y_.slice(k).memptr();
-        double l1 = 0, nonzeros = 0, change = 0, norm = 0;
-        for (arma::uword i = 0; i < N; ++i) {
-          const T old = x[i];
-          const T fresh = SoftThreshold<T>(y[i] - step * g[i], threshold);
-          y[i] = fresh + beta * (fresh - old);
-          x[i] = fresh;
-          const double delta = double(fresh) - double(old);
-          l1 += std::abs(double(fresh));
-          nonzeros += fresh != T(0);
-          change += delta * delta;
-          norm += double(fresh) * double(fresh);
-        }
-        sums.l1 += l1;
-        sums.nonzeros += nonzeros;
-        sums.change += change;
-        sums.norm += norm;
+        const kernels::MapSums mapSums = kernels::ProximalMapUpdate(
+            x_.slice(k).memptr(), y_.slice(k).memptr(), g, N, step, threshold, beta);
+        sums.l1 += mapSums.l1;
+        sums.nonzeros += mapSums.nonzeros;
+        sums.change += mapSums.change;
+        sums.norm += mapSums.norm;
         Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
-        op.ForwardMap(x, X, forwardScratch);
+        op.ForwardMap(x_.slice(k).memptr(), X, forwardScratch);
         for (arma::uword c = 0; c < C; ++c) {
           const Complex<T>* d = op.FilterSpectrum(k, c);
           Complex<T>* a = acc.colptr(c);
