@@ -335,9 +335,11 @@ std::string CommandLine::ResolvedConfig() const {
     const std::string key = option->long_name();
     if (!Has(key) && resolved_.count(key) == 0) {
       out << "# " << key << " = (not set)\n";
-    } else if (key == "input" && resolved_.count(key) == 0) {
-      for (const std::string& input : Get<std::vector<std::string>>(key))
-        out << "input = " << AbsolutePath(input) << "\n";
+    } else if (resolved_.count(key) == 0 &&
+               boost::any_cast<std::vector<std::string>>(&vm_[key].value())) {
+      // A repeatable option (the inputs): one line per value.
+      for (const std::string& value : Get<std::vector<std::string>>(key))
+        out << key << " = " << (paths_.count(key) ? AbsolutePath(value) : value) << "\n";
     } else {
       out << key << " = " << ValueText(key) << "\n";
     }
