@@ -1,27 +1,23 @@
-// Elementwise loops shared by the sparse coding solvers, written so that the compiler vectorises
-// them: no branches (soft thresholding as max/min), restrict-qualified arrays, and reductions
-// declared to OpenMP SIMD. Sums are taken in T over blocks of kSumBlock values and then added in
-// double, which keeps them vectorised and accurate (a float block sum has at most 1024 terms).
+// Elementwise loops of the sparse coding solvers, written so that the compiler vectorises them:
+// no branches (soft thresholding as two selects), restrict-qualified arrays, reductions declared
+// to OpenMP SIMD, and complex arithmetic on interleaved real and imaginary parts (GCC does not
+// vectorise std::complex arithmetic in an OpenMP SIMD loop). Sums are taken in T over blocks of
+// kSumBlock values and then added in double: vectorised and accurate (a float block sum has at
+// most 1024 terms).
+//
+// Each kernel is compiled for x86-64-v4 (AVX-512), x86-64-v3 (AVX2, FMA) and the baseline, and
+// the best the processor supports is chosen when the library is loaded (GCC target_clones).
+// Elementwise results do not depend on the choice (no contraction into FMA: ISO C++ mode);
+// the blockwise sums may differ in their last bits between processors.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
-#include <cstddef>
-
 #include "core/types.hpp"
+
+#include <cstddef>
 
 namespace dn::kernels {
 
 constexpr std::size_t kSumBlock = 1024;
-
-//! Soft thresholding S_t(v) = sign(v) max(|v| - t, 0) for t >= 0 as two selects the compiler
-//! turns into vector masks (std::max/min, which return references, stay branches); exactly equal
-//! to the textbook form (v - t, 0 or v + t).
-template <typename T>
-inline T Shrink(T v, T t) {
-  const T above = v - t, below = v + t;
-  return (above > T(0) ? above : T(0)) + (below < T(0) ? below : T(0));
-}
 
 //! Per-map sums for the iteration statistics.
 struct MapSums {
@@ -36,54 +32,20 @@ struct MapSums {
 };
 
 //! The FISTA/ISTA update of one map, in place: fresh = S_threshold(y - step g),
-//! y = fresh + beta (fresh - x), x = fresh. Returns ||fresh||_1, its non-zero count,
-//! ||fresh - x_old||^2 and ||fresh||^2.
+//! y = fresh + beta (fresh - x), x = fresh, with S the soft thresholding
+//! sign(v) max(|v| - t, 0). Returns ||fresh||_1, its non-zero count, ||fresh - x_old||^2 and
+//! ||fresh||^2.
 template <typename T>
-MapSums ProximalMapUpdate(T* __restrict x, T* __restrict y, const T* __restrict g, std::size_t n,
-                          T step, T threshold, T beta) {
-  MapSums sums;
-  for (std::size_t begin = 0; begin < n; begin += kSumBlock) {
-    const std::size_t end = std::min(n, begin + kSumBlock);
-    T l1 = 0, nonzeros = 0, change = 0, norm = 0;
-#pragma omp simd reduction(+ : l1, nonzeros, change, norm)
-    for (std::size_t i = begin; i < end; ++i) {
-      const T old = x[i];
-      const T fresh = Shrink(y[i] - step * g[i], threshold);
-      const T delta = fresh - old;
-      y[i] = fresh + beta * delta;
-      x[i] = fresh;
-      l1 += std::abs(fresh);
-      nonzeros += T(fresh != T(0));
-      change += delta * delta;
-      norm += fresh * fresh;
-    }
-    sums.l1 += l1;
-    sums.nonzeros += nonzeros;
-    sums.change += change;
-    sums.norm += norm;
-  }
-  return sums;
-}
+MapSums ProximalMapUpdate(T* x, T* y, const T* g, std::size_t n, T step, T threshold, T beta);
 
-// The complex loops below work on the interleaved real and imaginary parts (std::complex is
-// layout-compatible with T[2]): GCC does not vectorise std::complex arithmetic inside an OpenMP
-// SIMD loop, but does this form.
-
-//! sum |z_f|^2 over n complex values, unweighted.
+//! out = conj(d) z over n complex values.
 template <typename T>
-double Energy(const Complex<T>* z, std::size_t n) {
-  const T* __restrict p = reinterpret_cast<const T*>(z);
-  double sum = 0;
-  for (std::size_t begin = 0; begin < n; begin += kSumBlock) {
-    const std::size_t end = std::min(n, begin + kSumBlock);
-    T block = 0;
-#pragma omp simd reduction(+ : block)
-    for (std::size_t f = begin; f < end; ++f)
-      block += p[2 * f] * p[2 * f] + p[2 * f + 1] * p[2 * f + 1];
-    sum += block;
-  }
-  return sum;
-}
+void ConjugateProduct(const Complex<T>* d, const Complex<T>* z, Complex<T>* out, std::size_t n);
+
+//! acc += d z over n values; with `conjugate`, acc += conj(d) z.
+template <typename T>
+void MultiplyAccumulate(const Complex<T>* d, const Complex<T>* z, Complex<T>* acc, std::size_t n,
+                        bool conjugate = false);
 
 //! ADMM, first half of the pass over map k (see admm.hpp): with U = dualScale * dual and the
 //! correction Q = conj(d) e (one channel: `d` and `e` given) or Q = xSpectrum on entry (several
@@ -93,123 +55,18 @@ double Energy(const Complex<T>* z, std::size_t n) {
 template <typename T>
 double AdmmRelax(const Complex<T>* ySpectrum, Complex<T>* dual, Complex<T>* input,
                  Complex<T>* xSpectrum, const Complex<T>* d, const Complex<T>* e, std::size_t n,
-                 T dualScale, T alpha) {
-  const T* __restrict ys = reinterpret_cast<const T*>(ySpectrum);
-  T* __restrict us = reinterpret_cast<T*>(dual);
-  T* __restrict in = reinterpret_cast<T*>(input);
-  T* __restrict xs = reinterpret_cast<T*>(xSpectrum);
-  const T* __restrict ds = reinterpret_cast<const T*>(d);
-  const T* __restrict es = reinterpret_cast<const T*>(e);
-  const T keep = T(1) - alpha;
-  double sum = 0;
-  for (std::size_t begin = 0; begin < n; begin += kSumBlock) {
-    const std::size_t end = std::min(n, begin + kSumBlock);
-    T block = 0;
-    if (ds) {
-#pragma omp simd reduction(+ : block)
-      for (std::size_t f = begin; f < end; ++f) {
-        const T yr = ys[2 * f], yi = ys[2 * f + 1];
-        const T ur = dualScale * us[2 * f], ui = dualScale * us[2 * f + 1];
-        const T dr = ds[2 * f], di = ds[2 * f + 1], er = es[2 * f], ei = es[2 * f + 1];
-        const T xr = yr - ur + (dr * er + di * ei), xi = yi - ui + (dr * ei - di * er);
-        const T vr = alpha * xr + keep * yr + ur, vi = alpha * xi + keep * yi + ui;
-        xs[2 * f] = xr;
-        xs[2 * f + 1] = xi;
-        in[2 * f] = us[2 * f] = vr;
-        in[2 * f + 1] = us[2 * f + 1] = vi;
-        block += xr * xr + xi * xi;
-      }
-    } else {
-#pragma omp simd reduction(+ : block)
-      for (std::size_t f = begin; f < end; ++f) {
-        const T yr = ys[2 * f], yi = ys[2 * f + 1];
-        const T ur = dualScale * us[2 * f], ui = dualScale * us[2 * f + 1];
-        const T xr = yr - ur + xs[2 * f], xi = yi - ui + xs[2 * f + 1];
-        const T vr = alpha * xr + keep * yr + ur, vi = alpha * xi + keep * yi + ui;
-        xs[2 * f] = xr;
-        xs[2 * f + 1] = xi;
-        in[2 * f] = us[2 * f] = vr;
-        in[2 * f + 1] = us[2 * f + 1] = vi;
-        block += xr * xr + xi * xi;
-      }
-    }
-    sum += block;
-  }
-  return sum;
-}
+                 T dualScale, T alpha);
 
 //! ADMM, the map's shrinkage: fresh = S_threshold(scale v), y = fresh. Returns ||fresh||_1, its
 //! non-zero count, ||fresh - y_old||^2 and ||fresh||^2.
 template <typename T>
-MapSums AdmmShrink(const T* __restrict v, T* __restrict y, std::size_t n, T scale, T threshold) {
-  MapSums sums;
-  for (std::size_t begin = 0; begin < n; begin += kSumBlock) {
-    const std::size_t end = std::min(n, begin + kSumBlock);
-    T l1 = 0, nonzeros = 0, change = 0, norm = 0;
-#pragma omp simd reduction(+ : l1, nonzeros, change, norm)
-    for (std::size_t i = begin; i < end; ++i) {
-      const T fresh = Shrink(scale * v[i], threshold);
-      const T delta = fresh - y[i];
-      y[i] = fresh;
-      l1 += std::abs(fresh);
-      nonzeros += T(fresh != T(0));
-      change += delta * delta;
-      norm += fresh * fresh;
-    }
-    sums.l1 += l1;
-    sums.nonzeros += nonzeros;
-    sums.change += change;
-    sums.norm += norm;
-  }
-  return sums;
-}
+MapSums AdmmShrink(const T* v, T* y, std::size_t n, T scale, T threshold);
 
 //! ADMM, second half: U' = V - Y' into `dual` (which holds V) and acc += d Y' (d: the filter of
 //! the first channel). Adds sum |X - Y'|^2 and sum |U'|^2 (unweighted) to residuals[0] and
 //! residuals[1].
 template <typename T>
 void AdmmDualUpdate(const Complex<T>* ySpectrum, Complex<T>* dual, const Complex<T>* xSpectrum,
-                    const Complex<T>* d, Complex<T>* acc, std::size_t n, double* residuals) {
-  const T* __restrict ys = reinterpret_cast<const T*>(ySpectrum);
-  T* __restrict us = reinterpret_cast<T*>(dual);
-  const T* __restrict xs = reinterpret_cast<const T*>(xSpectrum);
-  const T* __restrict ds = reinterpret_cast<const T*>(d);
-  T* __restrict as = reinterpret_cast<T*>(acc);
-  for (std::size_t begin = 0; begin < n; begin += kSumBlock) {
-    const std::size_t end = std::min(n, begin + kSumBlock);
-    T primal = 0, dualNorm = 0;
-#pragma omp simd reduction(+ : primal, dualNorm)
-    for (std::size_t f = begin; f < end; ++f) {
-      const T yr = ys[2 * f], yi = ys[2 * f + 1];
-      const T ur = us[2 * f] - yr, ui = us[2 * f + 1] - yi;
-      const T dr = ds[2 * f], di = ds[2 * f + 1];
-      us[2 * f] = ur;
-      us[2 * f + 1] = ui;
-      as[2 * f] += dr * yr - di * yi;
-      as[2 * f + 1] += dr * yi + di * yr;
-      const T pr = xs[2 * f] - yr, pi = xs[2 * f + 1] - yi;
-      primal += pr * pr + pi * pi;
-      dualNorm += ur * ur + ui * ui;
-    }
-    residuals[0] += primal;
-    residuals[1] += dualNorm;
-  }
-}
+                    const Complex<T>* d, Complex<T>* acc, std::size_t n, double* residuals);
 
-//! acc += d z over n values; with `conjugate`, acc += conj(d) z.
-template <typename T>
-void MultiplyAccumulate(const Complex<T>* d, const Complex<T>* z, Complex<T>* acc, std::size_t n,
-                        bool conjugate = false) {
-  const T* __restrict ds = reinterpret_cast<const T*>(d);
-  const T* __restrict zs = reinterpret_cast<const T*>(z);
-  T* __restrict as = reinterpret_cast<T*>(acc);
-  const T sign = conjugate ? T(-1) : T(1);
-#pragma omp simd
-  for (std::size_t f = 0; f < n; ++f) {
-    const T dr = ds[2 * f], di = sign * ds[2 * f + 1], zr = zs[2 * f], zi = zs[2 * f + 1];
-    as[2 * f] += dr * zr - di * zi;
-    as[2 * f + 1] += dr * zi + di * zr;
-  }
-}
-
-}  // namespace dn::kernels
+} // namespace dn::kernels

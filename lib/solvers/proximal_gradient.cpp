@@ -246,12 +246,9 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
 #pragma omp for schedule(static)
       for (arma::uword k = 0; k < K; ++k) {
         // G = sum_c conj(D_kc) r_y,c
-        for (arma::uword f = 0; f < F; ++f) G[f] = Complex<T>(0);
-        for (arma::uword c = 0; c < C; ++c) {
-          const Complex<T>* d = op.FilterSpectrum(k, c);
-          const Complex<T>* r = residualAtY_.colptr(c);
-          for (arma::uword f = 0; f < F; ++f) G[f] += std::conj(d[f]) * r[f];
-        }
+        kernels::ConjugateProduct(op.FilterSpectrum(k, 0), residualAtY_.colptr(0), G, F);
+        for (arma::uword c = 1; c < C; ++c)
+          kernels::MultiplyAccumulate(op.FilterSpectrum(k, c), residualAtY_.colptr(c), G, F, true);
         op.InverseMap(G, g, inverseScratch);
         const kernels::MapSums mapSums = kernels::ProximalMapUpdate(
             x_.slice(k).memptr(), y_.slice(k).memptr(), g, N, step, threshold, beta);
@@ -261,11 +258,8 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
         sums.norm += mapSums.norm;
         Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
         op.ForwardMap(x_.slice(k).memptr(), X, forwardScratch);
-        for (arma::uword c = 0; c < C; ++c) {
-          const Complex<T>* d = op.FilterSpectrum(k, c);
-          Complex<T>* a = acc.colptr(c);
-          for (arma::uword f = 0; f < F; ++f) a[f] += d[f] * X[f];
-        }
+        for (arma::uword c = 0; c < C; ++c)
+          kernels::MultiplyAccumulate(op.FilterSpectrum(k, c), X, acc.colptr(c), F);
       }
       partial[thread] = sums;
       // Combine the per-thread partial sums in thread order (deterministic).
