@@ -192,11 +192,20 @@ template <typename T> double ConvOperator<T>::ComputeLipschitz() const {
   const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
   double best = 0.0;
   if (C == 1) {
-#pragma omp parallel for schedule(static) reduction(max : best)
-    for (arma::uword f = 0; f < F; ++f) {
-      double sum = 0.0;
-      for (arma::uword k = 0; k < K; ++k) sum += std::norm(Complex<double>(spectra_(f, k)));
-      best = std::max(best, sum);
+    // Column by column (contiguous), each thread over its own frequencies.
+    std::vector<arma::vec> sums = PerThread(arma::vec(F / ThreadCount() + 1));
+#pragma omp parallel num_threads(sums.size()) reduction(max : best)
+    {
+      std::size_t begin, end;
+      ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+      double* sum = sums[omp_get_thread_num()].memptr();
+      std::fill_n(sum, end - begin, 0.0);
+      for (arma::uword k = 0; k < K; ++k) {
+        const T* d = reinterpret_cast<const T*>(spectra_.colptr(k) + begin);
+        for (std::size_t f = 0; f < end - begin; ++f)
+          sum[f] += double(d[2 * f]) * double(d[2 * f]) + double(d[2 * f + 1]) * double(d[2 * f + 1]);
+      }
+      for (std::size_t f = 0; f < end - begin; ++f) best = std::max(best, sum[f]);
     }
     return best;
   }

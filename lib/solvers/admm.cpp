@@ -122,15 +122,17 @@ void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, dou
 template <typename T>
 void AdmmSolver<T>::ComputeGram() {
   const arma::uword K = op_->FilterCount(), C = op_->Channels(), F = op_->Fft().SpectrumSize();
-  gram_.zeros(C * C, F);
-#pragma omp parallel for schedule(static)
-  for (arma::uword f = 0; f < F; ++f) {
-    Complex<T>* g = gram_.colptr(f);
+  gram_.zeros(F, C * C);
+#pragma omp parallel
+  {
+    std::size_t begin, end;
+    ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
     for (arma::uword k = 0; k < K; ++k)
-      for (arma::uword b = 0; b < C; ++b) {
-        const Complex<T> db = std::conj(op_->FilterSpectrum(k, b)[f]);
-        for (arma::uword a = 0; a < C; ++a) g[a + C * b] += op_->FilterSpectrum(k, a)[f] * db;
-      }
+      for (arma::uword a = 0; a < C; ++a)
+        for (arma::uword b = 0; b < C; ++b)  // (D D^H)_ab = sum_k D_ka conj(D_kb)
+          kernels::MultiplyAccumulate(op_->FilterSpectrum(k, b) + begin,
+                                      op_->FilterSpectrum(k, a) + begin,
+                                      gram_.colptr(a + C * b) + begin, end - begin, true);
   }
 }
 
@@ -219,15 +221,15 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
         Complex<double>* system = &systems[static_cast<std::size_t>(thread) * C * (C + 1)];
         Complex<double>* rhs = system + C * C;
         for (std::size_t f = begin; f < end; ++f) {
-          const Complex<T>* g = gram_.colptr(f);
           if (C == 1) {
+            const T g = gram_[f].real();
             const Complex<T> b = signalSpectra_[f] - synthesisY_[f] + synthesisDual_[f];
-            const Complex<T> e = b / static_cast<T>(rho_ + double(g[0].real()));
+            const Complex<T> e = b / static_cast<T>(rho_ + double(g));
             correction_[f] = e;
-            synthesisV_[f] = synthesisY_[f] + keep * synthesisDual_[f] + alpha * g[0] * e;
+            synthesisV_[f] = synthesisY_[f] + keep * synthesisDual_[f] + (alpha * g) * e;
             continue;
           }
-          for (arma::uword i = 0; i < C * C; ++i) system[i] = Complex<double>(g[i]);
+          for (arma::uword i = 0; i < C * C; ++i) system[i] = Complex<double>(gram_(f, i));
           for (arma::uword c = 0; c < C; ++c) {
             system[c + C * c] += rho_;
             rhs[c] =
@@ -257,7 +259,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
           for (arma::uword c = 0; c < C; ++c) correction_(f, c) = Complex<T>(rhs[c]);
           for (arma::uword a = 0; a < C; ++a) {
             Complex<T> ge(0);
-            for (arma::uword b = 0; b < C; ++b) ge += g[a + C * b] * correction_(f, b);
+            for (arma::uword b = 0; b < C; ++b) ge += gram_(f, a + C * b) * correction_(f, b);
             synthesisV_(f, a) = synthesisY_(f, a) + keep * synthesisDual_(f, a) + alpha * ge;
           }
         }

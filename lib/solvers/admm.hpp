@@ -106,7 +106,7 @@ private:
   CMat signalSpectra_;  //!< FFT of s, F x C
   CMat synthesisY_;     //!< D Y, F x C
   CMat synthesisDual_;  //!< D U (true scale), F x C
-  CMat gram_;           //!< D D^H per frequency, (C*C) x F, column-major C x C blocks
+  CMat gram_;           //!< D D^H per frequency, F x (C*C), column a + C b: (D D^H)_ab
   CMat correction_;     //!< e = (rho I + D D^H)^{-1} (S - D Y + D U), F x C
   CMat synthesisV_;     //!< D V = D Y + (1 - alpha) D U + alpha D D^H e, F x C
 

@@ -150,40 +150,8 @@ DN_KERNEL void AdmmDualUpdate(const Complex<T>* ySpectrum, Complex<T>* dual,
   }
 }
 
-template <typename T>
-DN_KERNEL void MultiplyAccumulate(const Complex<T>* d, const Complex<T>* z, Complex<T>* acc,
-                                  std::size_t n, bool conjugate) {
-  const T* __restrict ds = reinterpret_cast<const T*>(d);
-  const T* __restrict zs = reinterpret_cast<const T*>(z);
-  T* __restrict as = reinterpret_cast<T*>(acc);
-  const T sign = conjugate ? T(-1) : T(1);
-#pragma omp simd
-  for (std::size_t f = 0; f < n; ++f) {
-    const T dr = ds[2 * f], di = sign * ds[2 * f + 1], zr = zs[2 * f], zi = zs[2 * f + 1];
-    as[2 * f] += dr * zr - di * zi;
-    as[2 * f + 1] += dr * zi + di * zr;
-  }
-}
-
-template <typename T>
-DN_KERNEL void ConjugateProduct(const Complex<T>* d, const Complex<T>* z, Complex<T>* out,
-                                std::size_t n) {
-  const T* __restrict ds = reinterpret_cast<const T*>(d);
-  const T* __restrict zs = reinterpret_cast<const T*>(z);
-  T* __restrict os = reinterpret_cast<T*>(out);
-#pragma omp simd
-  for (std::size_t f = 0; f < n; ++f) {
-    const T dr = ds[2 * f], di = ds[2 * f + 1], zr = zs[2 * f], zi = zs[2 * f + 1];
-    os[2 * f] = dr * zr + di * zi;
-    os[2 * f + 1] = dr * zi - di * zr;
-  }
-}
-
 #define DN_INSTANTIATE(T)                                                                          \
   template MapSums ProximalMapUpdate(T*, T*, const T*, std::size_t, T, T, T);                      \
-  template void ConjugateProduct(const Complex<T>*, const Complex<T>*, Complex<T>*, std::size_t);  \
-  template void MultiplyAccumulate(const Complex<T>*, const Complex<T>*, Complex<T>*, std::size_t, \
-                                   bool);                                                          \
   template double AdmmRelax(const Complex<T>*, Complex<T>*, Complex<T>*, Complex<T>*,              \
                             const Complex<T>*, const Complex<T>*, std::size_t, T, T);              \
   template MapSums AdmmShrink(const T*, T*, std::size_t, T, T);                                    \

@@ -11,6 +11,7 @@
 // the blockwise sums may differ in their last bits between processors.
 #pragma once
 
+#include "core/complex_kernels.hpp"
 #include "core/types.hpp"
 
 #include <cstddef>
@@ -37,15 +38,6 @@ struct MapSums {
 //! ||fresh||^2.
 template <typename T>
 MapSums ProximalMapUpdate(T* x, T* y, const T* g, std::size_t n, T step, T threshold, T beta);
-
-//! out = conj(d) z over n complex values.
-template <typename T>
-void ConjugateProduct(const Complex<T>* d, const Complex<T>* z, Complex<T>* out, std::size_t n);
-
-//! acc += d z over n values; with `conjugate`, acc += conj(d) z.
-template <typename T>
-void MultiplyAccumulate(const Complex<T>* d, const Complex<T>* z, Complex<T>* acc, std::size_t n,
-                        bool conjugate = false);
 
 //! ADMM, first half of the pass over map k (see admm.hpp): with U = dualScale * dual and the
 //! correction Q = conj(d) e (one channel: `d` and `e` given) or Q = xSpectrum on entry (several
