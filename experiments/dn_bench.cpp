@@ -651,6 +651,8 @@ void MeasureScalingCase(const Settings& s, std::size_t size, std::size_t K) {
 int RunScalingCase(const CommandLine& cli) {
   const Settings s = ReadSettings(cli);
   ConfigureThreads(cli.Threads());
+  const std::string wisdom = cli.Wisdom();
+  if (!wisdom.empty()) LoadWisdom(wisdom);
   const std::string what = cli.Get<std::string>("scaling-case");
   if (what == "baseline") {
     std::printf("peak_bytes %zu\n", PeakResidentBytes());
@@ -663,6 +665,7 @@ int RunScalingCase(const CommandLine& cli) {
     throw UsageError("--scaling-case must be N,K,single|double or baseline, not '" + what + "'");
   const std::size_t size = std::stoul(parts[0]), K = std::stoul(parts[1]);
   WithPrecision(parts[2], [&](auto tag) { MeasureScalingCase<decltype(tag)>(s, size, K); });
+  if (!wisdom.empty()) SaveWisdom(wisdom);
   return kExitSuccess;
 }
 
@@ -678,6 +681,7 @@ double Field(const std::string& output, const std::string& key) {
 
 //! The child's command line for one case, from the validated settings of this run.
 std::vector<std::string> ChildArguments(const Settings& s, const std::string& planner,
+                                        const std::string& wisdom,
                                         const std::string& scalingCase) {
   std::vector<std::string> args = {"--scaling-case",
                                    scalingCase,
@@ -701,14 +705,16 @@ std::vector<std::string> ChildArguments(const Settings& s, const std::string& pl
                                    s.scalingImage};
   if (!s.scalingDictionary.empty())
     args.insert(args.end(), {"--scaling-dictionary", s.scalingDictionary});
+  if (!wisdom.empty()) args.insert(args.end(), {"--fftw-wisdom", wisdom});
   return args;
 }
 
 std::vector<ScalingRow> TimeScaling(const Settings& s, const std::string& planner,
-                                    double& baselineBytes, const Console& console) {
+                                    const std::string& wisdom, double& baselineBytes,
+                                    const Console& console) {
   const std::string self = SelfExecutable();
   const auto run = [&](const std::string& scalingCase) {
-    const ChildResult child = RunChild(self, ChildArguments(s, planner, scalingCase));
+    const ChildResult child = RunChild(self, ChildArguments(s, planner, wisdom, scalingCase));
     if (child.status != 0)
       throw std::runtime_error("the scaling case " + scalingCase + " failed (exit status " +
                                std::to_string(child.status) + ")");
@@ -754,6 +760,8 @@ int Bench(int argc, const char* const argv[]) {
   const Console console(cli.Program(), cli.Flag("verbose"));
   const Settings s = ReadSettings(cli);
   const int threads = ConfigureThreads(cli.Threads());
+  const std::string wisdom = cli.Wisdom();
+  if (!wisdom.empty()) LoadWisdom(wisdom);
   cli.Resolve("threads", std::to_string(threads));
 
   std::vector<std::string> outputs = {"results.json", "run.ini"};
@@ -948,7 +956,7 @@ int Bench(int argc, const char* const argv[]) {
   if (s.run.count("scaling")) {
     double baseline = 0;
     const std::vector<ScalingRow> rows =
-        TimeScaling(s, cli.Get<std::string>("planner"), baseline, console);
+        TimeScaling(s, cli.Get<std::string>("planner"), wisdom, baseline, console);
     std::cout << "\nScaling: " << s.scalingSolver << ", seconds per iteration and peak resident "
               << "memory (VmHWM of a child process per case; baseline of an idle child "
               << Fixed(baseline / 1048576.0, 1) << " MiB)\n";
@@ -991,6 +999,7 @@ int Bench(int argc, const char* const argv[]) {
   results.Number("load_average_at_end", loadAtEnd);
   std::cout << "\nload average " << Fixed(loadAtEnd, 2) << " at the end\n";
   WriteTextFileAtomically(directory.File("results.json"), results.Text());
+  if (!wisdom.empty()) SaveWisdom(wisdom);
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();
   std::cout << "wrote " << outputs.size() << " files to " << s.out << "\n";

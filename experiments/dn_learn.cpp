@@ -224,6 +224,8 @@ int Learn(int argc, const char* const argv[]) {
   const Console console(cli.Program(), cli.Flag("verbose"));
   Settings s = ReadSettings(cli);
   const int threads = ConfigureThreads(cli.Threads());
+  const std::string wisdom = cli.Wisdom();
+  if (!wisdom.empty()) LoadWisdom(wisdom);
   cli.Resolve("threads", std::to_string(threads));  // replays use the same count
 
   std::vector<Image<double>> images = ReadInputImages(s.inputs, s.colour);
@@ -287,6 +289,7 @@ int Learn(int argc, const char* const argv[]) {
     WritePng(directory.File("filters.png"), FilterMontage(dictionary));
     return result;
   });
+  if (!wisdom.empty()) SaveWisdom(wisdom);
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();
 

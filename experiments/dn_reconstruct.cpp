@@ -146,6 +146,8 @@ int Reconstruct(int argc, const char* const argv[]) {
   const std::string input = cli.Inputs().front();
   Resolve(cli, nullptr);  // checks every option before any file is read
   cli.Resolve("threads", std::to_string(ConfigureThreads(cli.Threads())));
+  const std::string wisdom = cli.Wisdom();
+  if (!wisdom.empty()) LoadWisdom(wisdom);
 
   const bool fromModel = cli.Has("model");
   Model model;
@@ -210,6 +212,7 @@ int Reconstruct(int argc, const char* const argv[]) {
       .String("precision", s.precision)
       .String("stop_reason", Describe(outcome.report.reason));
   WriteTextFileAtomically(directory.File("metrics.json"), json.Text());
+  if (!wisdom.empty()) SaveWisdom(wisdom);
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();
 

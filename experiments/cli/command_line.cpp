@@ -96,7 +96,15 @@ void CommandLine::AddPrecision(const std::string& note) {
 void CommandLine::AddPlanner() {
   Add()("planner", po::value<std::string>()->default_value("estimate")->value_name("P"),
         "FFTW planning: estimate (plans at once) or measure (FFTW times candidate plans; "
-        "results may then differ in the last bits between runs)");
+        "results may then differ in the last bits between runs)")(
+      "fftw-wisdom", po::value<std::string>()->value_name("FILE"),
+      "FFTW wisdom cache: plans are taken from FILE when it exists (with either planner) and "
+      "what planning learned is written back to it; off by default");
+  paths_.insert("fftw-wisdom");
+}
+
+std::string CommandLine::Wisdom() const {
+  return Has("fftw-wisdom") ? Get<std::string>("fftw-wisdom") : std::string();
 }
 
 void CommandLine::AddSolver(const std::string& note) {

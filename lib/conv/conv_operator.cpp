@@ -247,6 +247,21 @@ double SpectrumEnergy(const Complex<T>* spectrum, arma::uword gridRows, arma::uw
   return sum / static_cast<double>(gridRows * gridCols);
 }
 
+template <typename T>
+double EdgeRowsEnergy(const Complex<T>* a, const Complex<T>* b, arma::uword begin, arma::uword end,
+                      arma::uword gridRows) {
+  const arma::uword halfRows = gridRows / 2 + 1;
+  double sum = 0.0;
+  const auto add = [&](arma::uword f) {
+    if (f >= begin && f < end) sum += std::norm(Complex<double>(b ? a[f] - b[f] : a[f]));
+  };
+  for (arma::uword first = begin - begin % halfRows; first < end; first += halfRows) {
+    add(first);
+    if (gridRows % 2 == 0) add(first + gridRows / 2);
+  }
+  return sum;
+}
+
 template class ConvOperator<float>;
 template class ConvOperator<double>;
 template void FilterBankSpectra(const Fft2d<float>&, const FilterBank<float>&,
@@ -255,5 +270,9 @@ template void FilterBankSpectra(const Fft2d<double>&, const FilterBank<double>&,
                                 arma::Mat<Complex<double>>&);
 template double SpectrumEnergy(const Complex<float>*, arma::uword, arma::uword);
 template double SpectrumEnergy(const Complex<double>*, arma::uword, arma::uword);
+template double EdgeRowsEnergy(const Complex<float>*, const Complex<float>*, arma::uword,
+                               arma::uword, arma::uword);
+template double EdgeRowsEnergy(const Complex<double>*, const Complex<double>*, arma::uword,
+                               arma::uword, arma::uword);
 
 } // namespace dn

@@ -122,6 +122,13 @@ inline double SpectrumRowWeight(arma::uword r, arma::uword gridRows) {
 template <typename T>
 double SpectrumEnergy(const Complex<T>* spectrum, arma::uword gridRows, arma::uword gridCols);
 
+//! The correction from an unweighted sum over half-spectrum entries [begin, end) to their
+//! Parseval sum (weighted = 2 * unweighted - this): sum of |a - b|^2 (b may be null) over the
+//! entries in rows 0 and, for even gridRows, gridRows/2, which stand for one frequency only.
+template <typename T>
+double EdgeRowsEnergy(const Complex<T>* a, const Complex<T>* b, arma::uword begin, arma::uword end,
+                      arma::uword gridRows);
+
 extern template class ConvOperator<float>;
 extern template class ConvOperator<double>;
 

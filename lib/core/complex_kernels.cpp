@@ -20,6 +20,19 @@ DN_KERNEL void ConjugateProduct(const Complex<T>* d, const Complex<T>* z, Comple
 }
 
 template <typename T>
+DN_KERNEL void Product(const Complex<T>* d, const Complex<T>* z, Complex<T>* out, std::size_t n) {
+  const T* __restrict ds = reinterpret_cast<const T*>(d);
+  const T* __restrict zs = reinterpret_cast<const T*>(z);
+  T* __restrict os = reinterpret_cast<T*>(out);
+#pragma omp simd
+  for (std::size_t f = 0; f < n; ++f) {
+    const T dr = ds[2 * f], di = ds[2 * f + 1], zr = zs[2 * f], zi = zs[2 * f + 1];
+    os[2 * f] = dr * zr - di * zi;
+    os[2 * f + 1] = dr * zi + di * zr;
+  }
+}
+
+template <typename T>
 DN_KERNEL void MultiplyAccumulate(const Complex<T>* d, const Complex<T>* z, Complex<T>* acc,
                                   std::size_t n, bool conjugate) {
   const T* __restrict ds = reinterpret_cast<const T*>(d);
@@ -55,6 +68,7 @@ DN_KERNEL void Scale(Complex<T>* z, const T* scale, std::size_t n) {
 }
 
 #define DN_INSTANTIATE(T)                                                                          \
+  template void Product(const Complex<T>*, const Complex<T>*, Complex<T>*, std::size_t);           \
   template void ConjugateProduct(const Complex<T>*, const Complex<T>*, Complex<T>*, std::size_t);  \
   template void MultiplyAccumulate(const Complex<T>*, const Complex<T>*, Complex<T>*, std::size_t, \
                                    bool);                                                          \

@@ -12,6 +12,10 @@
 
 namespace dn::kernels {
 
+//! out = d z over n values.
+template <typename T>
+void Product(const Complex<T>* d, const Complex<T>* z, Complex<T>* out, std::size_t n);
+
 //! out = conj(d) z over n values.
 template <typename T>
 void ConjugateProduct(const Complex<T>* d, const Complex<T>* z, Complex<T>* out, std::size_t n);

@@ -150,12 +150,47 @@ DN_KERNEL void AdmmDualUpdate(const Complex<T>* ySpectrum, Complex<T>* dual,
   }
 }
 
-#define DN_INSTANTIATE(T)                                                                          \
-  template MapSums ProximalMapUpdate(T*, T*, const T*, std::size_t, T, T, T);                      \
-  template double AdmmRelax(const Complex<T>*, Complex<T>*, Complex<T>*, Complex<T>*,              \
-                            const Complex<T>*, const Complex<T>*, std::size_t, T, T);              \
-  template MapSums AdmmShrink(const T*, T*, std::size_t, T, T);                                    \
-  template void AdmmDualUpdate(const Complex<T>*, Complex<T>*, const Complex<T>*,                  \
+template <typename T>
+DN_KERNEL double CircularResidual(const Complex<T>* const* partials, int count, std::size_t offset,
+                                  const Complex<T>* s, const Complex<T>* previous, Complex<T>* r,
+                                  Complex<T>* ry, std::size_t n, T beta) {
+  const T* __restrict ss = reinterpret_cast<const T*>(s + offset);
+  const T* __restrict ps = reinterpret_cast<const T*>((previous ? previous : s) + offset);
+  T* __restrict rs = reinterpret_cast<T*>(r + offset);
+  T* __restrict ys = reinterpret_cast<T*>(ry + offset);
+  const bool momentum = previous != nullptr;
+  double sum = 0;
+  for (std::size_t begin = 0; begin < 2 * n; begin += 2 * kSumBlock) {
+    const std::size_t end = std::min(2 * n, begin + 2 * kSumBlock);
+    const T* __restrict first = reinterpret_cast<const T*>(partials[0] + offset);
+#pragma omp simd
+    for (std::size_t i = begin; i < end; ++i) rs[i] = first[i];
+    for (int t = 1; t < count; ++t) {
+      const T* __restrict p = reinterpret_cast<const T*>(partials[t] + offset);
+#pragma omp simd
+      for (std::size_t i = begin; i < end; ++i) rs[i] += p[i];
+    }
+    T block = 0;
+#pragma omp simd reduction(+ : block)
+    for (std::size_t i = begin; i < end; ++i) {
+      const T v = rs[i] - ss[i];
+      rs[i] = v;
+      ys[i] = momentum ? v + beta * (v - ps[i]) : v;
+      block += v * v;
+    }
+    sum += block;
+  }
+  return sum;
+}
+
+#define DN_INSTANTIATE(T)                                                                         \
+  template MapSums ProximalMapUpdate(T*, T*, const T*, std::size_t, T, T, T);                     \
+  template double AdmmRelax(const Complex<T>*, Complex<T>*, Complex<T>*, Complex<T>*,             \
+                            const Complex<T>*, const Complex<T>*, std::size_t, T, T);             \
+  template MapSums AdmmShrink(const T*, T*, std::size_t, T, T);                                   \
+  template double CircularResidual(const Complex<T>* const*, int, std::size_t, const Complex<T>*, \
+                                   const Complex<T>*, Complex<T>*, Complex<T>*, std::size_t, T);  \
+  template void AdmmDualUpdate(const Complex<T>*, Complex<T>*, const Complex<T>*,                 \
                                const Complex<T>*, Complex<T>*, std::size_t, double*);
 DN_INSTANTIATE(float)
 DN_INSTANTIATE(double)

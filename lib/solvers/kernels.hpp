@@ -61,4 +61,13 @@ template <typename T>
 void AdmmDualUpdate(const Complex<T>* ySpectrum, Complex<T>* dual, const Complex<T>* xSpectrum,
                     const Complex<T>* d, Complex<T>* acc, std::size_t n, double* residuals);
 
+//! The residual of a circular problem from the threads' partial syntheses, over entries
+//! [offset, offset + n) of every array: with a = sum_t partials[t] (in thread order),
+//! r = a - s and ry = r + beta (r - previous) (ry = r when `previous` is null). Returns
+//! sum |r|^2, unweighted.
+template <typename T>
+double CircularResidual(const Complex<T>* const* partials, int count, std::size_t offset,
+                        const Complex<T>* s, const Complex<T>* previous, Complex<T>* r,
+                        Complex<T>* ry, std::size_t n, T beta);
+
 } // namespace dn::kernels

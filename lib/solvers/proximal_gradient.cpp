@@ -57,6 +57,7 @@ template <typename T> void ProximalGradientSolver<T>::SetupWorkspace() {
   inverseScratch_.assign(op_->Padded() ? threads : 0, op_->MakeScratch());
   residualAtY_.set_size(F, C);
   if (op_->BoundaryMode() == Boundary::Valid) {
+    synthesis_.set_size(F, C);
     grid_.set_size(op_->GridRows(), op_->GridCols());
     residualImageAtY_.set_size(op_->ImageRows() * op_->ImageCols());
   }
@@ -222,28 +223,34 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
   SolveReport report;
   Timer timer;
   const double elapsedBefore = elapsed_;
-  CMat synthesis(F, C);
+  const bool circular = op.BoundaryMode() == Boundary::Circular;
   const int threads = static_cast<int>(accumulators_.size());
   std::vector<Sums> partial(threads);
+  std::vector<double> energies(threads);
+  // partials[c * threads + t]: thread t's accumulated synthesis of channel c.
+  std::vector<const Complex<T>*> partials(C * threads);
+  for (arma::uword c = 0; c < C; ++c)
+    for (int t = 0; t < threads; ++t) partials[c * threads + t] = accumulators_[t].colptr(c);
 
   for (std::size_t it = 0; it < options.maxIterations; ++it) {
     const double tNext = momentum_ ? 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t_ * t_)) : 1.0;
     const double betaValue = momentum_ ? (t_ - 1.0) / tNext : 0.0;
     const T beta = static_cast<T>(betaValue);
     if (keepSpectra_) spectra_.swap(previousSpectra_);
+    if (circular) residual_.swap(previousResidual_);  // residual_ is overwritten below
     std::fill(partial.begin(), partial.end(), Sums());
 
 #pragma omp parallel num_threads(threads)
     {
       const int thread = omp_get_thread_num();
       CMat& acc = accumulators_[thread];
-      acc.zeros();
+      bool first = true;  // the thread's first map sets acc instead of adding to it
       Complex<T>* G = gradientSpectra_[thread].memptr();
       T* g = gradients_[thread].memptr();
       T* forwardScratch = op.Padded() ? forwardScratch_[thread].memptr() : nullptr;
       T* inverseScratch = op.Padded() ? inverseScratch_[thread].memptr() : nullptr;
       Sums sums;
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) nowait
       for (arma::uword k = 0; k < K; ++k) {
         // G = sum_c conj(D_kc) r_y,c
         kernels::ConjugateProduct(op.FilterSpectrum(k, 0), residualAtY_.colptr(0), G, F);
@@ -258,21 +265,41 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
         sums.norm += mapSums.norm;
         Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
         op.ForwardMap(x_.slice(k).memptr(), X, forwardScratch);
-        for (arma::uword c = 0; c < C; ++c)
-          kernels::MultiplyAccumulate(op.FilterSpectrum(k, c), X, acc.colptr(c), F);
+        for (arma::uword c = 0; c < C; ++c) {
+          if (first) {
+            kernels::Product(op.FilterSpectrum(k, c), X, acc.colptr(c), F);
+          } else {
+            kernels::MultiplyAccumulate(op.FilterSpectrum(k, c), X, acc.colptr(c), F);
+          }
+        }
+        first = false;
       }
+      if (first) acc.zeros();  // no map for this thread
       partial[thread] = sums;
-      // Combine the per-thread partial sums in thread order (deterministic).
+#pragma omp barrier
+      // Combine the per-thread partial sums in thread order (deterministic), each thread over
+      // its own frequencies; for circular straight into the residuals r and r_y.
       std::size_t begin, end;
       ThreadRange(F, thread, omp_get_num_threads(), begin, end);
+      double energy = 0.0;
       for (arma::uword c = 0; c < C; ++c) {
-        Complex<T>* out = synthesis.colptr(c);
+        if (circular) {
+          Complex<T>* r = residual_.colptr(c);
+          energy += 2.0 * kernels::CircularResidual(&partials[c * threads], threads, begin,
+                                                    signalSpectra_.colptr(c),
+                                                    previousResidual_.colptr(c), r,
+                                                    residualAtY_.colptr(c), end - begin, beta) -
+                    EdgeRowsEnergy<T>(r, nullptr, begin, end, op.GridRows());
+          continue;
+        }
+        Complex<T>* out = synthesis_.colptr(c);
         for (std::size_t f = begin; f < end; ++f) out[f] = Complex<T>(0);
         for (int t = 0; t < omp_get_num_threads(); ++t) {
           const Complex<T>* a = accumulators_[t].colptr(c);
           for (std::size_t f = begin; f < end; ++f) out[f] += a[f];
         }
       }
+      energies[thread] = energy;
     }
     Sums total;
     for (const Sums& s : partial) {
@@ -281,7 +308,13 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
       total.change += s.change;
       total.norm += s.norm;
     }
-    const double fidelity = FinishResidual(synthesis, betaValue);
+    double fidelity = 0.0;
+    if (circular) {
+      for (double e : energies) fidelity += e;
+      fidelity *= 0.5 / static_cast<double>(op.Fft().Size());
+    } else {
+      fidelity = FinishResidual(synthesis_, betaValue);
+    }
     t_ = tNext;
     lastBeta_ = betaValue;
     ++iteration_;

@@ -64,6 +64,7 @@ private:
   std::vector<arma::Col<T>> gradients_;       //!< one map
   std::vector<arma::Col<T>> forwardScratch_;  //!< padded grids: see ConvOperator::ForwardMap
   std::vector<arma::Col<T>> inverseScratch_;
+  CMat synthesis_;                  //!< valid: D x' in frequency, F x C
   arma::Mat<T> grid_;               //!< valid: one channel on the FFT grid
   arma::Col<T> residualImageAtY_;   //!< valid: r_y of one channel in space
   //! FFT of every map of x_ into `spectra` (F x K).
