@@ -136,9 +136,7 @@ void DeclareOptions(CommandLine& cli) {
       "coding-reference-iterations", po::value<long long>()->default_value(2000)->value_name("N"),
       "coding: iterations of that long run (fista, and admm when circular)");
   cli.Add()("fft-iterations", po::value<long long>()->default_value(50)->value_name("N"),
-            "fft: solver iterations timed per repetition")(
-      "fft-passes", po::value<long long>()->default_value(20)->value_name("N"),
-      "fft: passes of the 2K transforms timed (the fastest counts)");
+            "fft: solver iterations, and passes of the 2K transforms, timed per repetition");
   cli.Add()("learning-images", po::value<std::vector<std::string>>()->value_name("PATH"),
             "learning: training images, as dn-learn's inputs (repeat the option), used as given")(
       "learning-init", po::value<std::string>()->value_name("D.npy"),
@@ -217,7 +215,7 @@ struct Settings {
   std::vector<std::string> codingSolvers, codingPrecisions;
   std::size_t codingIterations = 0, referenceIterations = 0;
   double reference = kNaN;  //!< NaN: find it by a long run
-  std::size_t fftIterations = 0, fftPasses = 0;
+  std::size_t fftIterations = 0;
   // learning
   std::vector<std::string> learningImages;
   std::string learningInit;
@@ -309,7 +307,6 @@ Settings ReadSettings(const CommandLine& cli) {
         throw UsageError("--coding-reference must be positive and finite");
     }
     s.fftIterations = cli.Positive("fft-iterations");
-    s.fftPasses = cli.Positive("fft-passes");
   }
   if (s.run.count("learning")) {
     cli.Require("learning-images");
@@ -494,8 +491,6 @@ std::vector<FftRow> TimeFftBound(const Settings& s, const CodingProblem& p,
   const FilterBank<T> filters = Convert<T>(p.filters, "--coding-dictionary");
   const ConvOperator<T> op(filters, signal.n_rows, signal.n_cols, s.codingBoundary, s.effort);
   const std::size_t K = filters.filters;
-  // The bound before and after the solvers, so that a passing disturbance is less likely to set it.
-  double bound = TransformPassSeconds(op.Fft(), K, s.fftPasses);
   std::vector<FftRow> rows;
   for (const std::string& name : s.codingSolvers) {
     FftRow row;
@@ -504,17 +499,23 @@ std::vector<FftRow> TimeFftBound(const Settings& s, const CodingProblem& p,
     row.gridRows = op.GridRows();
     row.gridCols = op.GridCols();
     row.filters = K;
-    for (std::size_t repeat = 0; repeat < s.repeats; ++repeat) {
-      const auto solver = MakeCscSolver<T>(name);
+    rows.push_back(row);
+  }
+  // Interleaved repetitions, each a block of --fft-iterations solver iterations or transform
+  // passes, the fastest block of each counting: a passing disturbance of the machine then
+  // affects the bound and the solvers alike.
+  double bound = kNaN;
+  for (std::size_t repeat = 0; repeat < s.repeats; ++repeat) {
+    KeepSmaller(bound, TransformPassSeconds(op.Fft(), K, s.fftIterations, 1));
+    for (FftRow& row : rows) {
+      const auto solver = MakeCscSolver<T>(row.solver);
       solver->Reset(op, signal, s.codingLambda);
       SolveOptions options;
       options.maxIterations = s.fftIterations;
       const SolveReport report = solver->Solve(options);
       KeepSmaller(row.secondsPerIteration, report.seconds / static_cast<double>(report.iterations));
     }
-    rows.push_back(row);
   }
-  bound = std::min(bound, TransformPassSeconds(op.Fft(), K, s.fftPasses));
   for (FftRow& row : rows) row.boundSeconds = bound;
   return rows;
 }
@@ -642,7 +643,7 @@ void MeasureScalingCase(const Settings& s, std::size_t size, std::size_t K) {
       perIteration = std::min(perIteration, report.seconds / double(report.iterations));
     }
     std::printf("peak_bytes %zu\n", PeakResidentBytes());  // before the bound's own arrays
-    bound = TransformPassSeconds(op.Fft(), K, std::max<std::size_t>(3, s.repeats));
+    bound = TransformPassSeconds(op.Fft(), K, s.scalingIterations, s.repeats);
   }
   std::printf("seconds_per_iteration %.9g\nbound_seconds %.9g\n", perIteration, bound);
 }

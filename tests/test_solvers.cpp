@@ -1,6 +1,7 @@
 // Sparse coding solvers: monotonicity, agreement, optimality (KKT), warm starts, bad input;
 // ADMM against FISTA.
 #define BOOST_TEST_MODULE solvers
+#include "core/threads.hpp"
 #include "solvers/admm.hpp"
 #include "solvers/csc_solver.hpp"
 #include "test_support.hpp"
@@ -334,6 +335,37 @@ BOOST_AUTO_TEST_CASE(admm_refuses_what_it_cannot_solve) {
   bad = AdmmOptions();
   bad.rhoTarget = -2;
   BOOST_CHECK_THROW(bad.Validate(), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(thread_counts_agree_and_reruns_are_identical) {
+  // Maps go to threads dynamically: 1 and 3 threads agree up to rounding (the frequency ranges of
+  // the synthesis differ), and a rerun with the same count is identical bit for bit.
+  test::Seed(32);
+  const int before = ThreadCount();
+  for (Boundary b : kBoundaries)
+    for (const char* name : {"fista", "admm"}) {
+      if (b == Boundary::Valid && std::string(name) == "admm") continue;
+      Problem<float> p(24, 20, 5, 1, 4, b);
+      Maps<float> solutions[3];
+      double objectives[3];
+      const int counts[3] = {1, 3, 3};
+      for (int run = 0; run < 3; ++run) {
+        ConfigureThreads(counts[run]);
+        auto solver = MakeCscSolver<float>(name, true);
+        solver->Reset(*p.op, p.signal, 0.1);
+        SolveOptions options;
+        options.maxIterations = 25;
+        objectives[run] = solver->Solve(options).last.objective;
+        solutions[run] = solver->Solution();
+      }
+      const std::string what = std::string(name) + " " + ToString(b);
+      BOOST_TEST(test::MaxAbs<float>(solutions[0] - solutions[1]) <=
+                     1e-4 * test::MaxAbs<float>(solutions[0]), what);
+      BOOST_TEST(std::abs(objectives[0] - objectives[1]) <= 1e-5 * objectives[0], what);
+      BOOST_TEST(arma::approx_equal(solutions[1], solutions[2], "absdiff", 0.0f), what);
+      BOOST_TEST(objectives[1] == objectives[2], what);
+    }
+  ConfigureThreads(before);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

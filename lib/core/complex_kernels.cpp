@@ -1,5 +1,7 @@
 #include "core/complex_kernels.hpp"
 
+#include <algorithm>
+
 // Compiled for three instruction sets, chosen at load time (see complex_kernels.hpp).
 #define DN_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
@@ -57,6 +59,21 @@ DN_KERNEL void AccumulateNorms(const Complex<T>* z, T* acc, std::size_t n) {
 }
 
 template <typename T>
+DN_KERNEL double SquaredNorm(const Complex<T>* z, std::size_t n) {
+  constexpr std::size_t kBlock = 2048;  // real values per block sum
+  const T* __restrict zs = reinterpret_cast<const T*>(z);
+  double sum = 0;
+  for (std::size_t begin = 0; begin < 2 * n; begin += kBlock) {
+    const std::size_t end = std::min(2 * n, begin + kBlock);
+    T block = 0;
+#pragma omp simd reduction(+ : block)
+    for (std::size_t i = begin; i < end; ++i) block += zs[i] * zs[i];
+    sum += block;
+  }
+  return sum;
+}
+
+template <typename T>
 DN_KERNEL void Scale(Complex<T>* z, const T* scale, std::size_t n) {
   T* __restrict zs = reinterpret_cast<T*>(z);
   const T* __restrict ss = scale;
@@ -73,6 +90,7 @@ DN_KERNEL void Scale(Complex<T>* z, const T* scale, std::size_t n) {
   template void MultiplyAccumulate(const Complex<T>*, const Complex<T>*, Complex<T>*, std::size_t, \
                                    bool);                                                          \
   template void AccumulateNorms(const Complex<T>*, T*, std::size_t);                               \
+  template double SquaredNorm(const Complex<T>*, std::size_t);                                     \
   template void Scale(Complex<T>*, const T*, std::size_t);
 DN_INSTANTIATE(float)
 DN_INSTANTIATE(double)

@@ -2,8 +2,9 @@
 // on the interleaved real and imaginary parts (std::complex<T> is layout-compatible with T[2];
 // GCC does not vectorise std::complex arithmetic inside an OpenMP SIMD loop). Each is compiled
 // for x86-64-v4 (AVX-512), x86-64-v3 (AVX2) and the baseline and the best the processor supports
-// is chosen when the library is loaded (GCC target_clones). Results do not depend on the choice:
-// the loops are elementwise, and ISO C++ mode does not contract products into FMA.
+// is chosen when the library is loaded (GCC target_clones). The wide versions compute complex
+// products with fused multiply-add/subtract (GCC's complex-multiplication patterns), the baseline
+// without: results can differ in their last bits between processors, never between runs.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +29,9 @@ void MultiplyAccumulate(const Complex<T>* d, const Complex<T>* z, Complex<T>* ac
 //! acc += |z|^2 over n values (acc real).
 template <typename T>
 void AccumulateNorms(const Complex<T>* z, T* acc, std::size_t n);
+
+//! sum |z|^2 over n values, accumulated in T over blocks and in double across them.
+template <typename T> double SquaredNorm(const Complex<T>* z, std::size_t n);
 
 //! z *= scale over n values.
 template <typename T>

@@ -12,9 +12,11 @@
 namespace dn {
 
 template <typename T>
-double TransformPassSeconds(const Fft2d<T>& fft, std::size_t count, std::size_t repeats) {
-  if (count == 0 || repeats == 0)
-    throw std::invalid_argument("TransformPassSeconds(): count and repeats must be positive");
+double TransformPassSeconds(const Fft2d<T>& fft, std::size_t count, std::size_t passes,
+                            std::size_t repeats) {
+  if (count == 0 || passes == 0 || repeats == 0)
+    throw std::invalid_argument(
+        "TransformPassSeconds(): count, passes and repeats must be positive");
   // K maps of smooth, finite data: every inverse transform reads the spectrum of the previous
   // map, so values stay bounded however many passes run.
   arma::Mat<T> maps(fft.Size(), count);
@@ -25,26 +27,30 @@ double TransformPassSeconds(const Fft2d<T>& fft, std::size_t count, std::size_t 
       PerThread(arma::Col<Complex<T>>(fft.SpectrumSize(), arma::fill::zeros));
   std::vector<arma::Col<T>> images = PerThread(arma::Col<T>(fft.Size()));
   const arma::uword K = count;
-  double best = std::numeric_limits<double>::infinity();
-  for (std::size_t pass = 0; pass <= repeats; ++pass) {
-    Timer timer;
+  const auto pass = [&]() {
 #pragma omp parallel num_threads(spectra.size())
     {
       Complex<T>* spectrum = spectra[omp_get_thread_num()].memptr();
       T* image = images[omp_get_thread_num()].memptr();
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
       for (arma::uword k = 0; k < K; ++k) {
         fft.Inverse(spectrum, image);
         fft.Forward(maps.colptr(k), spectrum);
       }
     }
-    const double seconds = timer.Seconds();
-    if (pass > 0) best = std::min(best, seconds);  // pass 0 warms caches and pages
+  };
+  pass();  // warms caches and pages
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t repeat = 0; repeat < repeats; ++repeat) {
+    Timer timer;
+    for (std::size_t p = 0; p < passes; ++p) pass();
+    best = std::min(best, timer.Seconds() / static_cast<double>(passes));
   }
   return best;
 }
 
-template double TransformPassSeconds(const Fft2d<float>&, std::size_t, std::size_t);
-template double TransformPassSeconds(const Fft2d<double>&, std::size_t, std::size_t);
+template double TransformPassSeconds(const Fft2d<float>&, std::size_t, std::size_t, std::size_t);
+template double TransformPassSeconds(const Fft2d<double>&, std::size_t, std::size_t,
+                                     std::size_t);
 
 }  // namespace dn

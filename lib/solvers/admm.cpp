@@ -36,29 +36,6 @@ void AdmmSolver<T>::RequireBound(const char* who) const {
   if (!op_) throw std::logic_error(std::string(who) + ": Reset() was not called");
 }
 
-namespace {
-
-//! Sum over the rows of the half spectrum that stand for one frequency only (row 0, and row
-//! Gr/2 for even Gr) of |a - b|^2 (b may be null): the correction from the unweighted sum of a
-//! half spectrum to its Parseval sum, weighted = 2 * unweighted - this.
-template <typename T>
-double EdgeRowsEnergy(const Complex<T>* a, const Complex<T>* b, arma::uword gridRows,
-                      arma::uword gridCols) {
-  const arma::uword halfRows = gridRows / 2 + 1;
-  double sum = 0;
-  for (arma::uword x = 0; x < gridCols; ++x) {
-    const arma::uword first = x * halfRows;
-    sum += std::norm(Complex<double>(b ? a[first] - b[first] : a[first]));
-    if (gridRows % 2 == 0) {
-      const arma::uword middle = first + gridRows / 2;
-      sum += std::norm(Complex<double>(b ? a[middle] - b[middle] : a[middle]));
-    }
-  }
-  return sum;
-}
-
-}  // namespace
-
 template <typename T>
 void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
                           const Maps<T>* start) {
@@ -86,7 +63,9 @@ void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, dou
 
   const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
   const int threads = ThreadCount();
-  accumulators_.assign(threads, CMat(F, C));
+  threads_ = threads;
+  mapSums_.assign(K, MapSums());
+  residual_.set_size(F, C);
   transformInput_.assign(threads, arma::Col<Complex<T>>(F));
   xSpectra_.assign(threads, arma::Col<Complex<T>>(F));
   relaxed_.assign(threads, arma::Col<T>(op.MapRows() * op.MapCols()));
@@ -164,15 +143,16 @@ double AdmmSolver<T>::Resynthesise() {
 }
 
 template <typename T>
-double AdmmSolver<T>::Fidelity() const {
+double AdmmSolver<T>::Fidelity() {
   const arma::uword C = op_->Channels(), F = op_->Fft().SpectrumSize();
   double fidelity = 0.0;
-  arma::Col<Complex<T>> residual(F);
+  residual_.set_size(F, C);
   for (arma::uword c = 0; c < C; ++c) {
     const Complex<T>* a = synthesisY_.colptr(c);
     const Complex<T>* s = signalSpectra_.colptr(c);
-    for (arma::uword f = 0; f < F; ++f) residual[f] = a[f] - s[f];
-    fidelity += 0.5 * SpectrumEnergy(residual.memptr(), op_->GridRows(), op_->GridCols());
+    Complex<T>* r = residual_.colptr(c);
+    for (arma::uword f = 0; f < F; ++f) r[f] = a[f] - s[f];
+    fidelity += 0.5 * SpectrumEnergy(r, op_->GridRows(), op_->GridCols());
   }
   return fidelity;
 }
@@ -190,17 +170,12 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
   const ConvOperator<T>& op = *op_;
   const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
   const arma::uword N = op.MapRows() * op.MapCols();
-  const arma::uword gridRows = op.GridRows(), gridCols = op.GridCols();
+  const arma::uword gridRows = op.GridRows();
   const double gridSize = static_cast<double>(op.Fft().Size());
   const T alpha = static_cast<T>(options_.relaxation), keep = T(1) - alpha;
-  const int threads = static_cast<int>(accumulators_.size());
-
-  struct Sums {
-    kernels::MapSums maps;                     //!< of y'
-    double xEnergy = 0, primal = 0, dual = 0;  //!< weighted half-spectrum sums
-  };
-  std::vector<Sums> partial(threads);
+  const int threads = threads_;
   std::vector<Complex<double>> systems(static_cast<std::size_t>(threads) * C * (C + 1));
+  std::vector<double> energies(threads);
 
   SolveReport report;
   Timer timer;
@@ -209,7 +184,6 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
     const T dualScale = static_cast<T>(dualScale_);
     const T threshold = static_cast<T>(lambda_ / rho_);
     const T scale = static_cast<T>(1.0 / gridSize);
-    std::fill(partial.begin(), partial.end(), Sums());
 
 #pragma omp parallel num_threads(threads)
     {
@@ -266,67 +240,75 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
       }
 #pragma omp barrier
 
-      CMat& accY = accumulators_[thread];
-      accY.zeros();
       Complex<T>* input = transformInput_[thread].memptr();
       Complex<T>* xSpectrum = xSpectra_[thread].memptr();
       T* relaxed = relaxed_[thread].memptr();
-      Sums sums;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
       for (arma::uword k = 0; k < K; ++k) {
         Complex<T>* ySpectrum = ySpectra_.colptr(k);
         Complex<T>* dual = dualSpectra_.colptr(k);
-        double xEnergy;
+        MapSums& sums = mapSums_[k];
         if (C == 1) {
-          xEnergy = kernels::AdmmRelax(ySpectrum, dual, input, xSpectrum, op.FilterSpectrum(k, 0),
-                                       correction_.memptr(), F, dualScale, alpha);
+          sums.xEnergy =
+              kernels::AdmmRelax(ySpectrum, dual, input, xSpectrum, op.FilterSpectrum(k, 0),
+                                 correction_.memptr(), F, dualScale, alpha);
         } else {
           std::fill_n(xSpectrum, F, Complex<T>(0));
           for (arma::uword c = 0; c < C; ++c)
             kernels::MultiplyAccumulate(op.FilterSpectrum(k, c), correction_.colptr(c), xSpectrum,
                                         F, true);
-          xEnergy = kernels::AdmmRelax<T>(ySpectrum, dual, input, xSpectrum, nullptr, nullptr, F,
-                                          dualScale, alpha);
+          sums.xEnergy = kernels::AdmmRelax<T>(ySpectrum, dual, input, xSpectrum, nullptr, nullptr,
+                                               F, dualScale, alpha);
         }
-        sums.xEnergy += 2.0 * xEnergy - EdgeRowsEnergy<T>(xSpectrum, nullptr, gridRows, gridCols);
+        sums.xEnergy = 2.0 * sums.xEnergy - EdgeRowsEnergy<T>(xSpectrum, nullptr, 0, F, gridRows);
         op.Fft().Inverse(input, relaxed);
-        sums.maps += kernels::AdmmShrink(relaxed, y_.slice(k).memptr(), N, scale, threshold);
+        sums.maps = kernels::AdmmShrink(relaxed, y_.slice(k).memptr(), N, scale, threshold);
         op.Fft().Forward(y_.slice(k).memptr(), ySpectrum);
         double residuals[2] = {0, 0};
-        kernels::AdmmDualUpdate(ySpectrum, dual, xSpectrum, op.FilterSpectrum(k, 0), accY.colptr(0),
-                                F, residuals);
-        for (arma::uword c = 1; c < C; ++c)
-          kernels::MultiplyAccumulate(op.FilterSpectrum(k, c), ySpectrum, accY.colptr(c), F);
-        sums.primal +=
-            2.0 * residuals[0] - EdgeRowsEnergy(xSpectrum, ySpectrum, gridRows, gridCols);
-        sums.dual += 2.0 * residuals[1] - EdgeRowsEnergy<T>(dual, nullptr, gridRows, gridCols);
+        kernels::AdmmDualUpdate(ySpectrum, dual, xSpectrum, F, residuals);
+        sums.primal = 2.0 * residuals[0] - EdgeRowsEnergy(xSpectrum, ySpectrum, 0, F, gridRows);
+        sums.dual = 2.0 * residuals[1] - EdgeRowsEnergy<T>(dual, nullptr, 0, F, gridRows);
       }
-      partial[thread] = sums;
-      // Combine the per-thread sums in thread order (deterministic).
+      // D Y' over this thread's frequencies, maps in order (results do not depend on which
+      // thread took which map); D U' = D V - D Y' (D V from the identity above); the fidelity.
       std::size_t begin, end;
       ThreadRange(F, thread, omp_get_num_threads(), begin, end);
-      // D U' = D V - D Y' (D V from the identity above, so no second accumulator).
+      double energy = 0.0;
       for (arma::uword c = 0; c < C; ++c) {
         Complex<T>* sy = synthesisY_.colptr(c);
+        for (arma::uword k = 0; k < K; ++k) {
+          if (k == 0)
+            kernels::Product(op.FilterSpectrum(k, c) + begin, ySpectra_.colptr(k) + begin,
+                             sy + begin, end - begin);
+          else
+            kernels::MultiplyAccumulate(op.FilterSpectrum(k, c) + begin,
+                                        ySpectra_.colptr(k) + begin, sy + begin, end - begin);
+        }
         Complex<T>* su = synthesisDual_.colptr(c);
         const Complex<T>* sv = synthesisV_.colptr(c);
-        for (std::size_t f = begin; f < end; ++f) sy[f] = Complex<T>(0);
-        for (int t = 0; t < omp_get_num_threads(); ++t) {
-          const Complex<T>* a = accumulators_[t].colptr(c);
-          for (std::size_t f = begin; f < end; ++f) sy[f] += a[f];
+        const Complex<T>* s = signalSpectra_.colptr(c);
+        Complex<T>* r = residual_.colptr(c);
+        for (std::size_t f = begin; f < end; ++f) {
+          su[f] = sv[f] - sy[f];
+          r[f] = sy[f] - s[f];
         }
-        for (std::size_t f = begin; f < end; ++f) su[f] = sv[f] - sy[f];
+        energy += 2.0 * kernels::SquaredNorm(r + begin, end - begin) -
+                  EdgeRowsEnergy<T>(r, nullptr, begin, end, gridRows);
       }
+      energies[thread] = energy;
     }
     dualScale_ = 1.0;
 
-    Sums total;
-    for (const Sums& s : partial) {
+    MapSums total;
+    for (const MapSums& s : mapSums_) {
       total.maps += s.maps;
       total.xEnergy += s.xEnergy;
       total.primal += s.primal;
       total.dual += s.dual;
     }
+    double fidelity = 0.0;
+    for (double e : energies) fidelity += e;
+    fidelity *= 0.5 / gridSize;
     // Relative residuals (spatial norms from the Parseval sums).
     const double xNorm = std::sqrt(total.xEnergy / gridSize);
     const double yNorm = std::sqrt(total.maps.norm);
@@ -341,7 +323,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
     elapsed_ = elapsedBefore + timer.Seconds();
     current_.iteration = iteration_;
     current_.seconds = elapsed_;
-    current_.fidelity = Fidelity();
+    current_.fidelity = fidelity;
     current_.l1 = total.maps.l1;
     current_.objective = current_.fidelity + lambda_ * total.maps.l1;
     current_.density = total.maps.nonzeros / static_cast<double>(y_.n_elem);

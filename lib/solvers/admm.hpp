@@ -36,6 +36,7 @@
 #pragma once
 
 #include "solvers/csc_solver.hpp"
+#include "solvers/kernels.hpp"
 
 namespace dn {
 
@@ -80,8 +81,8 @@ private:
   void ComputeGram();
   //! synthesisY_ = D Y and synthesisDual_ = D U (true scale); returns 1/2 ||D y - s||^2.
   double Resynthesise();
-  //! 1/2 ||D y - s||^2 from synthesisY_.
-  double Fidelity() const;
+  //! 1/2 ||D y - s||^2 from synthesisY_ (residual_ as workspace).
+  double Fidelity();
   //! Scales u by `factor`, lazily: dualScale_ applies to dualSpectra_ at the next pass.
   void ScaleDual(double factor);
 
@@ -111,7 +112,13 @@ private:
   CMat synthesisV_;     //!< D V = D Y + (1 - alpha) D U + alpha D D^H e, F x C
 
   // Per-thread workspace (allocated in Reset).
-  std::vector<CMat> accumulators_;                     //!< F x C partial sums of D Y'
+  struct MapSums {
+    kernels::MapSums maps;                     //!< of y'
+    double xEnergy = 0, primal = 0, dual = 0;  //!< Parseval sums of X, X - Y', U'
+  };
+  int threads_ = 1;
+  std::vector<MapSums> mapSums_;  //!< per map, summed in map order (deterministic)
+  CMat residual_;                 //!< D Y - S, F x C
   std::vector<arma::Col<Complex<T>>> transformInput_;  //!< V_k, destroyed by the inverse FFT
   std::vector<arma::Col<Complex<T>>> xSpectra_;        //!< X_k, for the primal residual
   std::vector<arma::Col<T>> relaxed_;                  //!< IFFT(V_k), one map

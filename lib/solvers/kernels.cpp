@@ -122,28 +122,19 @@ DN_KERNEL MapSums AdmmShrink(const T* __restrict v, T* __restrict y, std::size_t
 
 template <typename T>
 DN_KERNEL void AdmmDualUpdate(const Complex<T>* ySpectrum, Complex<T>* dual,
-                              const Complex<T>* xSpectrum, const Complex<T>* d, Complex<T>* acc,
-                              std::size_t n, double* residuals) {
+                              const Complex<T>* xSpectrum, std::size_t n, double* residuals) {
   const T* __restrict ys = reinterpret_cast<const T*>(ySpectrum);
   T* __restrict us = reinterpret_cast<T*>(dual);
   const T* __restrict xs = reinterpret_cast<const T*>(xSpectrum);
-  const T* __restrict ds = reinterpret_cast<const T*>(d);
-  T* __restrict as = reinterpret_cast<T*>(acc);
-  for (std::size_t begin = 0; begin < n; begin += kSumBlock) {
-    const std::size_t end = std::min(n, begin + kSumBlock);
+  for (std::size_t begin = 0; begin < 2 * n; begin += 2 * kSumBlock) {
+    const std::size_t end = std::min(2 * n, begin + 2 * kSumBlock);
     T primal = 0, dualNorm = 0;
 #pragma omp simd reduction(+ : primal, dualNorm)
-    for (std::size_t f = begin; f < end; ++f) {
-      const T yr = ys[2 * f], yi = ys[2 * f + 1];
-      const T ur = us[2 * f] - yr, ui = us[2 * f + 1] - yi;
-      const T dr = ds[2 * f], di = ds[2 * f + 1];
-      us[2 * f] = ur;
-      us[2 * f + 1] = ui;
-      as[2 * f] += dr * yr - di * yi;
-      as[2 * f + 1] += dr * yi + di * yr;
-      const T pr = xs[2 * f] - yr, pi = xs[2 * f + 1] - yi;
-      primal += pr * pr + pi * pi;
-      dualNorm += ur * ur + ui * ui;
+    for (std::size_t i = begin; i < end; ++i) {
+      const T y = ys[i], u = us[i] - y, p = xs[i] - y;
+      us[i] = u;
+      primal += p * p;
+      dualNorm += u * u;
     }
     residuals[0] += primal;
     residuals[1] += dualNorm;
@@ -151,25 +142,16 @@ DN_KERNEL void AdmmDualUpdate(const Complex<T>* ySpectrum, Complex<T>* dual,
 }
 
 template <typename T>
-DN_KERNEL double CircularResidual(const Complex<T>* const* partials, int count, std::size_t offset,
-                                  const Complex<T>* s, const Complex<T>* previous, Complex<T>* r,
+DN_KERNEL double CircularResidual(const Complex<T>* s, const Complex<T>* previous, Complex<T>* r,
                                   Complex<T>* ry, std::size_t n, T beta) {
-  const T* __restrict ss = reinterpret_cast<const T*>(s + offset);
-  const T* __restrict ps = reinterpret_cast<const T*>((previous ? previous : s) + offset);
-  T* __restrict rs = reinterpret_cast<T*>(r + offset);
-  T* __restrict ys = reinterpret_cast<T*>(ry + offset);
+  const T* __restrict ss = reinterpret_cast<const T*>(s);
+  const T* __restrict ps = reinterpret_cast<const T*>(previous ? previous : s);
+  T* __restrict rs = reinterpret_cast<T*>(r);
+  T* __restrict ys = reinterpret_cast<T*>(ry);
   const bool momentum = previous != nullptr;
   double sum = 0;
   for (std::size_t begin = 0; begin < 2 * n; begin += 2 * kSumBlock) {
     const std::size_t end = std::min(2 * n, begin + 2 * kSumBlock);
-    const T* __restrict first = reinterpret_cast<const T*>(partials[0] + offset);
-#pragma omp simd
-    for (std::size_t i = begin; i < end; ++i) rs[i] = first[i];
-    for (int t = 1; t < count; ++t) {
-      const T* __restrict p = reinterpret_cast<const T*>(partials[t] + offset);
-#pragma omp simd
-      for (std::size_t i = begin; i < end; ++i) rs[i] += p[i];
-    }
     T block = 0;
 #pragma omp simd reduction(+ : block)
     for (std::size_t i = begin; i < end; ++i) {
@@ -183,15 +165,15 @@ DN_KERNEL double CircularResidual(const Complex<T>* const* partials, int count, 
   return sum;
 }
 
-#define DN_INSTANTIATE(T)                                                                         \
-  template MapSums ProximalMapUpdate(T*, T*, const T*, std::size_t, T, T, T);                     \
-  template double AdmmRelax(const Complex<T>*, Complex<T>*, Complex<T>*, Complex<T>*,             \
-                            const Complex<T>*, const Complex<T>*, std::size_t, T, T);             \
-  template MapSums AdmmShrink(const T*, T*, std::size_t, T, T);                                   \
-  template double CircularResidual(const Complex<T>* const*, int, std::size_t, const Complex<T>*, \
-                                   const Complex<T>*, Complex<T>*, Complex<T>*, std::size_t, T);  \
-  template void AdmmDualUpdate(const Complex<T>*, Complex<T>*, const Complex<T>*,                 \
-                               const Complex<T>*, Complex<T>*, std::size_t, double*);
+#define DN_INSTANTIATE(T)                                                                          \
+  template MapSums ProximalMapUpdate(T*, T*, const T*, std::size_t, T, T, T);                      \
+  template double AdmmRelax(const Complex<T>*, Complex<T>*, Complex<T>*, Complex<T>*,              \
+                            const Complex<T>*, const Complex<T>*, std::size_t, T, T);              \
+  template MapSums AdmmShrink(const T*, T*, std::size_t, T, T);                                    \
+  template double CircularResidual(const Complex<T>*, const Complex<T>*, Complex<T>*, Complex<T>*, \
+                                   std::size_t, T);                                                \
+  template void AdmmDualUpdate(const Complex<T>*, Complex<T>*, const Complex<T>*, std::size_t,     \
+                               double*);
 DN_INSTANTIATE(float)
 DN_INSTANTIATE(double)
 #undef DN_INSTANTIATE

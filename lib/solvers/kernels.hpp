@@ -6,9 +6,8 @@
 // most 1024 terms).
 //
 // Each kernel is compiled for x86-64-v4 (AVX-512), x86-64-v3 (AVX2, FMA) and the baseline, and
-// the best the processor supports is chosen when the library is loaded (GCC target_clones).
-// Elementwise results do not depend on the choice (no contraction into FMA: ISO C++ mode);
-// the blockwise sums may differ in their last bits between processors.
+// the best the processor supports is chosen when the library is loaded (GCC target_clones), so
+// results can differ in their last bits between processors (see core/complex_kernels.hpp).
 #pragma once
 
 #include "core/complex_kernels.hpp"
@@ -54,20 +53,16 @@ double AdmmRelax(const Complex<T>* ySpectrum, Complex<T>* dual, Complex<T>* inpu
 template <typename T>
 MapSums AdmmShrink(const T* v, T* y, std::size_t n, T scale, T threshold);
 
-//! ADMM, second half: U' = V - Y' into `dual` (which holds V) and acc += d Y' (d: the filter of
-//! the first channel). Adds sum |X - Y'|^2 and sum |U'|^2 (unweighted) to residuals[0] and
-//! residuals[1].
+//! ADMM, second half: U' = V - Y' into `dual` (which holds V). Adds sum |X - Y'|^2 and
+//! sum |U'|^2 (unweighted) to residuals[0] and residuals[1].
 template <typename T>
 void AdmmDualUpdate(const Complex<T>* ySpectrum, Complex<T>* dual, const Complex<T>* xSpectrum,
-                    const Complex<T>* d, Complex<T>* acc, std::size_t n, double* residuals);
+                    std::size_t n, double* residuals);
 
-//! The residual of a circular problem from the threads' partial syntheses, over entries
-//! [offset, offset + n) of every array: with a = sum_t partials[t] (in thread order),
-//! r = a - s and ry = r + beta (r - previous) (ry = r when `previous` is null). Returns
-//! sum |r|^2, unweighted.
+//! The residual of a circular problem over n entries, from r = D x' on entry: r = r - s and
+//! ry = r + beta (r - previous) (ry = r when `previous` is null). Returns sum |r|^2, unweighted.
 template <typename T>
-double CircularResidual(const Complex<T>* const* partials, int count, std::size_t offset,
-                        const Complex<T>* s, const Complex<T>* previous, Complex<T>* r,
+double CircularResidual(const Complex<T>* s, const Complex<T>* previous, Complex<T>* r,
                         Complex<T>* ry, std::size_t n, T beta);
 
 } // namespace dn::kernels

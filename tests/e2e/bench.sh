@@ -17,7 +17,7 @@ OUT=$WORK/bench
 if expect_ok dn-bench --out "$OUT" --repeats 2 "${FAST[@]}" \
   --coding-image "$WORK/image.npy" --coding-dictionary "$WORK/dictionary.npy" \
   --coding-lambda 0.1 --coding-precisions single,double --coding-iterations 300 \
-  --coding-reference-iterations 500 --fft-iterations 5 --fft-passes 3 \
+  --coding-reference-iterations 500 --fft-iterations 5 \
   --learning-images "$DATA/e2e_stack.npy" --learning-filters 3 --learning-filter-size 4 \
   --learning-iterations 6 --learning-target 1e9 \
   --scaling-image "$DATA/e2e_images/a.png" --scaling-sizes 16,24 --scaling-filters 2,3 \
@@ -37,7 +37,7 @@ fi
 OUT=$WORK/fft_only
 if expect_ok dn-bench --out "$OUT" --run fft --repeats 1 "${FAST[@]}" \
   --coding-image "$WORK/image.npy" --coding-dictionary "$WORK/dictionary.npy" \
-  --coding-solvers fista --fft-iterations 3 --fft-passes 2; then
+  --coding-solvers fista --fft-iterations 3; then
   [ "$(ls "$OUT" | LC_ALL=C sort | tr '\n' ' ')" = "fft.csv results.json run.ini " ] ||
     fail "--run fft wrote $(ls "$OUT" | tr '\n' ' ')"
 fi
