@@ -40,7 +40,7 @@ template <typename T> void ConvOperator<T>::SetFilters(const FilterBank<T>& filt
     throw std::invalid_argument("ConvOperator::SetFilters(): filter bank shape changed");
   filters_ = filters;
   FilterBankSpectra(*fft_, filters_, spectra_);
-  lipschitz_ = ComputeLipschitz();
+  lipschitz_ = ComputeGramAndLipschitz();
 }
 
 template <typename T>
@@ -188,8 +188,9 @@ template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual)
   return maps;
 }
 
-template <typename T> double ConvOperator<T>::ComputeLipschitz() const {
+template <typename T> double ConvOperator<T>::ComputeGramAndLipschitz() {
   const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
+  gram_.set_size(F, C * C);
   double best = 0.0;
   if (C == 1) {
     // Column by column (contiguous), each thread over its own frequencies.
@@ -205,7 +206,10 @@ template <typename T> double ConvOperator<T>::ComputeLipschitz() const {
         for (std::size_t f = 0; f < end - begin; ++f)
           sum[f] += double(d[2 * f]) * double(d[2 * f]) + double(d[2 * f + 1]) * double(d[2 * f + 1]);
       }
-      for (std::size_t f = 0; f < end - begin; ++f) best = std::max(best, sum[f]);
+      for (std::size_t f = 0; f < end - begin; ++f) {
+        gram_[begin + f] = Complex<T>(static_cast<T>(sum[f]));
+        best = std::max(best, sum[f]);
+      }
     }
     return best;
   }
@@ -225,6 +229,8 @@ template <typename T> double ConvOperator<T>::ComputeLipschitz() const {
           for (arma::uword b = 0; b < C; ++b)
             gram(a, b) += Complex<double>(spectra_(f, k * C + a)) *
                           std::conj(Complex<double>(spectra_(f, k * C + b)));
+      for (arma::uword a = 0; a < C; ++a)
+        for (arma::uword b = 0; b < C; ++b) gram_(f, a + C * b) = Complex<T>(gram(a, b));
       trap.Run([&] {
         if (!arma::eig_sym(values, gram))
           throw std::runtime_error("ConvOperator::SetFilters(): eigendecomposition failed");

@@ -70,6 +70,9 @@ public:
   //! Lipschitz constant of the gradient of 1/2 ||D z - s||^2 (see the header comment),
   //! computed once per SetFilters().
   double Lipschitz() const { return lipschitz_; }
+  //! D(w) D(w)^H per frequency, F x (C*C): column a + C*b holds sum_k d_ka(w) conj(d_kb(w))
+  //! (one channel: sum_k |d_k(w)|^2). Computed once per SetFilters(), with the Lipschitz constant.
+  const arma::Mat<Complex<T>>& FilterGram() const { return gram_; }
 
   //! Crops one channel from the FFT grid to the image (H x W): copies.
   void Crop(const T* grid, T* image) const;
@@ -98,9 +101,11 @@ private:
   arma::uword mapRows_, mapCols_;
   std::unique_ptr<Fft2d<T>> fft_;
   arma::Mat<Complex<T>> spectra_;
+  arma::Mat<Complex<T>> gram_;
   double lipschitz_ = 0.0;
 
-  double ComputeLipschitz() const;
+  //! Fills gram_ and returns the Lipschitz constant.
+  double ComputeGramAndLipschitz();
 };
 
 //! Half spectra (F x K*C, column k*C + c) of the filters zero-padded to the FFT's grid, with

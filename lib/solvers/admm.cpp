@@ -84,7 +84,6 @@ void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, dou
   for (arma::uword k = 0; k < K; ++k) op.Fft().Forward(y_.slice(k).memptr(), ySpectra_.colptr(k));
   dualSpectra_.zeros(F, K);
   dualScale_ = 1.0;
-  ComputeGram();
 
   double l1 = 0, nonzeros = 0;
   for (arma::uword i = 0; i < y_.n_elem; ++i) {
@@ -96,23 +95,6 @@ void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, dou
   current_.l1 = l1;
   current_.objective = current_.fidelity + lambda_ * l1;
   current_.density = nonzeros / static_cast<double>(y_.n_elem);
-}
-
-template <typename T>
-void AdmmSolver<T>::ComputeGram() {
-  const arma::uword K = op_->FilterCount(), C = op_->Channels(), F = op_->Fft().SpectrumSize();
-  gram_.zeros(F, C * C);
-#pragma omp parallel
-  {
-    std::size_t begin, end;
-    ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
-    for (arma::uword k = 0; k < K; ++k)
-      for (arma::uword a = 0; a < C; ++a)
-        for (arma::uword b = 0; b < C; ++b)  // (D D^H)_ab = sum_k D_ka conj(D_kb)
-          kernels::MultiplyAccumulate(op_->FilterSpectrum(k, b) + begin,
-                                      op_->FilterSpectrum(k, a) + begin,
-                                      gram_.colptr(a + C * b) + begin, end - begin, true);
-  }
 }
 
 template <typename T>
@@ -171,6 +153,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
   const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
   const arma::uword N = op.MapRows() * op.MapCols();
   const arma::uword gridRows = op.GridRows();
+  const CMat& gram = op.FilterGram();
   const double gridSize = static_cast<double>(op.Fft().Size());
   const T alpha = static_cast<T>(options_.relaxation), keep = T(1) - alpha;
   const int threads = threads_;
@@ -196,14 +179,14 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
         Complex<double>* rhs = system + C * C;
         for (std::size_t f = begin; f < end; ++f) {
           if (C == 1) {
-            const T g = gram_[f].real();
+            const T g = gram[f].real();
             const Complex<T> b = signalSpectra_[f] - synthesisY_[f] + synthesisDual_[f];
             const Complex<T> e = b / static_cast<T>(rho_ + double(g));
             correction_[f] = e;
             synthesisV_[f] = synthesisY_[f] + keep * synthesisDual_[f] + (alpha * g) * e;
             continue;
           }
-          for (arma::uword i = 0; i < C * C; ++i) system[i] = Complex<double>(gram_(f, i));
+          for (arma::uword i = 0; i < C * C; ++i) system[i] = Complex<double>(gram(f, i));
           for (arma::uword c = 0; c < C; ++c) {
             system[c + C * c] += rho_;
             rhs[c] =
@@ -233,7 +216,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
           for (arma::uword c = 0; c < C; ++c) correction_(f, c) = Complex<T>(rhs[c]);
           for (arma::uword a = 0; a < C; ++a) {
             Complex<T> ge(0);
-            for (arma::uword b = 0; b < C; ++b) ge += gram_(f, a + C * b) * correction_(f, b);
+            for (arma::uword b = 0; b < C; ++b) ge += gram(f, a + C * b) * correction_(f, b);
             synthesisV_(f, a) = synthesisY_(f, a) + keep * synthesisDual_(f, a) + alpha * ge;
           }
         }
@@ -370,7 +353,6 @@ IterationRecord AdmmSolver<T>::OperatorChanged() {
   if (!(op_->Lipschitz() > 0.0) || !std::isfinite(op_->Lipschitz()))
     throw std::invalid_argument(
         "CscSolver::OperatorChanged(): the dictionary is zero or not finite");
-  ComputeGram();
   current_.fidelity = Resynthesise();
   current_.objective = current_.fidelity + lambda_ * current_.l1;
   return current_;

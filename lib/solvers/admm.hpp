@@ -77,8 +77,6 @@ private:
   using CMat = arma::Mat<Complex<T>>;
 
   void RequireBound(const char* who) const;
-  //! gram_ (D D^H per frequency) from the operator's filters.
-  void ComputeGram();
   //! synthesisY_ = D Y and synthesisDual_ = D U (true scale); returns 1/2 ||D y - s||^2.
   double Resynthesise();
   //! 1/2 ||D y - s||^2 from synthesisY_ (residual_ as workspace).
@@ -103,11 +101,11 @@ private:
   double elapsed_ = 0.0;
   double primalResidual_ = 0.0, dualResidual_ = 0.0;
 
-  // Derived from the iterate and the operator (recomputed by Reset / OperatorChanged / rho).
+  // Derived from the iterate and the operator (recomputed by Reset / OperatorChanged / rho);
+  // D D^H per frequency is the operator's FilterGram().
   CMat signalSpectra_;  //!< FFT of s, F x C
   CMat synthesisY_;     //!< D Y, F x C
   CMat synthesisDual_;  //!< D U (true scale), F x C
-  CMat gram_;           //!< D D^H per frequency, F x (C*C), column a + C b: (D D^H)_ab
   CMat correction_;     //!< e = (rho I + D D^H)^{-1} (S - D Y + D U), F x C
   CMat synthesisV_;     //!< D V = D Y + (1 - alpha) D U + alpha D D^H e, F x C
 
