@@ -42,6 +42,19 @@ if expect_ok dn-bench --out "$OUT" --run fft --repeats 1 "${FAST[@]}" \
     fail "--run fft wrote $(ls "$OUT" | tr '\n' ' ')"
 fi
 
+# An FFTW wisdom cache: written by a run, read by the next; any other file is refused.
+WISDOM=$WORK/wisdom.txt
+FFT_ONLY=(--run fft --repeats 1 --threads 2 --planner measure --coding-solvers fista
+  --fft-iterations 2 --coding-image "$WORK/image.npy" --coding-dictionary "$WORK/dictionary.npy")
+if expect_ok dn-bench --out "$WORK/wisdom1" "${FFT_ONLY[@]}" --fftw-wisdom "$WISDOM"; then
+  [ "$(head -1 "$WISDOM")" = "# deconvnet FFTW wisdom 1 (double, then single precision)" ] ||
+    fail "the wisdom file does not start with its header"
+  grep -qx "# single precision" "$WISDOM" || fail "the wisdom file has no single-precision part"
+  expect_ok dn-bench --out "$WORK/wisdom2" "${FFT_ONLY[@]}" --fftw-wisdom "$WISDOM"
+fi
+echo "not wisdom" >"$WORK/junk.txt"
+expect_error 1 dn-bench --out "$WORK/bad" "${FFT_ONLY[@]}" --fftw-wisdom "$WORK/junk.txt"
+
 COMMON=(--out "$WORK/bad" "${FAST[@]}" --coding-image "$WORK/image.npy" --coding-dictionary "$WORK/dictionary.npy")
 expect_error 2 dn-bench "${COMMON[@]}" --run coding,speed
 expect_error 2 dn-bench "${COMMON[@]}" --run coding --coding-boundary valid --coding-solvers admm
