@@ -56,13 +56,14 @@ void FilterBankSpectra(const Fft2d<T>& fft, const FilterBank<T>& filters,
                        arma::Mat<Complex<T>>& spectra) {
   const arma::uword slices = filters.data.n_slices;
   spectra.set_size(fft.SpectrumSize(), slices);
-  std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(fft.Rows(), fft.Cols()));
+  // Every filter fills the same h x w corner of a zeroed grid (r2c transforms keep their input).
+  std::vector<arma::Mat<T>> grids =
+      PerThread(arma::Mat<T>(fft.Rows(), fft.Cols(), arma::fill::zeros));
 #pragma omp parallel num_threads(grids.size())
   {
     arma::Mat<T>& grid = grids[omp_get_thread_num()];
 #pragma omp for schedule(static)
     for (arma::uword s = 0; s < slices; ++s) {
-      grid.zeros();
       grid.submat(0, 0, filters.Rows() - 1, filters.Cols() - 1) = filters.data.slice(s);
       fft.Forward(grid.memptr(), spectra.colptr(s));
     }

@@ -196,8 +196,9 @@ void DictionaryUpdater<T>::GradientFromResiduals(const ConvOperator<T>& op, cons
         gradient.data.slice(s).zeros();
         continue;
       }
-      sum.zeros();
-      for (std::size_t i = 0; i < images; ++i)
+      kernels::ConjugateProduct(data.mapSpectra[0]->colptr(k), residualSpectra_[0].colptr(c),
+                                sum.memptr(), F);
+      for (std::size_t i = 1; i < images; ++i)
         kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k), residualSpectra_[i].colptr(c),
                                     sum.memptr(), F, true);
       op.Fft().Inverse(sum.memptr(), grid.memptr());
@@ -232,17 +233,21 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
       const std::size_t n = std::min(kBlock, end - b0);
       for (int step = 0; step < steps; ++step) {
         // u_i = sum_k Z_ik v_k ; next_k = sum_i conj(Z_ik) u_i, per frequency.
-        u.zeros();
-        next.zeros();
         norms[thread].zeros();
-        for (std::size_t i = 0; i < images; ++i)
-          for (arma::uword k = 0; k < K; ++k)
+        for (std::size_t i = 0; i < images; ++i) {
+          kernels::Product(data.mapSpectra[i]->colptr(0) + b0, powerVectors_.colptr(0) + b0,
+                           u.colptr(i), n);
+          for (arma::uword k = 1; k < K; ++k)
             kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k) + b0,
                                         powerVectors_.colptr(k) + b0, u.colptr(i), n);
-        for (arma::uword k = 0; k < K; ++k)
-          for (std::size_t i = 0; i < images; ++i)
+        }
+        for (arma::uword k = 0; k < K; ++k) {
+          kernels::ConjugateProduct(data.mapSpectra[0]->colptr(k) + b0, u.colptr(0),
+                                    next.colptr(k), n);
+          for (std::size_t i = 1; i < images; ++i)
             kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k) + b0, u.colptr(i),
                                         next.colptr(k), n, true);
+        }
         // Rayleigh quotient ||u||^2 / ||v||^2 <= lambda_max; renormalise next into v.
         for (std::size_t i = 0; i < images; ++i) kernels::AccumulateNorms(u.colptr(i), uNorm, n);
         for (arma::uword k = 0; k < K; ++k) {
