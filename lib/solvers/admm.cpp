@@ -167,6 +167,10 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
     const T dualScale = static_cast<T>(dualScale_);
     const T threshold = static_cast<T>(lambda_ / rho_);
     const T scale = static_cast<T>(1.0 / gridSize);
+    // Residual balancing after every rhoPeriod-th iteration (not after the very first one, as
+    // SPORCO); only those iterations need the residuals, and so X and the norms.
+    const std::size_t number = iteration_ + 1;
+    const bool balance = options_.autoRho && number > 1 && number % options_.rhoPeriod == 0;
 
 #pragma omp parallel num_threads(threads)
     {
@@ -234,21 +238,25 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
         if (C == 1) {
           sums.xEnergy =
               kernels::AdmmRelax(ySpectrum, dual, input, xSpectrum, op.FilterSpectrum(k, 0),
-                                 correction_.memptr(), F, dualScale, alpha);
+                                 correction_.memptr(), F, dualScale, alpha, balance);
         } else {
           std::fill_n(xSpectrum, F, Complex<T>(0));
           for (arma::uword c : op.ChannelsOf(k))  // zero filters skipped
             kernels::MultiplyAccumulate(op.FilterSpectrum(k, c), correction_.colptr(c), xSpectrum,
                                         F, true);
           sums.xEnergy = kernels::AdmmRelax<T>(ySpectrum, dual, input, xSpectrum, nullptr, nullptr,
-                                               F, dualScale, alpha);
+                                               F, dualScale, alpha, balance);
         }
-        sums.xEnergy = 2.0 * sums.xEnergy - EdgeRowsEnergy<T>(xSpectrum, nullptr, 0, F, gridRows);
         op.Fft().Inverse(input, relaxed);
         sums.maps = kernels::AdmmShrink(relaxed, y_.slice(k).memptr(), N, scale, threshold);
         op.Fft().Forward(y_.slice(k).memptr(), ySpectrum);
+        if (!balance) {
+          kernels::AdmmDualUpdate<T>(ySpectrum, dual, nullptr, F, nullptr);
+          continue;
+        }
         double residuals[2] = {0, 0};
         kernels::AdmmDualUpdate(ySpectrum, dual, xSpectrum, F, residuals);
+        sums.xEnergy = 2.0 * sums.xEnergy - EdgeRowsEnergy<T>(xSpectrum, nullptr, 0, F, gridRows);
         sums.primal = 2.0 * residuals[0] - EdgeRowsEnergy(xSpectrum, ySpectrum, 0, F, gridRows);
         sums.dual = 2.0 * residuals[1] - EdgeRowsEnergy<T>(dual, nullptr, 0, F, gridRows);
       }
@@ -295,14 +303,15 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
     double fidelity = 0.0;
     for (double e : energies) fidelity += e;
     fidelity *= 0.5 / gridSize;
-    // Relative residuals (spatial norms from the Parseval sums).
-    const double xNorm = std::sqrt(total.xEnergy / gridSize);
     const double yNorm = std::sqrt(total.maps.norm);
-    const double uNorm = std::sqrt(total.dual / gridSize);
-    const double primalScale = std::max(xNorm, yNorm) > 0 ? std::max(xNorm, yNorm) : 1.0;
-    const double dualNormScale = uNorm > 0 ? uNorm : 1.0;
-    primalResidual_ = std::sqrt(total.primal / gridSize) / primalScale;
-    dualResidual_ = std::sqrt(total.maps.change) / dualNormScale;
+    if (balance) {  // relative residuals (spatial norms from the Parseval sums)
+      const double xNorm = std::sqrt(total.xEnergy / gridSize);
+      const double uNorm = std::sqrt(total.dual / gridSize);
+      const double primalScale = std::max(xNorm, yNorm) > 0 ? std::max(xNorm, yNorm) : 1.0;
+      const double dualNormScale = uNorm > 0 ? uNorm : 1.0;
+      primalResidual_ = std::sqrt(total.primal / gridSize) / primalScale;
+      dualResidual_ = std::sqrt(total.maps.change) / dualNormScale;
+    }
 
     ++iteration_;
     ++report.iterations;
@@ -316,8 +325,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
     current_.relativeChange =
         yNorm > 0 ? std::sqrt(total.maps.change) / yNorm : (total.maps.change > 0 ? 1.0 : 0.0);
 
-    // Residual balancing every rhoPeriod iterations (not after the very first one, as SPORCO).
-    if (options_.autoRho && iteration_ > 1 && iteration_ % options_.rhoPeriod == 0) {
+    if (balance) {
       const double r = primalResidual_, s = dualResidual_, xi = rhoTarget_;
       const double tau = options_.rhoScalingMax, mu = options_.rhoRatio;
       double factor = tau;

@@ -80,7 +80,8 @@ public:
 
   //! The penalty parameter in force.
   double Rho() const { return rho_; }
-  //! Relative primal and dual residuals of the last iteration (0 before the first).
+  //! Relative primal and dual residuals of the last iteration that balanced rho (computed only
+  //! then; 0 before, and always without autoRho).
   double PrimalResidual() const { return primalResidual_; }
   double DualResidual() const { return dualResidual_; }
 

@@ -47,50 +47,63 @@ DN_KERNEL MapSums ProximalMapUpdate(T* __restrict x, T* __restrict y, const T* _
   return sums;
 }
 
+//! One block of AdmmRelax: Q = conj(d) e when kFused, else Q = xs on entry; X written to xs
+//! and sum |X|^2 returned only when kResiduals. Inlined into each instruction-set clone.
+template <typename T, bool kFused, bool kResiduals>
+__attribute__((always_inline)) inline T RelaxBlock(const T* __restrict ys, T* __restrict us,
+                                                   T* __restrict in, T* __restrict xs,
+                                                   const T* __restrict ds, const T* __restrict es,
+                                                   std::size_t begin, std::size_t end, T dualScale,
+                                                   T alpha) {
+  const T keep = T(1) - alpha;
+  T block = 0;
+#pragma omp simd reduction(+ : block)
+  for (std::size_t f = begin; f < end; ++f) {
+    const T yr = ys[2 * f], yi = ys[2 * f + 1];
+    const T ur = dualScale * us[2 * f], ui = dualScale * us[2 * f + 1];
+    T qr, qi;
+    if constexpr (kFused) {
+      const T dr = ds[2 * f], di = ds[2 * f + 1], er = es[2 * f], ei = es[2 * f + 1];
+      qr = dr * er + di * ei;
+      qi = dr * ei - di * er;
+    } else {
+      qr = xs[2 * f];
+      qi = xs[2 * f + 1];
+    }
+    const T xr = yr - ur + qr, xi = yi - ui + qi;
+    const T vr = alpha * xr + keep * yr + ur, vi = alpha * xi + keep * yi + ui;
+    if constexpr (kResiduals) {
+      xs[2 * f] = xr;
+      xs[2 * f + 1] = xi;
+      block += xr * xr + xi * xi;
+    }
+    in[2 * f] = us[2 * f] = vr;
+    in[2 * f + 1] = us[2 * f + 1] = vi;
+  }
+  return block;
+}
+
 template <typename T>
 DN_KERNEL double AdmmRelax(const Complex<T>* ySpectrum, Complex<T>* dual, Complex<T>* input,
                            Complex<T>* xSpectrum, const Complex<T>* d, const Complex<T>* e,
-                           std::size_t n, T dualScale, T alpha) {
-  const T* __restrict ys = reinterpret_cast<const T*>(ySpectrum);
-  T* __restrict us = reinterpret_cast<T*>(dual);
-  T* __restrict in = reinterpret_cast<T*>(input);
-  T* __restrict xs = reinterpret_cast<T*>(xSpectrum);
-  const T* __restrict ds = reinterpret_cast<const T*>(d);
-  const T* __restrict es = reinterpret_cast<const T*>(e);
-  const T keep = T(1) - alpha;
+                           std::size_t n, T dualScale, T alpha, bool residuals) {
+  const T* ys = reinterpret_cast<const T*>(ySpectrum);
+  T* us = reinterpret_cast<T*>(dual);
+  T* in = reinterpret_cast<T*>(input);
+  T* xs = reinterpret_cast<T*>(xSpectrum);
+  const T* ds = reinterpret_cast<const T*>(d);
+  const T* es = reinterpret_cast<const T*>(e);
   double sum = 0;
   for (std::size_t begin = 0; begin < n; begin += kSumBlock) {
     const std::size_t end = std::min(n, begin + kSumBlock);
-    T block = 0;
-    if (ds) {
-#pragma omp simd reduction(+ : block)
-      for (std::size_t f = begin; f < end; ++f) {
-        const T yr = ys[2 * f], yi = ys[2 * f + 1];
-        const T ur = dualScale * us[2 * f], ui = dualScale * us[2 * f + 1];
-        const T dr = ds[2 * f], di = ds[2 * f + 1], er = es[2 * f], ei = es[2 * f + 1];
-        const T xr = yr - ur + (dr * er + di * ei), xi = yi - ui + (dr * ei - di * er);
-        const T vr = alpha * xr + keep * yr + ur, vi = alpha * xi + keep * yi + ui;
-        xs[2 * f] = xr;
-        xs[2 * f + 1] = xi;
-        in[2 * f] = us[2 * f] = vr;
-        in[2 * f + 1] = us[2 * f + 1] = vi;
-        block += xr * xr + xi * xi;
-      }
-    } else {
-#pragma omp simd reduction(+ : block)
-      for (std::size_t f = begin; f < end; ++f) {
-        const T yr = ys[2 * f], yi = ys[2 * f + 1];
-        const T ur = dualScale * us[2 * f], ui = dualScale * us[2 * f + 1];
-        const T xr = yr - ur + xs[2 * f], xi = yi - ui + xs[2 * f + 1];
-        const T vr = alpha * xr + keep * yr + ur, vi = alpha * xi + keep * yi + ui;
-        xs[2 * f] = xr;
-        xs[2 * f + 1] = xi;
-        in[2 * f] = us[2 * f] = vr;
-        in[2 * f + 1] = us[2 * f + 1] = vi;
-        block += xr * xr + xi * xi;
-      }
-    }
-    sum += block;
+    if (ds && residuals)
+      sum += RelaxBlock<T, true, true>(ys, us, in, xs, ds, es, begin, end, dualScale, alpha);
+    else if (ds)
+      RelaxBlock<T, true, false>(ys, us, in, xs, ds, es, begin, end, dualScale, alpha);
+    else if (residuals)
+      sum += RelaxBlock<T, false, true>(ys, us, in, xs, ds, es, begin, end, dualScale, alpha);
+    else
+      RelaxBlock<T, false, false>(ys, us, in, xs, ds, es, begin, end, dualScale, alpha);
   }
   return sum;
 }
@@ -126,6 +139,11 @@ DN_KERNEL void AdmmDualUpdate(const Complex<T>* ySpectrum, Complex<T>* dual,
   const T* __restrict ys = reinterpret_cast<const T*>(ySpectrum);
   T* __restrict us = reinterpret_cast<T*>(dual);
   const T* __restrict xs = reinterpret_cast<const T*>(xSpectrum);
+  if (!residuals) {
+#pragma omp simd
+    for (std::size_t i = 0; i < 2 * n; ++i) us[i] -= ys[i];
+    return;
+  }
   for (std::size_t begin = 0; begin < 2 * n; begin += 2 * kSumBlock) {
     const std::size_t end = std::min(2 * n, begin + 2 * kSumBlock);
     T primal = 0, dualNorm = 0;
@@ -168,7 +186,7 @@ DN_KERNEL double CircularResidual(const Complex<T>* s, const Complex<T>* previou
 #define DN_INSTANTIATE(T)                                                                          \
   template MapSums ProximalMapUpdate(T*, T*, const T*, std::size_t, T, T, T);                      \
   template double AdmmRelax(const Complex<T>*, Complex<T>*, Complex<T>*, Complex<T>*,              \
-                            const Complex<T>*, const Complex<T>*, std::size_t, T, T);              \
+                            const Complex<T>*, const Complex<T>*, std::size_t, T, T, bool);        \
   template MapSums AdmmShrink(const T*, T*, std::size_t, T, T);                                    \
   template double CircularResidual(const Complex<T>*, const Complex<T>*, Complex<T>*, Complex<T>*, \
                                    std::size_t, T);                                                \

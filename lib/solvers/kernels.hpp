@@ -41,20 +41,20 @@ MapSums ProximalMapUpdate(T* x, T* y, const T* g, std::size_t n, T step, T thres
 //! ADMM, first half of the pass over map k (see admm.hpp): with U = dualScale * dual and the
 //! correction Q = conj(d) e (one channel: `d` and `e` given) or Q = xSpectrum on entry (several
 //! channels: `d` null, Q precomputed), X = Y - U + Q and V = alpha X + (1 - alpha) Y + U. Writes
-//! X to `xSpectrum`, V to `input` (for the inverse FFT) and to `dual`. Returns sum |X|^2,
-//! unweighted.
+//! V to `input` (for the inverse FFT) and to `dual`; with `residuals` also X to `xSpectrum`,
+//! returning sum |X|^2 (unweighted), else 0.
 template <typename T>
 double AdmmRelax(const Complex<T>* ySpectrum, Complex<T>* dual, Complex<T>* input,
                  Complex<T>* xSpectrum, const Complex<T>* d, const Complex<T>* e, std::size_t n,
-                 T dualScale, T alpha);
+                 T dualScale, T alpha, bool residuals);
 
 //! ADMM, the map's shrinkage: fresh = S_threshold(scale v), y = fresh. Returns ||fresh||_1, its
 //! non-zero count, ||fresh - y_old||^2 and ||fresh||^2.
 template <typename T>
 MapSums AdmmShrink(const T* v, T* y, std::size_t n, T scale, T threshold);
 
-//! ADMM, second half: U' = V - Y' into `dual` (which holds V). Adds sum |X - Y'|^2 and
-//! sum |U'|^2 (unweighted) to residuals[0] and residuals[1].
+//! ADMM, second half: U' = V - Y' into `dual` (which holds V). When `residuals` is not null,
+//! also adds sum |X - Y'|^2 and sum |U'|^2 (unweighted) to residuals[0] and residuals[1].
 template <typename T>
 void AdmmDualUpdate(const Complex<T>* ySpectrum, Complex<T>* dual, const Complex<T>* xSpectrum,
                     std::size_t n, double* residuals);
