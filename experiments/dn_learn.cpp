@@ -681,6 +681,8 @@ int Learn(int argc, const char* const argv[]) {
     for (const char* key : kLayerKeys) layerKeys = layerKeys || cli.Has(LayerKey(l, key));
   if (!resuming) RefuseUsedOutput(s.out, s.checkpoints.force);
   const int threads = ConfigureThreads(cli.Threads());
+  const std::string wisdom = cli.Wisdom();
+  if (!wisdom.empty()) LoadWisdom(wisdom);
   cli.Resolve("threads", std::to_string(threads));  // replays use the same count
   if (resuming && threads != resumed.threads)
     console.Warning("resuming with " + std::to_string(threads) + " threads instead of the run's " +
@@ -836,6 +838,7 @@ int Learn(int argc, const char* const argv[]) {
     WritePng(directory.File("filters.png"), FilterMontage(dictionary));
     return result;
   });
+  if (!wisdom.empty()) SaveWisdom(wisdom);
   if (const int signal = StopSignal(); signal != 0) {
     std::cerr << cli.Program() << ": stopped by " << SignalName(signal) << " after " << position
               << "; checkpoint " << lastCheckpoint

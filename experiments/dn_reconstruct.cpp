@@ -93,6 +93,8 @@ Settings Resolve(CommandLine& cli, const ModelManifest* model) {
   p.lcnSigma = ours("lcn-sigma") ? preprocess.lcnSigma : model->preprocess.lcnSigma;
   s.colour = ours("colour") ? cli.Flag("colour") : model->colour;
   s.precision = ours("precision") ? cli.Precision() : model->precision;
+  // With --model the combination is known only once the model is read.
+  if (model || !cli.Has("model")) AsUsageError([&] { CheckSolverSupports(c.solver, c.boundary); });
 
   cli.Resolve("lambda", FullNumber(c.lambda));
   cli.Resolve("iterations", std::to_string(c.iterations));
@@ -185,6 +187,8 @@ int Reconstruct(int argc, const char* const argv[]) {
                      " needs a multi-layer --model; --dictionary is a single layer");
   Resolve(cli, nullptr);  // checks every option before any file is read
   cli.Resolve("threads", std::to_string(ConfigureThreads(cli.Threads())));
+  const std::string wisdom = cli.Wisdom();
+  if (!wisdom.empty()) LoadWisdom(wisdom);
 
   const bool fromModel = cli.Has("model");
   Model model;
@@ -279,6 +283,7 @@ int Reconstruct(int argc, const char* const argv[]) {
       .String("precision", s.precision)
       .String("stop_reason", Describe(outcome.report.reason));
   WriteTextFileAtomically(directory.File("metrics.json"), json.Text());
+  if (!wisdom.empty()) SaveWisdom(wisdom);
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();
 

@@ -110,6 +110,35 @@ BOOST_AUTO_TEST_CASE(more_iterations_are_never_worse_and_objective_is_exact) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(admm_learning_objective_is_exact_and_decreases) {
+  // Learning with ADMM coding (circular only): the recorded objective is the functional at the
+  // returned dictionary and maps (ADMM's sparse variable), and it ends far below its start.
+  test::Seed(45);
+  PlantedSet set(4, 32, 5, 3, Boundary::Circular);
+  LearningOptions options;
+  options.lambda = 0.05;
+  options.iterations = 40;
+  options.solver = "admm";
+  options.codingIterations = 1;
+  options.dictionary.iterations = 2;
+  options.boundary = Boundary::Circular;
+  const FilterBank<double> start = RandomFilters<double>(4, 1, 5, 5, 3, false);
+  DictionaryLearner<double> learner(options, set.images, start);
+  Collect collect;
+  const LearningRecord last = learner.Run(&collect);
+  BOOST_TEST(last.objective < 0.75 * collect.records.front().objective);
+  ConvOperator<double> op(learner.Dictionary(), 32, 32, Boundary::Circular);
+  double objective = 0;
+  for (std::size_t i = 0; i < learner.ImageCount(); ++i) {
+    const Image<double> r = op.Apply(learner.MapsOf(i)) - set.images[i];
+    objective += 0.5 * test::Dot(r, r) + options.lambda * arma::accu(arma::abs(learner.MapsOf(i)));
+  }
+  BOOST_TEST(std::abs(objective - last.objective) <= 1e-9 * objective);
+
+  options.boundary = Boundary::Valid;  // ADMM has no valid boundary
+  BOOST_CHECK_THROW(options.Validate(), std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(float_learning_tracks_double) {
   test::Seed(43);
   PlantedSet set(3, 24, 4, 2, Boundary::Circular);
@@ -205,6 +234,8 @@ BOOST_AUTO_TEST_CASE(resuming_from_a_saved_state_is_bit_identical) {
   CheckResumeIsExact<double>(Boundary::Circular, "fista", "fista");
   CheckResumeIsExact<float>(Boundary::Valid, "ista", "pgd");
   CheckResumeIsExact<double>(Boundary::Circular, "ista", "fista");
+  CheckResumeIsExact<float>(Boundary::Circular, "admm", "fista");
+  CheckResumeIsExact<double>(Boundary::Circular, "admm", "pgd");
 }
 
 BOOST_AUTO_TEST_CASE(restoring_a_mismatched_state_is_refused) {

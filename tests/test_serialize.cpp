@@ -236,7 +236,7 @@ BOOST_AUTO_TEST_CASE(missing_unknown_duplicate_and_bad_keys) {
       {"lambda = abc", "lambda"},
       {"lambda = nan", "lambda"},
       {"boundary = diagonal", "boundary"},
-      {"solver = admm", "solver"},
+      {"solver = newton", "solver"},
       {"iterations = 0", "iterations must be positive"},
       {"iterations = -3", "iterations"},
       {"precision = half", "precision"},

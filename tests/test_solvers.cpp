@@ -1,5 +1,8 @@
-// Sparse coding solvers: monotonicity, agreement, optimality (KKT), warm starts, bad input.
+// Sparse coding solvers: monotonicity, agreement, optimality (KKT), warm starts, bad input;
+// ADMM against FISTA.
 #define BOOST_TEST_MODULE solvers
+#include "core/threads.hpp"
+#include "solvers/admm.hpp"
 #include "solvers/csc_solver.hpp"
 #include "test_support.hpp"
 
@@ -255,6 +258,249 @@ BOOST_AUTO_TEST_CASE(tolerance_stops_early_and_bad_input_is_refused) {
   FilterBank<double> zero(2, 1, 3, 3);
   ConvOperator<double> zeroOp(zero, 16, 16, Boundary::Valid);
   BOOST_CHECK_THROW(solver->Reset(zeroOp, p.signal, 0.1), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(admm_reaches_the_fista_optimum_with_kkt, T, Types) {
+  test::Seed(28);
+  for (arma::uword C : {1u, 3u}) {
+    Problem<T> p(20, 18, 4, C, 5, Boundary::Circular);
+    const double lambda = 0.1;
+    auto fista = MakeCscSolver<T>("fista");
+    auto admm = MakeCscSolver<T>("admm");
+    fista->Reset(*p.op, p.signal, lambda);
+    admm->Reset(*p.op, p.signal, lambda);
+    SolveOptions options;
+    options.maxIterations = 5000;
+    const double fistaObjective = fista->Solve(options).last.objective;
+    options.maxIterations = 1000;
+    const IterationRecord last = admm->Solve(options).last;
+    BOOST_TEST(std::abs(last.objective - fistaObjective) <= test::Tolerance<T>::optimum * fistaObjective,
+               "C=" << C << " admm " << last.objective << " fista " << fistaObjective);
+    BOOST_TEST(KktViolation(*p.op, p.signal, admm->Solution(), lambda) <= test::Tolerance<T>::kkt,
+               "C=" << C);
+    // The reported objective is the functional at the returned (sparse) variable.
+    const double direct = DirectObjective(*p.op, p.signal, admm->Solution(), lambda);
+    BOOST_TEST(std::abs(last.objective - direct) <= 10 * test::Tolerance<T>::adjoint * direct);
+    BOOST_TEST(last.density == arma::accu(admm->Solution() != T(0)) / double(admm->Solution().n_elem));
+    const auto& solver = dynamic_cast<const AdmmSolver<T>&>(*admm);
+    BOOST_TEST(solver.PrimalResidual() < 1e-2);
+    BOOST_TEST(solver.Rho() > 0.0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(admm_warm_start_continues_exactly, T, Types) {
+  test::Seed(29);
+  Problem<T> p(16, 16, 3, 1, 4, Boundary::Circular);
+  auto once = MakeCscSolver<T>("admm");
+  auto twice = MakeCscSolver<T>("admm");
+  once->Reset(*p.op, p.signal, 0.1);
+  twice->Reset(*p.op, p.signal, 0.1);
+  SolveOptions options;
+  options.maxIterations = 60;
+  once->Solve(options);
+  options.maxIterations = 30;
+  twice->Solve(options);
+  const IterationRecord r = twice->Solve(options).last;
+  BOOST_TEST(arma::approx_equal(once->Solution(), twice->Solution(), "absdiff", 0.0));
+  BOOST_TEST(r.iteration == 60u);
+
+  // Started at FISTA's optimum, ADMM starts there (objective at y = start) and stays there.
+  auto fista = MakeCscSolver<T>("fista");
+  fista->Reset(*p.op, p.signal, 0.1);
+  options.maxIterations = 3000;
+  const double optimum = fista->Solve(options).last.objective;
+  auto warm = MakeCscSolver<T>("admm");
+  warm->Reset(*p.op, p.signal, 0.1, &fista->Solution());
+  BOOST_TEST(std::abs(warm->Current().objective - optimum) <= test::Tolerance<T>::adjoint * 10 * optimum);
+  options.maxIterations = 100;
+  const double after = warm->Solve(options).last.objective;
+  BOOST_TEST(std::abs(after - optimum) <= test::Tolerance<T>::optimum * optimum,
+             "warm " << after << " optimum " << optimum);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(admm_operator_change_keeps_state_consistent, T, Types) {
+  test::Seed(30);
+  Problem<T> p(16, 14, 3, 1, 4, Boundary::Circular);
+  ConvOperator<T> op(p.filters, 16, 14, Boundary::Circular);
+  auto solver = MakeCscSolver<T>("admm", true);
+  solver->Reset(op, p.signal, 0.1);
+  SolveOptions options;
+  options.maxIterations = 10;
+  solver->Solve(options);
+  op.SetFilters(test::RandomFilters<T>(3, 1, 4, 4));
+  const IterationRecord r = solver->OperatorChanged();
+  const double direct = DirectObjective(op, p.signal, solver->Solution(), 0.1);
+  BOOST_TEST(std::abs(r.objective - direct) <= 10 * test::Tolerance<T>::adjoint * direct);
+  // The kept spectra are those of the solution.
+  arma::Col<Complex<T>> X(op.Fft().SpectrumSize());
+  arma::Col<T> scratch = op.MakeScratch();
+  op.ForwardMap(solver->Solution().slice(1).memptr(), X.memptr(), scratch.memptr());
+  BOOST_TEST(arma::norm(X - solver->SolutionSpectra().col(1)) <= 1e-3 * arma::norm(X) + 1e-12);
+  options.maxIterations = 2000;
+  solver->Solve(options);
+  BOOST_TEST(KktViolation(op, p.signal, solver->Solution(), 0.1) <= test::Tolerance<T>::kkt);
+}
+
+// ADMM's saved state (y, its spectra, the scaled dual and its lazy scale, rho, D Y, D U,
+// counters), restored into a fresh solver bound to the same problem, continues bit for bit,
+// across residual-balancing updates of rho (every 10th iteration); states of another solver,
+// lambda or shape are refused.
+BOOST_AUTO_TEST_CASE_TEMPLATE(admm_saved_state_continues_exactly, T, Types) {
+  test::Seed(33);
+  for (arma::uword C : {1u, 3u}) {
+    BOOST_TEST_CONTEXT("C=" << C) {
+      Problem<T> p(16, 14, 4, C, 4, Boundary::Circular);
+      auto original = MakeCscSolver<T>("admm", true);
+      original->Reset(*p.op, p.signal, 0.05);
+      SolveOptions options;
+      options.maxIterations = 10;  // stops right after a rho update
+      original->Solve(options);
+      const SavedState<T> saved = original->SaveState();
+      auto copy = MakeCscSolver<T>("admm", true);
+      copy->Reset(*p.op, p.signal, 0.05);
+      copy->RestoreState(saved);
+      BOOST_TEST(copy->Current().iteration == 10u);
+      BOOST_TEST(copy->Current().objective == original->Current().objective);
+      options.maxIterations = 25;
+      const IterationRecord a = original->Solve(options).last;
+      const IterationRecord c = copy->Solve(options).last;
+      BOOST_TEST(a.iteration == 35u);
+      BOOST_TEST(a.objective == c.objective);
+      BOOST_TEST(a.relativeChange == c.relativeChange);
+      BOOST_TEST(arma::approx_equal(original->Solution(), copy->Solution(), "absdiff", T(0)));
+      BOOST_TEST(arma::approx_equal(original->SolutionSpectra(), copy->SolutionSpectra(), "absdiff",
+                                    T(0)));
+      const auto& first = dynamic_cast<const AdmmSolver<T>&>(*original);
+      const auto& second = dynamic_cast<const AdmmSolver<T>&>(*copy);
+      BOOST_TEST(first.Rho() == second.Rho());
+      BOOST_TEST(first.PrimalResidual() == second.PrimalResidual());
+
+      auto fista = MakeCscSolver<T>("fista", true);
+      fista->Reset(*p.op, p.signal, 0.05);
+      BOOST_CHECK_THROW(fista->RestoreState(saved), std::runtime_error);
+      auto fromFista = MakeCscSolver<T>("admm");
+      fromFista->Reset(*p.op, p.signal, 0.05);
+      BOOST_CHECK_THROW(fromFista->RestoreState(fista->SaveState()), std::runtime_error);
+      auto otherLambda = MakeCscSolver<T>("admm");
+      otherLambda->Reset(*p.op, p.signal, 0.2);
+      const double before = otherLambda->Current().objective;
+      BOOST_CHECK_THROW(otherLambda->RestoreState(saved), std::runtime_error);
+      BOOST_TEST(otherLambda->Current().objective == before);
+      SavedState<T> truncated = saved;
+      truncated.complexArrays["dual_spectra"].set_size(3, 4);
+      BOOST_CHECK_THROW(copy->RestoreState(truncated), std::runtime_error);
+      BOOST_TEST(arma::approx_equal(original->Solution(), copy->Solution(), "absdiff", T(0)));
+    }
+  }
+}
+
+// With zero filters (the unconnected pairs of a network layer, one map with no filter at all)
+// ADMM, which skips them, still reaches FISTA's optimum with the KKT conditions, and the map
+// without filters stays zero.
+BOOST_AUTO_TEST_CASE_TEMPLATE(admm_is_exact_with_zero_filters, T, Types) {
+  test::Seed(34);
+  for (arma::uword C : {1u, 3u}) {
+    BOOST_TEST_CONTEXT("C=" << C) {
+      const arma::uword K = 4;
+      FilterBank<T> filters = test::RandomFilters<T>(K, C, 5, 5);
+      for (arma::uword c = 0; c < C; ++c) filters.Filter(3, c).zeros();  // map 3: no filter
+      if (C > 1) {
+        filters.Filter(0, 1).zeros();
+        filters.Filter(1, 0).zeros();
+        filters.Filter(2, 2).zeros();
+      }
+      Image<T> signal(20, 18, C, arma::fill::randn);
+      ConvOperator<T> op(filters, 20, 18, Boundary::Circular);
+      BOOST_TEST(op.ChannelsOf(3).empty());
+      const double lambda = 0.1;
+      auto fista = MakeCscSolver<T>("fista");
+      auto admm = MakeCscSolver<T>("admm");
+      fista->Reset(op, signal, lambda);
+      admm->Reset(op, signal, lambda);
+      SolveOptions options;
+      options.maxIterations = 5000;
+      const double fistaObjective = fista->Solve(options).last.objective;
+      options.maxIterations = 1000;
+      const IterationRecord last = admm->Solve(options).last;
+      BOOST_TEST(std::abs(last.objective - fistaObjective) <=
+                     test::Tolerance<T>::optimum * fistaObjective,
+                 "admm " << last.objective << " fista " << fistaObjective);
+      BOOST_TEST(KktViolation(op, signal, fista->Solution(), lambda) <= test::Tolerance<T>::kkt);
+      BOOST_TEST(KktViolation(op, signal, admm->Solution(), lambda) <= test::Tolerance<T>::kkt);
+      const double direct = DirectObjective(op, signal, admm->Solution(), lambda);
+      BOOST_TEST(std::abs(last.objective - direct) <= 10 * test::Tolerance<T>::adjoint * direct);
+      BOOST_TEST(!arma::any(arma::vectorise(admm->Solution().slice(3))));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(admm_refuses_what_it_cannot_solve) {
+  test::Seed(31);
+  Problem<double> valid(16, 16, 2, 1, 3, Boundary::Valid);
+  auto solver = MakeCscSolver<double>("admm");
+  BOOST_CHECK_THROW(solver->Reset(*valid.op, valid.signal, 0.1), std::invalid_argument);
+  BOOST_CHECK_THROW(CheckSolverSupports("admm", Boundary::Valid), std::invalid_argument);
+  BOOST_CHECK_NO_THROW(CheckSolverSupports("admm", Boundary::Circular));
+  BOOST_CHECK_NO_THROW(CheckSolverSupports("fista", Boundary::Valid));
+  BOOST_CHECK_THROW(CheckSolverSupports("newton", Boundary::Circular), std::invalid_argument);
+  SolveOptions options;
+  BOOST_CHECK_THROW(solver->Solve(options), std::logic_error);  // not bound yet
+
+  Problem<double> p(16, 16, 2, 1, 3, Boundary::Circular);
+  BOOST_CHECK_THROW(solver->Reset(*p.op, p.signal, -1.0), std::invalid_argument);
+  BOOST_CHECK_THROW(solver->Reset(*p.op, Image<double>(15, 16, 1), 0.1), std::invalid_argument);
+  Maps<double> wrong(3, 3, 2);
+  BOOST_CHECK_THROW(solver->Reset(*p.op, p.signal, 0.1, &wrong), std::invalid_argument);
+  FilterBank<double> zero(2, 1, 3, 3);
+  ConvOperator<double> zeroOp(zero, 16, 16, Boundary::Circular);
+  BOOST_CHECK_THROW(solver->Reset(zeroOp, p.signal, 0.1), std::invalid_argument);
+
+  AdmmOptions bad;
+  bad.relaxation = 2.0;
+  BOOST_CHECK_THROW(AdmmSolver<double>{bad}, std::invalid_argument);
+  bad = AdmmOptions();
+  bad.rho = -1;
+  BOOST_CHECK_THROW(bad.Validate(), std::invalid_argument);
+  bad = AdmmOptions();
+  bad.rhoRatio = 0.5;
+  BOOST_CHECK_THROW(bad.Validate(), std::invalid_argument);
+  bad = AdmmOptions();
+  bad.rhoScalingMax = std::numeric_limits<double>::infinity();
+  BOOST_CHECK_THROW(bad.Validate(), std::invalid_argument);
+  bad = AdmmOptions();
+  bad.rhoTarget = -2;
+  BOOST_CHECK_THROW(bad.Validate(), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(thread_counts_agree_and_reruns_are_identical) {
+  // Maps go to threads dynamically: 1 and 3 threads agree up to rounding (the frequency ranges of
+  // the synthesis differ), and a rerun with the same count is identical bit for bit.
+  test::Seed(32);
+  const int before = ThreadCount();
+  for (Boundary b : kBoundaries)
+    for (const char* name : {"fista", "admm"}) {
+      if (b == Boundary::Valid && std::string(name) == "admm") continue;
+      Problem<float> p(24, 20, 5, 1, 4, b);
+      Maps<float> solutions[3];
+      double objectives[3];
+      const int counts[3] = {1, 3, 3};
+      for (int run = 0; run < 3; ++run) {
+        ConfigureThreads(counts[run]);
+        auto solver = MakeCscSolver<float>(name, true);
+        solver->Reset(*p.op, p.signal, 0.1);
+        SolveOptions options;
+        options.maxIterations = 25;
+        objectives[run] = solver->Solve(options).last.objective;
+        solutions[run] = solver->Solution();
+      }
+      const std::string what = std::string(name) + " " + ToString(b);
+      BOOST_TEST(test::MaxAbs<float>(solutions[0] - solutions[1]) <=
+                     1e-4 * test::MaxAbs<float>(solutions[0]), what);
+      BOOST_TEST(std::abs(objectives[0] - objectives[1]) <= 1e-5 * objectives[0], what);
+      BOOST_TEST(arma::approx_equal(solutions[1], solutions[2], "absdiff", 0.0f), what);
+      BOOST_TEST(objectives[1] == objectives[2], what);
+    }
+  ConfigureThreads(before);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

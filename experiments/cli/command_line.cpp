@@ -96,12 +96,21 @@ void CommandLine::AddPrecision(const std::string& note) {
 void CommandLine::AddPlanner() {
   Add()("planner", po::value<std::string>()->default_value("estimate")->value_name("P"),
         "FFTW planning: estimate (plans at once) or measure (FFTW times candidate plans; "
-        "results may then differ in the last bits between runs)");
+        "results may then differ in the last bits between runs)")(
+      "fftw-wisdom", po::value<std::string>()->value_name("FILE"),
+      "FFTW wisdom cache: plans are taken from FILE when it exists (with either planner) and "
+      "what planning learned is written back to it; off by default");
+  paths_.insert("fftw-wisdom");
+}
+
+std::string CommandLine::Wisdom() const {
+  return Has("fftw-wisdom") ? Get<std::string>("fftw-wisdom") : std::string();
 }
 
 void CommandLine::AddSolver(const std::string& note) {
   Add()("solver", po::value<std::string>()->default_value("fista")->value_name("S"),
-        WithNote("sparse coding solver: ista or fista", note).c_str());
+        WithNote("sparse coding solver: ista, fista or admm (admm: circular boundary only)", note)
+            .c_str());
 }
 
 void CommandLine::AddBoundary(const std::string& note) {
@@ -352,9 +361,11 @@ std::string CommandLine::ResolvedConfig() const {
     const std::string key = option->long_name();
     if (!Has(key) && resolved_.count(key) == 0) {
       out << "# " << key << " = (not set)\n";
-    } else if (key == "input" && resolved_.count(key) == 0) {
-      for (const std::string& input : Get<std::vector<std::string>>(key))
-        out << "input = " << AbsolutePath(input) << "\n";
+    } else if (resolved_.count(key) == 0 &&
+               boost::any_cast<std::vector<std::string>>(&vm_[key].value())) {
+      // A repeatable option (the inputs): one line per value.
+      for (const std::string& value : Get<std::vector<std::string>>(key))
+        out << key << " = " << (paths_.count(key) ? AbsolutePath(value) : value) << "\n";
     } else {
       out << key << " = " << ValueText(key) << "\n";
     }

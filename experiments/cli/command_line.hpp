@@ -58,8 +58,9 @@ public:
   // Shared option groups.
   void AddThreads();                                //!< --threads (0 = all cores)
   void AddPrecision(const std::string& note = "");  //!< --precision single|double (single)
-  void AddPlanner();                                //!< --planner estimate|measure (estimate)
-  void AddSolver(const std::string& note = "");     //!< --solver ista|fista (fista)
+  //! --planner estimate|measure (estimate), --fftw-wisdom FILE
+  void AddPlanner();
+  void AddSolver(const std::string& note = "");     //!< --solver ista|fista|admm (fista)
   void AddBoundary(const std::string& note = "");   //!< --boundary valid|circular (valid)
   //! --preprocess none|highpass|lcn (highpass), --highpass-lambda, --highpass-pad, --lcn-sigma
   void AddPreprocess(const std::string& note = "");
@@ -97,6 +98,8 @@ public:
   int Threads() const;
   std::string Precision() const;
   PlannerEffort Planner() const;
+  //! The --fftw-wisdom file, or "" without one.
+  std::string Wisdom() const;
   std::string Solver() const;
   Boundary BoundaryMode() const;
   PreprocessOptions Preprocess() const;

@@ -49,25 +49,50 @@ std::string JsonNumber(double value) {
 }  // namespace
 
 JsonObject& JsonObject::Number(const std::string& key, double value) {
-  members_.emplace_back(key, JsonNumber(value));
+  members_.push_back({key, JsonNumber(value), {}, Member::Kind::Scalar});
   return *this;
 }
 
 JsonObject& JsonObject::Integer(const std::string& key, std::uint64_t value) {
-  members_.emplace_back(key, std::to_string(value));
+  members_.push_back({key, std::to_string(value), {}, Member::Kind::Scalar});
   return *this;
 }
 
 JsonObject& JsonObject::String(const std::string& key, const std::string& value) {
-  members_.emplace_back(key, JsonString(value));
+  members_.push_back({key, JsonString(value), {}, Member::Kind::Scalar});
   return *this;
 }
 
-std::string JsonObject::Text() const {
-  std::string out = "{";
-  for (std::size_t i = 0; i < members_.size(); ++i)
-    out += (i ? ",\n  " : "\n  ") + JsonString(members_[i].first) + ": " + members_[i].second;
-  return out + "\n}\n";
+JsonObject& JsonObject::Object(const std::string& key, const JsonObject& value) {
+  members_.push_back({key, "", {value}, Member::Kind::Object});
+  return *this;
 }
+
+JsonObject& JsonObject::Array(const std::string& key, const std::vector<JsonObject>& values) {
+  members_.push_back({key, "", values, Member::Kind::Array});
+  return *this;
+}
+
+std::string JsonObject::Render(std::size_t indent) const {
+  const std::string pad(indent + 2, ' ');
+  std::string out = "{";
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    const Member& m = members_[i];
+    out += (i ? ",\n" : "\n") + pad + JsonString(m.key) + ": ";
+    if (m.kind == Member::Kind::Scalar) {
+      out += m.scalar;
+    } else if (m.kind == Member::Kind::Object) {
+      out += m.objects.front().Render(indent + 2);
+    } else {
+      out += "[";
+      for (std::size_t j = 0; j < m.objects.size(); ++j)
+        out += (j ? ",\n" : "\n") + pad + "  " + m.objects[j].Render(indent + 4);
+      out += m.objects.empty() ? "]" : "\n" + pad + "]";
+    }
+  }
+  return out + "\n" + std::string(indent, ' ') + "}";
+}
+
+std::string JsonObject::Text() const { return Render(0) + "\n"; }
 
 }  // namespace dn::cli

@@ -1,4 +1,5 @@
-// A tiny JSON writer for flat objects (metrics.json).
+// A tiny JSON writer: objects of numbers, strings, nested objects and arrays of objects
+// (metrics.json, results.json).
 #pragma once
 
 #include <cstdint>
@@ -15,11 +16,22 @@ public:
   JsonObject& Number(const std::string& key, double value);
   JsonObject& Integer(const std::string& key, std::uint64_t value);
   JsonObject& String(const std::string& key, const std::string& value);
-  //! The object, one member per line, ending with a newline.
+  JsonObject& Object(const std::string& key, const JsonObject& value);
+  JsonObject& Array(const std::string& key, const std::vector<JsonObject>& values);
+  //! The object, one member per line (nested ones indented), ending with a newline.
   std::string Text() const;
 
 private:
-  std::vector<std::pair<std::string, std::string>> members_;  //!< key, JSON value
+  struct Member {
+    std::string key;
+    std::string scalar;               //!< the JSON text of a number or string
+    std::vector<JsonObject> objects;  //!< a nested object (one) or an array's elements
+    enum class Kind { Scalar, Object, Array } kind = Kind::Scalar;
+  };
+  //! The object with its members at `indent` + 2 spaces and its closing brace at `indent`.
+  std::string Render(std::size_t indent) const;
+
+  std::vector<Member> members_;
 };
 
 }  // namespace dn::cli

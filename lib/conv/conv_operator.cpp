@@ -48,7 +48,7 @@ template <typename T> void ConvOperator<T>::SetFilters(const FilterBank<T>& filt
         channelsOf_[k].push_back(c);
         filtersOf_[c].push_back(k);
       }
-  lipschitz_ = ComputeLipschitz();
+  lipschitz_ = ComputeGramAndLipschitz();
 }
 
 template <typename T>
@@ -56,13 +56,14 @@ void FilterBankSpectra(const Fft2d<T>& fft, const FilterBank<T>& filters,
                        arma::Mat<Complex<T>>& spectra) {
   const arma::uword slices = filters.data.n_slices;
   spectra.set_size(fft.SpectrumSize(), slices);
-  std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(fft.Rows(), fft.Cols()));
+  // Every filter fills the same h x w corner of a zeroed grid (r2c transforms keep their input).
+  std::vector<arma::Mat<T>> grids =
+      PerThread(arma::Mat<T>(fft.Rows(), fft.Cols(), arma::fill::zeros));
 #pragma omp parallel num_threads(grids.size())
   {
     arma::Mat<T>& grid = grids[omp_get_thread_num()];
 #pragma omp for schedule(static)
     for (arma::uword s = 0; s < slices; ++s) {
-      grid.zeros();
       grid.submat(0, 0, filters.Rows() - 1, filters.Cols() - 1) = filters.data.slice(s);
       fft.Forward(grid.memptr(), spectra.colptr(s));
     }
@@ -196,15 +197,28 @@ template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual)
   return maps;
 }
 
-template <typename T> double ConvOperator<T>::ComputeLipschitz() const {
+template <typename T> double ConvOperator<T>::ComputeGramAndLipschitz() {
   const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
+  gram_.set_size(F, C * C);
   double best = 0.0;
   if (C == 1) {
-#pragma omp parallel for schedule(static) reduction(max : best)
-    for (arma::uword f = 0; f < F; ++f) {
-      double sum = 0.0;
-      for (arma::uword k = 0; k < K; ++k) sum += std::norm(Complex<double>(spectra_(f, k)));
-      best = std::max(best, sum);
+    // Column by column (contiguous), each thread over its own frequencies.
+    std::vector<arma::vec> sums = PerThread(arma::vec(F / ThreadCount() + 1));
+#pragma omp parallel num_threads(sums.size()) reduction(max : best)
+    {
+      std::size_t begin, end;
+      ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+      double* sum = sums[omp_get_thread_num()].memptr();
+      std::fill_n(sum, end - begin, 0.0);
+      for (arma::uword k = 0; k < K; ++k) {
+        const T* d = reinterpret_cast<const T*>(spectra_.colptr(k) + begin);
+        for (std::size_t f = 0; f < end - begin; ++f)
+          sum[f] += double(d[2 * f]) * double(d[2 * f]) + double(d[2 * f + 1]) * double(d[2 * f + 1]);
+      }
+      for (std::size_t f = 0; f < end - begin; ++f) {
+        gram_[begin + f] = Complex<T>(static_cast<T>(sum[f]));
+        best = std::max(best, sum[f]);
+      }
     }
     return best;
   }
@@ -224,6 +238,8 @@ template <typename T> double ConvOperator<T>::ComputeLipschitz() const {
           for (arma::uword b = 0; b < C; ++b)
             gram(a, b) += Complex<double>(spectra_(f, k * C + a)) *
                           std::conj(Complex<double>(spectra_(f, k * C + b)));
+      for (arma::uword a = 0; a < C; ++a)
+        for (arma::uword b = 0; b < C; ++b) gram_(f, a + C * b) = Complex<T>(gram(a, b));
       trap.Run([&] {
         if (!arma::eig_sym(values, gram))
           throw std::runtime_error("ConvOperator::SetFilters(): eigendecomposition failed");
@@ -246,6 +262,21 @@ double SpectrumEnergy(const Complex<T>* spectrum, arma::uword gridRows, arma::uw
   return sum / static_cast<double>(gridRows * gridCols);
 }
 
+template <typename T>
+double EdgeRowsEnergy(const Complex<T>* a, const Complex<T>* b, arma::uword begin, arma::uword end,
+                      arma::uword gridRows) {
+  const arma::uword halfRows = gridRows / 2 + 1;
+  double sum = 0.0;
+  const auto add = [&](arma::uword f) {
+    if (f >= begin && f < end) sum += std::norm(Complex<double>(b ? a[f] - b[f] : a[f]));
+  };
+  for (arma::uword first = begin - begin % halfRows; first < end; first += halfRows) {
+    add(first);
+    if (gridRows % 2 == 0) add(first + gridRows / 2);
+  }
+  return sum;
+}
+
 template class ConvOperator<float>;
 template class ConvOperator<double>;
 template void FilterBankSpectra(const Fft2d<float>&, const FilterBank<float>&,
@@ -254,5 +285,9 @@ template void FilterBankSpectra(const Fft2d<double>&, const FilterBank<double>&,
                                 arma::Mat<Complex<double>>&);
 template double SpectrumEnergy(const Complex<float>*, arma::uword, arma::uword);
 template double SpectrumEnergy(const Complex<double>*, arma::uword, arma::uword);
+template double EdgeRowsEnergy(const Complex<float>*, const Complex<float>*, arma::uword,
+                               arma::uword, arma::uword);
+template double EdgeRowsEnergy(const Complex<double>*, const Complex<double>*, arma::uword,
+                               arma::uword, arma::uword);
 
 } // namespace dn

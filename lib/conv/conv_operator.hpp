@@ -76,6 +76,9 @@ public:
   //! Lipschitz constant of the gradient of 1/2 ||D z - s||^2 (see the header comment),
   //! computed once per SetFilters().
   double Lipschitz() const { return lipschitz_; }
+  //! D(w) D(w)^H per frequency, F x (C*C): column a + C*b holds sum_k d_ka(w) conj(d_kb(w))
+  //! (one channel: sum_k |d_k(w)|^2). Computed once per SetFilters(), with the Lipschitz constant.
+  const arma::Mat<Complex<T>>& FilterGram() const { return gram_; }
 
   //! Crops one channel from the FFT grid to the image (H x W): copies.
   void Crop(const T* grid, T* image) const;
@@ -105,9 +108,11 @@ private:
   std::unique_ptr<Fft2d<T>> fft_;
   arma::Mat<Complex<T>> spectra_;
   std::vector<std::vector<arma::uword>> channelsOf_, filtersOf_;
+  arma::Mat<Complex<T>> gram_;
   double lipschitz_ = 0.0;
 
-  double ComputeLipschitz() const;
+  //! Fills gram_ and returns the Lipschitz constant.
+  double ComputeGramAndLipschitz();
 };
 
 //! Half spectra (F x K*C, column k*C + c) of the filters zero-padded to the FFT's grid, with
@@ -128,6 +133,13 @@ inline double SpectrumRowWeight(arma::uword r, arma::uword gridRows) {
 //! sum |x|^2 of a real grid from its half spectrum (Parseval), accumulated in double.
 template <typename T>
 double SpectrumEnergy(const Complex<T>* spectrum, arma::uword gridRows, arma::uword gridCols);
+
+//! The correction from an unweighted sum over half-spectrum entries [begin, end) to their
+//! Parseval sum (weighted = 2 * unweighted - this): sum of |a - b|^2 (b may be null) over the
+//! entries in rows 0 and, for even gridRows, gridRows/2, which stand for one frequency only.
+template <typename T>
+double EdgeRowsEnergy(const Complex<T>* a, const Complex<T>* b, arma::uword begin, arma::uword end,
+                      arma::uword gridRows);
 
 extern template class ConvOperator<float>;
 extern template class ConvOperator<double>;

@@ -1,7 +1,9 @@
 #include "dictionary/dictionary.hpp"
 
+#include "core/complex_kernels.hpp"
 #include "core/threads.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <omp.h>
 #include <random>
@@ -124,9 +126,9 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
         }
         for (arma::uword k = 0; k < K; ++k) {
           if (!options_.connectivity.is_empty() && !options_.connectivity(c, k)) continue;
-          const Complex<T>* z = data.mapSpectra[i]->colptr(k);
-          const Complex<T>* d = filterSpectra.colptr(k * C + c);
-          for (std::size_t f = begin; f < end; ++f) r[f] += z[f] * d[f];
+          kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k) + begin,
+                                      filterSpectra.colptr(k * C + c) + begin, r + begin,
+                                      end - begin);
         }
       }
   }
@@ -194,12 +196,11 @@ void DictionaryUpdater<T>::GradientFromResiduals(const ConvOperator<T>& op, cons
         gradient.data.slice(s).zeros();
         continue;
       }
-      sum.zeros();
-      for (std::size_t i = 0; i < images; ++i) {
-        const Complex<T>* z = data.mapSpectra[i]->colptr(k);
-        const Complex<T>* r = residualSpectra_[i].colptr(c);
-        for (arma::uword f = 0; f < F; ++f) sum[f] += std::conj(z[f]) * r[f];
-      }
+      kernels::ConjugateProduct(data.mapSpectra[0]->colptr(k), residualSpectra_[0].colptr(c),
+                                sum.memptr(), F);
+      for (std::size_t i = 1; i < images; ++i)
+        kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k), residualSpectra_[i].colptr(c),
+                                    sum.memptr(), F, true);
       op.Fft().Inverse(sum.memptr(), grid.memptr());
       gradient.data.slice(s) = grid.submat(0, 0, h - 1, w - 1) * scale;
     }
@@ -211,12 +212,12 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
                                                int steps) {
   const arma::uword K = op.FilterCount(), F = op.Fft().SpectrumSize();
   const std::size_t images = data.signals.size();
-  if (powerVectors_.n_rows != F || powerVectors_.n_cols != K)
-    powerVectors_.ones(F, K);
-  constexpr std::size_t kBlock = 64;
+  if (powerVectors_.n_rows != F || powerVectors_.n_cols != K) powerVectors_.ones(F, K);
+  // Blocks of frequencies small enough to stay in cache; every loop runs along a block.
+  constexpr std::size_t kBlock = 256;
   std::vector<arma::Mat<Complex<T>>> us = PerThread(arma::Mat<Complex<T>>(kBlock, images));
   std::vector<arma::Mat<Complex<T>>> nexts = PerThread(arma::Mat<Complex<T>>(kBlock, K));
-  std::vector<arma::mat> norms = PerThread(arma::mat(kBlock, 3));  // |u|^2, |v|^2, |next|^2
+  std::vector<arma::Mat<T>> norms = PerThread(arma::Mat<T>(kBlock, 3));  // |u|^2, |v|^2, |next|^2
   std::vector<double> best(us.size(), 0.0);
 #pragma omp parallel num_threads(us.size())
   {
@@ -225,44 +226,46 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
     ThreadRange(F, thread, omp_get_num_threads(), begin, end);
     arma::Mat<Complex<T>>& u = us[thread];
     arma::Mat<Complex<T>>& next = nexts[thread];
-    double* uNorm = norms[thread].colptr(0);
-    double* vNorm = norms[thread].colptr(1);
-    double* nextNorm = norms[thread].colptr(2);
+    T* uNorm = norms[thread].colptr(0);
+    T* vNorm = norms[thread].colptr(1);
+    T* nextNorm = norms[thread].colptr(2);
     for (std::size_t b0 = begin; b0 < end; b0 += kBlock) {
       const std::size_t n = std::min(kBlock, end - b0);
       for (int step = 0; step < steps; ++step) {
         // u_i = sum_k Z_ik v_k ; next_k = sum_i conj(Z_ik) u_i, per frequency.
-        u.zeros();
-        for (std::size_t i = 0; i < images; ++i)
-          for (arma::uword k = 0; k < K; ++k) {
-            const Complex<T>* z = data.mapSpectra[i]->colptr(k) + b0;
-            const Complex<T>* v = powerVectors_.colptr(k) + b0;
-            Complex<T>* ui = u.colptr(i);
-            for (std::size_t f = 0; f < n; ++f) ui[f] += z[f] * v[f];
-          }
-        next.zeros();
-        for (arma::uword k = 0; k < K; ++k)
-          for (std::size_t i = 0; i < images; ++i) {
-            const Complex<T>* z = data.mapSpectra[i]->colptr(k) + b0;
-            const Complex<T>* ui = u.colptr(i);
-            Complex<T>* nk = next.colptr(k);
-            for (std::size_t f = 0; f < n; ++f) nk[f] += std::conj(z[f]) * ui[f];
-          }
-        // Rayleigh quotient ||u||^2 / ||v||^2 <= lambda_max; renormalise next into v.
         norms[thread].zeros();
-        for (std::size_t i = 0; i < images; ++i)
-          for (std::size_t f = 0; f < n; ++f) uNorm[f] += std::norm(Complex<double>(u(f, i)));
-        for (arma::uword k = 0; k < K; ++k)
-          for (std::size_t f = 0; f < n; ++f) {
-            vNorm[f] += std::norm(Complex<double>(powerVectors_(b0 + f, k)));
-            nextNorm[f] += std::norm(Complex<double>(next(f, k)));
-          }
-        for (std::size_t f = 0; f < n; ++f) {
-          if (vNorm[f] > 0) best[thread] = std::max(best[thread], uNorm[f] / vNorm[f]);
-          const double norm = std::sqrt(nextNorm[f]);
-          for (arma::uword k = 0; k < K; ++k)
-            powerVectors_(b0 + f, k) = norm > 0 ? next(f, k) / static_cast<T>(norm) : Complex<T>(1);
+        for (std::size_t i = 0; i < images; ++i) {
+          kernels::Product(data.mapSpectra[i]->colptr(0) + b0, powerVectors_.colptr(0) + b0,
+                           u.colptr(i), n);
+          for (arma::uword k = 1; k < K; ++k)
+            kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k) + b0,
+                                        powerVectors_.colptr(k) + b0, u.colptr(i), n);
         }
+        for (arma::uword k = 0; k < K; ++k) {
+          kernels::ConjugateProduct(data.mapSpectra[0]->colptr(k) + b0, u.colptr(0),
+                                    next.colptr(k), n);
+          for (std::size_t i = 1; i < images; ++i)
+            kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k) + b0, u.colptr(i),
+                                        next.colptr(k), n, true);
+        }
+        // Rayleigh quotient ||u||^2 / ||v||^2 <= lambda_max; renormalise next into v.
+        for (std::size_t i = 0; i < images; ++i) kernels::AccumulateNorms(u.colptr(i), uNorm, n);
+        for (arma::uword k = 0; k < K; ++k) {
+          kernels::AccumulateNorms(powerVectors_.colptr(k) + b0, vNorm, n);
+          kernels::AccumulateNorms(next.colptr(k), nextNorm, n);
+        }
+        for (std::size_t f = 0; f < n; ++f) {
+          if (vNorm[f] > 0) best[thread] = std::max(best[thread], double(uNorm[f]) / vNorm[f]);
+          nextNorm[f] = nextNorm[f] > 0 ? T(1) / std::sqrt(nextNorm[f]) : T(0);  // the scale
+        }
+        for (arma::uword k = 0; k < K; ++k) {
+          Complex<T>* v = powerVectors_.colptr(k) + b0;
+          std::copy_n(next.colptr(k), n, v);
+          kernels::Scale(v, nextNorm, n);
+        }
+        for (std::size_t f = 0; f < n; ++f)  // next = 0: start again from ones
+          if (nextNorm[f] == T(0))
+            for (arma::uword k = 0; k < K; ++k) powerVectors_(b0 + f, k) = Complex<T>(1);
       }
     }
   }

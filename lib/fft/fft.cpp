@@ -1,7 +1,13 @@
 #include "fft/fft.hpp"
 
+#include "core/atomic_file.hpp"
+
 #include <fftw3.h>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 
 namespace dn {
@@ -128,5 +134,53 @@ arma::Mat<T> Fft2d<T>::Inverse(const arma::Mat<Complex<T>>& X) const {
 
 template class Fft2d<float>;
 template class Fft2d<double>;
+
+namespace {
+
+// The wisdom file: this header line, then FFTW's double-precision wisdom, then a separator line
+// and its single-precision wisdom (each in FFTW's own text format).
+const char kWisdomHeader[] = "# deconvnet FFTW wisdom 1 (double, then single precision)\n";
+const char kWisdomSeparator[] = "# single precision\n";
+
+//! FFTW's export to a string, freed with free().
+std::string Exported(char* text) {
+  if (!text) throw std::runtime_error("FFTW could not export its wisdom");
+  std::string copy(text);
+  std::free(text);
+  return copy;
+}
+
+} // namespace
+
+bool LoadWisdom(const std::string& path) {
+  std::error_code ignored;
+  if (!std::filesystem::exists(path, ignored)) return false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read the FFTW wisdom file " + path);
+  std::ostringstream content;
+  content << in.rdbuf();
+  const std::string text = content.str();
+  const std::size_t separator = text.find(kWisdomSeparator);
+  if (text.rfind(kWisdomHeader, 0) != 0 || separator == std::string::npos)
+    throw std::runtime_error(path + " is not a deconvnet FFTW wisdom file");
+  const std::string forDouble = text.substr(sizeof kWisdomHeader - 1,
+                                            separator - (sizeof kWisdomHeader - 1));
+  const std::string forSingle = text.substr(separator + sizeof kWisdomSeparator - 1);
+  std::lock_guard<std::mutex> lock(PlannerMutex());
+  if (!fftw_import_wisdom_from_string(forDouble.c_str()) ||
+      !fftwf_import_wisdom_from_string(forSingle.c_str()))
+    throw std::runtime_error("FFTW rejected the wisdom in " + path);
+  return true;
+}
+
+void SaveWisdom(const std::string& path) {
+  std::string text;
+  {
+    std::lock_guard<std::mutex> lock(PlannerMutex());
+    text = kWisdomHeader + Exported(fftw_export_wisdom_to_string()) + kWisdomSeparator +
+           Exported(fftwf_export_wisdom_to_string());
+  }
+  WriteTextFileAtomically(path, text);
+}
 
 } // namespace dn

@@ -13,6 +13,7 @@
 #include "core/types.hpp"
 
 #include <memory>
+#include <string>
 
 namespace dn {
 
@@ -55,5 +56,13 @@ private:
 
 extern template class Fft2d<float>;
 extern template class Fft2d<double>;
+
+//! FFTW wisdom: what PlannerEffort::Measure learned about the fastest plans, kept in a file so
+//! that later processes plan at once and get the same plans. One text file holds both
+//! precisions. Reads `path` into FFTW's planner: returns false when the file does not exist;
+//! throws std::runtime_error when it cannot be read or FFTW rejects it.
+bool LoadWisdom(const std::string& path);
+//! Writes FFTW's accumulated wisdom (both precisions) to `path`, atomically.
+void SaveWisdom(const std::string& path);
 
 } // namespace dn

@@ -24,7 +24,7 @@ void LearningOptions::Validate() const {
   if (iterations == 0) throw std::invalid_argument("LearningOptions: iterations must be positive");
   if (codingIterations == 0)
     throw std::invalid_argument("LearningOptions: codingIterations must be positive");
-  MakeCscSolver<double>(solver);  // throws on an unknown name
+  CheckSolverSupports(solver, boundary);  // throws on an unknown name or an unsupported boundary
   dictionary.Validate();
 }
 

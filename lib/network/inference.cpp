@@ -51,6 +51,10 @@ std::vector<LayerCodes<T>> NetworkCoder<T>::Infer(
     const Image<T>& signal, const NetworkCodingOptions& options,
     const std::function<IterationObserver*(std::size_t layer)>& observer) {
   options.Validate(Depth());
+  for (std::size_t l = 2; l <= Depth(); ++l)
+    if (options.solver == "admm" && stack_->Spec(l).inference == InferenceMode::Pixel)
+      throw std::invalid_argument("NetworkCoder::Infer(): layer " + std::to_string(l) +
+                                  " uses pixel inference, which has no admm solver (use fista)");
   const LayerShape& first = stack_->Shape(1);
   if (signal.n_rows != first.inputRows || signal.n_cols != first.inputCols ||
       signal.n_slices != first.inputMaps)

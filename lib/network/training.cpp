@@ -82,6 +82,11 @@ void NetworkTrainer<T>::Check() const {
   options_.Validate(network.Depth());
   if (network.boundary != options_.common.boundary)
     throw std::invalid_argument("NetworkTrainer: the network's boundary differs from the options'");
+  // Pixel-mode layers code through the layers below (PixelCoder: ISTA/FISTA only).
+  for (std::size_t l = 2; l <= network.Depth(); ++l)
+    if (options_.common.solver == "admm" && network.layers[l - 1].inference == InferenceMode::Pixel)
+      throw std::invalid_argument("NetworkTrainer: layer " + std::to_string(l) +
+                                  " uses pixel inference, which has no admm solver (use fista)");
   if (signals_.empty()) throw std::invalid_argument("NetworkTrainer: no training images");
   // Every layer's shape must fit the images before any layer is trained.
   LayerShapes(network.layers, signals_.front().n_rows, signals_.front().n_cols, network.boundary);

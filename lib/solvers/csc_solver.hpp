@@ -4,7 +4,10 @@
 //
 // with D the dictionary operator of conv/conv_operator.hpp (either boundary mode).
 //  - "ista":  proximal gradient, step 1/L (Daubechies, Defrise & De Mol, CPAM 2004);
-//  - "fista": the same with Nesterov momentum (Beck & Teboulle, SIAM J. Imaging Sci. 2009).
+//  - "fista": the same with Nesterov momentum (Beck & Teboulle, SIAM J. Imaging Sci. 2009);
+//  - "admm":  ADMM with a per-frequency Sherman-Morrison / Woodbury solve, over-relaxation and
+//             residual balancing of its penalty (Wohlberg, IEEE TIP 2016); circular boundary
+//             only (solvers/admm.hpp).
 // L is the exact Lipschitz constant from ConvOperator::Lipschitz().
 //
 // A solver object keeps its state: Solve() continues from where the last call stopped (warm
@@ -78,13 +81,18 @@ public:
   virtual void RestoreState(const SavedState<T>& state) = 0;
 };
 
-//! Makes the solver called `name` ("ista" or "fista"); throws std::invalid_argument otherwise.
-//! keepSpectra keeps the spectra of the iterate (memory 2 K F complex values) for dictionary
-//! learning, which reads them and changes the operator between calls.
+//! Makes the solver called `name` ("ista", "fista" or "admm") with its default options; throws
+//! std::invalid_argument otherwise. keepSpectra keeps the spectra of the iterate (memory 2 K F
+//! complex values; admm keeps them always) for dictionary learning, which reads them and changes
+//! the operator between calls.
 template <typename T>
 std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSpectra = false);
 
 //! The solver names MakeCscSolver accepts.
 std::vector<std::string> CscSolverNames();
+
+//! Throws std::invalid_argument unless solver `name` exists and supports the boundary (admm:
+//! circular only), so that callers can refuse a combination before any work.
+void CheckSolverSupports(const std::string& name, Boundary boundary);
 
 } // namespace dn

@@ -1,20 +1,17 @@
 #include "solvers/proximal_gradient.hpp"
 
-#include "core/threads.hpp"
-#include "core/timer.hpp"
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
-#include <omp.h>
 #include <stdexcept>
+
+#include "core/threads.hpp"
+#include "core/timer.hpp"
+#include "solvers/kernels.hpp"
 
 namespace dn {
 namespace {
-
-template <typename T> inline T SoftThreshold(T v, T threshold) {
-  const T magnitude = std::abs(v) - threshold;
-  return magnitude > T(0) ? std::copysign(magnitude, v) : T(0);
-}
 
 //! out(:, c) = sum_k D_kc X_k, parallel over frequencies (no reduction across threads).
 template <typename T>
@@ -38,38 +35,43 @@ void Synthesize(const ConvOperator<T>& op, const arma::Mat<Complex<T>>& spectra,
   }
 }
 
-} // namespace
+}  // namespace
 
 void SolveOptions::Validate() const {
-  if (maxIterations == 0) throw std::invalid_argument("SolveOptions: maxIterations must be positive");
+  if (maxIterations == 0)
+    throw std::invalid_argument("SolveOptions: maxIterations must be positive");
   if (!(tolerance >= 0.0) || !std::isfinite(tolerance))
     throw std::invalid_argument("SolveOptions: tolerance must be finite and >= 0");
 }
 
-template <typename T> void ProximalGradientSolver<T>::RequireBound(const char* who) const {
+template <typename T>
+void ProximalGradientSolver<T>::RequireBound(const char* who) const {
   if (!op_) throw std::logic_error(std::string(who) + ": Reset() was not called");
 }
 
-template <typename T> void ProximalGradientSolver<T>::SetupWorkspace() {
-  const arma::uword C = op_->Channels(), F = op_->Fft().SpectrumSize();
-  const int threads = omp_get_max_threads();
-  accumulators_.assign(threads, CMat(F, C));
-  gradientSpectra_.assign(threads, arma::Col<Complex<T>>(F));
-  mapSpectra_.assign(keepSpectra_ ? 0 : threads, arma::Col<Complex<T>>(F));
-  gradients_.assign(threads, arma::Col<T>(op_->MapRows() * op_->MapCols()));
-  forwardScratch_.assign(op_->Padded() ? threads : 0, op_->MakeScratch());
-  inverseScratch_.assign(op_->Padded() ? threads : 0, op_->MakeScratch());
+template <typename T>
+void ProximalGradientSolver<T>::SetupWorkspace() {
+  const arma::uword K = op_->FilterCount(), C = op_->Channels(), F = op_->Fft().SpectrumSize();
+  threads_ = omp_get_max_threads();
+  mapSums_.assign(K, kernels::MapSums());
+  spectra_.set_size(F, K);
+  gradientSpectra_.assign(threads_, arma::Col<Complex<T>>(F));
+  gradients_.assign(threads_, arma::Col<T>(op_->MapRows() * op_->MapCols()));
+  forwardScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
+  inverseScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
   residualAtY_.set_size(F, C);
   if (op_->BoundaryMode() == Boundary::Valid) {
+    synthesis_.set_size(F, C);
     grid_.set_size(op_->GridRows(), op_->GridCols());
     residualImageAtY_.set_size(op_->ImageRows() * op_->ImageCols());
   }
 }
 
-template <typename T> void ProximalGradientSolver<T>::TransformIterate(CMat& spectra) {
+template <typename T>
+void ProximalGradientSolver<T>::TransformIterate(CMat& spectra) {
   const arma::uword K = op_->FilterCount();
   spectra.set_size(op_->Fft().SpectrumSize(), K);
-#pragma omp parallel num_threads(accumulators_.size())
+#pragma omp parallel num_threads(threads_)
   {
     T* scratch = op_->Padded() ? forwardScratch_[omp_get_thread_num()].memptr() : nullptr;
 #pragma omp for schedule(static)
@@ -80,14 +82,15 @@ template <typename T> void ProximalGradientSolver<T>::TransformIterate(CMat& spe
 
 namespace {
 
-template <typename T> double CheckedLipschitz(const ConvOperator<T>& op, const char* who) {
+template <typename T>
+double CheckedLipschitz(const ConvOperator<T>& op, const char* who) {
   const double lipschitz = op.Lipschitz();
   if (!(lipschitz > 0.0) || !std::isfinite(lipschitz))
     throw std::invalid_argument(std::string(who) + ": the dictionary is zero or not finite");
   return lipschitz;
 }
 
-} // namespace
+}  // namespace
 
 template <typename T>
 void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
@@ -126,18 +129,15 @@ void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>&
   current_.relativeChange = 0.0;
 }
 
-template <typename T> double ProximalGradientSolver<T>::StartFromIterate() {
-  CMat spectra;
-  TransformIterate(spectra);
-  if (keepSpectra_) {
-    spectra_ = spectra;
-    previousSpectra_ = spectra;
-  } else {
-    spectra_.reset();
+template <typename T>
+double ProximalGradientSolver<T>::StartFromIterate() {
+  TransformIterate(spectra_);
+  if (keepSpectra_)
+    previousSpectra_ = spectra_;
+  else
     previousSpectra_.reset();
-  }
   CMat synthesis;
-  Synthesize(*op_, spectra, synthesis);
+  Synthesize(*op_, spectra_, synthesis);
   residual_.reset();
   previousResidual_.reset();
   residualImage_.reset();
@@ -207,8 +207,8 @@ void ProximalGradientSolver<T>::UpdateStatistics(double fidelity, const Sums& su
   current_.l1 = sums.l1;
   current_.objective = fidelity + lambda_ * sums.l1;
   current_.density = sums.nonzeros / static_cast<double>(x_.n_elem);
-  current_.relativeChange = sums.norm > 0 ? std::sqrt(sums.change / sums.norm)
-                                          : (sums.change > 0 ? 1.0 : 0.0);
+  current_.relativeChange =
+      sums.norm > 0 ? std::sqrt(sums.change / sums.norm) : (sums.change > 0 ? 1.0 : 0.0);
 }
 
 template <typename T>
@@ -226,84 +226,74 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
   SolveReport report;
   Timer timer;
   const double elapsedBefore = elapsed_;
-  CMat synthesis(F, C);
-  const int threads = static_cast<int>(accumulators_.size());
-  std::vector<Sums> partial(threads);
+  const bool circular = op.BoundaryMode() == Boundary::Circular;
+  std::vector<double> energies(threads_);
 
   for (std::size_t it = 0; it < options.maxIterations; ++it) {
     const double tNext = momentum_ ? 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t_ * t_)) : 1.0;
     const double betaValue = momentum_ ? (t_ - 1.0) / tNext : 0.0;
     const T beta = static_cast<T>(betaValue);
-    if (keepSpectra_) spectra_.swap(previousSpectra_);
-    std::fill(partial.begin(), partial.end(), Sums());
+    if (keepSpectra_) spectra_.swap(previousSpectra_);  // spectra_ is overwritten below
+    if (circular) residual_.swap(previousResidual_);    // so is residual_
 
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads_)
     {
       const int thread = omp_get_thread_num();
-      CMat& acc = accumulators_[thread];
-      acc.zeros();
       Complex<T>* G = gradientSpectra_[thread].memptr();
       T* g = gradients_[thread].memptr();
       T* forwardScratch = op.Padded() ? forwardScratch_[thread].memptr() : nullptr;
       T* inverseScratch = op.Padded() ? inverseScratch_[thread].memptr() : nullptr;
-      Sums sums;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
       for (arma::uword k = 0; k < K; ++k) {
-        // G = sum_c conj(D_kc) r_y,c
-        for (arma::uword f = 0; f < F; ++f) G[f] = Complex<T>(0);
-        for (arma::uword c : op.ChannelsOf(k)) {  // zero filters skipped
-          const Complex<T>* d = op.FilterSpectrum(k, c);
-          const Complex<T>* r = residualAtY_.colptr(c);
-          for (arma::uword f = 0; f < F; ++f) G[f] += std::conj(d[f]) * r[f];
-        }
+        // G = sum_c conj(D_kc) r_y,c over the non-zero filters of map k
+        const std::vector<arma::uword>& channels = op.ChannelsOf(k);
+        if (channels.empty())
+          std::fill_n(G, F, Complex<T>(0));
+        else
+          kernels::ConjugateProduct(op.FilterSpectrum(k, channels[0]),
+                                    residualAtY_.colptr(channels[0]), G, F);
+        for (std::size_t j = 1; j < channels.size(); ++j)
+          kernels::MultiplyAccumulate(op.FilterSpectrum(k, channels[j]),
+                                      residualAtY_.colptr(channels[j]), G, F, true);
         op.InverseMap(G, g, inverseScratch);
-        T* x = x_.slice(k).memptr();
-        T* y = y_.slice(k).memptr();
-        double l1 = 0, nonzeros = 0, change = 0, norm = 0;
-        for (arma::uword i = 0; i < N; ++i) {
-          const T old = x[i];
-          const T fresh = SoftThreshold<T>(y[i] - step * g[i], threshold);
-          y[i] = fresh + beta * (fresh - old);
-          x[i] = fresh;
-          const double delta = double(fresh) - double(old);
-          l1 += std::abs(double(fresh));
-          nonzeros += fresh != T(0);
-          change += delta * delta;
-          norm += double(fresh) * double(fresh);
-        }
-        sums.l1 += l1;
-        sums.nonzeros += nonzeros;
-        sums.change += change;
-        sums.norm += norm;
-        Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
-        op.ForwardMap(x, X, forwardScratch);
-        for (arma::uword c : op.ChannelsOf(k)) {
-          const Complex<T>* d = op.FilterSpectrum(k, c);
-          Complex<T>* a = acc.colptr(c);
-          for (arma::uword f = 0; f < F; ++f) a[f] += d[f] * X[f];
-        }
+        mapSums_[k] = kernels::ProximalMapUpdate(x_.slice(k).memptr(), y_.slice(k).memptr(), g, N,
+                                                 step, threshold, beta);
+        op.ForwardMap(x_.slice(k).memptr(), spectra_.colptr(k), forwardScratch);
       }
-      partial[thread] = sums;
-      // Combine the per-thread partial sums in thread order (deterministic).
+      // D X' over this thread's frequencies, maps in order; for circular straight into r and r_y.
       std::size_t begin, end;
       ThreadRange(F, thread, omp_get_num_threads(), begin, end);
+      double energy = 0.0;
       for (arma::uword c = 0; c < C; ++c) {
-        Complex<T>* out = synthesis.colptr(c);
-        for (std::size_t f = begin; f < end; ++f) out[f] = Complex<T>(0);
-        for (int t = 0; t < omp_get_num_threads(); ++t) {
-          const Complex<T>* a = accumulators_[t].colptr(c);
-          for (std::size_t f = begin; f < end; ++f) out[f] += a[f];
+        Complex<T>* out = (circular ? residual_.colptr(c) : synthesis_.colptr(c)) + begin;
+        const std::vector<arma::uword>& filters = op.FiltersOf(c);  // zero filters skipped
+        if (filters.empty()) std::fill_n(out, end - begin, Complex<T>(0));
+        for (std::size_t j = 0; j < filters.size(); ++j) {
+          const arma::uword k = filters[j];
+          if (j == 0)
+            kernels::Product(op.FilterSpectrum(k, c) + begin, spectra_.colptr(k) + begin, out,
+                             end - begin);
+          else
+            kernels::MultiplyAccumulate(op.FilterSpectrum(k, c) + begin, spectra_.colptr(k) + begin,
+                                        out, end - begin);
         }
+        if (circular)
+          energy += 2.0 * kernels::CircularResidual(
+                              signalSpectra_.colptr(c) + begin, previousResidual_.colptr(c) + begin,
+                              out, residualAtY_.colptr(c) + begin, end - begin, beta) -
+                    EdgeRowsEnergy<T>(residual_.colptr(c), nullptr, begin, end, op.GridRows());
       }
+      energies[thread] = energy;
     }
     Sums total;
-    for (const Sums& s : partial) {
-      total.l1 += s.l1;
-      total.nonzeros += s.nonzeros;
-      total.change += s.change;
-      total.norm += s.norm;
+    for (const Sums& s : mapSums_) total += s;
+    double fidelity = 0.0;
+    if (circular) {
+      for (double e : energies) fidelity += e;
+      fidelity *= 0.5 / static_cast<double>(op.Fft().Size());
+    } else {
+      fidelity = FinishResidual(synthesis_, betaValue);
     }
-    const double fidelity = FinishResidual(synthesis, betaValue);
     t_ = tNext;
     lastBeta_ = betaValue;
     ++iteration_;
@@ -328,7 +318,8 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
   return report;
 }
 
-template <typename T> IterationRecord ProximalGradientSolver<T>::OperatorChanged() {
+template <typename T>
+IterationRecord ProximalGradientSolver<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
   lipschitz_ = CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
   double fidelity;
@@ -358,4 +349,4 @@ const arma::Mat<Complex<T>>& ProximalGradientSolver<T>::SolutionSpectra() const 
 template class ProximalGradientSolver<float>;
 template class ProximalGradientSolver<double>;
 
-} // namespace dn
+}  // namespace dn

@@ -4,6 +4,7 @@
     check_outputs.py reconstruction DIR DICTIONARY.npy BOUNDARY
     check_outputs.py network DIR LAYERS ITERATIONS
     check_outputs.py network-reconstruction DIR MODEL_DIR LAYER BOUNDARY   (no pooling)
+    check_outputs.py bench DIR SOLVERS PRECISIONS SCALING_CASES_PER_PRECISION LEARNING_ITERATIONS
 
 Convolution conventions (docs/file_formats.md): circular = periodic convolution with filter tap
 (0, 0) at pixel (0, 0); valid = circular convolution on the map grid (H+h-1, W+w-1) cropped to
@@ -222,6 +223,93 @@ def check_network_reconstruction(directory, model, layer, boundary):
            "history.csv does not hold every layer")
 
 
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def number(text):
+    return float("nan") if text == "" else float(text)
+
+
+def check_bench(directory, solvers, precisions, cases, learning_iterations):
+    """dn-bench's outputs: results.json and the CSV tables agree and are complete."""
+    with open(os.path.join(directory, "results.json")) as f:
+        results = json.load(f)
+    for key in ("machine", "coding", "fft", "learning", "scaling", "load_average_at_end"):
+        expect(key in results, f"results.json lacks {key}")
+    expect(results["machine"]["threads"] >= 1, "results.json: no thread count")
+
+    coding = results["coding"]
+    reference = coding["reference_objective"]
+    expect(reference > 0, "coding: the reference objective is not positive")
+    runs = coding["runs"]
+    expect(len(runs) == solvers * precisions, f"coding: {len(runs)} runs")
+    table = read_csv(os.path.join(directory, "coding.csv"))
+    expect(len(table) == len(runs), "coding.csv and results.json differ in rows")
+    history = read_csv(os.path.join(directory, "coding_history.csv"))
+    for run, row in zip(runs, table):
+        label = run["solver"] + " " + run["precision"]
+        expect(row["solver"] == run["solver"] and row["precision"] == run["precision"],
+               f"coding.csv row {label} out of order")
+        expect(run["seconds_per_iteration"] > 0, f"coding {label}: no time per iteration")
+        # The reference is the best objective found, so no run ends clearly below it.
+        expect(run["final_objective"] >= reference * (1 - 1e-4),
+               f"coding {label}: final objective {run['final_objective']} below {reference}")
+        times = [run["seconds_to_" + t] for t in ("1%", "0.1%", "0.01%")]
+        reached = [t for t in times if t is not None]
+        expect(reached == sorted(reached), f"coding {label}: times to targets not increasing")
+        rows = [h for h in history if h["solver"] == run["solver"] and h["precision"] == run["precision"]]
+        expect(len(rows) == run["iterations"], f"coding {label}: {len(rows)} history rows")
+        expect([int(h["iteration"]) for h in rows] == list(range(1, len(rows) + 1)),
+               f"coding {label}: history iterations not 1..n")
+        for h in rows:
+            error = (float(h["objective"]) - reference) / reference
+            expect(abs(error - float(h["relative_error"])) <= 1e-6 * max(1.0, abs(error)),
+                   f"coding {label}: relative_error column wrong")
+        expect(abs(float(rows[-1]["objective"]) - run["final_objective"]) <= 1e-9 * reference,
+               f"coding {label}: history ends elsewhere than final_objective")
+
+    fft = results["fft"]
+    expect(len(fft) == solvers * precisions, f"fft: {len(fft)} rows")
+    table = read_csv(os.path.join(directory, "fft.csv"))
+    expect(len(table) == len(fft), "fft.csv and results.json differ in rows")
+    for row in fft:
+        expect(row["bound_seconds"] > 0 and row["seconds_per_iteration"] > 0, "fft: no times")
+        expect(abs(row["ratio"] - row["seconds_per_iteration"] / row["bound_seconds"]) <= 1e-9 * row["ratio"],
+               "fft: ratio is not time per iteration / bound")
+
+    learning = results["learning"]
+    expect(learning["iterations"] == learning_iterations, "learning: wrong iteration count")
+    history = read_csv(os.path.join(directory, "learning_history.csv"))
+    expect(len(history) == learning_iterations, "learning_history.csv: wrong row count")
+    expect(abs(float(history[-1]["objective"]) - learning["final_objective"]) <= 1e-9 * abs(learning["final_objective"]),
+           "learning: history ends elsewhere than final_objective")
+    seconds = [float(h["seconds"]) for h in history]
+    expect(seconds == sorted(seconds), "learning: seconds not cumulative")
+    if learning["target"] is not None and learning["target"] >= float(history[0]["objective"]):
+        expect(learning["iterations_to_target"] == 1, "learning: the target was reached at once")
+    expect(learning["command"].startswith("dn-learn "), "learning: no dn-learn command")
+
+    scaling = results["scaling"]
+    expect(scaling["baseline_bytes"] > 0, "scaling: no baseline memory")
+    expect(len(scaling["cases"]) == cases * precisions, f"scaling: {len(scaling['cases'])} cases")
+    table = read_csv(os.path.join(directory, "scaling.csv"))
+    expect(len(table) == len(scaling["cases"]), "scaling.csv and results.json differ in rows")
+    for case, row in zip(scaling["cases"], table):
+        expect(case["peak_bytes"] >= scaling["baseline_bytes"], "scaling: peak below the baseline")
+        expect(case["seconds_per_iteration"] > 0 and case["bound_seconds"] > 0, "scaling: no times")
+        size = 4 if case["precision"] == "single" else 8
+        expect(case["map_bytes"] == case["filters"] * case["size"] ** 2 * size, "scaling: map bytes")
+        expect(int(row["size"]) == case["size"] and int(row["filters"]) == case["filters"],
+               "scaling.csv rows out of order")
+
+    config = configparser.ConfigParser()
+    with open(os.path.join(directory, "run.ini")) as f:
+        config.read_string("[run]\n" + "".join(l for l in f if not l.startswith("#")))
+    expect(config["run"]["threads"].isdigit(), "run.ini: no thread count")
+
+
 def main(argv):
     if argv[1] == "learn":
         check_learn(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]), argv[7],
@@ -232,6 +320,8 @@ def main(argv):
         check_network(argv[2], int(argv[3]), int(argv[4]))
     elif argv[1] == "network-reconstruction":
         check_network_reconstruction(argv[2], argv[3], int(argv[4]), argv[5])
+    elif argv[1] == "bench":
+        check_bench(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]))
     else:
         fail("unknown check " + argv[1])
 
