@@ -72,15 +72,34 @@ void ProximalGradientSolver<T>::SetupWorkspace() {
 }
 
 template <typename T>
-void ProximalGradientSolver<T>::TransformIterate(CMat& spectra) {
-  const arma::uword K = op_->FilterCount();
-  spectra.set_size(op_->Fft().SpectrumSize(), K);
+void ProximalGradientSolver<T>::SynthesizeIterate(CMat& synthesis) {
+  const arma::uword K = op_->FilterCount(), C = op_->Channels(), F = op_->Fft().SpectrumSize();
+  if (keepSpectra_) spectra_.set_size(F, K);
+  synthesis.set_size(F, C);
 #pragma omp parallel num_threads(threads_)
   {
-    T* scratch = op_->Padded() ? forwardScratch_[omp_get_thread_num()].memptr() : nullptr;
-#pragma omp for schedule(static)
-    for (arma::uword k = 0; k < K; ++k)
-      op_->ForwardMap(x_.slice(k).memptr(), spectra.colptr(k), scratch);
+    const int thread = omp_get_thread_num();
+    CMat& acc = accumulators_[thread];
+    bool first = true;
+    T* scratch = op_->Padded() ? forwardScratch_[thread].memptr() : nullptr;
+#pragma omp for schedule(static) nowait
+    for (arma::uword k = 0; k < K; ++k) {
+      Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
+      op_->ForwardMap(x_.slice(k).memptr(), X, scratch);
+      for (arma::uword c = 0; c < C; ++c) {
+        if (first)
+          kernels::Product(op_->FilterSpectrum(k, c), X, acc.colptr(c), F);
+        else
+          kernels::MultiplyAccumulate(op_->FilterSpectrum(k, c), X, acc.colptr(c), F);
+      }
+      first = false;
+    }
+    if (first) acc.zeros();
+#pragma omp barrier
+    std::size_t begin, end;
+    ThreadRange(F, thread, omp_get_num_threads(), begin, end);
+    for (arma::uword c = 0; c < C; ++c)
+      kernels::SumInto(&partials_[c * threads_], threads_, begin, synthesis.colptr(c), end - begin);
   }
 }
 
@@ -135,17 +154,12 @@ void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>&
 
 template <typename T>
 double ProximalGradientSolver<T>::StartFromIterate() {
-  CMat spectra;
-  TransformIterate(spectra);
   CMat synthesis;
-  Synthesize(*op_, spectra, synthesis);
-  if (keepSpectra_) {
-    spectra_ = spectra;
-    previousSpectra_ = spectra;
-  } else {
-    spectra_.reset();
+  SynthesizeIterate(synthesis);
+  if (keepSpectra_)
+    previousSpectra_ = spectra_;
+  else
     previousSpectra_.reset();
-  }
   residual_.reset();
   previousResidual_.reset();
   residualImage_.reset();

@@ -71,8 +71,9 @@ private:
   CMat synthesis_;                 //!< valid: D x' in frequency, F x C
   arma::Mat<T> grid_;              //!< valid: one channel on the FFT grid
   arma::Col<T> residualImageAtY_;  //!< valid: r_y of one channel in space
-  //! FFT of every map of x_ into `spectra` (F x K).
-  void TransformIterate(CMat& spectra);
+  //! D x (F x C) from the maps of x_, accumulated per thread as in Solve() (no F x K array);
+  //! with keepSpectra also the spectra of x into spectra_.
+  void SynthesizeIterate(CMat& synthesis);
 };
 
 extern template class ProximalGradientSolver<float>;
