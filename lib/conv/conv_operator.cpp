@@ -1,5 +1,6 @@
 #include "conv/conv_operator.hpp"
 
+#include "core/complex_kernels.hpp"
 #include "core/threads.hpp"
 
 #include <algorithm>
@@ -114,6 +115,21 @@ void ConvOperator<T>::InverseMap(Complex<T>* spectrum, T* map, T* scratch) const
   const arma::uword gridRows = GridRows();
   for (arma::uword x = 0; x < mapCols_; ++x)
     std::copy_n(scratch + x * gridRows, mapRows_, map + x * mapRows_);
+}
+
+template <typename T>
+void ConvOperator<T>::AccumulateSynthesis(arma::uword k, const Complex<T>* mapSpectrum,
+                                          arma::Mat<Complex<T>>& accumulator, bool first) const {
+  const std::vector<arma::uword>& channels = channelsOf_[k];
+  const arma::uword F = fft_->SpectrumSize();
+  const bool set = first && channels.size() == filters_.channels;  // every column overwritten
+  if (first && !set) accumulator.zeros();
+  for (arma::uword c : channels) {
+    if (set)
+      kernels::Product(FilterSpectrum(k, c), mapSpectrum, accumulator.colptr(c), F);
+    else
+      kernels::MultiplyAccumulate(FilterSpectrum(k, c), mapSpectrum, accumulator.colptr(c), F);
+  }
 }
 
 template <typename T> void ConvOperator<T>::Crop(const T* grid, T* image) const {

@@ -92,6 +92,11 @@ public:
   //! Unnormalised inverse FFT (spectrum destroyed) restricted to the map region; `scratch`
   //! (GridRows*GridCols values, any contents) is used when Padded().
   void InverseMap(Complex<T>* spectrum, T* map, T* scratch) const;
+  //! Adds map k's share of D x to a per-thread accumulator (F x C): column c += D_kc X, with X
+  //! the map's spectrum; zero filters are skipped. With `first`, the accumulator is set instead
+  //! of added to (the first map a thread handles).
+  void AccumulateSynthesis(arma::uword k, const Complex<T>* mapSpectrum,
+                           arma::Mat<Complex<T>>& accumulator, bool first) const;
   //! A zeroed grid-sized scratch buffer for ForwardMap/InverseMap.
   arma::Col<T> MakeScratch() const { return arma::Col<T>(fft_->Size(), arma::fill::zeros); }
 

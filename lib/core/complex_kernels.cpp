@@ -59,6 +59,20 @@ DN_KERNEL void AccumulateNorms(const Complex<T>* z, T* acc, std::size_t n) {
 }
 
 template <typename T>
+DN_KERNEL void SumInto(const Complex<T>* const* parts, int count, std::size_t offset,
+                       Complex<T>* out, std::size_t n) {
+  T* __restrict os = reinterpret_cast<T*>(out + offset);
+  const T* __restrict first = reinterpret_cast<const T*>(parts[0] + offset);
+#pragma omp simd
+  for (std::size_t i = 0; i < 2 * n; ++i) os[i] = first[i];
+  for (int t = 1; t < count; ++t) {
+    const T* __restrict p = reinterpret_cast<const T*>(parts[t] + offset);
+#pragma omp simd
+    for (std::size_t i = 0; i < 2 * n; ++i) os[i] += p[i];
+  }
+}
+
+template <typename T>
 DN_KERNEL double SquaredNorm(const Complex<T>* z, std::size_t n) {
   constexpr std::size_t kBlock = 2048;  // real values per block sum
   const T* __restrict zs = reinterpret_cast<const T*>(z);
@@ -91,6 +105,7 @@ DN_KERNEL void Scale(Complex<T>* z, const T* scale, std::size_t n) {
                                    bool);                                                          \
   template void AccumulateNorms(const Complex<T>*, T*, std::size_t);                               \
   template double SquaredNorm(const Complex<T>*, std::size_t);                                     \
+  template void SumInto(const Complex<T>* const*, int, std::size_t, Complex<T>*, std::size_t);     \
   template void Scale(Complex<T>*, const T*, std::size_t);
 DN_INSTANTIATE(float)
 DN_INSTANTIATE(double)

@@ -30,6 +30,12 @@ void MultiplyAccumulate(const Complex<T>* d, const Complex<T>* z, Complex<T>* ac
 template <typename T>
 void AccumulateNorms(const Complex<T>* z, T* acc, std::size_t n);
 
+//! out = parts[0] + parts[1] + ... (in that order) over entries [offset, offset + n) of every
+//! array.
+template <typename T>
+void SumInto(const Complex<T>* const* parts, int count, std::size_t offset, Complex<T>* out,
+             std::size_t n);
+
 //! sum |z|^2 over n values, accumulated in T over blocks and in double across them.
 template <typename T> double SquaredNorm(const Complex<T>* z, std::size_t n);
 

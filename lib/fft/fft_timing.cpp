@@ -32,7 +32,7 @@ double TransformPassSeconds(const Fft2d<T>& fft, std::size_t count, std::size_t 
     {
       Complex<T>* spectrum = spectra[omp_get_thread_num()].memptr();
       T* image = images[omp_get_thread_num()].memptr();
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)
       for (arma::uword k = 0; k < K; ++k) {
         fft.Inverse(spectrum, image);
         fft.Forward(maps.colptr(k), spectrum);

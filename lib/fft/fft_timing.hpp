@@ -3,8 +3,7 @@
 //
 // A FISTA or ADMM iteration over K maps does K inverse and K forward real transforms of the FFT
 // grid (docs/maths.md). TransformPassSeconds() times exactly that pass with the solvers' pattern:
-// OpenMP across the K maps, one map at a time to whichever thread is free; per map, an inverse
-// transform of a
+// OpenMP across the K maps under a static schedule; per map, an inverse transform of a
 // thread-owned spectrum into a thread-owned image, then a forward transform of map k (K distinct
 // maps in one array, so the pass streams through them as an iteration does) into the thread's
 // spectrum. Same plans (planner effort), same threads, no other work: the time an iteration

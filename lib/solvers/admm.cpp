@@ -65,6 +65,10 @@ void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, dou
   const int threads = ThreadCount();
   threads_ = threads;
   mapSums_.assign(K, MapSums());
+  accumulators_.assign(threads, CMat(F, C));
+  partials_.resize(C * threads);
+  for (arma::uword c = 0; c < C; ++c)
+    for (int t = 0; t < threads; ++t) partials_[c * threads + t] = accumulators_[t].colptr(c);
   residual_.set_size(F, C);
   transformInput_.assign(threads, arma::Col<Complex<T>>(F));
   xSpectra_.assign(threads, arma::Col<Complex<T>>(F));
@@ -230,7 +234,9 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
       Complex<T>* input = transformInput_[thread].memptr();
       Complex<T>* xSpectrum = xSpectra_[thread].memptr();
       T* relaxed = relaxed_[thread].memptr();
-#pragma omp for schedule(dynamic, 1)
+      CMat& acc = accumulators_[thread];
+      bool first = true;  // the thread's first map sets acc instead of adding to it
+#pragma omp for schedule(static) nowait
       for (arma::uword k = 0; k < K; ++k) {
         Complex<T>* ySpectrum = ySpectra_.colptr(k);
         Complex<T>* dual = dualSpectra_.colptr(k);
@@ -250,6 +256,8 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
         op.Fft().Inverse(input, relaxed);
         sums.maps = kernels::AdmmShrink(relaxed, y_.slice(k).memptr(), N, scale, threshold);
         op.Fft().Forward(y_.slice(k).memptr(), ySpectrum);
+        op.AccumulateSynthesis(k, ySpectrum, acc, first);
+        first = false;
         if (!balance) {
           kernels::AdmmDualUpdate<T>(ySpectrum, dual, nullptr, F, nullptr);
           continue;
@@ -260,24 +268,16 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
         sums.primal = 2.0 * residuals[0] - EdgeRowsEnergy(xSpectrum, ySpectrum, 0, F, gridRows);
         sums.dual = 2.0 * residuals[1] - EdgeRowsEnergy<T>(dual, nullptr, 0, F, gridRows);
       }
-      // D Y' over this thread's frequencies, maps in order (results do not depend on which
-      // thread took which map); D U' = D V - D Y' (D V from the identity above); the fidelity.
+      if (first) acc.zeros();  // no map for this thread
+#pragma omp barrier
+      // D Y': the accumulators summed in thread order (deterministic), each thread over its own
+      // frequencies; D U' = D V - D Y' (D V from the identity above); the fidelity.
       std::size_t begin, end;
       ThreadRange(F, thread, omp_get_num_threads(), begin, end);
       double energy = 0.0;
       for (arma::uword c = 0; c < C; ++c) {
         Complex<T>* sy = synthesisY_.colptr(c);
-        const std::vector<arma::uword>& filters = op.FiltersOf(c);  // zero filters skipped
-        if (filters.empty()) std::fill(sy + begin, sy + end, Complex<T>(0));
-        for (std::size_t j = 0; j < filters.size(); ++j) {
-          const arma::uword k = filters[j];
-          if (j == 0)
-            kernels::Product(op.FilterSpectrum(k, c) + begin, ySpectra_.colptr(k) + begin,
-                             sy + begin, end - begin);
-          else
-            kernels::MultiplyAccumulate(op.FilterSpectrum(k, c) + begin,
-                                        ySpectra_.colptr(k) + begin, sy + begin, end - begin);
-        }
+        kernels::SumInto(&partials_[c * threads], threads, begin, sy, end - begin);
         Complex<T>* su = synthesisDual_.colptr(c);
         const Complex<T>* sv = synthesisV_.colptr(c);
         const Complex<T>* s = signalSpectra_.colptr(c);

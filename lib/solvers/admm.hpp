@@ -17,7 +17,7 @@
 //   X_k = Y_k - U_k + sum_c conj(D_kc) e_c,   e = (rho I + D D^H)^{-1} (S - D Y + D U)
 //   V_k = alpha X_k + (1 - alpha) Y_k + U_k,  y_k' = S_{lambda/rho}(IFFT(V_k)),
 //   Y_k' = FFT(y_k'),  U_k' = V_k - Y_k'
-// accumulating D Y' for the objective and the next e. D U' = D V - D Y' needs no second
+// accumulating D Y' (per thread, summed in thread order) for the objective and the next e. D U' = D V - D Y' needs no second
 // accumulation: D V = D Y + (1 - alpha) D U + alpha (D D^H) e per frequency. The objective is
 // reported at the sparse variable y (as SPORCO with AuxVarObj), exactly, from D Y'.
 //
@@ -129,7 +129,9 @@ private:
     double xEnergy = 0, primal = 0, dual = 0;  //!< Parseval sums of X, X - Y', U'
   };
   int threads_ = 1;
-  std::vector<MapSums> mapSums_;  //!< per map, summed in map order (deterministic)
+  std::vector<MapSums> mapSums_;  //!< per map, summed in map order
+  std::vector<CMat> accumulators_;           //!< per thread: F x C partial sums of D Y'
+  std::vector<const Complex<T>*> partials_;  //!< [c * threads + t]: accumulators_[t].colptr(c)
   CMat residual_;                 //!< D Y - S, F x C
   std::vector<arma::Col<Complex<T>>> transformInput_;  //!< V_k, destroyed by the inverse FFT
   std::vector<arma::Col<Complex<T>>> xSpectra_;        //!< X_k, for the primal residual

@@ -54,8 +54,12 @@ void ProximalGradientSolver<T>::SetupWorkspace() {
   const arma::uword K = op_->FilterCount(), C = op_->Channels(), F = op_->Fft().SpectrumSize();
   threads_ = omp_get_max_threads();
   mapSums_.assign(K, kernels::MapSums());
-  spectra_.set_size(F, K);
+  accumulators_.assign(threads_, CMat(F, C));
+  partials_.resize(C * threads_);
+  for (arma::uword c = 0; c < C; ++c)
+    for (int t = 0; t < threads_; ++t) partials_[c * threads_ + t] = accumulators_[t].colptr(c);
   gradientSpectra_.assign(threads_, arma::Col<Complex<T>>(F));
+  mapSpectra_.assign(keepSpectra_ ? 0 : threads_, arma::Col<Complex<T>>(F));
   gradients_.assign(threads_, arma::Col<T>(op_->MapRows() * op_->MapCols()));
   forwardScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
   inverseScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
@@ -68,15 +72,29 @@ void ProximalGradientSolver<T>::SetupWorkspace() {
 }
 
 template <typename T>
-void ProximalGradientSolver<T>::TransformIterate(CMat& spectra) {
-  const arma::uword K = op_->FilterCount();
-  spectra.set_size(op_->Fft().SpectrumSize(), K);
+void ProximalGradientSolver<T>::SynthesizeIterate(CMat& synthesis) {
+  const arma::uword K = op_->FilterCount(), C = op_->Channels(), F = op_->Fft().SpectrumSize();
+  if (keepSpectra_) spectra_.set_size(F, K);
+  synthesis.set_size(F, C);
 #pragma omp parallel num_threads(threads_)
   {
-    T* scratch = op_->Padded() ? forwardScratch_[omp_get_thread_num()].memptr() : nullptr;
-#pragma omp for schedule(static)
-    for (arma::uword k = 0; k < K; ++k)
-      op_->ForwardMap(x_.slice(k).memptr(), spectra.colptr(k), scratch);
+    const int thread = omp_get_thread_num();
+    CMat& acc = accumulators_[thread];
+    bool first = true;
+    T* scratch = op_->Padded() ? forwardScratch_[thread].memptr() : nullptr;
+#pragma omp for schedule(static) nowait
+    for (arma::uword k = 0; k < K; ++k) {
+      Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
+      op_->ForwardMap(x_.slice(k).memptr(), X, scratch);
+      op_->AccumulateSynthesis(k, X, acc, first);
+      first = false;
+    }
+    if (first) acc.zeros();
+#pragma omp barrier
+    std::size_t begin, end;
+    ThreadRange(F, thread, omp_get_num_threads(), begin, end);
+    for (arma::uword c = 0; c < C; ++c)
+      kernels::SumInto(&partials_[c * threads_], threads_, begin, synthesis.colptr(c), end - begin);
   }
 }
 
@@ -131,13 +149,12 @@ void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>&
 
 template <typename T>
 double ProximalGradientSolver<T>::StartFromIterate() {
-  TransformIterate(spectra_);
+  CMat synthesis;
+  SynthesizeIterate(synthesis);
   if (keepSpectra_)
     previousSpectra_ = spectra_;
   else
     previousSpectra_.reset();
-  CMat synthesis;
-  Synthesize(*op_, spectra_, synthesis);
   residual_.reset();
   previousResidual_.reset();
   residualImage_.reset();
@@ -239,11 +256,13 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
 #pragma omp parallel num_threads(threads_)
     {
       const int thread = omp_get_thread_num();
+      CMat& acc = accumulators_[thread];
+      bool first = true;  // the thread's first map sets acc instead of adding to it
       Complex<T>* G = gradientSpectra_[thread].memptr();
       T* g = gradients_[thread].memptr();
       T* forwardScratch = op.Padded() ? forwardScratch_[thread].memptr() : nullptr;
       T* inverseScratch = op.Padded() ? inverseScratch_[thread].memptr() : nullptr;
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static) nowait
       for (arma::uword k = 0; k < K; ++k) {
         // G = sum_c conj(D_kc) r_y,c over the non-zero filters of map k
         const std::vector<arma::uword>& channels = op.ChannelsOf(k);
@@ -258,30 +277,26 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
         op.InverseMap(G, g, inverseScratch);
         mapSums_[k] = kernels::ProximalMapUpdate(x_.slice(k).memptr(), y_.slice(k).memptr(), g, N,
                                                  step, threshold, beta);
-        op.ForwardMap(x_.slice(k).memptr(), spectra_.colptr(k), forwardScratch);
+        Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
+        op.ForwardMap(x_.slice(k).memptr(), X, forwardScratch);
+        op.AccumulateSynthesis(k, X, acc, first);
+        first = false;
       }
-      // D X' over this thread's frequencies, maps in order; for circular straight into r and r_y.
+      if (first) acc.zeros();  // no map for this thread
+#pragma omp barrier
+      // D X': the accumulators summed in thread order (deterministic), each thread over its own
+      // frequencies; for circular straight into the residuals r and r_y.
       std::size_t begin, end;
       ThreadRange(F, thread, omp_get_num_threads(), begin, end);
       double energy = 0.0;
       for (arma::uword c = 0; c < C; ++c) {
-        Complex<T>* out = (circular ? residual_.colptr(c) : synthesis_.colptr(c)) + begin;
-        const std::vector<arma::uword>& filters = op.FiltersOf(c);  // zero filters skipped
-        if (filters.empty()) std::fill_n(out, end - begin, Complex<T>(0));
-        for (std::size_t j = 0; j < filters.size(); ++j) {
-          const arma::uword k = filters[j];
-          if (j == 0)
-            kernels::Product(op.FilterSpectrum(k, c) + begin, spectra_.colptr(k) + begin, out,
-                             end - begin);
-          else
-            kernels::MultiplyAccumulate(op.FilterSpectrum(k, c) + begin, spectra_.colptr(k) + begin,
-                                        out, end - begin);
-        }
+        Complex<T>* out = circular ? residual_.colptr(c) : synthesis_.colptr(c);
+        kernels::SumInto(&partials_[c * threads_], threads_, begin, out, end - begin);
         if (circular)
           energy += 2.0 * kernels::CircularResidual(
                               signalSpectra_.colptr(c) + begin, previousResidual_.colptr(c) + begin,
-                              out, residualAtY_.colptr(c) + begin, end - begin, beta) -
-                    EdgeRowsEnergy<T>(residual_.colptr(c), nullptr, begin, end, op.GridRows());
+                              out + begin, residualAtY_.colptr(c) + begin, end - begin, beta) -
+                    EdgeRowsEnergy<T>(out, nullptr, begin, end, op.GridRows());
       }
       energies[thread] = energy;
     }

@@ -1,13 +1,13 @@
 // ISTA and FISTA for convolutional sparse coding (see csc_solver.hpp for the problem).
 //
 // One iteration, fused per map k so that each map is touched while it is in cache (OpenMP across
-// maps, dynamically scheduled so that a thread slowed by other work on the machine takes fewer):
+// maps, static schedule):
 //   g_k    = D_k^T r_y                        (frequency domain, one inverse FFT)
 //   x_k'   = soft(y_k - g_k / L, lambda / L)
 //   y_k    = x_k' + beta (x_k' - x_k)          beta = (t - 1) / t_next (0 for ISTA)
-//   X_k'   = FFT(x_k')                          (one forward FFT, kept for the synthesis)
-// then D X' = sum_k D_k X_k', each thread over its own frequencies, in map order (so results do
-// not depend on which thread took which map), and the residual r' = D x' - s (in the frequency domain for circular, after a crop for
+//   X_k'   = FFT(x_k'),  accumulate D X'       (one forward FFT; per-thread accumulators)
+// then the accumulators are summed in thread order, each thread over its own frequencies, and
+// the residual r' = D x' - s (in the frequency domain for circular, after a crop for
 // valid) gives the objective at x' exactly, and r_y = r' + beta (r' - r) is the residual at the
 // new y by linearity, so no FFT of y is ever needed: 2K transforms per iteration (+2C valid).
 #pragma once
@@ -56,24 +56,26 @@ private:
   IterationRecord current_;
 
   Maps<T> x_, y_;
-  CMat spectra_;          //!< FFT of x, F x K
-  CMat previousSpectra_;  //!< FFT of the previous x (keepSpectra only)
-  CMat signalSpectra_;    //!< circular: FFT of s
+  CMat spectra_, previousSpectra_;  //!< FFT of x and of the previous x (keepSpectra only)
+  CMat signalSpectra_;              //!< circular: FFT of s
   CMat residual_, previousResidual_;  //!< circular: r = D x - s in frequency, F x C
   arma::Mat<T> residualImage_, previousResidualImage_;  //!< valid: r in space, (H*W) x C
-  CMat residualAtY_;      //!< r_y in frequency, F x C
+  CMat residualAtY_;                //!< r_y in frequency, F x C
   // Workspace.
   int threads_ = 1;
-  std::vector<kernels::MapSums> mapSums_;  //!< per map, summed in map order (deterministic)
-  std::vector<arma::Col<Complex<T>>> gradientSpectra_;  //!< per thread: one gradient spectrum
-  std::vector<arma::Col<T>> gradients_;                 //!< per thread: one map
+  std::vector<kernels::MapSums> mapSums_;  //!< per map, summed in map order
+  std::vector<CMat> accumulators_;         //!< per thread: F x C partial sums of D X'
+  std::vector<const Complex<T>*> partials_;  //!< [c * threads + t]: accumulators_[t].colptr(c)
+  std::vector<arma::Col<Complex<T>>> gradientSpectra_, mapSpectra_;  //!< per thread
+  std::vector<arma::Col<T>> gradients_;       //!< per thread: one map
   std::vector<arma::Col<T>> forwardScratch_;  //!< per thread, padded grids: see ForwardMap
   std::vector<arma::Col<T>> inverseScratch_;
   CMat synthesis_;                 //!< valid: D x' in frequency, F x C
   arma::Mat<T> grid_;              //!< valid: one channel on the FFT grid
   arma::Col<T> residualImageAtY_;  //!< valid: r_y of one channel in space
-  //! FFT of every map of x_ into `spectra` (F x K).
-  void TransformIterate(CMat& spectra);
+  //! D x (F x C) from the maps of x_, accumulated per thread as in Solve() (no F x K array);
+  //! with keepSpectra also the spectra of x into spectra_.
+  void SynthesizeIterate(CMat& synthesis);
 };
 
 extern template class ProximalGradientSolver<float>;
