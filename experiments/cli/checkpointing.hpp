@@ -14,8 +14,8 @@
 namespace dn::cli {
 
 struct CheckpointOptions {
-  std::size_t every = 10;  //!< --checkpoint-every: iterations between checkpoints, 0 = never
-  double seconds = 300;    //!< --checkpoint-seconds: at most this long between them, 0 = never
+  std::size_t every = 0;  //!< --checkpoint-every: iterations between checkpoints, 0 = never
+  double seconds = 60;    //!< --checkpoint-seconds: at most this long between them, 0 = never
   std::string resume;      //!< --resume DIR, empty when not resuming
   bool force = false;      //!< --force: reuse an --out that holds files
 };
