@@ -520,6 +520,39 @@ LearningRecord RecordOf(std::size_t iteration, const std::map<std::string, std::
   return record;
 }
 
+//! Refuses to resume from `restored` when the training data's checksum differs from its.
+template <typename T>
+void CheckSameSignals(const Checkpoint<T>& restored, const std::string& signalsChecksum) {
+  const auto saved = restored.info.find("signals");
+  const std::string savedChecksum = saved == restored.info.end() ? "" : saved->second;
+  if (savedChecksum != signalsChecksum)
+    throw std::runtime_error("the training images differ from those of the interrupted run "
+                             "(their checksum is " +
+                             signalsChecksum + ", the checkpoint's " + savedChecksum +
+                             "); --resume needs the same inputs");
+}
+
+//! Completes `c` (kind, layer, iteration and state set by the caller) with what every checkpoint
+//! of a run carries -- the signals' checksum, the last objective, run.ini and history.csv -- and
+//! writes it into `directory`; on success `lastCheckpoint` names it. A failed write throws
+//! std::runtime_error naming the last complete checkpoint, which is left as it was.
+template <typename T>
+void WriteRunCheckpoint(const std::string& directory, Checkpoint<T>& c, const History& history,
+                        const CommandLine& cli, const std::string& signalsChecksum,
+                        std::string& lastCheckpoint) {
+  c.info["signals"] = signalsChecksum;
+  if (!history.Empty()) c.info["objective"] = FullNumber(history.Last().objective);
+  c.files["run.ini"] = cli.ResolvedConfig();
+  c.files["history.csv"] = history.Csv();
+  try {
+    lastCheckpoint = WriteCheckpoint(directory, c);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(
+        std::string("cannot write a checkpoint: ") + e.what() +
+        (lastCheckpoint.empty() ? "" : "; the last complete one is " + lastCheckpoint));
+  }
+}
+
 //! Trains a network of several layers greedily, layer by layer, with checkpoints (kind
 //! "network-learning", Checkpoint::layer the layer in training, 1-based) and stops on SIGINT or
 //! SIGTERM as the single-layer run does; on resuming (`resumed` not null) continues from the
@@ -558,12 +591,7 @@ LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
     if (restored.kind != "network-learning" || restored.layer < 1 || restored.layer > s.depth)
       throw std::runtime_error(resumed->checkpoint +
                                " is not a checkpoint of this dn-learn network");
-    if (restored.info["signals"] != signalsChecksum)
-      throw std::runtime_error(
-          "the training images differ from those of the interrupted run "
-          "(their checksum is " +
-          signalsChecksum + ", the checkpoint's " + restored.info["signals"] +
-          "); --resume needs the same inputs");
+    CheckSameSignals(restored, signalsChecksum);
     for (const std::string& key : resumed->changed)
       for (std::size_t l = 1; l < restored.layer; ++l)
         if (key == LayerKey(l, "iterations"))
@@ -593,18 +621,8 @@ LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
     c.kind = "network-learning";
     c.layer = layer;
     c.iteration = iteration;
-    c.info["signals"] = signalsChecksum;
-    if (!history.Empty()) c.info["objective"] = FullNumber(history.Last().objective);
-    c.files["run.ini"] = cli.ResolvedConfig();
-    c.files["history.csv"] = history.Csv();
     c.state = trainer.SaveState();
-    try {
-      lastCheckpoint = WriteCheckpoint(checkpoints, c);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(
-          std::string("cannot write a checkpoint: ") + e.what() +
-          (lastCheckpoint.empty() ? "" : "; the last complete one is " + lastCheckpoint));
-    }
+    WriteRunCheckpoint(checkpoints, c, history, cli, signalsChecksum, lastCheckpoint);
     savedLayer = layer;
     savedIteration = iteration;
     console.Info("wrote checkpoint " + lastCheckpoint);
@@ -764,12 +782,7 @@ int Learn(int argc, const char* const argv[]) {
       restored = ReadCheckpoint<T>(resumed.checkpoint);
       if (restored.kind != "dictionary-learning" || restored.layer != 0)
         throw std::runtime_error(resumed.checkpoint + " is not a checkpoint of dn-learn");
-      if (restored.info["signals"] != signalsChecksum)
-        throw std::runtime_error(
-            "the training images differ from those of the interrupted run "
-            "(their checksum is " +
-            signalsChecksum + ", the checkpoint's " + restored.info["signals"] +
-            "); --resume needs the same inputs");
+      CheckSameSignals(restored, signalsChecksum);
       if (restored.iteration > total)
         throw UsageError("--iterations " + std::to_string(total) + " is fewer than the " +
                          std::to_string(restored.iteration) + " the run has done");
@@ -787,18 +800,8 @@ int Learn(int argc, const char* const argv[]) {
       if (!lastCheckpoint.empty() && learner.Iteration() == savedIteration) return;
       Checkpoint<T> c;
       c.iteration = learner.Iteration();
-      c.info["signals"] = signalsChecksum;
-      if (!history.Empty()) c.info["objective"] = FullNumber(history.Last().objective);
-      c.files["run.ini"] = cli.ResolvedConfig();
-      c.files["history.csv"] = history.Csv();
       c.state = learner.SaveState();
-      try {
-        lastCheckpoint = WriteCheckpoint(checkpoints, c);
-      } catch (const std::exception& e) {
-        throw std::runtime_error(
-            std::string("cannot write a checkpoint: ") + e.what() +
-            (lastCheckpoint.empty() ? "" : "; the last complete one is " + lastCheckpoint));
-      }
+      WriteRunCheckpoint(checkpoints, c, history, cli, signalsChecksum, lastCheckpoint);
       savedIteration = c.iteration;
       console.Info("wrote checkpoint " + lastCheckpoint);
     };

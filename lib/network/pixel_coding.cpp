@@ -129,14 +129,7 @@ SolveReport PixelCoder<T>::Solve(const Image<T>& signal, PixelCodingState<T>& st
     Step(signal, state);
     ++report.iterations;
     state.current.seconds = before + timer.Seconds();
-    if (observer && observer->Observe(state.current)) {
-      report.reason = StopReason::Observer;
-      break;
-    }
-    if (options.tolerance > 0.0 && state.current.relativeChange < options.tolerance) {
-      report.reason = StopReason::Tolerance;
-      break;
-    }
+    if (ShouldStop(state.current, options, observer, report, "PixelCoder")) break;
   }
   report.seconds = timer.Seconds();
   report.last = state.current;

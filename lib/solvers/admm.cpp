@@ -43,12 +43,7 @@ void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, dou
     throw std::invalid_argument(
         "CscSolver::Reset(): admm supports only the circular boundary (use fista or ista for "
         "valid)");
-  op.CheckImage(signal, "CscSolver::Reset()");
-  if (!(lambda >= 0.0) || !std::isfinite(lambda))
-    throw std::invalid_argument("CscSolver::Reset(): lambda must be finite and >= 0");
-  if (start) op.CheckMaps(*start, "CscSolver::Reset()");
-  if (!(op.Lipschitz() > 0.0) || !std::isfinite(op.Lipschitz()))
-    throw std::invalid_argument("CscSolver::Reset(): the dictionary is zero or not finite");
+  CheckResetArguments(op, signal, lambda, start, "CscSolver::Reset()");
 
   op_ = &op;
   signal_ = &signal;
@@ -342,16 +337,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
       }
     }
 
-    if (!std::isfinite(current_.objective))
-      throw DivergenceError("CscSolver::Solve(): the objective is not finite (diverged)");
-    if (observer && observer->Observe(current_)) {
-      report.reason = StopReason::Observer;
-      break;
-    }
-    if (options.tolerance > 0.0 && current_.relativeChange < options.tolerance) {
-      report.reason = StopReason::Tolerance;
-      break;
-    }
+    if (ShouldStop(current_, options, observer, report, "CscSolver::Solve()")) break;
   }
   report.seconds = timer.Seconds();
   report.last = current_;
@@ -361,9 +347,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
 template <typename T>
 IterationRecord AdmmSolver<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
-  if (!(op_->Lipschitz() > 0.0) || !std::isfinite(op_->Lipschitz()))
-    throw std::invalid_argument(
-        "CscSolver::OperatorChanged(): the dictionary is zero or not finite");
+  CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
   current_.fidelity = Resynthesise();
   current_.objective = current_.fidelity + lambda_ * current_.l1;
   return current_;

@@ -23,15 +23,9 @@ SavedState<T> AdmmSolver<T>::SaveState() const {
   s.Put("rho", rho_);
   s.Put("rho_target", rhoTarget_);
   s.Put("dual_scale", dualScale_);
-  s.Put("iteration", static_cast<double>(iteration_));
-  s.Put("elapsed", elapsed_);
   s.Put("primal_residual", primalResidual_);
   s.Put("dual_residual", dualResidual_);
-  s.Put("record/objective", current_.objective);
-  s.Put("record/fidelity", current_.fidelity);
-  s.Put("record/l1", current_.l1);
-  s.Put("record/density", current_.density);
-  s.Put("record/relative_change", current_.relativeChange);
+  PutProgress(s, iteration_, elapsed_, current_);
   s.Put("y", y_);
   s.Put("y_spectra", ySpectra_);
   s.Put("dual_spectra", dualSpectra_);
@@ -67,14 +61,7 @@ void AdmmSolver<T>::RestoreState(const SavedState<T>& s) {
   const CMat& dualSpectra = s.ComplexMatrix("dual_spectra", F, K);
   const CMat& synthesisY = s.ComplexMatrix("synthesis_y", F, C);
   const CMat& synthesisDual = s.ComplexMatrix("synthesis_dual", F, C);
-  IterationRecord record;
-  record.iteration = s.Count("iteration");
-  record.seconds = s.Number("elapsed");
-  record.objective = s.Number("record/objective");
-  record.fidelity = s.Number("record/fidelity");
-  record.l1 = s.Number("record/l1");
-  record.density = s.Number("record/density");
-  record.relativeChange = s.Number("record/relative_change");
+  const IterationRecord record = ReadProgress(s);
   const double primalResidual = s.Number("primal_residual");
   const double dualResidual = s.Number("dual_residual");
 

@@ -4,6 +4,7 @@
 #include "solvers/proximal_gradient.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace dn {
@@ -15,6 +16,62 @@ std::string Describe(StopReason reason) {
     case StopReason::Observer: return "an observer asked to stop";
   }
   return "unknown";
+}
+
+bool ShouldStop(const IterationRecord& record, const SolveOptions& options,
+                IterationObserver* observer, SolveReport& report, const char* who) {
+  if (!std::isfinite(record.objective))
+    throw DivergenceError(std::string(who) + ": the objective is not finite (diverged)");
+  if (observer && observer->Observe(record)) {
+    report.reason = StopReason::Observer;
+    return true;
+  }
+  if (options.tolerance > 0.0 && record.relativeChange < options.tolerance) {
+    report.reason = StopReason::Tolerance;
+    return true;
+  }
+  return false;
+}
+
+template <typename T> double CheckedLipschitz(const ConvOperator<T>& op, const char* who) {
+  const double lipschitz = op.Lipschitz();
+  if (!(lipschitz > 0.0) || !std::isfinite(lipschitz))
+    throw std::invalid_argument(std::string(who) + ": the dictionary is zero or not finite");
+  return lipschitz;
+}
+
+template <typename T>
+double CheckResetArguments(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
+                           const Maps<T>* start, const char* who) {
+  op.CheckImage(signal, who);
+  if (!(lambda >= 0.0) || !std::isfinite(lambda))
+    throw std::invalid_argument(std::string(who) + ": lambda must be finite and >= 0");
+  if (start) op.CheckMaps(*start, who);
+  return CheckedLipschitz(op, who);
+}
+
+template <typename T>
+void PutProgress(SavedState<T>& s, std::size_t iteration, double elapsed,
+                 const IterationRecord& current) {
+  s.Put("iteration", static_cast<double>(iteration));
+  s.Put("elapsed", elapsed);
+  s.Put("record/objective", current.objective);
+  s.Put("record/fidelity", current.fidelity);
+  s.Put("record/l1", current.l1);
+  s.Put("record/density", current.density);
+  s.Put("record/relative_change", current.relativeChange);
+}
+
+template <typename T> IterationRecord ReadProgress(const SavedState<T>& s) {
+  IterationRecord record;
+  record.iteration = s.Count("iteration");
+  record.seconds = s.Number("elapsed");
+  record.objective = s.Number("record/objective");
+  record.fidelity = s.Number("record/fidelity");
+  record.l1 = s.Number("record/l1");
+  record.density = s.Number("record/density");
+  record.relativeChange = s.Number("record/relative_change");
+  return record;
 }
 
 std::vector<std::string> CscSolverNames() { return {"ista", "fista", "admm"}; }
@@ -36,6 +93,16 @@ std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSp
   throw std::invalid_argument("unknown solver '" + name + "' (expected ista, fista or admm)");
 }
 
+template double CheckedLipschitz(const ConvOperator<float>&, const char*);
+template double CheckedLipschitz(const ConvOperator<double>&, const char*);
+template double CheckResetArguments(const ConvOperator<float>&, const Image<float>&, double,
+                                    const Maps<float>*, const char*);
+template double CheckResetArguments(const ConvOperator<double>&, const Image<double>&, double,
+                                    const Maps<double>*, const char*);
+template void PutProgress(SavedState<float>&, std::size_t, double, const IterationRecord&);
+template void PutProgress(SavedState<double>&, std::size_t, double, const IterationRecord&);
+template IterationRecord ReadProgress(const SavedState<float>&);
+template IterationRecord ReadProgress(const SavedState<double>&);
 template std::unique_ptr<CscSolver<float>> MakeCscSolver(const std::string&, bool);
 template std::unique_ptr<CscSolver<double>> MakeCscSolver(const std::string&, bool);
 

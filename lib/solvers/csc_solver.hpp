@@ -49,6 +49,32 @@ struct SolveReport {
   IterationRecord last;        //!< statistics of the final iterate
 };
 
+//! After an iteration: throws DivergenceError ("<who>: the objective is not finite (diverged)")
+//! when the objective is NaN or infinite, then asks the observer, then compares the relative
+//! change with the tolerance; on a stop sets report.reason and returns true.
+bool ShouldStop(const IterationRecord& record, const SolveOptions& options,
+                IterationObserver* observer, SolveReport& report, const char* who);
+
+//! The checks every CscSolver::Reset() makes: signal and start shapes, lambda finite and >= 0,
+//! the operator's Lipschitz constant positive and finite. Returns that constant; throws
+//! std::invalid_argument prefixed with `who` otherwise.
+template <typename T>
+double CheckResetArguments(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
+                           const Maps<T>* start, const char* who);
+//! The operator's Lipschitz constant; throws std::invalid_argument prefixed with `who` when the
+//! dictionary is zero or not finite.
+template <typename T> double CheckedLipschitz(const ConvOperator<T>& op, const char* who);
+
+//! A solver's progress in its saved state: numbers "iteration", "elapsed" and the statistics of
+//! the current iterate ("record/objective", "record/fidelity", "record/l1", "record/density",
+//! "record/relative_change").
+template <typename T>
+void PutProgress(SavedState<T>& state, std::size_t iteration, double elapsed,
+                 const IterationRecord& current);
+//! Reads what PutProgress() wrote: the record, its iteration and seconds from "iteration" and
+//! "elapsed". Throws std::runtime_error naming a missing entry.
+template <typename T> IterationRecord ReadProgress(const SavedState<T>& state);
+
 template <typename T> class CscSolver {
 public:
   virtual ~CscSolver() = default;

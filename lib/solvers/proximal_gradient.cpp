@@ -98,26 +98,10 @@ void ProximalGradientSolver<T>::SynthesizeIterate(CMat& synthesis) {
   }
 }
 
-namespace {
-
-template <typename T>
-double CheckedLipschitz(const ConvOperator<T>& op, const char* who) {
-  const double lipschitz = op.Lipschitz();
-  if (!(lipschitz > 0.0) || !std::isfinite(lipschitz))
-    throw std::invalid_argument(std::string(who) + ": the dictionary is zero or not finite");
-  return lipschitz;
-}
-
-}  // namespace
-
 template <typename T>
 void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
                                       double lambda, const Maps<T>* start) {
-  op.CheckImage(signal, "CscSolver::Reset()");
-  if (!(lambda >= 0.0) || !std::isfinite(lambda))
-    throw std::invalid_argument("CscSolver::Reset(): lambda must be finite and >= 0");
-  if (start) op.CheckMaps(*start, "CscSolver::Reset()");
-  const double lipschitz = CheckedLipschitz(op, "CscSolver::Reset()");
+  const double lipschitz = CheckResetArguments(op, signal, lambda, start, "CscSolver::Reset()");
 
   op_ = &op;
   signal_ = &signal;
@@ -316,17 +300,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
     elapsed_ = elapsedBefore + timer.Seconds();
     UpdateStatistics(fidelity, total);
 
-    if (!std::isfinite(current_.objective))
-      throw DivergenceError("CscSolver::Solve(): the objective is not finite (diverged)");
-    const bool observerStop = observer && observer->Observe(current_);
-    if (observerStop) {
-      report.reason = StopReason::Observer;
-      break;
-    }
-    if (options.tolerance > 0.0 && current_.relativeChange < options.tolerance) {
-      report.reason = StopReason::Tolerance;
-      break;
-    }
+    if (ShouldStop(current_, options, observer, report, "CscSolver::Solve()")) break;
   }
   report.seconds = timer.Seconds();
   report.last = current_;

@@ -22,13 +22,7 @@ SavedState<T> ProximalGradientSolver<T>::SaveState() const {
   s.Put("lipschitz", lipschitz_);
   s.Put("t", t_);
   s.Put("last_beta", lastBeta_);
-  s.Put("iteration", static_cast<double>(iteration_));
-  s.Put("elapsed", elapsed_);
-  s.Put("record/objective", current_.objective);
-  s.Put("record/fidelity", current_.fidelity);
-  s.Put("record/l1", current_.l1);
-  s.Put("record/density", current_.density);
-  s.Put("record/relative_change", current_.relativeChange);
+  PutProgress(s, iteration_, elapsed_, current_);
   s.Put("x", x_);
   s.Put("y", y_);
   s.Put("residual_at_y", residualAtY_);
@@ -79,14 +73,7 @@ void ProximalGradientSolver<T>::RestoreState(const SavedState<T>& s) {
       circular ? arma::Mat<T>() : s.Matrix("previous_residual_image", pixels, C);
   const CMat* spectra = keepSpectra_ ? &s.ComplexMatrix("spectra", F, K) : nullptr;
   const CMat* previousSpectra = keepSpectra_ ? &s.ComplexMatrix("previous_spectra", F, K) : nullptr;
-  IterationRecord record;
-  record.iteration = s.Count("iteration");
-  record.seconds = s.Number("elapsed");
-  record.objective = s.Number("record/objective");
-  record.fidelity = s.Number("record/fidelity");
-  record.l1 = s.Number("record/l1");
-  record.density = s.Number("record/density");
-  record.relativeChange = s.Number("record/relative_change");
+  const IterationRecord record = ReadProgress(s);
   const double t = s.Number("t"), lastBeta = s.Number("last_beta");
 
   lipschitz_ = lipschitz;
