@@ -53,6 +53,10 @@ std::string ShortNumber(double value) {
 
 std::string FullNumber(double value) {
   char text[32];
+  if (value == std::trunc(value) && std::fabs(value) < 1e15) {  // whole numbers as such: 60
+    std::snprintf(text, sizeof text, "%.0f", value);
+    return text;
+  }
   for (int digits = 1; digits <= 17; ++digits) {  // the shortest text that reads back exactly
     std::snprintf(text, sizeof text, "%.*g", digits, value);
     if (std::strtod(text, nullptr) == value) break;
