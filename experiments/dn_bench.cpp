@@ -15,10 +15,10 @@
 #include "cli/child_process.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
-#include "cli/inputs.hpp"
+#include "io/image_set.hpp"
 #include "cli/json.hpp"
 #include "cli/output_directory.hpp"
-#include "cli/precision.hpp"
+#include "core/precision.hpp"
 #include "core/atomic_file.hpp"
 #include "core/memory.hpp"
 #include "core/threads.hpp"
@@ -665,7 +665,7 @@ int RunScalingCase(const CommandLine& cli) {
       parts[1].find_first_not_of("0123456789") != std::string::npos)
     throw UsageError("--scaling-case must be N,K,single|double or baseline, not '" + what + "'");
   const std::size_t size = std::stoul(parts[0]), K = std::stoul(parts[1]);
-  WithPrecision(parts[2], [&](auto tag) { MeasureScalingCase<decltype(tag)>(s, size, K); });
+  WithPrecision(ParsePrecision(parts[2]), [&](auto tag) { MeasureScalingCase<decltype(tag)>(s, size, K); });
   if (!wisdom.empty()) SaveWisdom(wisdom);
   return kExitSuccess;
 }
@@ -816,7 +816,7 @@ int Bench(int argc, const char* const argv[]) {
     if (found) reference = FindReference(s, problem, console);
     std::vector<CodingRun> runs;
     for (const std::string& precision : s.codingPrecisions) {
-      const auto more = WithPrecision(precision, [&](auto tag) {
+      const auto more = WithPrecision(ParsePrecision(precision), [&](auto tag) {
         return TimeCoding<decltype(tag)>(s, problem, reference, precision);
       });
       runs.insert(runs.end(), more.begin(), more.end());
@@ -874,7 +874,7 @@ int Bench(int argc, const char* const argv[]) {
     std::vector<FftRow> rows;
     for (const std::string& precision : s.codingPrecisions) {
       const auto more = WithPrecision(
-          precision, [&](auto tag) { return TimeFftBound<decltype(tag)>(s, problem, precision); });
+          ParsePrecision(precision), [&](auto tag) { return TimeFftBound<decltype(tag)>(s, problem, precision); });
       rows.insert(rows.end(), more.begin(), more.end());
     }
     std::cout << "\nFFT bound: " << rows.front().filters << " inverse and " << rows.front().filters
@@ -909,7 +909,7 @@ int Bench(int argc, const char* const argv[]) {
   }
 
   if (s.run.count("learning")) {
-    const LearningRun run = WithPrecision(s.learningPrecision, [&](auto tag) {
+    const LearningRun run = WithPrecision(ParsePrecision(s.learningPrecision), [&](auto tag) {
       return TimeLearning<decltype(tag)>(s, images, initial);
     });
     const LearningRecord& last = run.history.back();

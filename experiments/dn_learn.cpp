@@ -14,10 +14,10 @@
 #include "cli/checkpointing.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
-#include "cli/inputs.hpp"
+#include "io/image_set.hpp"
 #include "cli/network.hpp"
 #include "cli/output_directory.hpp"
-#include "cli/precision.hpp"
+#include "core/precision.hpp"
 #include "cli/progress.hpp"
 #include "core/atomic_file.hpp"
 #include "core/checksum.hpp"
@@ -258,7 +258,7 @@ struct Settings {
   PreprocessOptions preprocess;
   bool colour = false;
   std::uint64_t seed = 0;
-  std::string precision;
+  Precision precision = Precision::Single;
   std::size_t depth = 1;  //!< layers; 1 is the single-layer model
   CheckpointOptions checkpoints;
 };
@@ -298,7 +298,7 @@ Settings ReadSettings(const CommandLine& cli) {
   s.preprocess = cli.Preprocess();
   s.colour = cli.Flag("colour");
   s.seed = cli.Seed("seed");
-  s.precision = cli.Precision();
+  s.precision = cli.PrecisionOption();
   s.checkpoints = ReadCheckpointOptions(cli);
   std::size_t highest = 0;
   for (std::size_t l = 1; l <= kMaxLayers; ++l)
@@ -742,7 +742,7 @@ int Learn(int argc, const char* const argv[]) {
                     " filters of " + ToString(layer.size);
   console.Info(std::to_string(signals.size()) + " images of " + std::to_string(rows) + "x" +
                std::to_string(cols) + "x" + std::to_string(channels) + ", " + architecture + ", " +
-               s.precision + " precision, " + std::to_string(threads) + " threads, seed " +
+               ToString(s.precision) + " precision, " + std::to_string(threads) + " threads, seed " +
                std::to_string(s.seed));
 
   RemoveStaleStaging(s.out);  // left by killed runs (this one's is made next)

@@ -10,10 +10,10 @@
 #include "cli/coding.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
-#include "cli/inputs.hpp"
+#include "io/image_set.hpp"
 #include "cli/json.hpp"
 #include "cli/output_directory.hpp"
-#include "cli/precision.hpp"
+#include "core/precision.hpp"
 #include "cli/progress.hpp"
 #include "core/atomic_file.hpp"
 #include "core/threads.hpp"
@@ -67,7 +67,7 @@ struct Settings {
   CodingSettings coding;
   PreprocessOptions preprocess;
   bool colour = false;
-  std::string precision;
+  Precision precision = Precision::Single;
 };
 
 //! Checks every option (UsageError naming the option); with a model, the options not given take
@@ -92,7 +92,7 @@ Settings Resolve(CommandLine& cli, const ModelManifest* model) {
   p.highpassPad = ours("highpass-pad") ? preprocess.highpassPad : model->preprocess.highpassPad;
   p.lcnSigma = ours("lcn-sigma") ? preprocess.lcnSigma : model->preprocess.lcnSigma;
   s.colour = ours("colour") ? cli.Flag("colour") : model->colour;
-  s.precision = ours("precision") ? cli.Precision() : model->precision;
+  s.precision = ours("precision") ? cli.PrecisionOption() : model->precision;
   // With --model the combination is known only once the model is read.
   if (model || !cli.Has("model")) AsUsageError([&] { CheckSolverSupports(c.solver, c.boundary); });
 
@@ -106,7 +106,7 @@ Settings Resolve(CommandLine& cli, const ModelManifest* model) {
   cli.Resolve("highpass-pad", std::to_string(p.highpassPad));
   cli.Resolve("lcn-sigma", FullNumber(p.lcnSigma));
   cli.Resolve("colour", s.colour ? "true" : "false");
-  cli.Resolve("precision", s.precision);
+  cli.Resolve("precision", ToString(s.precision));
   return s;
 }
 
@@ -280,7 +280,7 @@ int Reconstruct(int argc, const char* const argv[]) {
       .Number("lambda", s.coding.lambda)
       .String("boundary", ToString(s.coding.boundary))
       .String("solver", s.coding.solver)
-      .String("precision", s.precision)
+      .String("precision", ToString(s.precision))
       .String("stop_reason", Describe(outcome.report.reason));
   WriteTextFileAtomically(directory.File("metrics.json"), json.Text());
   if (!wisdom.empty()) SaveWisdom(wisdom);

@@ -40,7 +40,7 @@ struct ScratchDir {
 
 ModelManifest ManifestFor(const FilterBank<double>& filters) {
   ModelManifest m;
-  m.precision = "double";
+  m.precision = dn::Precision::Double;
   m.boundary = dn::Boundary::Circular;
   m.lambda = 0.1234567890123456789;  // not exactly representable: tests full precision
   m.solver = "ista";
@@ -111,7 +111,7 @@ struct SavedModel {
 
 void CheckSame(const ModelManifest& a, const ModelManifest& b) {
   BOOST_TEST(a.formatVersion == b.formatVersion);
-  BOOST_TEST(a.precision == b.precision);
+  BOOST_TEST(ToString(a.precision) == ToString(b.precision));
   BOOST_TEST((a.boundary == b.boundary));
   BOOST_TEST(a.lambda == b.lambda);
   BOOST_TEST(a.solver == b.solver);

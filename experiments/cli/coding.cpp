@@ -20,7 +20,7 @@ void CheckCodable(const FilterBank<double>& filters, const Image<double>& image,
 }
 
 std::string Summary(const FilterBank<double>& filters, const Image<double>& image,
-                    const CodingSettings& settings, const std::string& precision) {
+                    const CodingSettings& settings, Precision precision) {
   const auto size = [](arma::uword a, arma::uword b, arma::uword c) {
     return std::to_string(a) + "x" + std::to_string(b) + "x" + std::to_string(c);
   };
@@ -29,7 +29,7 @@ std::string Summary(const FilterBank<double>& filters, const Image<double>& imag
          size(image.n_rows, image.n_cols, image.n_slices) + ", lambda " +
          FullNumber(settings.lambda) + ", " + settings.solver + ", " + ToString(settings.boundary) +
          " boundary, at most " + std::to_string(settings.iterations) + " iterations, tolerance " +
-         FullNumber(settings.tolerance) + ", " + precision + " precision";
+         FullNumber(settings.tolerance) + ", " + ToString(precision) + " precision";
 }
 
 template <typename T>

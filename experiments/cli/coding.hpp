@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/precision.hpp"
 #include "core/types.hpp"
 #include "fft/fft.hpp"
 #include "solvers/csc_solver.hpp"
@@ -33,7 +34,7 @@ void CheckCodable(const FilterBank<double>& filters, const Image<double>& image,
 
 //! One line describing the problem and settings, for --verbose.
 std::string Summary(const FilterBank<double>& filters, const Image<double>& image,
-                    const CodingSettings& settings, const std::string& precision);
+                    const CodingSettings& settings, Precision precision);
 
 //! Solves the sparse coding problem for `signal` from zero maps (check CheckCodable first).
 template <typename T>

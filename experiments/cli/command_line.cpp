@@ -258,11 +258,11 @@ int CommandLine::Threads() const {
   return value;
 }
 
-std::string CommandLine::Precision() const {
+Precision CommandLine::PrecisionOption() const {
   const std::string value = Get<std::string>("precision");
   if (value != "single" && value != "double")
     throw UsageError("--precision must be single or double, not '" + value + "'");
-  return value;
+  return ParsePrecision(value);
 }
 
 PlannerEffort CommandLine::Planner() const {

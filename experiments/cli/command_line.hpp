@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/precision.hpp"
 #include "core/types.hpp"
 #include "fft/fft.hpp"
 #include "preprocess/preprocess.hpp"
@@ -96,7 +97,7 @@ public:
   double PositiveReal(const std::string& key) const;
   std::uint64_t Seed(const std::string& key) const;  //!< integer >= 0
   int Threads() const;
-  std::string Precision() const;
+  dn::Precision PrecisionOption() const;
   PlannerEffort Planner() const;
   //! The --fftw-wisdom file, or "" without one.
   std::string Wisdom() const;

@@ -1,5 +1,7 @@
 #include "serialize/checkpoint.hpp"
 
+#include "core/precision.hpp"
+
 #include <stdlib.h>
 
 #include <cerrno>
@@ -31,11 +33,6 @@ const char* const kManifest = "manifest.ini";
 const char* const kStateDirectory = "state";
 const char* const kFilesDirectory = "files";
 const char* const kTemporaryPrefix = ".tmp-";
-
-template <typename T>
-const char* PrecisionName() {
-  return std::is_same_v<T, float> ? "single" : "double";
-}
 
 //! The shortest text that reads back as exactly `value`; whole numbers below 2^53 as integers.
 std::string Exact(double value) {
@@ -322,7 +319,7 @@ std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& c
              << "[checkpoint]\n"
              << "format_version = " << kCheckpointFormatVersion << "\n"
              << "kind = " << c.kind << "\n"
-             << "precision = " << PrecisionName<T>() << "\n"
+             << "precision = " << ToString(PrecisionOf<T>()) << "\n"
              << "layer = " << c.layer << "\n"
              << "iteration = " << c.iteration << "\n"
              << "[info]\n"
@@ -436,8 +433,8 @@ Checkpoint<T> ReadCheckpoint(const std::string& path) {
   c.kind = m.Value("checkpoint", "kind");
   if (!IsKind(c.kind)) m.Fail("invalid kind '" + c.kind + "'");
   const std::string& precision = m.Value("checkpoint", "precision");
-  if (precision != PrecisionName<T>())
-    m.Fail("the checkpoint is in " + precision + " precision, not " + PrecisionName<T>());
+  if (precision != ToString(PrecisionOf<T>()))
+    m.Fail("the checkpoint is in " + precision + " precision, not " + ToString(PrecisionOf<T>()));
   c.layer = m.Count("checkpoint", "layer");
   c.iteration = m.Count("checkpoint", "iteration");
 

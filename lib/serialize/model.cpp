@@ -46,8 +46,6 @@ void CheckSettings(const ModelManifest& m) {
   };
   if (m.formatVersion != kModelFormatVersion)
     fail("formatVersion must be " + std::to_string(kModelFormatVersion));
-  if (m.precision != "single" && m.precision != "double")
-    fail("precision must be single or double");
   if (m.boundary != Boundary::Valid && m.boundary != Boundary::Circular)
     fail("boundary is not a valid Boundary");
   const std::vector<std::string> solvers = CscSolverNames();
@@ -87,7 +85,7 @@ std::string ManifestText(const ModelManifest& m, const Network<double>& network)
       << "[model]\n"
       << "format_version = " << kModelFormatVersion << "\n"
       << "# learning\n"
-      << "precision = " << m.precision << "\n"
+      << "precision = " << ToString(m.precision) << "\n"
       << "boundary = " << ToString(m.boundary) << "\n"
       << "zero_mean = " << (m.zeroMean ? "true" : "false") << "\n"
       << "seed = " << m.seed << "\n"
@@ -287,7 +285,7 @@ ModelManifest ReadManifest(const std::string& file) {
 
   ModelManifest m;
   m.formatVersion = version == "1" ? 1 : kModelFormatVersion;
-  m.precision = r.Choice("precision", {"single", "double"});
+  m.precision = ParsePrecision(r.Choice("precision", {"single", "double"}));
   m.boundary = ParseBoundary(r.Choice("boundary", {"valid", "circular"}));
   m.zeroMean = r.Flag("zero_mean");
   m.seed = r.Unsigned("seed");

@@ -21,6 +21,7 @@
 
 #include <vector>
 
+#include "core/precision.hpp"
 #include "core/types.hpp"
 #include "network/network.hpp"
 #include "preprocess/preprocess.hpp"
@@ -33,7 +34,7 @@ constexpr int kModelFormatVersion = 2;
 //! The settings a model was learned with, and the defaults it gives inference.
 struct ModelManifest {
   int formatVersion = kModelFormatVersion;  //!< as read; SaveModel writes kModelFormatVersion
-  std::string precision = "single";         //!< precision of learning: "single" or "double"
+  Precision precision = Precision::Single;  //!< precision of learning
   Boundary boundary = Boundary::Valid;
   double lambda = 0.1;           //!< layer 1's l1 weight, >= 0
   std::string solver = "fista";  //!< sparse coding solver for inference

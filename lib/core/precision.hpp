@@ -1,4 +1,7 @@
-// Input images of the executables: image files, directories of images, or .npy arrays.
+// The element type of a run, chosen at run time: single (float, the default for learning) or
+// double precision, and the conversions into it. The numerical core is written once for both
+// (explicit instantiations for float and double); WithPrecision() runs such code in the
+// precision a configuration names.
 #pragma once
 
 #include <cstdio>
@@ -6,31 +9,32 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
-#include <vector>
 
 #include "core/types.hpp"
 
-namespace dn::cli {
+namespace dn {
 
-//! The images named by INPUT arguments, in order: an image file (PNG, JPEG, PGM/PPM, BMP) gives
-//! one image, a directory its image files in sorted order, a .npy array (H, W) or (N, H, W)
-//! (with `colour` also (C, H, W) and (N, C, H, W); see io/npy.hpp). Pixel values as stored
-//! (image files: [0, 1]). Throws std::runtime_error naming the input for a missing path, an
-//! empty directory, an unreadable, corrupt or unsupported file, or images whose channel counts
-//! differ.
-std::vector<Image<double>> ReadInputImages(const std::vector<std::string>& inputs, bool colour);
+enum class Precision { Single, Double };
 
-//! Exactly one image from an image file or a .npy array holding one image.
-Image<double> ReadInputImage(const std::string& path, bool colour);
+//! "single" or "double".
+std::string ToString(Precision precision);
+//! Parses "single" or "double"; throws std::invalid_argument otherwise.
+Precision ParsePrecision(const std::string& name);
 
-//! The filter bank that option `option` (e.g. "--init") names: a .npy array (K, h, w) or
-//! (K, C, h, w). Throws std::runtime_error naming the option and file for a missing, corrupt or
-//! wrongly shaped array, or one whose filters are all zero.
-FilterBank<double> ReadFilterBank(const std::string& option, const std::string& path);
+//! The precision of element type T (float: Single, double: Double).
+template <typename T>
+constexpr Precision PrecisionOf() {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double");
+  return std::is_same_v<T, float> ? Precision::Single : Precision::Double;
+}
 
-//! Centre-crops every image to the smallest row and column counts among them. Returns true when
-//! any image was cropped.
-bool CropToCommonSize(std::vector<Image<double>>& images);
+//! Calls body(float{}) for Single and body(double{}) for Double, so that a generic lambda
+//! `[&](auto tag) { using T = decltype(tag); ... }` runs in that precision.
+template <typename Body>
+decltype(auto) WithPrecision(Precision precision, Body&& body) {
+  if (precision == Precision::Double) return body(double{});
+  return body(float{});
+}
 
 //! Throws std::runtime_error naming `what`, ending with `advice`, when a value lies beyond the
 //! range of T (only float's can be exceeded), where it would become infinite.
@@ -65,4 +69,4 @@ FilterBank<T> Convert(const FilterBank<double>& filters, const std::string& what
   return filters.template Cast<T>();
 }
 
-}  // namespace dn::cli
+}  // namespace dn

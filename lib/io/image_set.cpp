@@ -1,4 +1,4 @@
-#include "cli/inputs.hpp"
+#include "io/image_set.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 #include "io/image.hpp"
 #include "io/npy.hpp"
 
-namespace dn::cli {
+namespace dn {
 namespace {
 
 namespace fs = std::filesystem;
@@ -118,4 +118,4 @@ bool CropToCommonSize(std::vector<Image<double>>& images) {
   return cropped;
 }
 
-}  // namespace dn::cli
+}  // namespace dn
