@@ -373,7 +373,7 @@ std::string CpuModel() {
 // Sparse coding: objective against time, time to reach each target.
 
 //! Stops a solver once its objective is within the tightest target of the reference.
-class TargetStop : public IterationObserver {
+class TargetStop : public Observer {
 public:
   explicit TargetStop(double objective) : objective_(objective) {}
   bool Observe(const IterationRecord& record) override { return record.objective <= objective_; }
@@ -524,20 +524,11 @@ std::vector<FftRow> TimeFftBound(const Settings& s, const CodingProblem& p,
 // Dictionary learning: objective against time, time to reach a target.
 
 struct LearningRun {
-  std::vector<LearningRecord> history;  //!< of the repetition fastest to its end
+  std::vector<IterationRecord> history;  //!< of the repetition fastest to its end
   double timeToTarget = kNaN;           //!< fastest repetition
   std::size_t iterationsToTarget = 0;
   std::size_t images = 0;
   arma::uword rows = 0, cols = 0;
-};
-
-class LearningKeeper : public LearningObserver {
-public:
-  bool Observe(const LearningRecord& record) override {
-    records.push_back(record);
-    return false;
-  }
-  std::vector<LearningRecord> records;
 };
 
 template <typename T>
@@ -554,9 +545,9 @@ LearningRun TimeLearning(const Settings& s, const std::vector<Image<double>>& im
   double fastestEnd = std::numeric_limits<double>::infinity();
   for (std::size_t repeat = 0; repeat < s.repeats; ++repeat) {
     DictionaryLearner<T> learner(s.learning, signals, start);
-    LearningKeeper keeper;
+    RecordKeeper keeper;
     learner.Run(&keeper);
-    for (const LearningRecord& r : keeper.records)
+    for (const IterationRecord& r : keeper.records)
       if (r.objective <= s.learningTarget) {
         KeepSmaller(run.timeToTarget, r.seconds);
         run.iterationsToTarget = r.iteration;
@@ -912,7 +903,7 @@ int Bench(int argc, const char* const argv[]) {
     const LearningRun run = WithPrecision(ParsePrecision(s.learningPrecision), [&](auto tag) {
       return TimeLearning<decltype(tag)>(s, images, initial);
     });
-    const LearningRecord& last = run.history.back();
+    const IterationRecord& last = run.history.back();
     const std::string command = EquivalentLearnCommand(s, initial);
     std::cout << "\nDictionary learning: " << run.images << " images of " << run.rows << "x"
               << run.cols << ", " << initial.filters << " filters of " << initial.Rows() << "x"
@@ -933,7 +924,7 @@ int Bench(int argc, const char* const argv[]) {
            "," + General(s.learningTarget, 12) + "," + General(run.timeToTarget) + "," +
            (run.iterationsToTarget ? std::to_string(run.iterationsToTarget) : "") + "\n";
     std::string history = "iteration,seconds,objective,fidelity,l1,density,rejected_steps\n";
-    for (const LearningRecord& r : run.history)
+    for (const IterationRecord& r : run.history)
       history += std::to_string(r.iteration) + "," + General(r.seconds) + "," +
                  General(r.objective, 12) + "," + General(r.fidelity, 12) + "," +
                  General(r.l1, 12) + "," + General(r.density) + "," +

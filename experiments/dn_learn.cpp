@@ -170,7 +170,7 @@ constexpr const char* kHistoryHeader =
 
 //! Records every outer iteration of every layer, drives the progress report, writes checkpoints
 //! when they are due and stops after a SIGINT or SIGTERM.
-class History : public LearningObserver, public LayerObserver {
+class History : public Observer {
 public:
   //! `checkpoint` writes a checkpoint of the current iteration (none when empty).
   History(const CheckpointOptions& options, std::function<void()> checkpoint)
@@ -188,16 +188,15 @@ public:
       const std::string row = earlier_.substr(begin, end - begin);
       begin = end + 1;
       std::size_t layer = 0;
-      LearningRecord r;
+      IterationRecord r;
       if (std::sscanf(row.c_str(), "%zu,%zu,%lf,%lf,%lf,%lf,%lf,%zu", &layer, &r.iteration,
                       &r.seconds, &r.objective, &r.fidelity, &r.l1, &r.density,
                       &r.rejectedSteps) == 8)
         earlierRecords_.push_back({layer, r});
     }
   }
-  bool Observe(const LearningRecord& r) override { return Observe(1, r); }
-  bool Observe(std::size_t layer, const LearningRecord& r) override {
-    records_.push_back({layer, r});
+  bool Observe(const IterationRecord& r) override {
+    records_.push_back({r.layer == 0 ? 1 : r.layer, r});
     if (progress_) progress_->Update(r.iteration, r.seconds, r.objective, r.density);
     const bool stop = StopSignal() != 0;
     if (stop || schedule_.Due(r.iteration)) Checkpoint();
@@ -210,7 +209,7 @@ public:
   }
   //! No record, neither of this process nor of the earlier rows.
   bool Empty() const { return records_.empty() && earlierRecords_.empty(); }
-  const LearningRecord& Last() const {
+  const IterationRecord& Last() const {
     return records_.empty() ? earlierRecords_.back().second : records_.back().second;
   }
   //! history.csv: one row per outer iteration of each layer; seconds count that layer's
@@ -227,8 +226,8 @@ public:
     return text;
   }
   //! The first and last record of a layer.
-  std::pair<LearningRecord, LearningRecord> Span(std::size_t layer) const {
-    std::pair<LearningRecord, LearningRecord> span;
+  std::pair<IterationRecord, IterationRecord> Span(std::size_t layer) const {
+    std::pair<IterationRecord, IterationRecord> span;
     bool first = true;
     for (const auto* list : {&earlierRecords_, &records_})
       for (const auto& [l, r] : *list)
@@ -245,7 +244,7 @@ private:
   CheckpointSchedule schedule_;
   std::function<void()> checkpoint_;
   std::string earlier_;  //!< rows of a resumed run's earlier iterations, as they were written
-  std::vector<std::pair<std::size_t, LearningRecord>> earlierRecords_, records_;
+  std::vector<std::pair<std::size_t, IterationRecord>> earlierRecords_, records_;
 };
 
 //! The validated options of a run.
@@ -512,8 +511,8 @@ std::string SignalsChecksum(const std::vector<Image<T>>& signals) {
 }
 
 //! The last record of a run restored from a checkpoint that has nothing left to do.
-LearningRecord RecordOf(std::size_t iteration, const std::map<std::string, std::string>& info) {
-  LearningRecord record;
+IterationRecord RecordOf(std::size_t iteration, const std::map<std::string, std::string>& info) {
+  IterationRecord record;
   record.iteration = iteration;
   const auto objective = info.find("objective");
   if (objective != info.end()) record.objective = std::strtod(objective->second.c_str(), nullptr);
@@ -559,13 +558,13 @@ void WriteRunCheckpoint(const std::string& directory, Checkpoint<T>& c, const Hi
 //! newest checkpoint. Writes the outputs into `directory` unless a signal stopped the run; the
 //! per-layer objectives go to `summary`, where the run stands to `position`.
 template <typename T>
-LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
-                            const std::vector<LayerSettings>& layers,
-                            const FilterBank<double>* initial, std::vector<Image<T>> signals,
-                            OutputDirectory& directory, std::size_t channels,
-                            const ResumedRun* resumed, const Console& console,
-                            std::string& lastCheckpoint, std::string& position,
-                            std::string& summary) {
+IterationRecord LearnNetwork(const CommandLine& cli, const Settings& s,
+                             const std::vector<LayerSettings>& layers,
+                             const FilterBank<double>* initial, std::vector<Image<T>> signals,
+                             OutputDirectory& directory, std::size_t channels,
+                             const ResumedRun* resumed, const Console& console,
+                             std::string& lastCheckpoint, std::string& position,
+                             std::string& summary) {
   const bool zeroMean = s.learning.dictionary.zeroMean;
   Network<T> network;
   network.boundary = s.learning.boundary;
@@ -662,7 +661,7 @@ LearningRecord LearnNetwork(const CommandLine& cli, const Settings& s,
     history.Checkpoint();  // the layer's end, or where a signal stopped the run
     position = "layer " + std::to_string(l) + " iteration " +
                std::to_string(trainer.CurrentIteration()) + " of " + std::to_string(total);
-    if (StopSignal() != 0) return history.Empty() ? LearningRecord() : history.Last();
+    if (StopSignal() != 0) return history.Empty() ? IterationRecord() : history.Last();
     trainer.FinishLayer();
   }
 
@@ -752,7 +751,7 @@ int Learn(int argc, const char* const argv[]) {
   std::string lastCheckpoint;  // the newest complete checkpoint of this run
   std::string layerSummary;  // per-layer objectives of a network, for stdout
   std::string position;      // where a signal stopped the run
-  const LearningRecord last = WithPrecision(s.precision, [&](auto tag) {
+  const IterationRecord last = WithPrecision(s.precision, [&](auto tag) {
     using T = decltype(tag);
     std::vector<Image<T>> typed;
     for (std::size_t i = 0; i < signals.size(); ++i)
@@ -805,7 +804,7 @@ int Learn(int argc, const char* const argv[]) {
       savedIteration = c.iteration;
       console.Info("wrote checkpoint " + lastCheckpoint);
     };
-    LearningRecord result = RecordOf(restored.iteration, restored.info);
+    IterationRecord result = RecordOf(restored.iteration, restored.info);
     if (resuming) {
       try {
         learner.RestoreState(restored.state);

@@ -153,7 +153,7 @@ public:
     observers_.Add(&reporter_);
     observers_.Add(&history);
   }
-  IterationObserver* Observer() { return &observers_; }
+  dn::Observer* Observer() { return &observers_; }
   void Finish() { progress_.Finish(); }
 
 private:

@@ -26,9 +26,9 @@ struct PlantedSet {
   }
 };
 
-struct Collect : LearningObserver {
-  std::vector<LearningRecord> records;
-  bool Observe(const LearningRecord& r) override {
+struct Collect : Observer {
+  std::vector<IterationRecord> records;
+  bool Observe(const IterationRecord& r) override {
     records.push_back(r);
     return false;
   }
@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(more_iterations_are_never_worse_and_objective_is_exact) {
     options.iterations = iterations;
     DictionaryLearner<double> learner(options, set.images, start);
     Collect collect;
-    const LearningRecord last = learner.Run(&collect);
+    const IterationRecord last = learner.Run(&collect);
     BOOST_TEST(collect.records.size() == iterations);
     BOOST_TEST(last.objective <= previous, iterations << " iterations: " << last.objective);
     previous = last.objective;
@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(admm_learning_objective_is_exact_and_decreases) {
   const FilterBank<double> start = RandomFilters<double>(4, 1, 5, 5, 3, false);
   DictionaryLearner<double> learner(options, set.images, start);
   Collect collect;
-  const LearningRecord last = learner.Run(&collect);
+  const IterationRecord last = learner.Run(&collect);
   BOOST_TEST(last.objective < 0.75 * collect.records.front().objective);
   ConvOperator<double> op(learner.Dictionary(), 32, 32, Boundary::Circular);
   double objective = 0;
@@ -175,11 +175,12 @@ BOOST_AUTO_TEST_CASE(runs_are_bit_identical_for_a_fixed_thread_count) {
 
 // Stops after `stopAfter` outer iterations (the way dn-learn stops at a signal) and keeps the
 // learner's state saved at that moment.
-template <typename T> struct StopAndSave : LearningObserver {
+template <typename T>
+struct StopAndSave : Observer {
   const DictionaryLearner<T>* learner = nullptr;
   std::size_t stopAfter = 0;
   SavedState<T> saved;
-  bool Observe(const LearningRecord& r) override {
+  bool Observe(const IterationRecord& r) override {
     if (r.iteration != stopAfter) return false;
     saved = learner->SaveState();
     return true;
@@ -204,7 +205,7 @@ template <typename T> void CheckResumeIsExact(Boundary boundary, const std::stri
     options.dictionary.method = method;
     const FilterBank<T> start = RandomFilters<T>(4, 1, 4, 4, 7, false);
     DictionaryLearner<T> whole(options, images, start);
-    const LearningRecord last = whole.Run();
+    const IterationRecord last = whole.Run();
 
     DictionaryLearner<T> interrupted(options, images, start);
     StopAndSave<T> stop;
@@ -217,7 +218,7 @@ template <typename T> void CheckResumeIsExact(Boundary boundary, const std::stri
     DictionaryLearner<T> resumed(options, images, RandomFilters<T>(4, 1, 4, 4, 99, false));
     resumed.RestoreState(stop.saved);
     BOOST_TEST(resumed.Iteration() == 5u);
-    const LearningRecord end = resumed.Run();
+    const IterationRecord end = resumed.Run();
     BOOST_TEST(end.iteration == 12u);
     BOOST_TEST(end.objective == last.objective);
     BOOST_TEST(end.rejectedSteps == last.rejectedSteps);

@@ -108,11 +108,11 @@ struct ScratchDir {
   }
 };
 
-struct LayerHistory : LayerObserver {
-  std::vector<std::vector<LearningRecord>> records;
-  bool Observe(std::size_t layer, const LearningRecord& r) override {
-    if (records.size() < layer) records.resize(layer);
-    records[layer - 1].push_back(r);
+struct LayerHistory : Observer {
+  std::vector<std::vector<IterationRecord>> records;
+  bool Observe(const IterationRecord& r) override {
+    if (records.size() < r.layer) records.resize(r.layer);
+    records[r.layer - 1].push_back(r);
     return false;
   }
 };
@@ -509,12 +509,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(pixel_ista_never_raises_the_objective, T, Types) {
   LayerStack<T> stack(network, 18, 18, 2);
   TopDownOperator<T> op(stack, 2);
   op.SetSwitches({&codes[0].switches});
-  PixelCoder<T> ista(op, 0.05, false);
+  OperatorFista<T> ista(0.05, false);
   PixelCodingState<T> state;
-  ista.Start(signal, state);
+  ista.Start(op, signal, state);
   double previous = state.current.objective;
   for (int it = 0; it < 60; ++it) {
-    const double objective = ista.Step(signal, state).objective;
+    const double objective = ista.Step(op, signal, state).objective;
     BOOST_TEST(objective <= previous * (1 + test::Tolerance<T>::monotone), "iteration " << it);
     previous = objective;
   }
@@ -538,12 +538,12 @@ BOOST_AUTO_TEST_CASE(pixel_mode_on_layer_one_solves_the_single_layer_problem) {
   LayerStack<double> stack(network, 16, 16, 1);
   TopDownOperator<double> op(stack, 1);
   op.SetSwitches({});
-  PixelCoder<double> fista(op, 0.05, true);
+  OperatorFista<double> fista(0.05, true);
   PixelCodingState<double> state;
-  fista.Start(signal, state);
+  fista.Start(op, signal, state);
   SolveOptions options;
   options.maxIterations = 3000;
-  const double pixel = fista.Solve(signal, state, options).last.objective;
+  const double pixel = fista.Solve(op, signal, state, options).last.objective;
   const auto solver = MakeCscSolver<double>("fista");
   solver->Reset(stack.Conv(1).Geometry(), signal, 0.05);
   const double single = solver->Solve(options).last.objective;
@@ -667,18 +667,18 @@ BOOST_AUTO_TEST_CASE(training_goes_on_from_the_state_between_layers) {
 
 //! Takes the trainer's state from inside the observer at chosen (layer, iteration) moments, as
 //! dn-learn's checkpoints do.
-struct StateTaker : LayerObserver {
+struct StateTaker : Observer {
   NetworkTrainer<float>* trainer = nullptr;
   std::set<std::pair<std::size_t, std::size_t>> moments;
   std::vector<SavedState<float>> states;
-  bool Observe(std::size_t layer, const LearningRecord& r) override {
-    if (moments.count({layer, r.iteration})) states.push_back(trainer->SaveState());
+  bool Observe(const IterationRecord& r) override {
+    if (moments.count({r.layer, r.iteration})) states.push_back(trainer->SaveState());
     return false;
   }
 };
 
 //! Trains what is left: the layer in progress (after a restore), then the others.
-void FinishTraining(NetworkTrainer<float>& trainer, LayerObserver* observer = nullptr) {
+void FinishTraining(NetworkTrainer<float>& trainer, Observer* observer = nullptr) {
   while (!trainer.Done()) {
     if (!trainer.LayerLearner() && !trainer.PixelLearner()) trainer.StartLayer();
     trainer.RunLayer(observer);
@@ -813,9 +813,9 @@ BOOST_AUTO_TEST_CASE(pixel_learning_with_ista_never_raises_the_objective) {
   learning.dictionary.iterations = 3;
   learning.boundary = Boundary::Circular;
   PixelLayerLearner<double> learner(learning, trainer.Result(), 2, images, switches);
-  struct : LearningObserver {
-    std::vector<LearningRecord> records;
-    bool Observe(const LearningRecord& r) override {
+  struct : Observer {
+    std::vector<IterationRecord> records;
+    bool Observe(const IterationRecord& r) override {
       records.push_back(r);
       return false;
     }

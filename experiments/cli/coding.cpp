@@ -34,7 +34,7 @@ std::string Summary(const FilterBank<double>& filters, const Image<double>& imag
 
 template <typename T>
 CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
-                           const CodingSettings& settings, IterationObserver* observer) {
+                           const CodingSettings& settings, Observer* observer) {
   const ConvOperator<T> op(filters, signal.n_rows, signal.n_cols, settings.boundary,
                            settings.effort);
   const auto solver = MakeCscSolver<T>(settings.solver);
@@ -50,8 +50,8 @@ CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
 }
 
 template CodingResult<float> SparseCode(const FilterBank<float>&, const Image<float>&,
-                                        const CodingSettings&, IterationObserver*);
+                                        const CodingSettings&, Observer*);
 template CodingResult<double> SparseCode(const FilterBank<double>&, const Image<double>&,
-                                         const CodingSettings&, IterationObserver*);
+                                         const CodingSettings&, Observer*);
 
 }  // namespace dn::cli

@@ -39,6 +39,6 @@ std::string Summary(const FilterBank<double>& filters, const Image<double>& imag
 //! Solves the sparse coding problem for `signal` from zero maps (check CheckCodable first).
 template <typename T>
 CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
-                           const CodingSettings& settings, IterationObserver* observer = nullptr);
+                           const CodingSettings& settings, Observer* observer = nullptr);
 
 }  // namespace dn::cli

@@ -50,7 +50,7 @@ private:
 };
 
 //! Feeds a solver's iteration records to a ProgressReporter.
-class SolverProgress : public IterationObserver {
+class SolverProgress : public Observer {
 public:
   explicit SolverProgress(ProgressReporter& reporter) : reporter_(reporter) {}
   bool Observe(const IterationRecord& record) override {

@@ -1,10 +1,11 @@
 #include "learning/dictionary_learning.hpp"
 
-#include "core/timer.hpp"
-
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
+
+#include "core/timer.hpp"
+#include "solvers/proximal.hpp"
 
 namespace dn {
 namespace {
@@ -67,8 +68,11 @@ template <typename T> const Maps<T>& DictionaryLearner<T>::MapsOf(std::size_t im
   return solvers_[image]->Solution();
 }
 
-template <typename T> LearningRecord DictionaryLearner<T>::Run(LearningObserver* observer) {
-  LearningRecord record;
+template <typename T>
+IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
+  IterationRecord record;
+  StopReason reason = StopReason::IterationLimit;
+  if (observer) observer->Begin({"batch", 0, options_.iterations});
   SolveOptions coding;
   coding.maxIterations = options_.codingIterations;
   CodedSet<T> data;
@@ -114,7 +118,7 @@ template <typename T> LearningRecord DictionaryLearner<T>::Run(LearningObserver*
     record.seconds = elapsed_;
     record.fidelity = fidelity;
     record.l1 = l1;
-    record.objective = fidelity + options_.lambda * l1;
+    record.objective = Objective(fidelity, options_.lambda, l1);
     record.density = density / static_cast<double>(solvers_.size());
     record.relativeChange = norm > 0 ? change / norm : 0.0;
     record.rejectedSteps = rejected_;
@@ -126,8 +130,12 @@ template <typename T> LearningRecord DictionaryLearner<T>::Run(LearningObserver*
                             " at iteration " + std::to_string(iteration_) + " exceeds " +
                             Short(kRunawayFactor) + " times its value at zero maps, " +
                             Short(zeroObjective_) + " (diverged)");
-    if (observer && observer->Observe(record)) break;
+    if (observer && observer->Observe(record)) {
+      reason = StopReason::Observer;
+      break;
+    }
   }
+  if (observer) observer->End(record, reason);
   return record;
 }
 

@@ -33,19 +33,6 @@ struct LearningOptions {
   void Validate() const;
 };
 
-//! Per outer iteration: the IterationRecord fields over the whole set (relativeChange is the
-//! dictionary's), plus the number of rejected dictionary steps so far.
-struct LearningRecord : IterationRecord {
-  std::size_t rejectedSteps = 0;
-};
-
-class LearningObserver {
-public:
-  virtual ~LearningObserver() = default;
-  //! Returns true to stop learning after this outer iteration.
-  virtual bool Observe(const LearningRecord& record) = 0;
-};
-
 template <typename T> class DictionaryLearner {
 public:
   //! Run() declares divergence above this multiple of the objective at all-zero maps.
@@ -56,8 +43,11 @@ public:
                     const FilterBank<T>& initial);
   ~DictionaryLearner();
 
-  //! Runs options.iterations outer iterations (continuing after earlier calls).
-  LearningRecord Run(LearningObserver* observer = nullptr);
+  //! Runs options.iterations outer iterations (continuing after earlier calls); the observer
+  //! sees Begin() ("batch"), one record per outer iteration (over the whole set; relativeChange
+  //! is the dictionary's, rejectedSteps counts the rejected dictionary steps so far) and End().
+  //! Returns the last record.
+  IterationRecord Run(Observer* observer = nullptr);
 
   const FilterBank<T>& Dictionary() const;
   std::size_t ImageCount() const { return signals_.size(); }

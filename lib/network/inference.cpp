@@ -49,7 +49,7 @@ TopDownOperator<T>& NetworkCoder<T>::TopDown(const std::vector<LayerCodes<T>>& c
 template <typename T>
 std::vector<LayerCodes<T>> NetworkCoder<T>::Infer(
     const Image<T>& signal, const NetworkCodingOptions& options,
-    const std::function<IterationObserver*(std::size_t layer)>& observer) {
+    const std::function<Observer*(std::size_t layer)>& observer) {
   options.Validate(Depth());
   for (std::size_t l = 2; l <= Depth(); ++l)
     if (options.solver == "admm" && stack_->Spec(l).inference == InferenceMode::Pixel)
@@ -67,7 +67,7 @@ std::vector<LayerCodes<T>> NetworkCoder<T>::Infer(
   for (std::size_t l = 1; l <= Depth(); ++l) {
     const LayerSpec& spec = stack_->Spec(l);
     const double lambda = options.lambdas.empty() ? spec.lambda : options.lambdas[l - 1];
-    IterationObserver* watch = observer ? observer(l) : nullptr;
+    Observer* watch = observer ? observer(l) : nullptr;
     codes.emplace_back();
     LayerCodes<T>& out = codes.back();
     if (l == 1 || spec.inference == InferenceMode::Layer) {
@@ -78,10 +78,10 @@ std::vector<LayerCodes<T>> NetworkCoder<T>::Infer(
       out.maps = solver->Solution();
     } else {
       TopDownOperator<T>& op = TopDown(codes, l);
-      PixelCoder<T> coder(op, lambda, options.solver == "fista");
+      OperatorFista<T> coder(lambda, options.solver == "fista");
       PixelCodingState<T> state;
-      coder.Start(signal, state);
-      out.report = coder.Solve(signal, state, solve, watch);
+      coder.Start(op, signal, state);
+      out.report = coder.Solve(op, signal, state, solve, watch);
       out.maps = std::move(state.x);
     }
     if (l < Depth() && spec.pooling.Active())

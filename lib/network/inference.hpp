@@ -52,7 +52,7 @@ public:
   //! observer of layer l's solver iterations.
   std::vector<LayerCodes<T>> Infer(
       const Image<T>& signal, const NetworkCodingOptions& options,
-      const std::function<IterationObserver*(std::size_t layer)>& observer = {});
+      const std::function<Observer*(std::size_t layer)>& observer = {});
 
   //! The top-down operator of layer `layer` bound to the switches of `codes`.
   TopDownOperator<T>& TopDown(const std::vector<LayerCodes<T>>& codes, std::size_t layer);

@@ -6,6 +6,7 @@
 
 #include "core/timer.hpp"
 #include "dictionary/dictionary.hpp"
+#include "solvers/proximal.hpp"
 
 namespace dn {
 namespace {
@@ -54,11 +55,11 @@ PixelLayerLearner<T>::PixelLayerLearner(const LearningOptions& options, const Ne
   stack_ =
       std::make_unique<LayerStack<T>>(network, first.n_rows, first.n_cols, layer, options_.effort);
   op_ = std::make_unique<TopDownOperator<T>>(*stack_, layer);
-  coder_ = std::make_unique<PixelCoder<T>>(*op_, options_.lambda, options_.solver == "fista");
+  coder_ = std::make_unique<OperatorFista<T>>(options_.lambda, options_.solver == "fista");
   state_.codes.resize(signals_.size());
   for (std::size_t i = 0; i < signals_.size(); ++i) {
     Bind(i);
-    coder_->Start(signals_[i], state_.codes[i]);
+    coder_->Start(*op_, signals_[i], state_.codes[i]);
   }
   mapSpectra_.resize(signals_.size());
   residualSpectra_.resize(signals_.size());
@@ -169,15 +170,17 @@ bool PixelLayerLearner<T>::FilterStep(double fidelity) {
 }
 
 template <typename T>
-LearningRecord PixelLayerLearner<T>::Run(LearningObserver* observer) {
-  LearningRecord record;
+IterationRecord PixelLayerLearner<T>::Run(Observer* observer) {
+  IterationRecord record;
+  StopReason reason = StopReason::IterationLimit;
+  if (observer) observer->Begin({"pixel", 0, options_.iterations});
   for (std::size_t it = 0; it < options_.iterations; ++it) {
     Timer timer;
     double fidelity = 0.0;
     for (std::size_t i = 0; i < signals_.size(); ++i) {
       Bind(i);
       for (std::size_t n = 0; n < options_.codingIterations; ++n)
-        coder_->Step(signals_[i], state_.codes[i]);
+        coder_->Step(*op_, signals_[i], state_.codes[i]);
       fidelity += state_.codes[i].current.fidelity;
     }
     const FilterBank<T> previous = state_.filters;
@@ -187,7 +190,7 @@ LearningRecord PixelLayerLearner<T>::Run(LearningObserver* observer) {
     for (std::size_t i = 0; i < signals_.size(); ++i) {
       Bind(i);
       if (changed)
-        coder_->OperatorChanged(signals_[i], state_.codes[i], kRefreshPowerSteps,
+        coder_->OperatorChanged(*op_, signals_[i], state_.codes[i], kRefreshPowerSteps,
                                 &trialResiduals_[i]);
       fidelity += state_.codes[i].current.fidelity;
       l1 += state_.codes[i].current.l1;
@@ -203,14 +206,18 @@ LearningRecord PixelLayerLearner<T>::Run(LearningObserver* observer) {
     record.seconds = state_.elapsed;
     record.fidelity = fidelity;
     record.l1 = l1;
-    record.objective = fidelity + options_.lambda * l1;
+    record.objective = Objective(fidelity, options_.lambda, l1);
     record.density = density / static_cast<double>(signals_.size());
     record.relativeChange = norm > 0 ? change / norm : 0.0;
     record.rejectedSteps = 0;
     if (!std::isfinite(record.objective))
       throw DivergenceError("PixelLayerLearner: the objective is not finite (diverged)");
-    if (observer && observer->Observe(record)) break;
+    if (observer && observer->Observe(record)) {
+      reason = StopReason::Observer;
+      break;
+    }
   }
+  if (observer) observer->End(record, reason);
   return record;
 }
 

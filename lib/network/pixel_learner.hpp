@@ -47,8 +47,10 @@ public:
                     const std::vector<std::vector<Switches>>& switches);
   ~PixelLayerLearner();
 
-  //! Runs options.iterations outer iterations (continuing after earlier calls).
-  LearningRecord Run(LearningObserver* observer = nullptr);
+  //! Runs options.iterations outer iterations (continuing after earlier calls); the observer sees
+  //! Begin() ("pixel"), one record per outer iteration (as DictionaryLearner::Run(), with no
+  //! rejected steps) and End(). Returns the last record.
+  IterationRecord Run(Observer* observer = nullptr);
 
   const FilterBank<T>& Dictionary() const { return state_.filters; }
   std::size_t ImageCount() const { return signals_.size(); }
@@ -78,7 +80,7 @@ private:
   const std::vector<std::vector<Switches>>& switches_;
   std::unique_ptr<LayerStack<T>> stack_;
   std::unique_ptr<TopDownOperator<T>> op_;
-  std::unique_ptr<PixelCoder<T>> coder_;
+  std::unique_ptr<OperatorFista<T>> coder_;
   PixelLearnerState<T> state_;
   // Workspace of the filter step.
   std::vector<arma::Mat<Complex<T>>> mapSpectra_, residualSpectra_;

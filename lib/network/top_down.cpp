@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -116,6 +115,17 @@ void TopDownOperator<T>::Apply(const Maps<T>& maps, Image<T>& image) {
 }
 
 template <typename T>
+arma::SizeCube TopDownOperator<T>::DomainSize() const {
+  const LayerShape& shape = TopShape();
+  return arma::SizeCube(shape.mapRows, shape.mapCols, shape.maps);
+}
+
+template <typename T>
+double TopDownOperator<T>::Lipschitz(Maps<T>& powerVector, int powerSteps) {
+  return kLipschitzMargin * EstimateNormSquared(*this, powerVector, powerSteps, 1);
+}
+
+template <typename T>
 void TopDownOperator<T>::Adjoint(const Image<T>& image, Maps<T>& maps) {
   AdjointBelow(image, topInput_);
   stack_.Conv(top_).Adjoint(topInput_, maps);
@@ -131,33 +141,6 @@ double SquaredNorm(const arma::Cube<T>& x) {
 }
 
 }  // namespace
-
-template <typename T>
-double EstimateNormSquared(TopDownOperator<T>& op, Maps<T>& vector, int steps, std::uint64_t seed) {
-  const LayerShape& shape = op.TopShape();
-  if (vector.n_rows != shape.mapRows || vector.n_cols != shape.mapCols ||
-      vector.n_slices != shape.maps || SquaredNorm(vector) == 0.0) {
-    std::mt19937_64 generator(seed);
-    std::normal_distribution<double> normal(0.0, 1.0);
-    vector.set_size(shape.mapRows, shape.mapCols, shape.maps);
-    for (arma::uword i = 0; i < vector.n_elem; ++i) vector[i] = static_cast<T>(normal(generator));
-  }
-  Image<T> image;
-  Maps<T> next;
-  double estimate = 0.0;
-  for (int step = 0; step < steps; ++step) {
-    const double norm = std::sqrt(SquaredNorm(vector));
-    if (norm == 0.0) return estimate;
-    vector /= static_cast<T>(norm);
-    op.Apply(vector, image);
-    estimate = SquaredNorm(image);
-    op.Adjoint(image, next);
-    vector.swap(next);
-  }
-  const double norm = std::sqrt(SquaredNorm(vector));
-  if (norm > 0.0) vector /= static_cast<T>(norm);
-  return estimate;
-}
 
 namespace {
 
@@ -232,9 +215,8 @@ std::vector<MapProjection<T>> ProjectMaps(TopDownOperator<T>& op, const Maps<T>&
   return projections;
 }
 
-#define DN_INSTANTIATE(T)                                                                 \
-  template double EstimateNormSquared(TopDownOperator<T>&, Maps<T>&, int, std::uint64_t); \
-  template std::vector<Image<T>> FilterPictures(const Network<T>&, std::size_t);          \
+#define DN_INSTANTIATE(T)                                                        \
+  template std::vector<Image<T>> FilterPictures(const Network<T>&, std::size_t); \
   template std::vector<MapProjection<T>> ProjectMaps(TopDownOperator<T>&, const Maps<T>&);
 DN_INSTANTIATE(float)
 DN_INSTANTIATE(double)

@@ -19,6 +19,7 @@
 
 #include "network/connected_conv.hpp"
 #include "network/network.hpp"
+#include "solvers/linear_operator.hpp"
 
 namespace dn {
 
@@ -40,9 +41,14 @@ private:
   std::vector<std::unique_ptr<ConnectedConv<T>>> convs_;
 };
 
+//! R_l as a LinearOperator: the maps of layer l to pixels, for pixel-mode coding
+//! (solvers/operator_fista.hpp).
 template <typename T>
-class TopDownOperator {
+class TopDownOperator : public LinearOperator<T> {
 public:
+  //! Lipschitz() is this margin times the power-iteration estimate of ||R||^2 (from below).
+  static constexpr double kLipschitzMargin = 1.05;
+
   //! R_top over the stack's layers 1..top. The stack must outlive the operator.
   TopDownOperator(LayerStack<T>& stack, std::size_t top);
   std::size_t Top() const { return top_; }
@@ -54,10 +60,15 @@ public:
   //! std::invalid_argument when a switch set does not match its layer's maps.
   void SetSwitches(const std::vector<const Switches*>& switches);
 
+  //! The top layer's maps: mapRows x mapCols x maps.
+  arma::SizeCube DomainSize() const override;
   //! R z: maps of the top layer to pixels.
-  void Apply(const Maps<T>& maps, Image<T>& image);
+  void Apply(const Maps<T>& maps, Image<T>& image) override;
   //! R^T r: pixels to maps of the top layer.
-  void Adjoint(const Image<T>& image, Maps<T>& maps);
+  void Adjoint(const Image<T>& image, Maps<T>& maps) override;
+  //! kLipschitzMargin times EstimateNormSquared() after `powerSteps` steps from `powerVector`
+  //! (seed 1 when it starts afresh), for the switches set now.
+  double Lipschitz(Maps<T>& powerVector, int powerSteps) override;
   //! A x: an array shaped as the top layer's input to pixels.
   void ApplyBelow(const Image<T>& input, Image<T>& image);
   //! A^T r: pixels to the top layer's input space.
@@ -76,12 +87,6 @@ private:
   std::vector<Maps<T>> inputs_;  //!< layer j's pooled maps = layer j+1's input, j < top
   Image<T> topInput_;
 };
-
-//! Power iteration for ||R||^2 from the unit vector `vector` (top-layer maps; random or zero to
-//! start afresh, otherwise warm): `steps` iterations, leaving the last direction in `vector`.
-//! Returns the last Rayleigh quotient ||R v||^2 / ||v||^2, a lower estimate approaching ||R||^2.
-template <typename T>
-double EstimateNormSquared(TopDownOperator<T>& op, Maps<T>& vector, int steps, std::uint64_t seed);
 
 //! Pictures in pixel space of layer `layer`'s filters: for every map k, the projection R_l e_k
 //! of one unit at the centre of map k, with spread unpooling (no image), on a canvas large

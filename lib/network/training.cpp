@@ -1,22 +1,36 @@
 #include "network/training.hpp"
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 namespace dn {
 namespace {
 
-//! Forwards a learner's records to a LayerObserver with the layer number.
-class LayerForward : public LearningObserver {
+//! Forwards what a layer's learner reports, with the layer number set.
+class LayerForward : public Observer {
 public:
-  LayerForward(LayerObserver* observer, std::size_t layer) : observer_(observer), layer_(layer) {}
-  bool Observe(const LearningRecord& record) override {
-    return observer_ && observer_->Observe(layer_, record);
+  LayerForward(Observer& observer, std::size_t layer) : observer_(observer), layer_(layer) {}
+  void Begin(const ObservedRun& run) override {
+    ObservedRun layerRun = run;
+    layerRun.layer = layer_;
+    observer_.Begin(layerRun);
+  }
+  bool Observe(const IterationRecord& record) override {
+    return observer_.Observe(WithLayer(record));
+  }
+  void End(const IterationRecord& last, StopReason reason) override {
+    observer_.End(WithLayer(last), reason);
   }
 
 private:
-  LayerObserver* observer_;
+  IterationRecord WithLayer(IterationRecord record) const {
+    record.layer = layer_;
+    return record;
+  }
+
+  Observer& observer_;
   std::size_t layer_;
 };
 
@@ -82,7 +96,7 @@ void NetworkTrainer<T>::Check() const {
   options_.Validate(network.Depth());
   if (network.boundary != options_.common.boundary)
     throw std::invalid_argument("NetworkTrainer: the network's boundary differs from the options'");
-  // Pixel-mode layers code through the layers below (PixelCoder: ISTA/FISTA only).
+  // Pixel-mode layers code through the layers below (OperatorFista: ISTA/FISTA only).
   for (std::size_t l = 2; l <= network.Depth(); ++l)
     if (options_.common.solver == "admm" && network.layers[l - 1].inference == InferenceMode::Pixel)
       throw std::invalid_argument("NetworkTrainer: layer " + std::to_string(l) +
@@ -130,17 +144,26 @@ void NetworkTrainer<T>::StartLayerAt(std::size_t done) {
 }
 
 template <typename T>
-LearningRecord NetworkTrainer<T>::RunLayer(LayerObserver* observer) {
+IterationRecord NetworkTrainer<T>::RunLayer(Observer* observer) {
   const std::size_t layer = state_.trained + 1;
   if ((layerLearner_ || pixelLearner_) && CurrentIteration() >= options_.iterations[layer - 1]) {
-    LearningRecord record;
+    IterationRecord record;
     record.iteration = CurrentIteration();
+    record.layer = layer;
     return record;
   }
-  LayerForward forward(observer, layer);
-  if (layerLearner_) return layerLearner_->Run(&forward);
-  if (pixelLearner_) return pixelLearner_->Run(&forward);
-  throw std::logic_error("NetworkTrainer::RunLayer(): no layer was started");
+  std::optional<LayerForward> forward;
+  if (observer) forward.emplace(*observer, layer);
+  Observer* watch = forward ? &*forward : nullptr;
+  IterationRecord last;
+  if (layerLearner_)
+    last = layerLearner_->Run(watch);
+  else if (pixelLearner_)
+    last = pixelLearner_->Run(watch);
+  else
+    throw std::logic_error("NetworkTrainer::RunLayer(): no layer was started");
+  last.layer = layer;
+  return last;
 }
 
 template <typename T>
@@ -168,9 +191,9 @@ void NetworkTrainer<T>::FinishLayer() {
 }
 
 template <typename T>
-LearningRecord NetworkTrainer<T>::TrainNextLayer(LayerObserver* observer) {
+IterationRecord NetworkTrainer<T>::TrainNextLayer(Observer* observer) {
   StartLayer();
-  const LearningRecord last = RunLayer(observer);
+  const IterationRecord last = RunLayer(observer);
   FinishLayer();
   return last;
 }

@@ -32,13 +32,6 @@ struct NetworkTrainingOptions {
   void Validate(std::size_t depth) const;
 };
 
-//! Per-layer observer: receives the layer (1-based) with every record; true stops that layer.
-class LayerObserver {
-public:
-  virtual ~LayerObserver() = default;
-  virtual bool Observe(std::size_t layer, const LearningRecord& record) = 0;
-};
-
 //! What the trainer holds between layers: everything needed to go on with the next layer.
 template <typename T>
 struct NetworkTrainingState {
@@ -68,13 +61,16 @@ public:
 
   //! Trains the next layer for its iterations, then passes its maps on: StartLayer(),
   //! RunLayer(), FinishLayer(). Returns its last record.
-  LearningRecord TrainNextLayer(LayerObserver* observer = nullptr);
+  IterationRecord TrainNextLayer(Observer* observer = nullptr);
   //! Makes the next layer's learner (its initial filters from the network).
   void StartLayer();
   //! Runs the current layer's remaining iterations: the layer's count in the options less those
-  //! done (CurrentIteration(), e.g. restored). With none left, returns a record of only the
-  //! iteration count.
-  LearningRecord RunLayer(LayerObserver* observer = nullptr);
+  //! done (CurrentIteration(), e.g. restored). The observer sees what the layer's learner
+  //! reports (DictionaryLearner::Run(), PixelLayerLearner::Run()) with the layer number set in
+  //! ObservedRun::layer and IterationRecord::layer; true from Observe() stops this layer. With
+  //! no iteration left, returns a record of only the iteration count and the layer, and the
+  //! observer sees nothing.
+  IterationRecord RunLayer(Observer* observer = nullptr);
   //! Takes the current layer's filters and maps, pools them for the next layer, and drops the
   //! learner.
   void FinishLayer();

@@ -9,6 +9,7 @@
 #include "core/threads.hpp"
 #include "core/timer.hpp"
 #include "solvers/kernels.hpp"
+#include "solvers/proximal.hpp"
 
 namespace dn {
 
@@ -92,7 +93,7 @@ void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, dou
   current_ = IterationRecord();
   current_.fidelity = Resynthesise();
   current_.l1 = l1;
-  current_.objective = current_.fidelity + lambda_ * l1;
+  current_.objective = Objective(current_.fidelity, lambda_, l1);
   current_.density = nonzeros / static_cast<double>(y_.n_elem);
 }
 
@@ -145,7 +146,7 @@ void AdmmSolver<T>::ScaleDual(double factor) {
 }
 
 template <typename T>
-SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver* observer) {
+SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, Observer* observer) {
   RequireBound("CscSolver::Solve()");
   options.Validate();
   const ConvOperator<T>& op = *op_;
@@ -160,6 +161,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
   std::vector<double> energies(threads);
 
   SolveReport report;
+  if (observer) observer->Begin({Name(), 0, options.maxIterations});
   Timer timer;
   const double elapsedBefore = elapsed_;
   for (std::size_t it = 0; it < options.maxIterations; ++it) {
@@ -315,7 +317,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
     current_.seconds = elapsed_;
     current_.fidelity = fidelity;
     current_.l1 = total.maps.l1;
-    current_.objective = current_.fidelity + lambda_ * total.maps.l1;
+    current_.objective = Objective(current_.fidelity, lambda_, total.maps.l1);
     current_.density = total.maps.nonzeros / static_cast<double>(y_.n_elem);
     current_.relativeChange =
         yNorm > 0 ? std::sqrt(total.maps.change) / yNorm : (total.maps.change > 0 ? 1.0 : 0.0);
@@ -341,6 +343,7 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, IterationObserver*
   }
   report.seconds = timer.Seconds();
   report.last = current_;
+  if (observer) observer->End(report.last, report.reason);
   return report;
 }
 
@@ -349,7 +352,7 @@ IterationRecord AdmmSolver<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
   CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
   current_.fidelity = Resynthesise();
-  current_.objective = current_.fidelity + lambda_ * current_.l1;
+  current_.objective = Objective(current_.fidelity, lambda_, current_.l1);
   return current_;
 }
 

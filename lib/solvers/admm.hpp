@@ -64,7 +64,7 @@ public:
   std::string Name() const override { return "admm"; }
   void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
              const Maps<T>* start) override;
-  SolveReport Solve(const SolveOptions& options, IterationObserver* observer) override;
+  SolveReport Solve(const SolveOptions& options, Observer* observer) override;
   IterationRecord OperatorChanged() override;
   //! The sparse variable y.
   const Maps<T>& Solution() const override { return y_; }

@@ -9,17 +9,8 @@
 
 namespace dn {
 
-std::string Describe(StopReason reason) {
-  switch (reason) {
-    case StopReason::IterationLimit: return "the iteration limit was reached";
-    case StopReason::Tolerance: return "the relative change fell below the tolerance";
-    case StopReason::Observer: return "an observer asked to stop";
-  }
-  return "unknown";
-}
-
-bool ShouldStop(const IterationRecord& record, const SolveOptions& options,
-                IterationObserver* observer, SolveReport& report, const char* who) {
+bool ShouldStop(const IterationRecord& record, const SolveOptions& options, Observer* observer,
+                SolveReport& report, const char* who) {
   if (!std::isfinite(record.objective))
     throw DivergenceError(std::string(who) + ": the objective is not finite (diverged)");
   if (observer && observer->Observe(record)) {

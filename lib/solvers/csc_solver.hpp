@@ -38,10 +38,6 @@ struct SolveOptions {
   void Validate() const;
 };
 
-enum class StopReason { IterationLimit, Tolerance, Observer };
-//! One sentence per stop reason.
-std::string Describe(StopReason reason);
-
 struct SolveReport {
   StopReason reason = StopReason::IterationLimit;
   std::size_t iterations = 0;  //!< run in this call
@@ -52,8 +48,8 @@ struct SolveReport {
 //! After an iteration: throws DivergenceError ("<who>: the objective is not finite (diverged)")
 //! when the objective is NaN or infinite, then asks the observer, then compares the relative
 //! change with the tolerance; on a stop sets report.reason and returns true.
-bool ShouldStop(const IterationRecord& record, const SolveOptions& options,
-                IterationObserver* observer, SolveReport& report, const char* who);
+bool ShouldStop(const IterationRecord& record, const SolveOptions& options, Observer* observer,
+                SolveReport& report, const char* who);
 
 //! The checks every CscSolver::Reset() makes: signal and start shapes, lambda finite and >= 0,
 //! the operator's Lipschitz constant positive and finite. Returns that constant; throws
@@ -85,7 +81,7 @@ public:
   virtual void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
                      const Maps<T>* start = nullptr) = 0;
   //! Runs up to options.maxIterations iterations from the current state.
-  virtual SolveReport Solve(const SolveOptions& options, IterationObserver* observer = nullptr) = 0;
+  virtual SolveReport Solve(const SolveOptions& options, Observer* observer = nullptr) = 0;
   //! The operator's filters changed: re-evaluates residuals and the step for them, keeping the
   //! iterate (and, when spectra are kept, the momentum). Returns the new statistics.
   virtual IterationRecord OperatorChanged() = 0;

@@ -4,6 +4,18 @@
 
 namespace dn {
 
+std::string Describe(StopReason reason) {
+  switch (reason) {
+    case StopReason::IterationLimit:
+      return "the iteration limit was reached";
+    case StopReason::Tolerance:
+      return "the relative change fell below the tolerance";
+    case StopReason::Observer:
+      return "an observer asked to stop";
+  }
+  return "unknown";
+}
+
 std::string CsvHeader() { return "iteration,seconds,objective,fidelity,l1,density,relative_change"; }
 
 std::string CsvRow(const IterationRecord& r) {

@@ -3,22 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "solvers/proximal.hpp"
+
 // Compiled for three instruction sets, chosen at load time (see kernels.hpp).
 #define DN_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 namespace dn::kernels {
-namespace {
-
-//! Soft thresholding S_t(v) = sign(v) max(|v| - t, 0) for t >= 0 as two selects the compiler
-//! turns into vector masks (std::max/min, which return references, stay branches); exactly equal
-//! to the textbook form (v - t, 0 or v + t).
-template <typename T>
-inline T Shrink(T v, T t) {
-  const T above = v - t, below = v + t;
-  return (above > T(0) ? above : T(0)) + (below < T(0) ? below : T(0));
-}
-
-}  // namespace
 
 template <typename T>
 DN_KERNEL MapSums ProximalMapUpdate(T* __restrict x, T* __restrict y, const T* __restrict g,
@@ -30,7 +20,7 @@ DN_KERNEL MapSums ProximalMapUpdate(T* __restrict x, T* __restrict y, const T* _
 #pragma omp simd reduction(+ : l1, nonzeros, change, norm)
     for (std::size_t i = begin; i < end; ++i) {
       const T old = x[i];
-      const T fresh = Shrink(y[i] - step * g[i], threshold);
+      const T fresh = SoftThreshold(y[i] - step * g[i], threshold);
       const T delta = fresh - old;
       y[i] = fresh + beta * delta;
       x[i] = fresh;
@@ -117,7 +107,7 @@ DN_KERNEL MapSums AdmmShrink(const T* __restrict v, T* __restrict y, std::size_t
     T l1 = 0, nonzeros = 0, change = 0, norm = 0;
 #pragma omp simd reduction(+ : l1, nonzeros, change, norm)
     for (std::size_t i = begin; i < end; ++i) {
-      const T fresh = Shrink(scale * v[i], threshold);
+      const T fresh = SoftThreshold(scale * v[i], threshold);
       const T delta = fresh - y[i];
       y[i] = fresh;
       l1 += std::abs(fresh);

@@ -9,6 +9,7 @@
 #include "core/threads.hpp"
 #include "core/timer.hpp"
 #include "solvers/kernels.hpp"
+#include "solvers/proximal.hpp"
 
 namespace dn {
 namespace {
@@ -206,15 +207,13 @@ void ProximalGradientSolver<T>::UpdateStatistics(double fidelity, const Sums& su
   current_.seconds = elapsed_;
   current_.fidelity = fidelity;
   current_.l1 = sums.l1;
-  current_.objective = fidelity + lambda_ * sums.l1;
+  current_.objective = Objective(fidelity, lambda_, sums.l1);
   current_.density = sums.nonzeros / static_cast<double>(x_.n_elem);
-  current_.relativeChange =
-      sums.norm > 0 ? std::sqrt(sums.change / sums.norm) : (sums.change > 0 ? 1.0 : 0.0);
+  current_.relativeChange = RelativeChange(sums.change, sums.norm);
 }
 
 template <typename T>
-SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
-                                             IterationObserver* observer) {
+SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observer* observer) {
   RequireBound("CscSolver::Solve()");
   options.Validate();
   const ConvOperator<T>& op = *op_;
@@ -225,6 +224,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
   const T threshold = static_cast<T>(lambda_ / lipschitz_);
 
   SolveReport report;
+  if (observer) observer->Begin({Name(), 0, options.maxIterations});
   Timer timer;
   const double elapsedBefore = elapsed_;
   const bool circular = op.BoundaryMode() == Boundary::Circular;
@@ -304,6 +304,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options,
   }
   report.seconds = timer.Seconds();
   report.last = current_;
+  if (observer) observer->End(report.last, report.reason);
   return report;
 }
 
@@ -324,7 +325,7 @@ IterationRecord ProximalGradientSolver<T>::OperatorChanged() {
     fidelity = StartFromIterate();
   }
   current_.fidelity = fidelity;
-  current_.objective = fidelity + lambda_ * current_.l1;
+  current_.objective = Objective(fidelity, lambda_, current_.l1);
   return current_;
 }
 

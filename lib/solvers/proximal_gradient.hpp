@@ -25,7 +25,7 @@ public:
   std::string Name() const override { return momentum_ ? "fista" : "ista"; }
   void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
              const Maps<T>* start) override;
-  SolveReport Solve(const SolveOptions& options, IterationObserver* observer) override;
+  SolveReport Solve(const SolveOptions& options, Observer* observer) override;
   IterationRecord OperatorChanged() override;
   const Maps<T>& Solution() const override { return x_; }
   const arma::Mat<Complex<T>>& SolutionSpectra() const override;
