@@ -78,13 +78,13 @@ BOOST_AUTO_TEST_CASE(a_model_gives_the_defaults_and_overrides_win) {
   const InferenceConfig first = ResolveInference(m, {});
   BOOST_TEST(first.lambda == 0.3);
   BOOST_TEST(first.solver == "ista");
-  BOOST_TEST(first.boundary == Boundary::Circular);
+  BOOST_TEST((first.boundary == Boundary::Circular));
   BOOST_TEST(first.iterations == 321u);
   BOOST_TEST(first.tolerance == 1e-3);
-  BOOST_TEST(first.preprocess.method == PreprocessMethod::Lcn);
+  BOOST_TEST((first.preprocess.method == PreprocessMethod::Lcn));
   BOOST_TEST(first.preprocess.lcnSigma == 1.5);
   BOOST_TEST(first.colour);
-  BOOST_TEST(first.precision == Precision::Double);
+  BOOST_TEST((first.precision == Precision::Double));
   BOOST_TEST(first.layer == 1u);
 
   InferenceOverrides given;
@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(a_model_gives_the_defaults_and_overrides_win) {
   const InferenceConfig second = ResolveInference(m, given);
   BOOST_TEST(second.lambda == 0.05);  // layer 2's
   BOOST_TEST(second.iterations == 7u);
-  BOOST_TEST(second.precision == Precision::Single);
+  BOOST_TEST((second.precision == Precision::Single));
   BOOST_TEST(second.solver == "ista");
   BOOST_TEST(second.layer == 2u);
 
