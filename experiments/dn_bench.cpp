@@ -16,7 +16,7 @@
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
 #include "io/image_set.hpp"
-#include "cli/json.hpp"
+#include "serialize/json.hpp"
 #include "cli/output_directory.hpp"
 #include "core/precision.hpp"
 #include "core/atomic_file.hpp"

@@ -7,21 +7,16 @@
 #include <memory>
 #include <string>
 #include <system_error>
-#include <vector>
 
-#include "cli/coding.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
-#include "io/image_set.hpp"
-#include "cli/network.hpp"
-#include "core/precision.hpp"
 #include "cli/progress.hpp"
 #include "core/threads.hpp"
 #include "io/image.hpp"
-#include "network/inference.hpp"
-#include "preprocess/preprocess.hpp"
+#include "io/image_set.hpp"
+#include "run/inference.hpp"
+#include "run/layer_outputs.hpp"
 #include "serialize/model.hpp"
-#include "viz/montage.hpp"
 
 namespace {
 
@@ -90,69 +85,48 @@ int Inspect(int argc, const char* const argv[]) {
   }
 
   const Model model = LoadModel(cli.Get<std::string>("model"));
-  const ModelManifest& m = model.manifest;
   if (layer > model.Depth())
     throw UsageError("--layer " + std::to_string(layer) + ": the model has " +
                      std::to_string(model.Depth()) + " layer" + (model.Depth() == 1 ? "" : "s"));
 
   // Both montages are made before anything is written, so a failure leaves no output.
-  const Network<double> network = ToNetwork(model);
-  const Image<double> filtersMontage = LayerFilterMontage(network, layer);
+  const Image<double> filtersMontage = LayerFilterMontage(ToNetwork(model), layer);
   Image<double> mapsMontage;
   if (cli.Has("image")) {
     const std::string image = cli.Get<std::string>("image");
-    const Image<double> signal = Preprocess(ReadInputImage(image, m.colour), m.preprocess).signal;
-    CheckCodable(model.filters, signal, m.colour);
-    CodingSettings settings;
-    settings.lambda = m.lambda;
-    settings.solver = m.solver;
-    settings.boundary = m.boundary;
-    settings.iterations = iterations > 0 ? iterations : m.iterations;
-    settings.tolerance = m.tolerance;
+    InferenceOverrides given;
+    if (iterations > 0) given.iterations = iterations;
+    given.layer = layer;
+    const InferenceConfig config = ResolveInference(model.manifest, given);
+    const Image<double> pixels = ReadInputImage(image, config.colour);
+    CheckCodable(model.filters, pixels, config.colour);
     Console(cli.Program(), cli.Flag("verbose"))
-        .Info(Summary(model.filters, signal, settings, m.precision));
-    const std::string advice = "dn-inspect works in the model's precision";
-    mapsMontage = WithPrecision(m.precision, [&](auto tag) {
-      using T = decltype(tag);
-      if (layer == 1) {
-        ProgressReporter progress(cli.Program(), settings.iterations, std::cerr,
-                                  StderrIsTerminal());
-        SolverProgress observer(progress);
-        const CodingResult<T> coded = SparseCode(
-            Convert<T>(model.filters, "the model's dictionary", advice),
-            Convert<T>(signal, "the preprocessed image " + image, advice), settings, &observer);
-        progress.Finish();
-        return MapsMontage(coded.maps);
-      }
-      const Network<T> typed = network.template Cast<T>();
-      const Image<T> input = Convert<T>(signal, "the preprocessed image " + image, advice);
-      NetworkCoder<T> coder(typed, input.n_rows, input.n_cols, layer);
-      NetworkCodingOptions options;
-      options.solver = settings.solver;
-      options.iterations = settings.iterations;
-      options.tolerance = settings.tolerance;
-      std::unique_ptr<ProgressReporter> progress;
-      std::unique_ptr<SolverProgress> observer;
-      const auto codes = coder.Infer(input, options, [&](std::size_t l) {
-        if (progress) progress->Finish();
-        progress =
-            std::make_unique<ProgressReporter>(cli.Program() + " layer " + std::to_string(l),
-                                               settings.iterations, std::cerr, StderrIsTerminal());
-        observer = std::make_unique<SolverProgress>(*progress);
-        return observer.get();
-      });
-      progress->Finish();
-      std::vector<Image<T>> pictures;
+        .Info(InferenceSummary(model.filters, pixels, config));
+    InferenceOptions options;
+    std::unique_ptr<ProgressReporter> progress;
+    std::unique_ptr<SolverProgress> observer;
+    options.observer = [&](std::size_t l) {
+      if (progress) progress->Finish();
+      progress = std::make_unique<ProgressReporter>(
+          layer == 1 ? cli.Program() : cli.Program() + " layer " + std::to_string(l),
+          config.iterations, std::cerr, StderrIsTerminal());
+      observer = std::make_unique<SolverProgress>(*progress);
+      return observer.get();
+    };
+    options.projectMaps = true;
+    options.signalName = "the preprocessed image " + image;
+    options.advice = "dn-inspect works in the model's precision";
+    const ImageInference inferred = InferImage(model, pixels, config, options);
+    progress->Finish();
+    if (layer > 1) {
       std::string order;
-      for (auto& projection : ProjectMaps(coder.TopDown(codes, layer), codes[layer - 1].maps)) {
-        pictures.push_back(std::move(projection.picture));
+      for (const MapProjection<double>& projection : inferred.projections)
         order += (order.empty() ? "" : ", ") + std::to_string(projection.map + 1);
-      }
       Console(cli.Program(), cli.Flag("verbose"))
           .Info("layer " + std::to_string(layer) +
                 " maps in the montage (1-based), strongest first: " + order);
-      return PicturesMontage(pictures);
-    });
+    }
+    mapsMontage = MapsPicture(inferred);
   }
   WritePng(out, filtersMontage);
   std::cout << "filters: " << out << "\n";

@@ -15,7 +15,7 @@
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
 #include "io/image_set.hpp"
-#include "cli/network.hpp"
+#include "run/layer_outputs.hpp"
 #include "cli/output_directory.hpp"
 #include "core/precision.hpp"
 #include "cli/progress.hpp"

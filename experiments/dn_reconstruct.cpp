@@ -1,26 +1,20 @@
 // dn-reconstruct: infers the feature maps of one image and reconstructs it, from any layer of a
 // multi-layer model (docs/executables/dn-reconstruct.md).
-#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
-#include <vector>
 
-#include "cli/coding.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
-#include "io/image_set.hpp"
-#include "cli/json.hpp"
 #include "cli/output_directory.hpp"
-#include "core/precision.hpp"
 #include "cli/progress.hpp"
 #include "core/atomic_file.hpp"
 #include "core/threads.hpp"
 #include "io/image.hpp"
-#include "io/npy.hpp"
-#include "network/inference.hpp"
-#include "preprocess/preprocess.hpp"
+#include "io/image_set.hpp"
+#include "run/inference.hpp"
+#include "serialize/json.hpp"
 #include "serialize/model.hpp"
 
 namespace {
@@ -43,8 +37,10 @@ void DeclareOptions(CommandLine& cli) {
       "out", po::value<std::string>()->value_name("DIR"),
       "output directory (required; created if missing, files in it are replaced)");
   const std::string note = "with --model, the model's by default";
-  cli.AddIterations(200, "solver iterations (" + note + ")");
-  cli.AddTolerance(0,
+  const InferenceConfig defaults;
+  cli.AddIterations(static_cast<long long>(defaults.iterations),
+                    "solver iterations (" + note + ")");
+  cli.AddTolerance(defaults.tolerance,
                    "stop when the relative change of the maps falls below T; 0 runs every "
                    "iteration (" +
                        note + ")");
@@ -62,40 +58,32 @@ void DeclareOptions(CommandLine& cli) {
   cli.MarkPaths({"model", "dictionary", "out"});
 }
 
-//! The settings of a run: the options given, the model's values for the others.
-struct Settings {
-  CodingSettings coding;
-  PreprocessOptions preprocess;
-  bool colour = false;
-  Precision precision = Precision::Single;
-};
-
-//! Checks every option (UsageError naming the option); with a model, the options not given take
-//! its values. Records the values used for run.ini. Without a model and with --model given, it
-//! only checks the options.
-Settings Resolve(CommandLine& cli, const ModelManifest* model) {
-  const auto ours = [&](const char* key) { return model == nullptr || cli.Given(key); };
+//! The options given on the command line or in --config; without a model every option counts
+//! as given (with its default), so that the configuration is complete.
+InferenceOverrides Given(const CommandLine& cli, bool fromModel) {
+  const auto ours = [&](const char* key) { return !fromModel || cli.Given(key); };
   const PreprocessOptions preprocess = cli.Preprocess();
-  Settings s;
-  CodingSettings& c = s.coding;
+  InferenceOverrides o;
   // --lambda has no default: without a model it is required, with one it defaults to the model's.
-  c.lambda = cli.Has("lambda") ? cli.NonNegativeReal("lambda") : model ? model->lambda : 0.0;
-  c.iterations = ours("iterations") ? cli.Positive("iterations") : model->iterations;
-  c.tolerance = ours("tolerance") ? cli.NonNegativeReal("tolerance") : model->tolerance;
-  c.solver = ours("solver") ? cli.Solver() : model->solver;
-  c.boundary = ours("boundary") ? cli.BoundaryMode() : model->boundary;
-  c.effort = cli.Planner();
-  PreprocessOptions& p = s.preprocess;
-  p.method = ours("preprocess") ? preprocess.method : model->preprocess.method;
-  p.highpassLambda =
-      ours("highpass-lambda") ? preprocess.highpassLambda : model->preprocess.highpassLambda;
-  p.highpassPad = ours("highpass-pad") ? preprocess.highpassPad : model->preprocess.highpassPad;
-  p.lcnSigma = ours("lcn-sigma") ? preprocess.lcnSigma : model->preprocess.lcnSigma;
-  s.colour = ours("colour") ? cli.Flag("colour") : model->colour;
-  s.precision = ours("precision") ? cli.PrecisionOption() : model->precision;
-  // With --model the combination is known only once the model is read.
-  if (model || !cli.Has("model")) AsUsageError([&] { CheckSolverSupports(c.solver, c.boundary); });
+  if (cli.Has("lambda")) o.lambda = cli.NonNegativeReal("lambda");
+  if (ours("iterations")) o.iterations = cli.Positive("iterations");
+  if (ours("tolerance")) o.tolerance = cli.NonNegativeReal("tolerance");
+  if (ours("solver")) o.solver = cli.Solver();
+  if (ours("boundary")) o.boundary = cli.BoundaryMode();
+  o.effort = cli.Planner();
+  if (ours("preprocess")) o.preprocess = preprocess.method;
+  if (ours("highpass-lambda")) o.highpassLambda = preprocess.highpassLambda;
+  if (ours("highpass-pad")) o.highpassPad = preprocess.highpassPad;
+  if (ours("lcn-sigma")) o.lcnSigma = preprocess.lcnSigma;
+  if (ours("colour")) o.colour = cli.Flag("colour");
+  if (ours("precision")) o.precision = cli.PrecisionOption();
+  o.layer = cli.Positive("layer");
+  return o;
+}
 
+//! Records the values used for run.ini.
+void RecordResolved(CommandLine& cli, const InferenceConfig& c) {
+  const PreprocessOptions& p = c.preprocess;
   cli.Resolve("lambda", FullNumber(c.lambda));
   cli.Resolve("iterations", std::to_string(c.iterations));
   cli.Resolve("tolerance", FullNumber(c.tolerance));
@@ -105,61 +93,21 @@ Settings Resolve(CommandLine& cli, const ModelManifest* model) {
   cli.Resolve("highpass-lambda", FullNumber(p.highpassLambda));
   cli.Resolve("highpass-pad", std::to_string(p.highpassPad));
   cli.Resolve("lcn-sigma", FullNumber(p.lcnSigma));
-  cli.Resolve("colour", s.colour ? "true" : "false");
-  cli.Resolve("precision", ToString(s.precision));
-  return s;
+  cli.Resolve("colour", c.colour ? "true" : "false");
+  cli.Resolve("precision", ToString(c.precision));
 }
 
-struct Metrics {
-  double objective = 0, fidelity = 0, l1 = 0, density = 0, psnr = 0;
-};
-
-//! The objective's terms from the arrays as saved, accumulated in double, and the PSNR of the
-//! viewable reconstruction against the input image (peak 1).
-template <typename T>
-Metrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const Image<T>& signal,
-                double lambda, const Image<double>& viewable, const Image<double>& image) {
-  Metrics m;
-  for (arma::uword i = 0; i < reconstruction.n_elem; ++i) {
-    const double r = double(reconstruction[i]) - double(signal[i]);
-    m.fidelity += 0.5 * r * r;
-  }
-  double nonzeros = 0;
-  for (arma::uword i = 0; i < maps.n_elem; ++i) {
-    m.l1 += std::abs(double(maps[i]));
-    nonzeros += maps[i] != T(0);
-  }
-  m.objective = m.fidelity + lambda * m.l1;
-  m.density = nonzeros / double(maps.n_elem);
-  const double mse = arma::accu(arma::square(viewable - image)) / double(image.n_elem);
-  m.psnr = 10.0 * std::log10(1.0 / mse);
-  return m;
-}
-
-//! history.csv: one row per solver iteration of every layer inferred.
-std::string HistoryCsv(const std::vector<RecordKeeper>& layers) {
-  std::string csv = "layer," + CsvHeader() + "\n";
-  for (std::size_t l = 0; l < layers.size(); ++l)
-    for (const IterationRecord& record : layers[l].records)
-      csv += std::to_string(l + 1) + "," + CsvRow(record) + "\n";
-  return csv;
-}
-
-//! The observers of one layer's inference: its progress line and its history.
+//! The observers of one layer's inference: its progress line.
 class LayerWatch {
 public:
-  LayerWatch(const std::string& label, std::size_t iterations, RecordKeeper& history)
-      : progress_(label, iterations, std::cerr, StderrIsTerminal()), reporter_(progress_) {
-    observers_.Add(&reporter_);
-    observers_.Add(&history);
-  }
-  dn::Observer* Observer() { return &observers_; }
+  LayerWatch(const std::string& label, std::size_t iterations)
+      : progress_(label, iterations, std::cerr, StderrIsTerminal()), reporter_(progress_) {}
+  dn::Observer* Observer() { return &reporter_; }
   void Finish() { progress_.Finish(); }
 
 private:
   ProgressReporter progress_;
   SolverProgress reporter_;
-  ObserverList observers_;
 };
 
 int Reconstruct(int argc, const char* const argv[]) {
@@ -180,17 +128,18 @@ int Reconstruct(int argc, const char* const argv[]) {
   const std::string out = cli.Get<std::string>("out");
   const std::string input = cli.Inputs().front();
   const std::size_t layer = cli.Positive("layer");
-  if (layer > kMaxLayers)
-    throw UsageError("--layer must be 1 to " + std::to_string(kMaxLayers));
+  if (layer > kMaxLayers) throw UsageError("--layer must be 1 to " + std::to_string(kMaxLayers));
   if (layer > 1 && cli.Has("dictionary"))
     throw UsageError("--layer " + std::to_string(layer) +
                      " needs a multi-layer --model; --dictionary is a single layer");
-  Resolve(cli, nullptr);  // checks every option before any file is read
+  const bool fromModel = cli.Has("model");
+  InferenceConfig config =
+      Given(cli, false).Over({});  // checks every option before any file is read
+  if (!fromModel) AsUsageError([&] { config.Validate(); });
   cli.Resolve("threads", std::to_string(ConfigureThreads(cli.Threads())));
   const std::string wisdom = cli.Wisdom();
   if (!wisdom.empty()) LoadWisdom(wisdom);
 
-  const bool fromModel = cli.Has("model");
   Model model;
   if (fromModel)
     model = LoadModel(cli.Get<std::string>("model"));
@@ -199,96 +148,64 @@ int Reconstruct(int argc, const char* const argv[]) {
   if (layer > model.Depth())
     throw UsageError("--layer " + std::to_string(layer) + ": the model has " +
                      std::to_string(model.Depth()) + " layer" + (model.Depth() == 1 ? "" : "s"));
-  Settings s = Resolve(cli, fromModel ? &model.manifest : nullptr);
-  if (layer > 1 && !cli.Has("lambda")) {
-    s.coding.lambda = model.manifest.layers[layer - 1].lambda;
-    cli.Resolve("lambda", FullNumber(s.coding.lambda));
+  if (fromModel) {
+    config = ResolveInference(model.manifest, Given(cli, true));
+    AsUsageError([&] { config.Validate(); });
   }
+  RecordResolved(cli, config);
 
-  const Image<double> image = ReadInputImage(input, s.colour);
-  const Preprocessed prepared = Preprocess(image, s.preprocess);
-  CheckCodable(model.filters, prepared.signal, s.colour);
+  const Image<double> image = ReadInputImage(input, config.colour);
+  CheckCodable(model.filters, image, config.colour);
   Console(cli.Program(), cli.Flag("verbose"))
-      .Info(Summary(model.filters, prepared.signal, s.coding, s.precision) +
-            (model.Depth() > 1 ? "; layer " + std::to_string(layer) + " of " +
-                                     std::to_string(model.Depth())
-                               : ""));
+      .Info(InferenceSummary(model.filters, image, config) +
+            (model.Depth() > 1
+                 ? "; layer " + std::to_string(layer) + " of " + std::to_string(model.Depth())
+                 : ""));
 
   OutputDirectory directory(out, {"features.npy", "reconstruction.npy", "signal.npy",
                                   "reconstruction.png", "history.csv", "metrics.json", "run.ini"});
-  struct Outcome {
-    Metrics metrics;
-    SolveReport report;
+  InferenceOptions options;
+  std::unique_ptr<LayerWatch> watch;
+  options.observer = [&](std::size_t l) {
+    if (watch) watch->Finish();
+    watch = std::make_unique<LayerWatch>(
+        layer == 1 ? cli.Program() : cli.Program() + " layer " + std::to_string(l),
+        config.iterations);
+    return watch->Observer();
   };
-  const Outcome outcome = WithPrecision(s.precision, [&](auto tag) {
-    using T = decltype(tag);
-    const Image<T> signal = Convert<T>(prepared.signal, "the preprocessed image " + input);
-    std::vector<RecordKeeper> history(layer);
-    CodingResult<T> coded;
-    if (layer == 1) {
-      const FilterBank<T> filters = Convert<T>(
-          model.filters,
-          fromModel ? "the model's dictionary" : "--dictionary " + cli.Get<std::string>("dictionary"));
-      LayerWatch watch(cli.Program(), s.coding.iterations, history[0]);
-      coded = SparseCode(filters, signal, s.coding, watch.Observer());
-      watch.Finish();
-    } else {
-      Network<double> stored = ToNetwork(model);
-      stored.boundary = s.coding.boundary;
-      const Network<T> network = stored.template Cast<T>();
-      NetworkCoder<T> coder(network, signal.n_rows, signal.n_cols, layer, s.coding.effort);
-      NetworkCodingOptions options;
-      options.solver = s.coding.solver;
-      options.iterations = s.coding.iterations;
-      options.tolerance = s.coding.tolerance;
-      for (std::size_t l = 1; l <= layer; ++l)
-        options.lambdas.push_back(l == layer ? s.coding.lambda : network.layers[l - 1].lambda);
-      std::unique_ptr<LayerWatch> watch;
-      const auto codes = coder.Infer(signal, options, [&](std::size_t l) {
-        if (watch) watch->Finish();
-        watch = std::make_unique<LayerWatch>(cli.Program() + " layer " + std::to_string(l),
-                                             s.coding.iterations, history[l - 1]);
-        return watch->Observer();
-      });
-      watch->Finish();
-      coded.maps = codes[layer - 1].maps;
-      coded.report = codes[layer - 1].report;
-      coded.reconstruction = coder.Reconstruct(codes, layer);
-    }
+  options.signalName = "the preprocessed image " + input;
+  if (!fromModel) options.dictionaryName = "--dictionary " + cli.Get<std::string>("dictionary");
+  const ImageInference inferred = InferImage(model, image, config, options);
+  watch->Finish();
 
-    const Image<double> viewable =
-        Restore(arma::conv_to<Image<double>>::from(coded.reconstruction), prepared);
-    WriteNpy(directory.File("features.npy"), coded.maps, false);
-    WriteNpy(directory.File("reconstruction.npy"), coded.reconstruction, true);
-    WriteNpy(directory.File("signal.npy"), signal, true);
-    WritePng(directory.File("reconstruction.png"), viewable);
-    WriteTextFileAtomically(directory.File("history.csv"), HistoryCsv(history));
-    return Outcome{
-        Measure(coded.maps, coded.reconstruction, signal, s.coding.lambda, viewable, image),
-        coded.report};
-  });
-  const Metrics& m = outcome.metrics;
+  WriteNpyIn(config.precision, directory.File("features.npy"), inferred.features, false);
+  WriteNpyIn(config.precision, directory.File("reconstruction.npy"), inferred.reconstruction, true);
+  WriteNpyIn(config.precision, directory.File("signal.npy"), inferred.signal, true);
+  WritePng(directory.File("reconstruction.png"), inferred.viewable);
+  WriteTextFileAtomically(directory.File("history.csv"), InferenceHistoryCsv(inferred.history));
+  const CodingMetrics& m = inferred.metrics.coding;
+  const SolveReport& report = inferred.report;
   JsonObject json;
   json.Number("objective", m.objective)
       .Number("fidelity", m.fidelity)
       .Number("l1", m.l1)
       .Number("density", m.density)
-      .Number("psnr", m.psnr)
+      .Number("psnr", inferred.metrics.psnr)
       .Integer("layer", layer)
-      .Integer("iterations", outcome.report.iterations)
-      .Number("seconds", outcome.report.seconds)
-      .Number("lambda", s.coding.lambda)
-      .String("boundary", ToString(s.coding.boundary))
-      .String("solver", s.coding.solver)
-      .String("precision", ToString(s.precision))
-      .String("stop_reason", Describe(outcome.report.reason));
+      .Integer("iterations", report.iterations)
+      .Number("seconds", report.seconds)
+      .Number("lambda", config.lambda)
+      .String("boundary", ToString(config.boundary))
+      .String("solver", config.solver)
+      .String("precision", ToString(config.precision))
+      .String("stop_reason", Describe(report.reason));
   WriteTextFileAtomically(directory.File("metrics.json"), json.Text());
   if (!wisdom.empty()) SaveWisdom(wisdom);
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();
 
-  std::printf("objective %.10g iterations %zu seconds %.3f\n", m.objective,
-              outcome.report.iterations, outcome.report.seconds);
+  std::printf("objective %.10g iterations %zu seconds %.3f\n", m.objective, report.iterations,
+              report.seconds);
   return kExitSuccess;
 }
 

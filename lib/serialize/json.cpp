@@ -1,11 +1,10 @@
-#include "cli/json.hpp"
+#include "serialize/json.hpp"
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
-#include "cli/command_line.hpp"
-
-namespace dn::cli {
+namespace dn {
 namespace {
 
 //! A JSON string literal: quotes, backslashes and control characters escaped.
@@ -43,10 +42,23 @@ std::string JsonString(const std::string& text) {
 
 std::string JsonNumber(double value) {
   if (!std::isfinite(value)) return "null";
-  return FullNumber(value);
+  return NumberText(value);
 }
 
 }  // namespace
+
+std::string NumberText(double value) {
+  char text[32];
+  if (value == std::trunc(value) && std::fabs(value) < 1e15) {
+    std::snprintf(text, sizeof text, "%.0f", value);
+    return text;
+  }
+  for (int digits = 1; digits <= 17; ++digits) {  // the shortest text that reads back exactly
+    std::snprintf(text, sizeof text, "%.*g", digits, value);
+    if (std::strtod(text, nullptr) == value) break;
+  }
+  return text;
+}
 
 JsonObject& JsonObject::Number(const std::string& key, double value) {
   members_.push_back({key, JsonNumber(value), {}, Member::Kind::Scalar});
@@ -95,4 +107,4 @@ std::string JsonObject::Render(std::size_t indent) const {
 
 std::string JsonObject::Text() const { return Render(0) + "\n"; }
 
-}  // namespace dn::cli
+}  // namespace dn

@@ -1,8 +1,8 @@
-#include "cli/network.hpp"
+#include "run/layer_outputs.hpp"
 
 #include "viz/montage.hpp"
 
-namespace dn::cli {
+namespace dn {
 
 std::string NetworkArrayName(std::size_t layer) {
   return "layer" + std::to_string(layer) + "_dictionary.npy";
@@ -37,4 +37,4 @@ template Image<double> PicturesMontage(const std::vector<Image<double>>&);
 template Image<double> LayerFilterMontage(const Network<float>&, std::size_t);
 template Image<double> LayerFilterMontage(const Network<double>&, std::size_t);
 
-}  // namespace dn::cli
+}  // namespace dn

@@ -7,7 +7,7 @@
 #include "network/network.hpp"
 #include "network/top_down.hpp"
 
-namespace dn::cli {
+namespace dn {
 
 //! "layerN_dictionary.npy": layer N's filters in dn-learn's output directory (N >= 2).
 std::string NetworkArrayName(std::size_t layer);
@@ -24,4 +24,4 @@ Image<double> LayerFilterMontage(const Network<T>& network, std::size_t layer);
 template <typename T>
 Image<double> PicturesMontage(const std::vector<Image<T>>& pictures);
 
-}  // namespace dn::cli
+}  // namespace dn

@@ -1,5 +1,5 @@
 // A tiny JSON writer: objects of numbers, strings, nested objects and arrays of objects
-// (metrics.json, results.json).
+// (dn-reconstruct's metrics.json, dn-bench's results.json).
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,11 @@
 #include <utility>
 #include <vector>
 
-namespace dn::cli {
+namespace dn {
+
+//! The shortest text of a value that reads back exactly (at most 17 significant digits); whole
+//! numbers below 1e15 as such (60, not 6e+01).
+std::string NumberText(double value);
 
 //! A flat JSON object; members keep their insertion order. Strings are escaped; numbers have
 //! the shortest text that reads back exactly, NaN and infinities become null.
@@ -34,4 +38,4 @@ private:
   std::vector<Member> members_;
 };
 
-}  // namespace dn::cli
+}  // namespace dn
