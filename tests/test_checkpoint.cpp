@@ -1,4 +1,5 @@
-// Checkpoints (lib/serialize/checkpoint): exact round trips, the newest-complete rule, and a
+// Checkpoints (lib/serialize/checkpoint) and the state archive they are filled by
+// (lib/core/state_archive): exact round trips, the newest-complete rule, and a
 // clear std::runtime_error for every kind of damage; a learner resumed through a checkpoint on
 // disk finishes bit for bit like an uninterrupted one.
 #define BOOST_TEST_MODULE checkpoint
@@ -15,8 +16,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/state_archive.hpp"
 #include "io/npy.hpp"
 #include "learning/dictionary_learning.hpp"
+#include "network/training.hpp"
 #include "serialize/checkpoint.hpp"
 #include "test_support.hpp"
 
@@ -242,12 +245,21 @@ BOOST_AUTO_TEST_CASE(damaged_checkpoints_give_one_clear_error) {
   }
   {
     Written w;
-    Edit(w.path / "manifest.ini", "format_version = 1", "format_version = 2");
-    ExpectReadError<float>(w.path, "checkpoint format version 2 is not supported");
+    Edit(w.path / "manifest.ini", "format_version = 2", "format_version = 3");
+    ExpectReadError<float>(w.path,
+                           "checkpoint format version 3 is not supported (this build reads 2)");
+  }
+  {
+    // A checkpoint of the previous format: refused, in one line naming both formats.
+    Written w;
+    Edit(w.path / "manifest.ini", "format_version = 2", "format_version = 1");
+    ExpectReadError<float>(w.path,
+                           "was written by checkpoint format 1; this build reads format 2: "
+                           "start the run again (--force)");
   }
   {
     Written w;
-    Edit(w.path / "manifest.ini", "format_version = 1\n", "");
+    Edit(w.path / "manifest.ini", "format_version = 2\n", "");
     ExpectReadError<float>(w.path, "no format_version");
   }
   {
@@ -362,6 +374,226 @@ BOOST_AUTO_TEST_CASE(learner_resumed_from_disk_is_bit_identical) {
   BOOST_TEST(
       arma::approx_equal(resumed.Dictionary().data, whole.Dictionary().data, "absdiff", 0.0f));
   BOOST_TEST(arma::approx_equal(resumed.MapsOf(1), whole.MapsOf(1), "absdiff", 0.0f));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(state_archive)
+
+//! A small state of every kind of field, described once.
+struct Small {
+  double t = 0.0;
+  std::size_t count = 0;
+  bool on = false;
+  arma::fcube maps;
+  arma::fmat residual;
+  arma::cx_fmat spectra;
+  arma::fcube power;  //!< optional
+  double inner = 0.0;
+
+  void Describe(StateArchive<float>& a) {
+    a.Setting("kind", 3.0);
+    a.Number("t", t);
+    a.Count("count", count);
+    if (a.Flag("on", on)) a.Array("maps", maps, 2, 3, 4);
+    a.Matrix("residual", residual, 5, 2);
+    a.ComplexMatrix("spectra", spectra, 3, 2);
+    a.OptionalArray("power", power, 2, 2, 1);
+    a.Part("part/0", [&] {
+      const double value = a.Number("inner", inner);
+      a.Require(value >= 0.0, "'" + a.FullName("inner") + "' is negative");
+    });
+  }
+};
+
+Small Filled() {
+  Small s;
+  s.t = 1.0 / 3.0;
+  s.count = 12;
+  s.on = true;
+  s.maps.randn(2, 3, 4);
+  s.residual.randn(5, 2);
+  s.spectra.randn(3, 2);
+  s.power.randn(2, 2, 1);
+  s.inner = 0.25;
+  return s;
+}
+
+bool Same(const Small& a, const Small& b) {
+  return a.t == b.t && a.count == b.count && a.on == b.on && a.inner == b.inner &&
+         arma::approx_equal(a.maps, b.maps, "absdiff", 0.0f) &&
+         arma::approx_equal(a.residual, b.residual, "absdiff", 0.0f) &&
+         arma::approx_equal(a.spectra, b.spectra, "absdiff", 0.0f) &&
+         a.power.n_elem == b.power.n_elem &&
+         (a.power.is_empty() || arma::approx_equal(a.power, b.power, "absdiff", 0.0f));
+}
+
+template <typename T>
+void CheckSameState(const SavedState<T>& a, const SavedState<T>& b) {
+  BOOST_TEST((a.numbers == b.numbers));
+  BOOST_REQUIRE(a.arrays.size() == b.arrays.size());
+  for (const auto& [name, array] : a.arrays) {
+    BOOST_REQUIRE_MESSAGE(b.arrays.count(name) == 1u, name);
+    BOOST_TEST(arma::approx_equal(array, b.arrays.at(name), "absdiff", T(0)), name);
+  }
+  BOOST_REQUIRE(a.complexArrays.size() == b.complexArrays.size());
+  for (const auto& [name, array] : a.complexArrays) {
+    BOOST_REQUIRE_MESSAGE(b.complexArrays.count(name) == 1u, name);
+    BOOST_TEST(arma::approx_equal(array, b.complexArrays.at(name), "absdiff", T(0)), name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_described_struct_round_trips_exactly) {
+  test::Seed(70);
+  const Small original = Filled();
+  const SavedState<float> saved = SaveDescribed<float>(original);
+  BOOST_TEST(saved.numbers.at("part/0/inner") == 0.25);
+  BOOST_TEST(saved.numbers.at("kind") == 3.0);
+  BOOST_TEST(saved.Size() == 9u);
+  Small restored;
+  RestoreDescribed(saved, restored, "Small: ");
+  BOOST_TEST(Same(restored, original));
+  CheckSameState(SaveDescribed<float>(restored), saved);
+
+  // An empty optional array is not saved, and is restored empty.
+  Small noPower = original;
+  noPower.power.reset();
+  const SavedState<float> without = SaveDescribed<float>(noPower);
+  BOOST_TEST(!without.Has("power"));
+  Small target = original;
+  RestoreDescribed(without, target, "Small: ");
+  BOOST_TEST(target.power.is_empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_restore_changes_nothing) {
+  test::Seed(71);
+  const SavedState<float> saved = SaveDescribed<float>(Filled());
+  const auto refused = [&](const SavedState<float>& damaged, const std::string& fragment) {
+    Small target;
+    target.t = 7.0;
+    target.maps.ones(1, 1, 1);
+    const Small before = target;
+    try {
+      RestoreDescribed(damaged, target, "Small: ");
+      BOOST_ERROR("a damaged state was restored; expected '" << fragment << "'");
+    } catch (const std::runtime_error& e) {
+      BOOST_TEST(std::string(e.what()).find("Small: ") == 0u);
+      BOOST_TEST(std::string(e.what()).find(fragment) != std::string::npos,
+                 e.what() << " lacks " << fragment);
+    }
+    BOOST_TEST(Same(target, before));
+  };
+  SavedState<float> damaged = saved;
+  damaged.numbers.erase("part/0/inner");  // the last entry described: everything else was read
+  refused(damaged, "'part/0/inner' is missing");
+  damaged = saved;
+  damaged.arrays["maps"].set_size(2, 3, 5);
+  refused(damaged, "'maps' is 2x3x5, expected 2x3x4");
+  damaged = saved;
+  damaged.arrays.erase("residual");  // a number where an array belongs
+  damaged.numbers["residual"] = 1.0;
+  refused(damaged, "'residual' is missing");
+  damaged = saved;
+  damaged.arrays["spectra"] = arma::fcube(3, 2, 1);  // a real array where a complex one belongs
+  damaged.complexArrays.erase("spectra");
+  refused(damaged, "'spectra' is missing");
+  damaged = saved;
+  damaged.complexArrays["spectra"].set_size(2, 3);
+  refused(damaged, "'spectra' is 2x3x1 (complex), expected 3x2x1");
+  damaged = saved;
+  damaged.numbers["count"] = 2.5;
+  refused(damaged, "'count' = 2.5 is not a count");
+  damaged = saved;
+  damaged.numbers["on"] = 0.5;
+  refused(damaged, "'on' = 0.5 is not 0 or 1");
+  damaged = saved;
+  damaged.numbers["kind"] = 4.0;
+  refused(damaged, "the state has kind = 4, not 3");
+  damaged = saved;
+  damaged.numbers["part/0/inner"] = -1.0;
+  refused(damaged, "'part/0/inner' is negative");
+}
+
+template <typename T, typename Object>
+void CheckSaveRestoreSave(const Object& original, Object& target, const std::string& what) {
+  BOOST_TEST_CONTEXT(what) {
+    const SavedState<T> saved = original.SaveState();
+    BOOST_TEST(saved.Size() > 0u);
+    target.RestoreState(saved);
+    CheckSameState(target.SaveState(), saved);
+  }
+}
+
+// Every state of the library: saved, restored into a fresh object and saved again, it gives the
+// identical SavedState.
+BOOST_AUTO_TEST_CASE(every_state_saves_what_it_restored) {
+  test::Seed(72);
+  for (Boundary boundary : {Boundary::Valid, Boundary::Circular})
+    for (const char* name : {"ista", "fista", "admm"})
+      for (bool keep : {false, true}) {
+        if (std::string(name) == "admm" && boundary == Boundary::Valid) continue;
+        std::vector<Image<double>> images;
+        for (int i = 0; i < 2; ++i) images.push_back(Image<double>(14, 13, 1, arma::fill::randn));
+        LearningOptions options;
+        options.iterations = 3;
+        options.solver = name;
+        options.boundary = boundary;
+        options.dictionary.method = keep ? "fista" : "pgd";
+        const FilterBank<double> start = RandomFilters<double>(3, 1, 4, 4, 3, false);
+        DictionaryLearner<double> learner(options, images, start);
+        learner.Run();
+        DictionaryLearner<double> fresh(options, images, start);
+        CheckSaveRestoreSave<double>(learner, fresh,
+                                     "learner, " + ToString(boundary) + ", " + name);
+
+        const ConvOperator<double>& op = learner.Operator();
+        auto solver = MakeCscSolver<double>(name, keep);
+        solver->Reset(op, images[0], 0.1);
+        SolveOptions solve;
+        solve.maxIterations = 4;
+        solver->Solve(solve);
+        auto other = MakeCscSolver<double>(name, keep);
+        other->Reset(op, images[0], 0.1);
+        CheckSaveRestoreSave<double>(*solver, *other,
+                                     std::string("solver ") + name + (keep ? ", spectra" : ""));
+      }
+
+  // A network: between layers, and with a pixel-mode layer in training.
+  std::vector<Image<float>> images;
+  for (int i = 0; i < 2; ++i) images.push_back(Image<float>(16, 16, 1, arma::fill::randn));
+  LayerSpec first, second;
+  first.filters = 4;
+  first.filterRows = first.filterCols = 3;
+  first.pooling.rows = first.pooling.cols = 2;
+  second.filters = 3;
+  second.filterRows = second.filterCols = 3;
+  second.inference = InferenceMode::Pixel;
+  second.lambda = 0.01;
+  Network<float> network;
+  network.boundary = Boundary::Valid;
+  first.channels = 1;
+  second.channels = first.filters;
+  network.layers = {first, second};
+  network.MakeTables();
+  for (std::size_t l = 0; l < 2; ++l)
+    network.filters.push_back(
+        InitialLayerFilters<float>(network.layers[l], network.tables[l], 5 + l, false));
+  NetworkTrainingOptions options;
+  options.iterations = {2, 3};
+  NetworkTrainer<float> trainer(options, network, images);
+  trainer.TrainNextLayer();
+  {
+    NetworkTrainer<float> fresh(options, network, images);
+    CheckSaveRestoreSave<float>(trainer, fresh, "network between layers");
+  }
+  trainer.StartLayer();
+  trainer.RunLayer();
+  BOOST_REQUIRE(trainer.PixelLearner() != nullptr);
+  {
+    NetworkTrainer<float> fresh(options, network, images);
+    CheckSaveRestoreSave<float>(trainer, fresh, "network in a pixel-mode layer");
+    BOOST_TEST(fresh.SaveState().Has("learner/image/1/record/objective"));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

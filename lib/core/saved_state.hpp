@@ -1,6 +1,7 @@
 // The state of an iterative algorithm as named arrays and numbers: what a solver, the dictionary
 // updater and the learner save so that another process can continue exactly where they stopped
-// (checkpoints, serialize/checkpoint.hpp; docs/robustness.md).
+// (checkpoints, serialize/checkpoint.hpp; docs/robustness.md). Those objects fill and read it
+// through one description of their fields (core/state_archive.hpp).
 //
 // Names are paths of letters, digits, '_', '-' and '.', joined by '/', such as "image/3/x";
 // a part's state goes under a prefix (Insert, Extract). Arrays keep the run's element type T, so

@@ -13,7 +13,7 @@
 #pragma once
 
 #include "conv/conv_operator.hpp"
-#include "core/saved_state.hpp"
+#include "core/state_archive.hpp"
 
 #include <cstdint>
 #include <string>
@@ -61,12 +61,11 @@ public:
   //! Forgets the momentum (e.g. after the caller rejected a step).
   void RestartMomentum();
 
-  //! What the updater keeps between steps: its momentum (t, the extrapolated filters) and the
-  //! warm start of its power iteration. RestoreState() of it into an updater with the same
-  //! options continues bit for bit (checkpoints). Throws std::runtime_error naming the entry
-  //! when one is missing or its shape disagrees with `op`; the updater is then unchanged.
-  SavedState<T> SaveState() const;
-  void RestoreState(const SavedState<T>& state, const ConvOperator<T>& op);
+  //! What the updater keeps between steps, for saving and restoring it (core/state_archive.hpp):
+  //! its momentum (t, the extrapolated filters) and the warm start of its power iteration, with
+  //! the shapes of `op`. Restored into an updater with the same options, it continues bit for bit
+  //! (checkpoints).
+  void Describe(StateArchive<T>& archive, const ConvOperator<T>& op);
 
   //! The fidelity f(d) and its gradient at `filters` (used by tests and diagnostics).
   double FidelityAndGradient(const ConvOperator<T>& op, const CodedSet<T>& data,

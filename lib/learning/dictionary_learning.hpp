@@ -64,8 +64,10 @@ public:
   //! Continues from a state SaveState() returned in a learner made with the same options (the
   //! iteration count aside) and signals: the next Run() then gives bit for bit what the saving
   //! learner's would (with the same thread count). Throws std::runtime_error naming what
-  //! disagrees (a missing entry, a shape, the image count); the learner must then not be run.
+  //! disagrees (a missing entry, a shape, the image count); the learner is then left as it was.
   void RestoreState(const SavedState<T>& state);
+  //! The fields of SaveState(), for both directions (core/state_archive.hpp).
+  void Describe(StateArchive<T>& archive);
 
 private:
   LearningOptions options_;

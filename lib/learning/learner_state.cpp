@@ -1,51 +1,41 @@
-// DictionaryLearner: saving and restoring its state (checkpoints).
+// DictionaryLearner: the fields of its saved state (checkpoints).
 //
-// Entries: filters (h x w x K*C), numbers images, iteration, rejected, elapsed; updater/...
-// (DictionaryUpdater::SaveState) and image/<i>/... (CscSolver::SaveState) for each image i.
-#include <stdexcept>
+// Entries: filters (h x w x K*C), numbers images (which must be this learner's), iteration,
+// rejected, elapsed; updater/... (DictionaryUpdater::Describe) and image/<i>/...
+// (CscSolver::Describe) for each image i.
+#include <string>
 
 #include "learning/dictionary_learning.hpp"
 
 namespace dn {
 
 template <typename T>
-SavedState<T> DictionaryLearner<T>::SaveState() const {
-  SavedState<T> s;
-  s.Put("filters", filters_.data);
-  s.Put("images", static_cast<double>(solvers_.size()));
-  s.Put("iteration", static_cast<double>(iteration_));
-  s.Put("rejected", static_cast<double>(rejected_));
-  s.Put("elapsed", elapsed_);
-  s.Insert("updater", updater_.SaveState());
+void DictionaryLearner<T>::Describe(StateArchive<T>& a) {
+  a.Setting("images", static_cast<double>(solvers_.size()));
+  const arma::Cube<T>& filters =
+      a.Array("filters", filters_.data, filters_.Rows(), filters_.Cols(), filters_.data.n_slices);
+  a.Require(filters.is_finite(), "the filters are not finite");
+  a.Count("iteration", iteration_);
+  a.Count("rejected", rejected_);
+  a.Number("elapsed", elapsed_);
+  a.Part("updater", [&] { updater_.Describe(a, *op_); });
   for (std::size_t i = 0; i < solvers_.size(); ++i)
-    s.Insert("image/" + std::to_string(i), solvers_[i]->SaveState());
-  return s;
+    a.Part("image/" + std::to_string(i), [&] { solvers_[i]->Describe(a); });
+}
+
+template <typename T>
+SavedState<T> DictionaryLearner<T>::SaveState() const {
+  return SaveDescribed<T>(*this);
 }
 
 template <typename T>
 void DictionaryLearner<T>::RestoreState(const SavedState<T>& s) {
-  const std::size_t images = s.Count("images");
-  if (images != solvers_.size())
-    throw std::runtime_error("DictionaryLearner::RestoreState(): the state has " +
-                             std::to_string(images) + " training images, the learner " +
-                             std::to_string(solvers_.size()));
-  FilterBank<T> filters = filters_;
-  filters.data = s.Array("filters", filters_.Rows(), filters_.Cols(), filters_.data.n_slices);
-  if (!filters.data.is_finite())
-    throw std::runtime_error("DictionaryLearner::RestoreState(): the filters are not finite");
-  const std::size_t iteration = s.Count("iteration"), rejected = s.Count("rejected");
-  const double elapsed = s.Number("elapsed");
-
-  filters_ = std::move(filters);
+  RestoreDescribed(s, *this, "DictionaryLearner::RestoreState(): ");
   op_->SetFilters(filters_);
-  updater_.RestoreState(s.Extract("updater"), *op_);
-  for (std::size_t i = 0; i < solvers_.size(); ++i)
-    solvers_[i]->RestoreState(s.Extract("image/" + std::to_string(i)));
-  iteration_ = iteration;
-  rejected_ = rejected;
-  elapsed_ = elapsed;
 }
 
+template void DictionaryLearner<float>::Describe(StateArchive<float>&);
+template void DictionaryLearner<double>::Describe(StateArchive<double>&);
 template SavedState<float> DictionaryLearner<float>::SaveState() const;
 template SavedState<double> DictionaryLearner<double>::SaveState() const;
 template void DictionaryLearner<float>::RestoreState(const SavedState<float>&);

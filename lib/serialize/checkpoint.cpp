@@ -1,7 +1,5 @@
 #include "serialize/checkpoint.hpp"
 
-#include "core/precision.hpp"
-
 #include <stdlib.h>
 
 #include <cerrno>
@@ -22,6 +20,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/checksum.hpp"
+#include "core/precision.hpp"
 #include "io/npy.hpp"
 
 namespace dn {
@@ -376,6 +375,12 @@ Manifest ReadHeader(const std::string& path) {
   if (header.count("format_version") == 0)
     m.Fail("no format_version in [checkpoint] (not a deconvnet checkpoint?)");
   const std::string& version = m.Value("checkpoint", "format_version");
+  std::size_t number = 0;
+  if (ParseCount(version, number) && number >= 1 &&
+      number < static_cast<std::size_t>(kCheckpointFormatVersion))
+    m.Fail("the checkpoint was written by checkpoint format " + version +
+           "; this build reads format " + std::to_string(kCheckpointFormatVersion) +
+           ": start the run again (--force)");
   if (version != std::to_string(kCheckpointFormatVersion))
     m.Fail("checkpoint format version " + version + " is not supported (this build reads " +
            std::to_string(kCheckpointFormatVersion) + ")");

@@ -37,8 +37,10 @@
 
 namespace dn {
 
-//! The checkpoint format this build writes and reads.
-constexpr int kCheckpointFormatVersion = 1;
+//! The checkpoint format this build writes and reads. Format 2 saves every iteration record
+//! under one key style ("record/objective"); a checkpoint of format 1 is refused with one line
+//! saying so (its run has to start again).
+constexpr int kCheckpointFormatVersion = 2;
 
 template <typename T>
 struct Checkpoint {

@@ -75,8 +75,7 @@ public:
   //! numbers admm, lambda, the options (relaxation, auto_rho, rho_period, rho_ratio,
   //! rho_scaling_max), rho, rho_target, dual_scale, iteration, elapsed, primal_residual,
   //! dual_residual and the statistics of the current iterate (record/...). See admm_state.cpp.
-  SavedState<T> SaveState() const override;
-  void RestoreState(const SavedState<T>& state) override;
+  void Describe(StateArchive<T>& archive) override;
 
   //! The penalty parameter in force.
   double Rho() const { return rho_; }

@@ -41,28 +41,22 @@ double CheckResetArguments(const ConvOperator<T>& op, const Image<T>& signal, do
   return CheckedLipschitz(op, who);
 }
 
-template <typename T>
-void PutProgress(SavedState<T>& s, std::size_t iteration, double elapsed,
-                 const IterationRecord& current) {
-  s.Put("iteration", static_cast<double>(iteration));
-  s.Put("elapsed", elapsed);
-  s.Put("record/objective", current.objective);
-  s.Put("record/fidelity", current.fidelity);
-  s.Put("record/l1", current.l1);
-  s.Put("record/density", current.density);
-  s.Put("record/relative_change", current.relativeChange);
+template <typename T> void DescribeRecord(StateArchive<T>& a, IterationRecord& record) {
+  a.Count("iteration", record.iteration);
+  a.Number("seconds", record.seconds);
+  a.Number("objective", record.objective);
+  a.Number("fidelity", record.fidelity);
+  a.Number("l1", record.l1);
+  a.Number("density", record.density);
+  a.Number("relative_change", record.relativeChange);
 }
 
-template <typename T> IterationRecord ReadProgress(const SavedState<T>& s) {
-  IterationRecord record;
-  record.iteration = s.Count("iteration");
-  record.seconds = s.Number("elapsed");
-  record.objective = s.Number("record/objective");
-  record.fidelity = s.Number("record/fidelity");
-  record.l1 = s.Number("record/l1");
-  record.density = s.Number("record/density");
-  record.relativeChange = s.Number("record/relative_change");
-  return record;
+template <typename T> SavedState<T> CscSolver<T>::SaveState() const {
+  return SaveDescribed<T>(*this);
+}
+
+template <typename T> void CscSolver<T>::RestoreState(const SavedState<T>& state) {
+  RestoreDescribed(state, *this, "CscSolver::RestoreState(): ");
 }
 
 std::vector<std::string> CscSolverNames() { return {"ista", "fista", "admm"}; }
@@ -90,10 +84,10 @@ template double CheckResetArguments(const ConvOperator<float>&, const Image<floa
                                     const Maps<float>*, const char*);
 template double CheckResetArguments(const ConvOperator<double>&, const Image<double>&, double,
                                     const Maps<double>*, const char*);
-template void PutProgress(SavedState<float>&, std::size_t, double, const IterationRecord&);
-template void PutProgress(SavedState<double>&, std::size_t, double, const IterationRecord&);
-template IterationRecord ReadProgress(const SavedState<float>&);
-template IterationRecord ReadProgress(const SavedState<double>&);
+template void DescribeRecord(StateArchive<float>&, IterationRecord&);
+template void DescribeRecord(StateArchive<double>&, IterationRecord&);
+template class CscSolver<float>;
+template class CscSolver<double>;
 template std::unique_ptr<CscSolver<float>> MakeCscSolver(const std::string&, bool);
 template std::unique_ptr<CscSolver<double>> MakeCscSolver(const std::string&, bool);
 

@@ -16,7 +16,7 @@
 #pragma once
 
 #include "conv/conv_operator.hpp"
-#include "core/saved_state.hpp"
+#include "core/state_archive.hpp"
 #include "solvers/iteration_record.hpp"
 
 #include <memory>
@@ -61,15 +61,10 @@ double CheckResetArguments(const ConvOperator<T>& op, const Image<T>& signal, do
 //! dictionary is zero or not finite.
 template <typename T> double CheckedLipschitz(const ConvOperator<T>& op, const char* who);
 
-//! A solver's progress in its saved state: numbers "iteration", "elapsed" and the statistics of
-//! the current iterate ("record/objective", "record/fidelity", "record/l1", "record/density",
-//! "record/relative_change").
-template <typename T>
-void PutProgress(SavedState<T>& state, std::size_t iteration, double elapsed,
-                 const IterationRecord& current);
-//! Reads what PutProgress() wrote: the record, its iteration and seconds from "iteration" and
-//! "elapsed". Throws std::runtime_error naming a missing entry.
-template <typename T> IterationRecord ReadProgress(const SavedState<T>& state);
+//! The statistics of an iterate in a saved state, under the current part: numbers iteration,
+//! seconds, objective, fidelity, l1, density, relative_change (every record is saved so, under
+//! "record/").
+template <typename T> void DescribeRecord(StateArchive<T>& archive, IterationRecord& record);
 
 template <typename T> class CscSolver {
 public:
@@ -93,14 +88,17 @@ public:
   virtual IterationRecord Current() const = 0;
 
   //! Everything the solver keeps between calls (iterate, momentum, step, kept spectra,
-  //! residuals, counters, statistics), as arrays in T and numbers. A solver of the same name and
-  //! keepSpectra, Reset() on the same operator, signal and lambda, then given this state by
-  //! RestoreState(), continues bit for bit as this one would (checkpoints, docs/robustness.md).
-  virtual SavedState<T> SaveState() const = 0;
+  //! residuals, counters, statistics), as arrays in T and numbers (Describe()). A solver of the
+  //! same name and keepSpectra, Reset() on the same operator, signal and lambda, then given this
+  //! state by RestoreState(), continues bit for bit as this one would (checkpoints,
+  //! docs/robustness.md).
+  SavedState<T> SaveState() const;
   //! Replaces the state set by Reset() with one SaveState() returned. Throws std::runtime_error
   //! naming the entry when one is missing or has the wrong shape, or when the state is another
   //! kind of solver's or another lambda's; the solver is then left as it was.
-  virtual void RestoreState(const SavedState<T>& state) = 0;
+  void RestoreState(const SavedState<T>& state);
+  //! The fields of SaveState(), for both directions (core/state_archive.hpp); bound solvers only.
+  virtual void Describe(StateArchive<T>& archive) = 0;
 };
 
 //! Makes the solver called `name` ("ista", "fista" or "admm") with its default options; throws

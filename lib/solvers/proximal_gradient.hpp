@@ -30,8 +30,7 @@ public:
   const Maps<T>& Solution() const override { return x_; }
   const arma::Mat<Complex<T>>& SolutionSpectra() const override;
   IterationRecord Current() const override { return current_; }
-  SavedState<T> SaveState() const override;
-  void RestoreState(const SavedState<T>& state) override;
+  void Describe(StateArchive<T>& archive) override;
 
 private:
   using CMat = arma::Mat<Complex<T>>;

@@ -54,8 +54,12 @@ rm "$dir/$CHECKPOINT/state/updater/power_vectors.npy"
 expect_resume_error "$dir" "power_vectors.npy: is missing"
 
 dir=$(variant version)
-sed -i 's/^format_version = 1$/format_version = 9/' "$dir/$CHECKPOINT/manifest.ini"
-expect_resume_error "$dir" "checkpoint format version 9 is not supported (this build reads 1)"
+sed -i 's/^format_version = 2$/format_version = 9/' "$dir/$CHECKPOINT/manifest.ini"
+expect_resume_error "$dir" "checkpoint format version 9 is not supported (this build reads 2)"
+
+dir=$(variant old_version)
+sed -i 's/^format_version = 2$/format_version = 1/' "$dir/$CHECKPOINT/manifest.ini"
+expect_resume_error "$dir" "was written by checkpoint format 1; this build reads format 2"
 
 dir=$(variant edited_manifest)
 sed -i 's/^iteration = 3$/iteration = three/' "$dir/$CHECKPOINT/manifest.ini"

@@ -108,7 +108,7 @@ def fnv1a64(data):
     return f"fnv1a64:{h:016x}"
 
 
-def checkpoint(precision, version=1, drop=None):
+def checkpoint(precision, version=2, drop=None):
     dtype = "<f4" if precision == "single" else "<f8"
     arrays = {
         "filters": ("real", rng.standard_normal((2, 3, 3)).astype(dtype)),
@@ -119,7 +119,7 @@ def checkpoint(precision, version=1, drop=None):
     lines = ["[checkpoint]", f"format_version = {version}", "kind = dictionary-learning",
              f"precision = {precision}", "layer = 0", "iteration = 1", "[info]",
              "signals = fnv1a64:0123456789abcdef", "[numbers]", "image/0/t = 1.5",
-             "iteration = 1", "[arrays]"]
+             "image/0/record/objective = 0.25", "iteration = 1", "[arrays]"]
     parts = []
     for name, (kind, a) in arrays.items():
         data = npy_bytes(a)
@@ -139,5 +139,6 @@ def checkpoint(precision, version=1, drop=None):
 
 write("checkpoint", "single", checkpoint("single"))
 write("checkpoint", "double", checkpoint("double"))
-write("checkpoint", "version2", checkpoint("single", version=2))
+write("checkpoint", "version1", checkpoint("single", version=1))  # the previous format
+write("checkpoint", "version3", checkpoint("single", version=3))
 write("checkpoint", "missing_array", checkpoint("double", drop="image/0/x"))
