@@ -24,101 +24,89 @@ namespace {
 using namespace dn;
 using namespace dn::cli;
 
-const char* const kBenchmarks[] = {"coding", "fft", "learning", "scaling"};
+const std::vector<std::string> kBenchmarks = {"coding", "fft", "learning", "scaling"};
 
 void DeclareOptions(CommandLine& cli) {
   const CodingBenchmarkOptions coding;
   const LearningBenchmarkOptions learning;
   const ScalingOptions scaling;
-  const auto name = [](const std::string& s) { return s; };
-  const auto count = [](std::size_t n) { return std::to_string(n); };
-  const auto precision = [](Precision p) { return ToString(p); };
-  const auto path = [&](const char* key, const char* value, const char* help) {
-    cli.Add()(key, po::value<std::string>()->value_name(value), help);
-  };
-  const auto text = [&](const char* key, const std::string& fallback, const char* value,
-                        const char* help) {
-    cli.Add()(key, po::value<std::string>()->default_value(fallback)->value_name(value), help);
-  };
-  const auto integer = [&](const char* key, std::size_t fallback, const char* value,
-                           const char* help) {
-    cli.Add()(key, po::value<long long>()->default_value(fallback)->value_name(value), help);
-  };
-  const auto real = [&](const char* key, double fallback, const char* value, const char* help) {
-    cli.Add()(key,
-              po::value<double>()->default_value(fallback, FullNumber(fallback))->value_name(value),
-              help);
-  };
-  path("out", "DIR", "output directory (required; created if missing, files in it are replaced)");
-  text("run", JoinList(kBenchmarks, name), "LIST",
-       "benchmarks to run, comma-separated: coding, fft, learning, scaling");
-  integer("repeats", coding.repeats, "N", "repetitions of every timed run; the fastest counts");
+  AddValue(cli, "out", "DIR",
+           "output directory (required; created if missing, files in it are replaced)");
+  AddText(cli, "run", JoinList(kBenchmarks), "LIST",
+          "benchmarks to run, comma-separated: coding, fft, learning, scaling");
+  AddCount(cli, "repeats", coding.repeats, "N",
+           "repetitions of every timed run; the fastest counts");
   cli.AddThreads();
   cli.AddPlanner();
 
-  path("coding-image", "PATH",
-       "coding and fft: the image, a .npy array (H, W) or an image file (grey), used as given (no "
-       "preprocessing)");
-  path("coding-dictionary", "D.npy", "coding and fft: the filter bank (K, h, w)");
-  real("coding-lambda", coding.lambda, "L", "coding: weight of the l1 penalty");
-  text("coding-boundary", ToString(coding.boundary), "B", "coding and fft: valid or circular");
-  text("coding-solvers", JoinList(coding.solvers, name), "LIST",
-       "coding and fft: solvers to time (ista, fista, admm)");
-  text("coding-precisions", JoinList(coding.precisions, precision), "LIST",
-       "coding and fft: single, double or both");
-  integer("coding-iterations", coding.iterations, "N",
-          "coding: the most iterations of one run (a run stops at 0.01% of the reference)");
+  AddValue(
+      cli, "coding-image", "PATH",
+      "coding and fft: the image, a .npy array (H, W) or an image file (grey), used as given (no "
+      "preprocessing)");
+  AddValue(cli, "coding-dictionary", "D.npy", "coding and fft: the filter bank (K, h, w)");
+  AddReal(cli, "coding-lambda", coding.lambda, "L", "coding: weight of the l1 penalty");
+  AddText(cli, "coding-boundary", ToString(coding.boundary), "B",
+          "coding and fft: valid or circular");
+  AddText(cli, "coding-solvers", JoinList(coding.solvers), "LIST",
+          "coding and fft: solvers to time (ista, fista, admm)");
+  AddText(cli, "coding-precisions", JoinList(coding.precisions), "LIST",
+          "coding and fft: single, double or both");
+  AddCount(cli, "coding-iterations", coding.iterations, "N",
+           "coding: the most iterations of one run (a run stops at 0.01% of the reference)");
   cli.Add()("coding-reference", po::value<double>()->value_name("F"),
             "coding: the optimal objective; without it, a long run in double precision finds it");
-  integer("coding-reference-iterations", coding.referenceIterations, "N",
-          "coding: iterations of that long run (fista, and admm when circular)");
-  integer("fft-iterations", coding.fftIterations, "N",
-          "fft: solver iterations, and passes of the 2K transforms, timed per repetition");
+  AddCount(cli, "coding-reference-iterations", coding.referenceIterations, "N",
+           "coding: iterations of that long run (fista, and admm when circular)");
+  AddCount(cli, "fft-iterations", coding.fftIterations, "N",
+           "fft: solver iterations, and passes of the 2K transforms, timed per repetition");
   cli.Add()("learning-images", po::value<std::vector<std::string>>()->value_name("PATH"),
             "learning: training images, as dn-learn's inputs (repeat the option), used as given");
-  path("learning-init", "D.npy",
-       "learning: initial filters (K, h, w), as dn-learn --init; default: random");
-  integer("learning-filters", learning.filters, "K",
-          "learning: number of random initial filters (without --learning-init)");
-  integer("learning-filter-size", learning.filterSize, "S",
-          "learning: size S x S of random initial filters (without --learning-init)");
-  integer("learning-seed", learning.seed, "N", "learning: seed of random initial filters");
-  real("learning-lambda", learning.learning.lambda, "L", "learning: weight of the l1 penalty");
-  integer("learning-iterations", learning.learning.iterations, "N", "learning: outer iterations");
+  AddValue(cli, "learning-init", "D.npy",
+           "learning: initial filters (K, h, w), as dn-learn --init; default: random");
+  AddCount(cli, "learning-filters", learning.filters, "K",
+           "learning: number of random initial filters (without --learning-init)");
+  AddCount(cli, "learning-filter-size", learning.filterSize, "S",
+           "learning: size S x S of random initial filters (without --learning-init)");
+  AddCount(cli, "learning-seed", learning.seed, "N", "learning: seed of random initial filters");
+  AddReal(cli, "learning-lambda", learning.learning.lambda, "L",
+          "learning: weight of the l1 penalty");
+  AddCount(cli, "learning-iterations", learning.learning.iterations, "N",
+           "learning: outer iterations");
   cli.Add()("learning-target", po::value<double>()->value_name("F"),
             "learning: the objective whose time to reach is reported");
-  text("learning-solver", learning.learning.solver, "S", "learning: as dn-learn --solver");
-  integer("learning-coding-iterations", learning.learning.codingIterations, "N",
-          "learning: as dn-learn --coding-iterations");
-  text("learning-dictionary-method", learning.learning.dictionary.method, "M",
-       "learning: as dn-learn --dictionary-method");
-  integer("learning-dictionary-iterations", learning.learning.dictionary.iterations, "N",
-          "learning: as dn-learn --dictionary-iterations");
+  AddText(cli, "learning-solver", learning.learning.solver, "S", "learning: as dn-learn --solver");
+  AddCount(cli, "learning-coding-iterations", learning.learning.codingIterations, "N",
+           "learning: as dn-learn --coding-iterations");
+  AddText(cli, "learning-dictionary-method", learning.learning.dictionary.method, "M",
+          "learning: as dn-learn --dictionary-method");
+  AddCount(cli, "learning-dictionary-iterations", learning.learning.dictionary.iterations, "N",
+           "learning: as dn-learn --dictionary-iterations");
   cli.Add()("learning-zero-mean", OnOff(), "learning: as dn-learn --zero-mean");
-  text("learning-boundary", ToString(learning.learning.boundary), "B",
-       "learning: as dn-learn --boundary");
-  text("learning-precision", ToString(learning.precision), "P",
-       "learning: as dn-learn --precision");
-  path("scaling-image", "PATH",
-       "scaling: an image (grey) or .npy array (H, W); each case centre-crops or mirror-pads it "
-       "to N x N and applies the highpass");
-  path("scaling-dictionary", "D.npy",
-       "scaling: filters (K, h, w) of which the first K of each case are used; default: random "
-       "12 x 12 filters");
-  text("scaling-sizes", JoinList(scaling.sizes, count), "LIST",
-       "scaling: image sizes N (N x N pixels)");
-  text("scaling-filters", JoinList(scaling.filters, count), "LIST", "scaling: filter counts K");
-  text("scaling-precisions", JoinList(scaling.precisions, precision), "LIST",
-       "scaling: single, double or both");
-  text("scaling-solver", scaling.solver, "S", "scaling: the solver timed");
-  integer("scaling-iterations", scaling.iterations, "N",
-          "scaling: iterations timed per repetition");
-  real("scaling-lambda", scaling.lambda, "L", "scaling: weight of the l1 penalty");
-  real("scaling-highpass-lambda", scaling.highpassLambda, "L",
-       "scaling: highpass weight applied to each case's image");
-  path("scaling-case", "N,K,P",
-       "internal: measure one scaling case (or 'baseline') in this process and print it; the "
-       "scaling benchmark runs each case so in a child process");
+  AddText(cli, "learning-boundary", ToString(learning.learning.boundary), "B",
+          "learning: as dn-learn --boundary");
+  AddText(cli, "learning-precision", ToString(learning.precision), "P",
+          "learning: as dn-learn --precision");
+  AddValue(
+      cli, "scaling-image", "PATH",
+      "scaling: an image (grey) or .npy array (H, W); each case centre-crops or mirror-pads it "
+      "to N x N and applies the highpass");
+  AddValue(cli, "scaling-dictionary", "D.npy",
+           "scaling: filters (K, h, w) of which the first K of each case are used; default: random "
+           "12 x 12 filters");
+  AddText(cli, "scaling-sizes", JoinList(scaling.sizes), "LIST",
+          "scaling: image sizes N (N x N pixels)");
+  AddText(cli, "scaling-filters", JoinList(scaling.filters), "LIST", "scaling: filter counts K");
+  AddText(cli, "scaling-precisions", JoinList(scaling.precisions), "LIST",
+          "scaling: single, double or both");
+  AddText(cli, "scaling-solver", scaling.solver, "S", "scaling: the solver timed");
+  AddCount(cli, "scaling-iterations", scaling.iterations, "N",
+           "scaling: iterations timed per repetition");
+  AddReal(cli, "scaling-lambda", scaling.lambda, "L", "scaling: weight of the l1 penalty");
+  AddReal(cli, "scaling-highpass-lambda", scaling.highpassLambda, "L",
+          "scaling: highpass weight applied to each case's image");
+  AddValue(cli, "scaling-case", "N,K,P",
+           "internal: measure one scaling case (or 'baseline') in this process and print it; the "
+           "scaling benchmark runs each case so in a child process");
   cli.MarkPaths({"out", "coding-image", "coding-dictionary", "learning-images", "learning-init",
                  "scaling-image", "scaling-dictionary"});
 }
@@ -140,7 +128,7 @@ Settings ReadSettings(const CommandLine& cli) {
     s.out = cli.Get<std::string>("out");
   }
   for (const std::string& name : SplitList(cli.Get<std::string>("run"))) {
-    if (std::find(std::begin(kBenchmarks), std::end(kBenchmarks), name) == std::end(kBenchmarks))
+    if (std::find(kBenchmarks.begin(), kBenchmarks.end(), name) == kBenchmarks.end())
       throw UsageError("--run must list coding, fft, learning and/or scaling, not '" + name + "'");
     s.run.insert(name);
   }

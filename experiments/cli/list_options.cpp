@@ -14,6 +14,53 @@ std::vector<std::string> SplitList(const std::string& text) {
   return items;
 }
 
+namespace {
+
+template <typename List, typename Text>
+std::string Join(const List& items, Text&& text) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + text(item);
+  return out;
+}
+
+}  // namespace
+
+std::string JoinList(const std::vector<std::string>& items) {
+  return Join(items, [](const std::string& item) { return item; });
+}
+
+std::string JoinList(const std::vector<std::size_t>& items) {
+  return Join(items, [](std::size_t item) { return std::to_string(item); });
+}
+
+std::string JoinList(const std::vector<Precision>& items) {
+  return Join(items, [](Precision item) { return ToString(item); });
+}
+
+void AddValue(CommandLine& cli, const char* key, const char* value, const char* help) {
+  cli.Add()(key, po::value<std::string>()->value_name(value), help);
+}
+
+void AddText(CommandLine& cli, const char* key, const std::string& fallback, const char* value,
+             const char* help) {
+  cli.Add()(key, po::value<std::string>()->default_value(fallback)->value_name(value), help);
+}
+
+void AddCount(CommandLine& cli, const char* key, std::size_t fallback, const char* value,
+              const char* help) {
+  cli.Add()(
+      key,
+      po::value<long long>()->default_value(static_cast<long long>(fallback))->value_name(value),
+      help);
+}
+
+void AddReal(CommandLine& cli, const char* key, double fallback, const char* value,
+             const char* help) {
+  cli.Add()(key,
+            po::value<double>()->default_value(fallback, FullNumber(fallback))->value_name(value),
+            help);
+}
+
 std::vector<Precision> PrecisionList(const CommandLine& cli, const std::string& key) {
   std::vector<Precision> list;
   for (const std::string& p : SplitList(cli.Get<std::string>(key))) {

@@ -1,5 +1,6 @@
-// Comma-separated list options and option values checked against the library's names (used by
-// dn-bench): each problem throws UsageError naming the option.
+// Options with defaults taken from the library's option structs, comma-separated list options,
+// and option values checked against the library's names (used by dn-bench): each problem throws
+// UsageError naming the option.
 #pragma once
 
 #include <string>
@@ -12,13 +13,20 @@ namespace dn::cli {
 //! "a,b,c" -> {a, b, c}, empty items dropped.
 std::vector<std::string> SplitList(const std::string& text);
 
-//! {a, b, c} -> "a,b,c", each item written by text(item) (a list option's default).
-template <typename List, typename Text>
-std::string JoinList(const List& items, Text&& text) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + std::string(text(item));
-  return out;
-}
+//! {a, b, c} -> "a,b,c" (the text of a list option's default).
+std::string JoinList(const std::vector<std::string>& items);
+std::string JoinList(const std::vector<std::size_t>& items);
+std::string JoinList(const std::vector<Precision>& items);
+
+//! Adds option --key taking a VALUE with no default (e.g. a path).
+void AddValue(CommandLine& cli, const char* key, const char* value, const char* help);
+//! Adds option --key with a default, shown in --help and run.ini.
+void AddText(CommandLine& cli, const char* key, const std::string& fallback, const char* value,
+             const char* help);
+void AddCount(CommandLine& cli, const char* key, std::size_t fallback, const char* value,
+              const char* help);
+void AddReal(CommandLine& cli, const char* key, double fallback, const char* value,
+             const char* help);
 
 //! --key as a list of single and/or double.
 std::vector<Precision> PrecisionList(const CommandLine& cli, const std::string& key);

@@ -1,5 +1,6 @@
 #include "bench/coding_benchmark.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
