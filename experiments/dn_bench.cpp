@@ -1,203 +1,112 @@
 // dn-bench: measures how fast the library is on this machine (docs/executables/dn-bench.md).
-#include <sys/utsname.h>
-
+// The benchmarks are in lib/bench; this is their command line, output files and printing.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <limits>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/machine.hpp"
+#include "bench/report.hpp"
+#include "bench/results_json.hpp"
 #include "cli/child_process.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
-#include "io/image_set.hpp"
-#include "serialize/json.hpp"
+#include "cli/list_options.hpp"
 #include "cli/output_directory.hpp"
-#include "core/precision.hpp"
 #include "core/atomic_file.hpp"
-#include "core/memory.hpp"
 #include "core/threads.hpp"
-#include "dictionary/dictionary.hpp"
-#include "fft/fft_timing.hpp"
-#include "learning/dictionary_learning.hpp"
-#include "preprocess/preprocess.hpp"
-#include "solvers/csc_solver.hpp"
+#include "io/image_set.hpp"
 
 namespace {
 
 using namespace dn;
 using namespace dn::cli;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-//! Relative distances to the reference objective that the coding benchmark times.
-constexpr double kTargets[] = {1e-2, 1e-3, 1e-4};
-const char* const kTargetNames[] = {"1%", "0.1%", "0.01%"};
-constexpr std::size_t kTargetCount = 3;
-const char* const kBenchmarks[] = {"coding", "fft", "learning", "scaling"};
-
-//! "a,b,c" -> {a, b, c}, empty items dropped.
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) items.push_back(item);
-  return items;
-}
-
-//! best = min(best, value), where a NaN best means none yet.
-void KeepSmaller(double& best, double value) {
-  if (std::isnan(best) || value < best) best = value;
-}
-
-std::string Fixed(double value, int decimals) {
-  if (!std::isfinite(value)) return "-";
-  char text[48];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
-//! Seconds (or any positive quantity) to 3 significant digits, "-" when not measured.
-std::string Short(double value) {
-  if (!std::isfinite(value)) return "-";
-  char text[48];
-  std::snprintf(text, sizeof text, "%.3g", value);
-  return text;
-}
-
-std::string General(double value, int digits = 10) {
-  if (!std::isfinite(value)) return "";
-  char text[48];
-  std::snprintf(text, sizeof text, "%.*g", digits, value);
-  return text;
-}
-
-//! A text table with right-aligned columns.
-class Table {
-public:
-  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-  std::string Text() const {
-    std::vector<std::size_t> width(rows_.front().size(), 0);
-    for (const auto& row : rows_)
-      for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-    std::string out;
-    for (std::size_t r = 0; r < rows_.size(); ++r) {
-      for (std::size_t c = 0; c < rows_[r].size(); ++c)
-        out += (c ? "  " : "") + std::string(width[c] - rows_[r][c].size(), ' ') + rows_[r][c];
-      out += "\n";
-      if (r == 0) {
-        for (std::size_t c = 0; c < width.size(); ++c)
-          out += (c ? "  " : "") + std::string(width[c], '-');
-        out += "\n";
-      }
-    }
-    return out;
-  }
-
-private:
-  std::vector<std::vector<std::string>> rows_;
-};
+const std::vector<std::string> kBenchmarks = {"coding", "fft", "learning", "scaling"};
 
 void DeclareOptions(CommandLine& cli) {
-  const LearningOptions learning;
-  cli.Add()("out", po::value<std::string>()->value_name("DIR"),
-            "output directory (required; created if missing, files in it are replaced)")(
-      "run",
-      po::value<std::string>()->default_value("coding,fft,learning,scaling")->value_name("LIST"),
-      "benchmarks to run, comma-separated: coding, fft, learning, scaling")(
-      "repeats", po::value<long long>()->default_value(3)->value_name("N"),
-      "repetitions of every timed run; the fastest counts");
+  const CodingBenchmarkOptions coding;
+  const LearningBenchmarkOptions learning;
+  const ScalingOptions scaling;
+  AddValue(cli, "out", "DIR",
+           "output directory (required; created if missing, files in it are replaced)");
+  AddText(cli, "run", JoinList(kBenchmarks), "LIST",
+          "benchmarks to run, comma-separated: coding, fft, learning, scaling");
+  AddCount(cli, "repeats", coding.repeats, "N",
+           "repetitions of every timed run; the fastest counts");
   cli.AddThreads();
   cli.AddPlanner();
 
-  cli.Add()("coding-image", po::value<std::string>()->value_name("PATH"),
-            "coding and fft: the image, a .npy array (H, W) or an image file (grey), used as "
-            "given (no preprocessing)")("coding-dictionary",
-                                        po::value<std::string>()->value_name("D.npy"),
-                                        "coding and fft: the filter bank (K, h, w)")(
-      "coding-lambda", po::value<double>()->default_value(0.05, "0.05")->value_name("L"),
-      "coding: weight of the l1 penalty")(
-      "coding-boundary", po::value<std::string>()->default_value("circular")->value_name("B"),
-      "coding and fft: valid or circular")(
-      "coding-solvers", po::value<std::string>()->default_value("fista,admm")->value_name("LIST"),
-      "coding and fft: solvers to time (ista, fista, admm)")(
-      "coding-precisions", po::value<std::string>()->default_value("single")->value_name("LIST"),
-      "coding and fft: single, double or both")(
-      "coding-iterations", po::value<long long>()->default_value(1000)->value_name("N"),
-      "coding: the most iterations of one run (a run stops at 0.01% of the reference)")(
-      "coding-reference", po::value<double>()->value_name("F"),
-      "coding: the optimal objective; without it, a long run in double precision finds it")(
-      "coding-reference-iterations", po::value<long long>()->default_value(2000)->value_name("N"),
-      "coding: iterations of that long run (fista, and admm when circular)");
-  cli.Add()("fft-iterations", po::value<long long>()->default_value(50)->value_name("N"),
-            "fft: solver iterations, and passes of the 2K transforms, timed per repetition");
+  AddValue(
+      cli, "coding-image", "PATH",
+      "coding and fft: the image, a .npy array (H, W) or an image file (grey), used as given (no "
+      "preprocessing)");
+  AddValue(cli, "coding-dictionary", "D.npy", "coding and fft: the filter bank (K, h, w)");
+  AddReal(cli, "coding-lambda", coding.lambda, "L", "coding: weight of the l1 penalty");
+  AddText(cli, "coding-boundary", ToString(coding.boundary), "B",
+          "coding and fft: valid or circular");
+  AddText(cli, "coding-solvers", JoinList(coding.solvers), "LIST",
+          "coding and fft: solvers to time (ista, fista, admm)");
+  AddText(cli, "coding-precisions", JoinList(coding.precisions), "LIST",
+          "coding and fft: single, double or both");
+  AddCount(cli, "coding-iterations", coding.iterations, "N",
+           "coding: the most iterations of one run (a run stops at 0.01% of the reference)");
+  cli.Add()("coding-reference", po::value<double>()->value_name("F"),
+            "coding: the optimal objective; without it, a long run in double precision finds it");
+  AddCount(cli, "coding-reference-iterations", coding.referenceIterations, "N",
+           "coding: iterations of that long run (fista, and admm when circular)");
+  AddCount(cli, "fft-iterations", coding.fftIterations, "N",
+           "fft: solver iterations, and passes of the 2K transforms, timed per repetition");
   cli.Add()("learning-images", po::value<std::vector<std::string>>()->value_name("PATH"),
-            "learning: training images, as dn-learn's inputs (repeat the option), used as given")(
-      "learning-init", po::value<std::string>()->value_name("D.npy"),
-      "learning: initial filters (K, h, w), as dn-learn --init; default: random")(
-      "learning-filters", po::value<long long>()->default_value(64)->value_name("K"),
-      "learning: number of random initial filters (without --learning-init)")(
-      "learning-filter-size", po::value<long long>()->default_value(8)->value_name("S"),
-      "learning: size S x S of random initial filters (without --learning-init)")(
-      "learning-seed", po::value<long long>()->default_value(1)->value_name("N"),
-      "learning: seed of random initial filters")(
-      "learning-lambda", po::value<double>()->default_value(0.2, "0.2")->value_name("L"),
-      "learning: weight of the l1 penalty")(
-      "learning-iterations", po::value<long long>()->default_value(200)->value_name("N"),
-      "learning: outer iterations")("learning-target", po::value<double>()->value_name("F"),
-                                    "learning: the objective whose time to reach is reported")(
-      "learning-solver", po::value<std::string>()->default_value(learning.solver)->value_name("S"),
-      "learning: as dn-learn --solver")(
-      "learning-coding-iterations",
-      po::value<long long>()
-          ->default_value(static_cast<long long>(learning.codingIterations))
-          ->value_name("N"),
-      "learning: as dn-learn --coding-iterations")(
-      "learning-dictionary-method",
-      po::value<std::string>()->default_value(learning.dictionary.method)->value_name("M"),
-      "learning: as dn-learn --dictionary-method")(
-      "learning-dictionary-iterations",
-      po::value<long long>()
-          ->default_value(static_cast<long long>(learning.dictionary.iterations))
-          ->value_name("N"),
-      "learning: as dn-learn --dictionary-iterations")("learning-zero-mean", OnOff(),
-                                                       "learning: as dn-learn --zero-mean")(
-      "learning-boundary", po::value<std::string>()->default_value("circular")->value_name("B"),
-      "learning: as dn-learn --boundary")(
-      "learning-precision", po::value<std::string>()->default_value("single")->value_name("P"),
-      "learning: as dn-learn --precision");
-  cli.Add()("scaling-image", po::value<std::string>()->value_name("PATH"),
-            "scaling: an image (grey) or .npy array (H, W); each case centre-crops or "
-            "mirror-pads it to N x N and applies the highpass")(
-      "scaling-dictionary", po::value<std::string>()->value_name("D.npy"),
-      "scaling: filters (K, h, w) of which the first K of each case are used; default: random "
-      "12 x 12 filters")(
-      "scaling-sizes",
-      po::value<std::string>()->default_value("128,256,512,1024")->value_name("LIST"),
-      "scaling: image sizes N (N x N pixels)")(
-      "scaling-filters",
-      po::value<std::string>()->default_value("16,32,64,128")->value_name("LIST"),
-      "scaling: filter counts K")(
-      "scaling-precisions",
-      po::value<std::string>()->default_value("single,double")->value_name("LIST"),
-      "scaling: single, double or both")(
-      "scaling-solver", po::value<std::string>()->default_value("fista")->value_name("S"),
-      "scaling: the solver timed")("scaling-iterations",
-                                   po::value<long long>()->default_value(10)->value_name("N"),
-                                   "scaling: iterations timed per repetition")(
-      "scaling-lambda", po::value<double>()->default_value(0.05, "0.05")->value_name("L"),
-      "scaling: weight of the l1 penalty")(
-      "scaling-highpass-lambda", po::value<double>()->default_value(10.0, "10")->value_name("L"),
-      "scaling: highpass weight applied to each case's image")(
-      "scaling-case", po::value<std::string>()->value_name("N,K,P"),
-      "internal: measure one scaling case (or 'baseline') in this process and print it; the "
-      "scaling benchmark runs each case so in a child process");
+            "learning: training images, as dn-learn's inputs (repeat the option), used as given");
+  AddValue(cli, "learning-init", "D.npy",
+           "learning: initial filters (K, h, w), as dn-learn --init; default: random");
+  AddCount(cli, "learning-filters", learning.filters, "K",
+           "learning: number of random initial filters (without --learning-init)");
+  AddCount(cli, "learning-filter-size", learning.filterSize, "S",
+           "learning: size S x S of random initial filters (without --learning-init)");
+  AddCount(cli, "learning-seed", learning.seed, "N", "learning: seed of random initial filters");
+  AddReal(cli, "learning-lambda", learning.learning.lambda, "L",
+          "learning: weight of the l1 penalty");
+  AddCount(cli, "learning-iterations", learning.learning.iterations, "N",
+           "learning: outer iterations");
+  cli.Add()("learning-target", po::value<double>()->value_name("F"),
+            "learning: the objective whose time to reach is reported");
+  AddText(cli, "learning-solver", learning.learning.solver, "S", "learning: as dn-learn --solver");
+  AddCount(cli, "learning-coding-iterations", learning.learning.codingIterations, "N",
+           "learning: as dn-learn --coding-iterations");
+  AddText(cli, "learning-dictionary-method", learning.learning.dictionary.method, "M",
+          "learning: as dn-learn --dictionary-method");
+  AddCount(cli, "learning-dictionary-iterations", learning.learning.dictionary.iterations, "N",
+           "learning: as dn-learn --dictionary-iterations");
+  cli.Add()("learning-zero-mean", OnOff(), "learning: as dn-learn --zero-mean");
+  AddText(cli, "learning-boundary", ToString(learning.learning.boundary), "B",
+          "learning: as dn-learn --boundary");
+  AddText(cli, "learning-precision", ToString(learning.precision), "P",
+          "learning: as dn-learn --precision");
+  AddValue(
+      cli, "scaling-image", "PATH",
+      "scaling: an image (grey) or .npy array (H, W); each case centre-crops or mirror-pads it "
+      "to N x N and applies the highpass");
+  AddValue(cli, "scaling-dictionary", "D.npy",
+           "scaling: filters (K, h, w) of which the first K of each case are used; default: random "
+           "12 x 12 filters");
+  AddText(cli, "scaling-sizes", JoinList(scaling.sizes), "LIST",
+          "scaling: image sizes N (N x N pixels)");
+  AddText(cli, "scaling-filters", JoinList(scaling.filters), "LIST", "scaling: filter counts K");
+  AddText(cli, "scaling-precisions", JoinList(scaling.precisions), "LIST",
+          "scaling: single, double or both");
+  AddText(cli, "scaling-solver", scaling.solver, "S", "scaling: the solver timed");
+  AddCount(cli, "scaling-iterations", scaling.iterations, "N",
+           "scaling: iterations timed per repetition");
+  AddReal(cli, "scaling-lambda", scaling.lambda, "L", "scaling: weight of the l1 penalty");
+  AddReal(cli, "scaling-highpass-lambda", scaling.highpassLambda, "L",
+          "scaling: highpass weight applied to each case's image");
+  AddValue(cli, "scaling-case", "N,K,P",
+           "internal: measure one scaling case (or 'baseline') in this process and print it; the "
+           "scaling benchmark runs each case so in a child process");
   cli.MarkPaths({"out", "coding-image", "coding-dictionary", "learning-images", "learning-init",
                  "scaling-image", "scaling-dictionary"});
 }
@@ -206,71 +115,11 @@ void DeclareOptions(CommandLine& cli) {
 struct Settings {
   std::string out;
   std::set<std::string> run;
-  std::size_t repeats = 1;
-  PlannerEffort effort = PlannerEffort::Estimate;
-  // coding and fft
   std::string codingImage, codingDictionary;
-  double codingLambda = 0;
-  Boundary codingBoundary = Boundary::Circular;
-  std::vector<std::string> codingSolvers, codingPrecisions;
-  std::size_t codingIterations = 0, referenceIterations = 0;
-  double reference = kNaN;  //!< NaN: find it by a long run
-  std::size_t fftIterations = 0;
-  // learning
-  std::vector<std::string> learningImages;
-  std::string learningInit;
-  std::size_t learningFilters = 0, learningFilterSize = 0;
-  std::uint64_t learningSeed = 0;
-  LearningOptions learning;
-  double learningTarget = kNaN;
-  std::string learningPrecision;
-  // scaling
-  std::string scalingImage, scalingDictionary;
-  std::vector<std::size_t> scalingSizes, scalingFilters;
-  std::vector<std::string> scalingPrecisions;
-  std::string scalingSolver;
-  std::size_t scalingIterations = 0;
-  double scalingLambda = 0, scalingHighpassLambda = 0;
+  CodingBenchmarkOptions coding;
+  LearningBenchmarkOptions learning;
+  ScalingOptions scaling;
 };
-
-std::vector<std::string> Precisions(const CommandLine& cli, const std::string& key) {
-  const std::vector<std::string> list = SplitList(cli.Get<std::string>(key));
-  if (list.empty()) throw UsageError("--" + key + " is empty");
-  for (const std::string& p : list)
-    if (p != "single" && p != "double")
-      throw UsageError("--" + key + " must list single and/or double, not '" + p + "'");
-  return list;
-}
-
-std::vector<std::size_t> PositiveList(const CommandLine& cli, const std::string& key) {
-  std::vector<std::size_t> values;
-  for (const std::string& item : SplitList(cli.Get<std::string>(key))) {
-    if (item.size() > 9 || item.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoul(item) == 0)
-      throw UsageError("--" + key + " must list positive integers, not '" + item + "'");
-    values.push_back(std::stoul(item));
-  }
-  if (values.empty()) throw UsageError("--" + key + " is empty");
-  return values;
-}
-
-Boundary BoundaryOption(const CommandLine& cli, const std::string& key) {
-  const std::string value = cli.Get<std::string>(key);
-  if (value != "valid" && value != "circular")
-    throw UsageError("--" + key + " must be valid or circular, not '" + value + "'");
-  return ParseBoundary(value);
-}
-
-std::string SolverOption(const std::string& key, const std::string& value, Boundary boundary) {
-  AsUsageError([&] {
-    try {
-      CheckSolverSupports(value, boundary);
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("--" + key + ": " + e.what());
-    }
-  });
-  return value;
-}
 
 Settings ReadSettings(const CommandLine& cli) {
   Settings s;
@@ -279,13 +128,13 @@ Settings ReadSettings(const CommandLine& cli) {
     s.out = cli.Get<std::string>("out");
   }
   for (const std::string& name : SplitList(cli.Get<std::string>("run"))) {
-    if (std::find(std::begin(kBenchmarks), std::end(kBenchmarks), name) == std::end(kBenchmarks))
+    if (std::find(kBenchmarks.begin(), kBenchmarks.end(), name) == kBenchmarks.end())
       throw UsageError("--run must list coding, fft, learning and/or scaling, not '" + name + "'");
     s.run.insert(name);
   }
   if (s.run.empty()) throw UsageError("--run is empty");
-  s.repeats = cli.Positive("repeats");
-  s.effort = cli.Planner();
+  const std::size_t repeats = cli.Positive("repeats");
+  const PlannerEffort effort = cli.Planner();
   cli.Threads();
 
   if (s.run.count("coding") || s.run.count("fft")) {
@@ -293,29 +142,34 @@ Settings ReadSettings(const CommandLine& cli) {
     cli.Require("coding-dictionary");
     s.codingImage = cli.Get<std::string>("coding-image");
     s.codingDictionary = cli.Get<std::string>("coding-dictionary");
-    s.codingLambda = cli.NonNegativeReal("coding-lambda");
-    s.codingBoundary = BoundaryOption(cli, "coding-boundary");
+    CodingBenchmarkOptions& c = s.coding;
+    c.lambda = cli.NonNegativeReal("coding-lambda");
+    c.boundary = BoundaryOption(cli, "coding-boundary");
+    c.solvers.clear();
     for (const std::string& solver : SplitList(cli.Get<std::string>("coding-solvers")))
-      s.codingSolvers.push_back(SolverOption("coding-solvers", solver, s.codingBoundary));
-    if (s.codingSolvers.empty()) throw UsageError("--coding-solvers is empty");
-    s.codingPrecisions = Precisions(cli, "coding-precisions");
-    s.codingIterations = cli.Positive("coding-iterations");
-    s.referenceIterations = cli.Positive("coding-reference-iterations");
+      c.solvers.push_back(SolverOption("coding-solvers", solver, c.boundary));
+    if (c.solvers.empty()) throw UsageError("--coding-solvers is empty");
+    c.precisions = PrecisionList(cli, "coding-precisions");
+    c.iterations = cli.Positive("coding-iterations");
+    c.referenceIterations = cli.Positive("coding-reference-iterations");
     if (cli.Has("coding-reference")) {
-      s.reference = cli.Get<double>("coding-reference");
-      if (!(s.reference > 0) || !std::isfinite(s.reference))
+      c.reference = cli.Get<double>("coding-reference");
+      if (!(c.reference > 0) || !std::isfinite(c.reference))
         throw UsageError("--coding-reference must be positive and finite");
     }
-    s.fftIterations = cli.Positive("fft-iterations");
+    c.fftIterations = cli.Positive("fft-iterations");
+    c.repeats = repeats;
+    c.effort = effort;
   }
   if (s.run.count("learning")) {
     cli.Require("learning-images");
-    s.learningImages = cli.Get<std::vector<std::string>>("learning-images");
-    if (cli.Has("learning-init")) s.learningInit = cli.Get<std::string>("learning-init");
-    s.learningFilters = cli.Positive("learning-filters");
-    s.learningFilterSize = cli.Positive("learning-filter-size");
-    s.learningSeed = cli.Seed("learning-seed");
-    LearningOptions& l = s.learning;
+    LearningBenchmarkOptions& b = s.learning;
+    b.images = cli.Get<std::vector<std::string>>("learning-images");
+    if (cli.Has("learning-init")) b.init = cli.Get<std::string>("learning-init");
+    b.filters = cli.Positive("learning-filters");
+    b.filterSize = cli.Positive("learning-filter-size");
+    b.seed = cli.Seed("learning-seed");
+    LearningOptions& l = b.learning;
     l.lambda = cli.NonNegativeReal("learning-lambda");
     l.iterations = cli.Positive("learning-iterations");
     l.boundary = BoundaryOption(cli, "learning-boundary");
@@ -324,416 +178,70 @@ Settings ReadSettings(const CommandLine& cli) {
     l.dictionary.method = cli.Get<std::string>("learning-dictionary-method");
     l.dictionary.iterations = cli.Positive("learning-dictionary-iterations");
     l.dictionary.zeroMean = cli.Flag("learning-zero-mean");
-    l.effort = s.effort;
+    l.effort = effort;
     AsUsageError([&] { l.Validate(); });
     if (cli.Has("learning-target")) {
-      s.learningTarget = cli.Get<double>("learning-target");
-      if (!std::isfinite(s.learningTarget)) throw UsageError("--learning-target must be finite");
+      b.target = cli.Get<double>("learning-target");
+      if (!std::isfinite(b.target)) throw UsageError("--learning-target must be finite");
     }
-    s.learningPrecision = cli.Get<std::string>("learning-precision");
-    if (s.learningPrecision != "single" && s.learningPrecision != "double")
-      throw UsageError("--learning-precision must be single or double, not '" +
-                       s.learningPrecision + "'");
+    const std::string precision = cli.Get<std::string>("learning-precision");
+    if (precision != "single" && precision != "double")
+      throw UsageError("--learning-precision must be single or double, not '" + precision + "'");
+    b.precision = ParsePrecision(precision);
+    b.repeats = repeats;
   }
   if (s.run.count("scaling") || cli.Has("scaling-case")) {
+    ScalingOptions& c = s.scaling;
     if (!cli.Has("scaling-case") || cli.Get<std::string>("scaling-case") != "baseline")
       cli.Require("scaling-image");
-    if (cli.Has("scaling-image")) s.scalingImage = cli.Get<std::string>("scaling-image");
-    if (cli.Has("scaling-dictionary"))
-      s.scalingDictionary = cli.Get<std::string>("scaling-dictionary");
-    s.scalingSizes = PositiveList(cli, "scaling-sizes");
-    s.scalingFilters = PositiveList(cli, "scaling-filters");
-    s.scalingPrecisions = Precisions(cli, "scaling-precisions");
-    s.scalingSolver =
+    if (cli.Has("scaling-image")) c.image = cli.Get<std::string>("scaling-image");
+    if (cli.Has("scaling-dictionary")) c.dictionary = cli.Get<std::string>("scaling-dictionary");
+    c.sizes = PositiveList(cli, "scaling-sizes");
+    c.filters = PositiveList(cli, "scaling-filters");
+    c.precisions = PrecisionList(cli, "scaling-precisions");
+    c.solver =
         SolverOption("scaling-solver", cli.Get<std::string>("scaling-solver"), Boundary::Circular);
-    s.scalingIterations = cli.Positive("scaling-iterations");
-    s.scalingLambda = cli.NonNegativeReal("scaling-lambda");
-    s.scalingHighpassLambda = cli.PositiveReal("scaling-highpass-lambda");
+    c.iterations = cli.Positive("scaling-iterations");
+    c.lambda = cli.NonNegativeReal("scaling-lambda");
+    c.highpassLambda = cli.PositiveReal("scaling-highpass-lambda");
+    c.repeats = repeats;
+    c.effort = effort;
   }
   return s;
 }
 
-//! Load average over the last minute, from /proc/loadavg (NaN where unavailable).
-double LoadAverage() {
-  std::ifstream in("/proc/loadavg");
-  double load = kNaN;
-  in >> load;
-  return load;
-}
-
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sparse coding: objective against time, time to reach each target.
-
-//! Stops a solver once its objective is within the tightest target of the reference.
-class TargetStop : public Observer {
-public:
-  explicit TargetStop(double objective) : objective_(objective) {}
-  bool Observe(const IterationRecord& record) override { return record.objective <= objective_; }
-
-private:
-  double objective_;
-};
-
-struct CodingRun {
-  std::string solver, precision;
-  std::size_t iterations = 0;                        //!< of the kept repetition
-  double secondsPerIteration = kNaN;                 //!< fastest repetition
-  double timeTo[kTargetCount] = {kNaN, kNaN, kNaN};  //!< fastest repetition reaching each target
-  std::size_t iterationsTo[kTargetCount] = {0, 0, 0};
-  double finalObjective = kNaN;
-  std::vector<IterationRecord> history;  //!< of the repetition fastest to its last record
-};
-
-struct CodingProblem {
-  Image<double> signal;
-  FilterBank<double> filters;
-};
-
-CodingProblem ReadCodingProblem(const Settings& s) {
-  CodingProblem p;
-  p.signal = ReadInputImage(s.codingImage, false);
-  p.filters = ReadFilterBank("--coding-dictionary", s.codingDictionary);
-  if (p.filters.channels != 1)
-    throw std::runtime_error("--coding-dictionary " + s.codingDictionary +
-                             " has colour filters; dn-bench codes grey images");
-  if (p.filters.Rows() > p.signal.n_rows || p.filters.Cols() > p.signal.n_cols)
-    throw std::runtime_error("the filters of --coding-dictionary are larger than --coding-image");
-  return p;
-}
-
-//! The optimal objective from long runs in double precision.
-double FindReference(const Settings& s, const CodingProblem& p, const Console& console) {
-  console.Info("finding the reference objective: " + std::to_string(s.referenceIterations) +
-               " iterations in double precision");
-  const ConvOperator<double> op(p.filters, p.signal.n_rows, p.signal.n_cols, s.codingBoundary,
-                                s.effort);
-  double best = std::numeric_limits<double>::infinity();
-  std::vector<std::string> solvers = {"fista"};
-  if (s.codingBoundary == Boundary::Circular) solvers.push_back("admm");
-  for (const std::string& name : solvers) {
-    const auto solver = MakeCscSolver<double>(name);
-    solver->Reset(op, p.signal, s.codingLambda);
-    RecordKeeper keeper;
-    SolveOptions options;
-    options.maxIterations = s.referenceIterations;
-    solver->Solve(options, &keeper);
-    for (const IterationRecord& r : keeper.records) best = std::min(best, r.objective);
-  }
-  return best;
-}
-
-template <typename T>
-std::vector<CodingRun> TimeCoding(const Settings& s, const CodingProblem& p, double reference,
-                                  const std::string& precision) {
-  const Image<T> signal = Convert<T>(p.signal, "--coding-image");
-  const FilterBank<T> filters = Convert<T>(p.filters, "--coding-dictionary");
-  const ConvOperator<T> op(filters, signal.n_rows, signal.n_cols, s.codingBoundary, s.effort);
-  std::vector<CodingRun> runs;
-  for (const std::string& name : s.codingSolvers) {
-    CodingRun run;
-    run.solver = name;
-    run.precision = precision;
-    double fastestEnd = std::numeric_limits<double>::infinity();
-    for (std::size_t repeat = 0; repeat < s.repeats; ++repeat) {
-      const auto solver = MakeCscSolver<T>(name);
-      solver->Reset(op, signal, s.codingLambda);
-      RecordKeeper keeper;
-      TargetStop stop(reference * (1.0 + kTargets[kTargetCount - 1]));
-      ObserverList observers;
-      observers.Add(&keeper);
-      observers.Add(&stop);
-      SolveOptions options;
-      options.maxIterations = s.codingIterations;
-      solver->Solve(options, &observers);
-      const auto& records = keeper.records;
-      KeepSmaller(run.secondsPerIteration,
-                  records.back().seconds / static_cast<double>(records.size()));
-      for (std::size_t t = 0; t < kTargetCount; ++t)
-        for (const IterationRecord& r : records)
-          if ((r.objective - reference) / reference <= kTargets[t]) {
-            KeepSmaller(run.timeTo[t], r.seconds);
-            run.iterationsTo[t] = r.iteration;
-            break;
-          }
-      if (records.back().seconds < fastestEnd) {
-        fastestEnd = records.back().seconds;
-        run.history = records;
-        run.iterations = records.size();
-        run.finalObjective = records.back().objective;
-      }
-    }
-    runs.push_back(run);
-  }
-  return runs;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The FFT bound: the transforms of one iteration alone, against each solver's iteration.
-
-struct FftRow {
-  std::string precision, solver;
-  arma::uword gridRows = 0, gridCols = 0, filters = 0;
-  double boundSeconds = kNaN, secondsPerIteration = kNaN;
-};
-
-template <typename T>
-std::vector<FftRow> TimeFftBound(const Settings& s, const CodingProblem& p,
-                                 const std::string& precision) {
-  const Image<T> signal = Convert<T>(p.signal, "--coding-image");
-  const FilterBank<T> filters = Convert<T>(p.filters, "--coding-dictionary");
-  const ConvOperator<T> op(filters, signal.n_rows, signal.n_cols, s.codingBoundary, s.effort);
-  const std::size_t K = filters.filters;
-  std::vector<FftRow> rows;
-  for (const std::string& name : s.codingSolvers) {
-    FftRow row;
-    row.precision = precision;
-    row.solver = name;
-    row.gridRows = op.GridRows();
-    row.gridCols = op.GridCols();
-    row.filters = K;
-    rows.push_back(row);
-  }
-  // Interleaved repetitions, each a block of --fft-iterations solver iterations or transform
-  // passes, the fastest block of each counting: a passing disturbance of the machine then
-  // affects the bound and the solvers alike.
-  double bound = kNaN;
-  for (std::size_t repeat = 0; repeat < s.repeats; ++repeat) {
-    KeepSmaller(bound, TransformPassSeconds(op.Fft(), K, s.fftIterations, 1));
-    for (FftRow& row : rows) {
-      const auto solver = MakeCscSolver<T>(row.solver);
-      solver->Reset(op, signal, s.codingLambda);
-      SolveOptions options;
-      options.maxIterations = s.fftIterations;
-      const SolveReport report = solver->Solve(options);
-      KeepSmaller(row.secondsPerIteration, report.seconds / static_cast<double>(report.iterations));
-    }
-  }
-  for (FftRow& row : rows) row.boundSeconds = bound;
-  return rows;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Dictionary learning: objective against time, time to reach a target.
-
-struct LearningRun {
-  std::vector<IterationRecord> history;  //!< of the repetition fastest to its end
-  double timeToTarget = kNaN;           //!< fastest repetition
-  std::size_t iterationsToTarget = 0;
-  std::size_t images = 0;
-  arma::uword rows = 0, cols = 0;
-};
-
-template <typename T>
-LearningRun TimeLearning(const Settings& s, const std::vector<Image<double>>& images,
-                         const FilterBank<double>& initial) {
-  std::vector<Image<T>> signals;
-  for (std::size_t i = 0; i < images.size(); ++i)
-    signals.push_back(Convert<T>(images[i], "training image " + std::to_string(i + 1)));
-  const FilterBank<T> start = Convert<T>(initial, "the initial filters");
-  LearningRun run;
-  run.images = images.size();
-  run.rows = images.front().n_rows;
-  run.cols = images.front().n_cols;
-  double fastestEnd = std::numeric_limits<double>::infinity();
-  for (std::size_t repeat = 0; repeat < s.repeats; ++repeat) {
-    DictionaryLearner<T> learner(s.learning, signals, start);
-    RecordKeeper keeper;
-    learner.Run(&keeper);
-    for (const IterationRecord& r : keeper.records)
-      if (r.objective <= s.learningTarget) {
-        KeepSmaller(run.timeToTarget, r.seconds);
-        run.iterationsToTarget = r.iteration;
-        break;
-      }
-    if (keeper.records.back().seconds < fastestEnd) {
-      fastestEnd = keeper.records.back().seconds;
-      run.history = keeper.records;
-    }
-  }
-  return run;
-}
-
-//! The dn-learn command that runs the same learning (the inputs as given to dn-bench).
-std::string EquivalentLearnCommand(const Settings& s, const FilterBank<double>& initial) {
-  const LearningOptions& l = s.learning;
-  std::string command =
-      "dn-learn --filters " + std::to_string(initial.filters) + " --filter-size " +
-      std::to_string(initial.Rows()) + "x" + std::to_string(initial.Cols()) + " --lambda " +
-      FullNumber(l.lambda) + " --iterations " + std::to_string(l.iterations) + " --boundary " +
-      ToString(l.boundary) + " --preprocess none --solver " + l.solver + " --coding-iterations " +
-      std::to_string(l.codingIterations) + " --dictionary-method " + l.dictionary.method +
-      " --dictionary-iterations " + std::to_string(l.dictionary.iterations) +
-      (l.dictionary.zeroMean ? " --zero-mean" : "") + " --precision " + s.learningPrecision;
-  command += s.learningInit.empty() ? " --seed " + std::to_string(s.learningSeed)
-                                    : " --init " + s.learningInit;
-  command += " --threads " + std::to_string(ThreadCount()) + " --out OUT";
-  for (const std::string& input : s.learningImages) command += " " + input;
-  return command;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scaling: each case in a child process, so that its peak memory is its own.
-
-struct ScalingRow {
-  std::size_t size = 0, filters = 0;
-  std::string precision;
-  double secondsPerIteration = kNaN, boundSeconds = kNaN;
-  double peakBytes = kNaN, mapBytes = kNaN;
-};
-
-//! The case's image: the centre N x N crop of `image`, mirror-padded at the bottom and right
-//! where the image is smaller (numpy 'symmetric'), then highpass filtered.
-Image<double> ScalingImage(const Image<double>& image, std::size_t size, double highpassLambda) {
-  const auto axis = [size](arma::uword n, arma::uword i) {
-    // Source index of output index i: centre crop when n >= size, else mirror beyond the end.
-    if (n >= size) return (n - size) / 2 + i;
-    arma::uword j = i % (2 * n);
-    return j < n ? j : 2 * n - 1 - j;
-  };
-  Image<double> out(size, size, 1);
-  for (arma::uword x = 0; x < size; ++x)
-    for (arma::uword y = 0; y < size; ++y)
-      out(y, x, 0) = image(axis(image.n_rows, y), axis(image.n_cols, x), 0);
-  PreprocessOptions highpass;
-  highpass.method = PreprocessMethod::Highpass;
-  highpass.highpassLambda = highpassLambda;
-  return Preprocess(out, highpass).signal;
-}
-
-template <typename T>
-void MeasureScalingCase(const Settings& s, std::size_t size, std::size_t K) {
-  const Image<double> image = ReadInputImage(s.scalingImage, false);
-  const Image<T> signal =
-      Convert<T>(ScalingImage(image, size, s.scalingHighpassLambda), "the scaling image");
-  FilterBank<double> all = s.scalingDictionary.empty()
-                               ? RandomFilters<double>(K, 1, 12, 12, 1, false)
-                               : ReadFilterBank("--scaling-dictionary", s.scalingDictionary);
-  if (all.filters < K)
-    throw std::runtime_error("--scaling-dictionary holds " + std::to_string(all.filters) +
-                             " filters, fewer than " + std::to_string(K));
-  if (all.channels != 1) throw std::runtime_error("--scaling-dictionary has colour filters");
-  FilterBank<T> filters(K, 1, all.Rows(), all.Cols());
-  filters.data = arma::conv_to<arma::Cube<T>>::from(all.data.slices(0, K - 1));
-  double perIteration = std::numeric_limits<double>::infinity(), bound;
-  {
-    const ConvOperator<T> op(filters, size, size, Boundary::Circular, s.effort);
-    for (std::size_t repeat = 0; repeat < s.repeats; ++repeat) {
-      const auto solver = MakeCscSolver<T>(s.scalingSolver);
-      solver->Reset(op, signal, s.scalingLambda);
-      SolveOptions options;
-      options.maxIterations = s.scalingIterations;
-      const SolveReport report = solver->Solve(options);
-      perIteration = std::min(perIteration, report.seconds / double(report.iterations));
-    }
-    std::printf("peak_bytes %zu\n", PeakResidentBytes());  // before the bound's own arrays
-    bound = TransformPassSeconds(op.Fft(), K, s.scalingIterations, s.repeats);
-  }
-  std::printf("seconds_per_iteration %.9g\nbound_seconds %.9g\n", perIteration, bound);
-}
-
-//! The child's side: one case, printed as "key value" lines.
+//! The child's side of the scaling benchmark: one case, printed as "key value" lines.
 int RunScalingCase(const CommandLine& cli) {
   const Settings s = ReadSettings(cli);
   ConfigureThreads(cli.Threads());
   const std::string wisdom = cli.Wisdom();
   if (!wisdom.empty()) LoadWisdom(wisdom);
-  const std::string what = cli.Get<std::string>("scaling-case");
-  if (what == "baseline") {
-    std::printf("peak_bytes %zu\n", PeakResidentBytes());
-    return kExitSuccess;
-  }
-  const std::vector<std::string> parts = SplitList(what);
-  if (parts.size() != 3 || (parts[2] != "single" && parts[2] != "double") ||
-      parts[0].find_first_not_of("0123456789") != std::string::npos ||
-      parts[1].find_first_not_of("0123456789") != std::string::npos)
-    throw UsageError("--scaling-case must be N,K,single|double or baseline, not '" + what + "'");
-  const std::size_t size = std::stoul(parts[0]), K = std::stoul(parts[1]);
-  WithPrecision(ParsePrecision(parts[2]), [&](auto tag) { MeasureScalingCase<decltype(tag)>(s, size, K); });
-  if (!wisdom.empty()) SaveWisdom(wisdom);
+  ScalingCase which;
+  AsUsageError([&] { which = ScalingCase::Parse(cli.Get<std::string>("scaling-case")); });
+  std::cout << MeasureScalingCase(s.scaling, which).Text() << std::flush;
+  if (!wisdom.empty() && !which.baseline) SaveWisdom(wisdom);
   return kExitSuccess;
 }
 
-//! Parses the child's "key value" lines.
-double Field(const std::string& output, const std::string& key) {
-  std::istringstream lines(output);
-  std::string name;
-  double value;
-  while (lines >> name >> value)
-    if (name == key) return value;
-  throw std::runtime_error("a scaling case printed no " + key + " (output: '" + output + "')");
+//! Measures a scaling case by running this program as a child process on it.
+ScalingMeasurement MeasureInChild(const CommandLine& cli, const Settings& s,
+                                  const ScalingCase& which, const Console& console) {
+  if (!which.baseline) console.Info("scaling case " + which.Name());
+  std::vector<std::string> args = {"--scaling-case", which.Name(), "--run",
+                                   "scaling",        "--threads",  std::to_string(ThreadCount())};
+  for (const char* key : {"planner", "repeats", "scaling-solver", "scaling-iterations",
+                          "scaling-lambda", "scaling-highpass-lambda"})
+    args.insert(args.end(), {std::string("--") + key, cli.ValueOf(key)});
+  args.insert(args.end(), {"--scaling-image", s.scaling.image});
+  if (!s.scaling.dictionary.empty())
+    args.insert(args.end(), {"--scaling-dictionary", s.scaling.dictionary});
+  if (!cli.Wisdom().empty()) args.insert(args.end(), {"--fftw-wisdom", cli.Wisdom()});
+  const ChildResult child = RunChild(SelfExecutable(), args);
+  if (child.status != 0)
+    throw std::runtime_error("the scaling case " + which.Name() + " failed (exit status " +
+                             std::to_string(child.status) + ")");
+  return ScalingMeasurement::Parse(child.output, which.baseline);
 }
-
-//! The child's command line for one case, from the validated settings of this run.
-std::vector<std::string> ChildArguments(const Settings& s, const std::string& planner,
-                                        const std::string& wisdom,
-                                        const std::string& scalingCase) {
-  std::vector<std::string> args = {"--scaling-case",
-                                   scalingCase,
-                                   "--run",
-                                   "scaling",
-                                   "--threads",
-                                   std::to_string(ThreadCount()),
-                                   "--planner",
-                                   planner,
-                                   "--repeats",
-                                   std::to_string(s.repeats),
-                                   "--scaling-solver",
-                                   s.scalingSolver,
-                                   "--scaling-iterations",
-                                   std::to_string(s.scalingIterations),
-                                   "--scaling-lambda",
-                                   FullNumber(s.scalingLambda),
-                                   "--scaling-highpass-lambda",
-                                   FullNumber(s.scalingHighpassLambda),
-                                   "--scaling-image",
-                                   s.scalingImage};
-  if (!s.scalingDictionary.empty())
-    args.insert(args.end(), {"--scaling-dictionary", s.scalingDictionary});
-  if (!wisdom.empty()) args.insert(args.end(), {"--fftw-wisdom", wisdom});
-  return args;
-}
-
-std::vector<ScalingRow> TimeScaling(const Settings& s, const std::string& planner,
-                                    const std::string& wisdom, double& baselineBytes,
-                                    const Console& console) {
-  const std::string self = SelfExecutable();
-  const auto run = [&](const std::string& scalingCase) {
-    const ChildResult child = RunChild(self, ChildArguments(s, planner, wisdom, scalingCase));
-    if (child.status != 0)
-      throw std::runtime_error("the scaling case " + scalingCase + " failed (exit status " +
-                               std::to_string(child.status) + ")");
-    return child.output;
-  };
-  baselineBytes = Field(run("baseline"), "peak_bytes");
-  std::vector<ScalingRow> rows;
-  for (const std::string& precision : s.scalingPrecisions)
-    for (const std::size_t size : s.scalingSizes)
-      for (const std::size_t K : s.scalingFilters) {
-        const std::string name = std::to_string(size) + "," + std::to_string(K) + "," + precision;
-        console.Info("scaling case " + name);
-        const std::string output = run(name);
-        ScalingRow row;
-        row.size = size;
-        row.filters = K;
-        row.precision = precision;
-        row.secondsPerIteration = Field(output, "seconds_per_iteration");
-        row.boundSeconds = Field(output, "bound_seconds");
-        row.peakBytes = Field(output, "peak_bytes");
-        row.mapBytes = double(K) * size * size * (precision == "single" ? 4.0 : 8.0);
-        rows.push_back(row);
-      }
-  return rows;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 int Bench(int argc, const char* const argv[]) {
   CommandLine cli(
@@ -763,234 +271,67 @@ int Bench(int argc, const char* const argv[]) {
     outputs.insert(outputs.end(), {"learning.csv", "learning_history.csv"});
   if (s.run.count("scaling")) outputs.push_back("scaling.csv");
   OutputDirectory directory(s.out, outputs);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    WriteTextFileAtomically(directory.File(name), text);
+  };
 
   // Every input is read before anything is printed or measured.
   CodingProblem problem;
-  double reference = s.reference;
-  if (s.run.count("coding") || s.run.count("fft")) problem = ReadCodingProblem(s);
-  std::vector<Image<double>> images;
-  FilterBank<double> initial;
+  if (s.run.count("coding") || s.run.count("fft"))
+    problem = ReadCodingProblem(s.codingImage, s.codingDictionary);
+  LearningInputs learningInputs;
   if (s.run.count("learning")) {
-    images = ReadInputImages(s.learningImages, false);
-    if (CropToCommonSize(images))
+    learningInputs = ReadLearningInputs(s.learning);
+    if (learningInputs.cropped)
       console.Warning("the training images differ in size; all were centre-cropped");
-    if (!s.learningInit.empty()) {
-      initial = ReadFilterBank("--learning-init", s.learningInit);
-      if (initial.channels != 1) throw std::runtime_error("--learning-init has colour filters");
-      ProjectFilters(initial, s.learning.dictionary.zeroMean);
-    } else {
-      initial =
-          RandomFilters<double>(s.learningFilters, 1, s.learningFilterSize, s.learningFilterSize,
-                                s.learningSeed, s.learning.dictionary.zeroMean);
-    }
-    if (initial.Rows() > images.front().n_rows || initial.Cols() > images.front().n_cols)
-      throw std::runtime_error("the learning filters are larger than the training images");
   }
-  if (s.run.count("scaling")) ReadInputImage(s.scalingImage, false);  // each case reads it again
+  if (s.run.count("scaling")) ReadInputImage(s.scaling.image, false);  // each case reads it again
 
-  utsname host{};
-  uname(&host);
+  const std::string planner = cli.Get<std::string>("planner");
+  const std::size_t repeats = cli.Positive("repeats");
   JsonObject results;
-  results.Object("machine", JsonObject()
-                                .String("host", host.nodename)
-                                .String("cpu", CpuModel())
-                                .Integer("threads", static_cast<std::uint64_t>(threads))
-                                .String("planner", cli.Get<std::string>("planner"))
-                                .Integer("repeats", s.repeats)
-                                .Number("load_average_at_start", LoadAverage()));
-  std::cout << "dn-bench: " << threads << " threads, planner " << cli.Get<std::string>("planner")
-            << ", fastest of " << s.repeats << " repetitions, load average "
-            << Fixed(LoadAverage(), 2) << " at the start\n";
+  results.Object("machine", MachineJson(threads, planner, repeats, LoadAverage()));
+  std::cout << "dn-bench: " << threads << " threads, planner " << planner << ", fastest of "
+            << repeats << " repetitions, load average " << FixedText(LoadAverage(), 2)
+            << " at the start\n";
 
   if (s.run.count("coding")) {
-    const bool found = std::isnan(reference);
-    if (found) reference = FindReference(s, problem, console);
-    std::vector<CodingRun> runs;
-    for (const std::string& precision : s.codingPrecisions) {
-      const auto more = WithPrecision(ParsePrecision(precision), [&](auto tag) {
-        return TimeCoding<decltype(tag)>(s, problem, reference, precision);
-      });
-      runs.insert(runs.end(), more.begin(), more.end());
-    }
-    std::cout << "\nSparse coding: " << problem.signal.n_rows << "x" << problem.signal.n_cols
-              << " image, " << problem.filters.filters << " filters of " << problem.filters.Rows()
-              << "x" << problem.filters.Cols() << ", lambda " << FullNumber(s.codingLambda) << ", "
-              << ToString(s.codingBoundary) << "; reference objective " << General(reference)
-              << (found ? " (found by a long run)" : " (given)") << "\n";
-    Table table({"solver", "precision", "s/iteration", "to 1% (s)", "to 0.1% (s)", "to 0.01% (s)",
-                 "iterations to 0.1%", "final objective"});
-    std::string csv =
-        "solver,precision,seconds_per_iteration,seconds_to_1%,seconds_to_0.1%,"
-        "seconds_to_0.01%,iterations_to_1%,iterations_to_0.1%,iterations_to_0.01%,"
-        "iterations,final_objective\n";
-    std::string history = "solver,precision,iteration,seconds,objective,relative_error\n";
-    std::vector<JsonObject> json;
-    for (const CodingRun& r : runs) {
-      table.Add({r.solver, r.precision, Short(r.secondsPerIteration), Short(r.timeTo[0]),
-                 Short(r.timeTo[1]), Short(r.timeTo[2]),
-                 r.iterationsTo[1] ? std::to_string(r.iterationsTo[1]) : "-",
-                 General(r.finalObjective)});
-      csv += r.solver + "," + r.precision + "," + General(r.secondsPerIteration);
-      for (double t : r.timeTo) csv += "," + General(t);
-      for (std::size_t i : r.iterationsTo) csv += "," + (i ? std::to_string(i) : std::string());
-      csv += "," + std::to_string(r.iterations) + "," + General(r.finalObjective, 12) + "\n";
-      for (const IterationRecord& h : r.history)
-        history += r.solver + "," + r.precision + "," + std::to_string(h.iteration) + "," +
-                   General(h.seconds) + "," + General(h.objective, 12) + "," +
-                   General((h.objective - reference) / reference) + "\n";
-      JsonObject o;
-      o.String("solver", r.solver).String("precision", r.precision);
-      o.Number("seconds_per_iteration", r.secondsPerIteration);
-      for (std::size_t t = 0; t < kTargetCount; ++t) {
-        o.Number(std::string("seconds_to_") + kTargetNames[t], r.timeTo[t]);
-        o.Integer(std::string("iterations_to_") + kTargetNames[t], r.iterationsTo[t]);
-      }
-      o.Integer("iterations", r.iterations).Number("final_objective", r.finalObjective);
-      json.push_back(o);
-    }
-    std::cout << table.Text();
-    WriteTextFileAtomically(directory.File("coding.csv"), csv);
-    WriteTextFileAtomically(directory.File("coding_history.csv"), history);
-    results.Object("coding", JsonObject()
-                                 .String("image", s.codingImage)
-                                 .String("dictionary", s.codingDictionary)
-                                 .Number("lambda", s.codingLambda)
-                                 .String("boundary", ToString(s.codingBoundary))
-                                 .Number("reference_objective", reference)
-                                 .String("reference", found ? "long run" : "given")
-                                 .Array("runs", json));
+    if (std::isnan(s.coding.reference))
+      console.Info(
+          "finding the reference objective: " + std::to_string(s.coding.referenceIterations) +
+          " iterations in double precision");
+    const CodingBenchmarkResult result = RunCodingBenchmark(s.coding, problem);
+    std::cout << CodingText(result);
+    write("coding.csv", CodingCsv(result));
+    write("coding_history.csv", CodingHistoryCsv(result));
+    results.Object("coding", CodingJson(result, s.codingImage, s.codingDictionary));
   }
-
   if (s.run.count("fft")) {
-    std::vector<FftRow> rows;
-    for (const std::string& precision : s.codingPrecisions) {
-      const auto more = WithPrecision(
-          ParsePrecision(precision), [&](auto tag) { return TimeFftBound<decltype(tag)>(s, problem, precision); });
-      rows.insert(rows.end(), more.begin(), more.end());
-    }
-    std::cout << "\nFFT bound: " << rows.front().filters << " inverse and " << rows.front().filters
-              << " forward real transforms of " << rows.front().gridRows << "x"
-              << rows.front().gridCols << " per iteration, OpenMP across maps\n";
-    Table table({"precision", "solver", "FFT bound (s)", "s/iteration", "ratio"});
-    std::string csv =
-        "precision,solver,grid_rows,grid_cols,transforms,bound_seconds,"
-        "seconds_per_iteration,ratio\n";
-    std::vector<JsonObject> json;
-    for (const FftRow& r : rows) {
-      const double ratio = r.secondsPerIteration / r.boundSeconds;
-      table.Add({r.precision, r.solver, Short(r.boundSeconds), Short(r.secondsPerIteration),
-                 Fixed(ratio, 2)});
-      csv += r.precision + "," + r.solver + "," + std::to_string(r.gridRows) + "," +
-             std::to_string(r.gridCols) + "," + std::to_string(2 * r.filters) + "," +
-             General(r.boundSeconds) + "," + General(r.secondsPerIteration) + "," + General(ratio) +
-             "\n";
-      json.push_back(JsonObject()
-                         .String("precision", r.precision)
-                         .String("solver", r.solver)
-                         .Integer("grid_rows", r.gridRows)
-                         .Integer("grid_cols", r.gridCols)
-                         .Integer("transforms", 2 * r.filters)
-                         .Number("bound_seconds", r.boundSeconds)
-                         .Number("seconds_per_iteration", r.secondsPerIteration)
-                         .Number("ratio", ratio));
-    }
-    std::cout << table.Text();
-    WriteTextFileAtomically(directory.File("fft.csv"), csv);
-    results.Array("fft", json);
+    const std::vector<FftRow> rows = RunFftBenchmark(s.coding, problem);
+    std::cout << FftText(rows);
+    write("fft.csv", FftCsv(rows));
+    results.Array("fft", FftJson(rows));
   }
-
   if (s.run.count("learning")) {
-    const LearningRun run = WithPrecision(ParsePrecision(s.learningPrecision), [&](auto tag) {
-      return TimeLearning<decltype(tag)>(s, images, initial);
-    });
-    const IterationRecord& last = run.history.back();
-    const std::string command = EquivalentLearnCommand(s, initial);
-    std::cout << "\nDictionary learning: " << run.images << " images of " << run.rows << "x"
-              << run.cols << ", " << initial.filters << " filters of " << initial.Rows() << "x"
-              << initial.Cols() << ", lambda " << FullNumber(s.learning.lambda) << "\n  as "
-              << command << "\n";
-    Table table({"iterations", "seconds", "s/iteration", "final objective", "target",
-                 "to target (s)", "iterations to target"});
-    table.Add({std::to_string(last.iteration), Short(last.seconds),
-               Short(last.seconds / double(last.iteration)), General(last.objective),
-               General(s.learningTarget), Short(run.timeToTarget),
-               run.iterationsToTarget ? std::to_string(run.iterationsToTarget) : "-"});
-    std::cout << table.Text();
-    std::string csv =
-        "iterations,seconds,seconds_per_iteration,final_objective,target,"
-        "seconds_to_target,iterations_to_target\n";
-    csv += std::to_string(last.iteration) + "," + General(last.seconds) + "," +
-           General(last.seconds / double(last.iteration)) + "," + General(last.objective, 12) +
-           "," + General(s.learningTarget, 12) + "," + General(run.timeToTarget) + "," +
-           (run.iterationsToTarget ? std::to_string(run.iterationsToTarget) : "") + "\n";
-    std::string history = "iteration,seconds,objective,fidelity,l1,density,rejected_steps\n";
-    for (const IterationRecord& r : run.history)
-      history += std::to_string(r.iteration) + "," + General(r.seconds) + "," +
-                 General(r.objective, 12) + "," + General(r.fidelity, 12) + "," +
-                 General(r.l1, 12) + "," + General(r.density) + "," +
-                 std::to_string(r.rejectedSteps) + "\n";
-    WriteTextFileAtomically(directory.File("learning.csv"), csv);
-    WriteTextFileAtomically(directory.File("learning_history.csv"), history);
-    results.Object("learning",
-                   JsonObject()
-                       .String("command", command)
-                       .Integer("images", run.images)
-                       .Integer("filters", initial.filters)
-                       .Integer("iterations", last.iteration)
-                       .Number("seconds", last.seconds)
-                       .Number("seconds_per_iteration", last.seconds / double(last.iteration))
-                       .Number("final_objective", last.objective)
-                       .Number("target", s.learningTarget)
-                       .Number("seconds_to_target", run.timeToTarget)
-                       .Integer("iterations_to_target", run.iterationsToTarget));
+    const LearningBenchmarkResult result = RunLearningBenchmark(s.learning, learningInputs);
+    std::cout << LearningText(result);
+    write("learning.csv", LearningCsv(result));
+    write("learning_history.csv", LearningHistoryCsv(result));
+    results.Object("learning", LearningJson(result));
   }
-
   if (s.run.count("scaling")) {
-    double baseline = 0;
-    const std::vector<ScalingRow> rows =
-        TimeScaling(s, cli.Get<std::string>("planner"), wisdom, baseline, console);
-    std::cout << "\nScaling: " << s.scalingSolver << ", seconds per iteration and peak resident "
-              << "memory (VmHWM of a child process per case; baseline of an idle child "
-              << Fixed(baseline / 1048576.0, 1) << " MiB)\n";
-    Table table({"precision", "N", "K", "s/iteration", "FFT bound (s)", "ratio", "peak (MiB)",
-                 "above baseline / maps"});
-    std::string csv =
-        "precision,size,filters,seconds_per_iteration,bound_seconds,peak_bytes,"
-        "baseline_bytes,map_bytes\n";
-    std::vector<JsonObject> json;
-    for (const ScalingRow& r : rows) {
-      table.Add({r.precision, std::to_string(r.size), std::to_string(r.filters),
-                 Short(r.secondsPerIteration), Short(r.boundSeconds),
-                 Fixed(r.secondsPerIteration / r.boundSeconds, 2),
-                 Fixed(r.peakBytes / 1048576.0, 1),
-                 Fixed((r.peakBytes - baseline) / r.mapBytes, 2)});
-      csv += r.precision + "," + std::to_string(r.size) + "," + std::to_string(r.filters) + "," +
-             General(r.secondsPerIteration) + "," + General(r.boundSeconds) + "," +
-             General(r.peakBytes, 15) + "," + General(baseline, 15) + "," +
-             General(r.mapBytes, 15) + "\n";
-      json.push_back(JsonObject()
-                         .String("precision", r.precision)
-                         .Integer("size", r.size)
-                         .Integer("filters", r.filters)
-                         .Number("seconds_per_iteration", r.secondsPerIteration)
-                         .Number("bound_seconds", r.boundSeconds)
-                         .Number("peak_bytes", r.peakBytes)
-                         .Number("map_bytes", r.mapBytes));
-    }
-    std::cout << "(maps = K N^2 values of the precision: the size of one set of feature maps)\n"
-              << table.Text();
-    WriteTextFileAtomically(directory.File("scaling.csv"), csv);
-    results.Object("scaling", JsonObject()
-                                  .String("solver", s.scalingSolver)
-                                  .String("memory", "VmHWM of a child process per case")
-                                  .Number("baseline_bytes", baseline)
-                                  .Array("cases", json));
+    const ScalingResult result = RunScalingBenchmark(s.scaling, [&](const ScalingCase& which) {
+      return MeasureInChild(cli, s, which, console);
+    });
+    std::cout << ScalingText(result);
+    write("scaling.csv", ScalingCsv(result));
+    results.Object("scaling", ScalingJson(result));
   }
 
   const double loadAtEnd = LoadAverage();
   results.Number("load_average_at_end", loadAtEnd);
-  std::cout << "\nload average " << Fixed(loadAtEnd, 2) << " at the end\n";
-  WriteTextFileAtomically(directory.File("results.json"), results.Text());
+  std::cout << "\nload average " << FixedText(loadAtEnd, 2) << " at the end\n";
+  write("results.json", results.Text());
   if (!wisdom.empty()) SaveWisdom(wisdom);
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();

@@ -1,0 +1,53 @@
+// dn-bench's results as text: the tables printed on the terminal (a heading, then right-aligned
+// columns) and the CSV files, one function per result. Non-finite values (not measured, target
+// not reached) print as "-" in tables and as empty CSV fields.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench/coding_benchmark.hpp"
+#include "bench/learning_benchmark.hpp"
+#include "bench/scaling_benchmark.hpp"
+
+namespace dn {
+
+//! `value` with `decimals` decimals, "-" when not finite.
+std::string FixedText(double value, int decimals);
+
+//! A text table with right-aligned columns, the header underlined with dashes.
+class TextTable {
+public:
+  explicit TextTable(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string Text() const;
+
+private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+//! The dn-learn command that runs the same learning as the benchmark (inputs as given, with
+//! `threads` threads, output directory OUT).
+std::string EquivalentLearnCommand(const LearningBenchmarkOptions& options,
+                                   const FilterBank<double>& initial, int threads);
+
+//! Heading and table.
+std::string CodingText(const CodingBenchmarkResult& result);
+//! coding.csv: one row per run.
+std::string CodingCsv(const CodingBenchmarkResult& result);
+//! coding_history.csv: every record of every run, with its relative error to F*.
+std::string CodingHistoryCsv(const CodingBenchmarkResult& result);
+
+std::string FftText(const std::vector<FftRow>& rows);
+std::string FftCsv(const std::vector<FftRow>& rows);
+
+std::string LearningText(const LearningBenchmarkResult& result);
+//! learning.csv: one row.
+std::string LearningCsv(const LearningBenchmarkResult& result);
+//! learning_history.csv: every record of the kept run.
+std::string LearningHistoryCsv(const LearningBenchmarkResult& result);
+
+std::string ScalingText(const ScalingResult& result);
+std::string ScalingCsv(const ScalingResult& result);
+
+}  // namespace dn

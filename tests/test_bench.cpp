@@ -1,0 +1,302 @@
+// dn-bench's kernels (lib/bench) and the stop policies (solvers/stop_policies.hpp): policies stop
+// at the right record, time-to-target detection, the CSV and case protocol of results, and tiny
+// runs of each benchmark whose results hang together. No timing is asserted.
+#define BOOST_TEST_MODULE bench
+#include "bench/coding_benchmark.hpp"
+#include "bench/learning_benchmark.hpp"
+#include "bench/report.hpp"
+#include "bench/scaling_benchmark.hpp"
+#include "bench/time_to_target.hpp"
+#include "conv/conv_operator.hpp"
+#include "solvers/csc_solver.hpp"
+#include "solvers/stop_policies.hpp"
+#include "test_support.hpp"
+
+using namespace dn;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+//! Records with the given objectives, 0.1 s apart.
+std::vector<IterationRecord> Records(const std::vector<double>& objectives) {
+  std::vector<IterationRecord> records;
+  for (std::size_t i = 0; i < objectives.size(); ++i) {
+    IterationRecord r;
+    r.iteration = i + 1;
+    r.seconds = 0.1 * double(i + 1);
+    r.objective = objectives[i];
+    records.push_back(r);
+  }
+  return records;
+}
+
+//! The 1-based index of the first record the observer stops at; 0 when it never does.
+std::size_t StopsAt(Observer& observer, const std::vector<IterationRecord>& records) {
+  for (const IterationRecord& r : records)
+    if (observer.Observe(r)) return r.iteration;
+  return 0;
+}
+
+//! A small coding problem: a random image and K random unit-norm filters.
+CodingProblem SmallProblem(arma::uword size, arma::uword K) {
+  test::Seed(7);
+  CodingProblem p;
+  p.signal = Image<double>(size, size, 1, arma::fill::randn);
+  p.filters = test::RandomFilters<double>(K, 1, 5, 5);
+  return p;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(target_objective_stop_stops_at_the_first_record_reaching_it) {
+  const auto records = Records({10, 5, 2, 3, 1});
+  TargetObjectiveStop atTwo(2.0);
+  BOOST_TEST(StopsAt(atTwo, records) == 3u);
+  TargetObjectiveStop between(6.0);
+  BOOST_TEST(StopsAt(between, records) == 2u);
+  TargetObjectiveStop never(0.5);
+  BOOST_TEST(StopsAt(never, records) == 0u);
+  TargetObjectiveStop nan(kNaN);
+  BOOST_TEST(StopsAt(nan, records) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(time_limit_stop_ends_with_the_iteration_that_crosses_the_limit) {
+  const auto records = Records({5, 4, 3, 2, 1});  // 0.1, 0.2, ... 0.5 s
+  TimeLimitStop limit(0.25);
+  BOOST_TEST(StopsAt(limit, records) == 3u);
+  TimeLimitStop exact(0.1);
+  BOOST_TEST(StopsAt(exact, records) == 1u);
+  TimeLimitStop never(std::numeric_limits<double>::infinity());
+  BOOST_TEST(StopsAt(never, records) == 0u);
+  BOOST_CHECK_THROW(TimeLimitStop{0.0}, std::invalid_argument);
+  BOOST_CHECK_THROW(TimeLimitStop{-1.0}, std::invalid_argument);
+  BOOST_CHECK_THROW(TimeLimitStop{kNaN}, std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(a_target_stop_ends_a_solver_at_the_target) {
+  const CodingProblem p = SmallProblem(24, 3);
+  const ConvOperator<double> op(p.filters, 24, 24, Boundary::Circular);
+  SolveOptions options;
+  options.maxIterations = 30;
+  const auto solver = MakeCscSolver<double>("fista");
+  solver->Reset(op, p.signal, 0.1);
+  RecordKeeper full;
+  solver->Solve(options, &full);
+  const double target = full.records[9].objective;  // the objective is falling there
+  BOOST_TEST_REQUIRE(full.records[8].objective > target);
+
+  solver->Reset(op, p.signal, 0.1);
+  RecordKeeper keeper;
+  TargetObjectiveStop stop(target);
+  ObserverList observers;
+  observers.Add(&keeper);
+  observers.Add(&stop);
+  solver->Solve(options, &observers);
+  const TargetHit hit = FirstAtOrBelow(full.records, target);
+  BOOST_TEST(keeper.records.size() == hit.iteration);
+  BOOST_TEST(keeper.records.back().objective <= target);
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_policy_ends_a_learner_through_the_adapter) {
+  test::Seed(3);
+  std::vector<Image<double>> images(2, Image<double>(16, 16, 1));
+  for (auto& image : images) image.randn();
+  const FilterBank<double> initial = test::RandomFilters<double>(3, 1, 4, 4);
+  LearningOptions options;
+  options.iterations = 8;
+  RecordKeeper full;
+  DictionaryLearner<double>(options, images, initial).Run(&full);
+  const double target = full.records[3].objective;
+  const std::size_t expected = FirstAtOrBelow(full.records, target).iteration;
+
+  TargetObjectiveStop stop(target);
+  DictionaryLearner<double> learner(options, images, initial);
+  const IterationRecord last = learner.Run(&stop);
+  BOOST_TEST(expected <= 4u);
+  BOOST_TEST(last.iteration == expected);
+  BOOST_TEST(learner.Iteration() == expected);
+}
+
+BOOST_AUTO_TEST_CASE(time_to_target_is_the_first_record_reaching_it) {
+  const auto records = Records({2.0, 1.05, 1.02, 1.009, 1.0005, 1.0002});
+  const TargetHit one = FirstWithin(records, 1.0, 1e-2);
+  BOOST_TEST(one.iteration == 4u);
+  BOOST_TEST(one.seconds == records[3].seconds);
+  BOOST_TEST(FirstWithin(records, 1.0, 1e-3).iteration == 5u);
+  const TargetHit none = FirstWithin(records, 1.0, 1e-4);
+  BOOST_TEST(none.iteration == 0u);
+  BOOST_TEST(std::isnan(none.seconds));
+  BOOST_TEST(FirstAtOrBelow(records, 1.05).iteration == 2u);
+  BOOST_TEST(FirstAtOrBelow(records, kNaN).iteration == 0u);
+  double best = kNaN;
+  KeepSmaller(best, 3.0);
+  KeepSmaller(best, kNaN);
+  KeepSmaller(best, 2.0);
+  KeepSmaller(best, 2.5);
+  BOOST_TEST(best == 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(csv_of_results_has_the_documented_columns) {
+  CodingBenchmarkResult coding;
+  coding.reference = 2.0;
+  CodingRun run;
+  run.solver = "fista";
+  run.precision = Precision::Double;
+  run.secondsPerIteration = 0.5;
+  run.timeTo = {1.5, 2.5, kNaN};
+  run.iterationsTo = {3, 5, 0};
+  run.iterations = 6;
+  run.finalObjective = 2.001;
+  run.history = Records({3.0, 2.001});
+  coding.runs.push_back(run);
+  BOOST_TEST(CodingCsv(coding) ==
+             "solver,precision,seconds_per_iteration,seconds_to_1%,seconds_to_0.1%,"
+             "seconds_to_0.01%,iterations_to_1%,iterations_to_0.1%,iterations_to_0.01%,"
+             "iterations,final_objective\n"
+             "fista,double,0.5,1.5,2.5,,3,5,,6,2.001\n");
+  BOOST_TEST(CodingHistoryCsv(coding) ==
+             "solver,precision,iteration,seconds,objective,relative_error\n"
+             "fista,double,1,0.1,3,0.5\nfista,double,2,0.2,2.001,0.0005\n");
+  const std::string text = CodingText(coding);
+  BOOST_TEST(text.find("(found by a long run)") == std::string::npos);
+  BOOST_TEST(text.find("     -  ") != std::string::npos);  // 0.01% not reached
+
+  FftRow fft;
+  fft.solver = "admm";
+  fft.gridRows = 8;
+  fft.gridCols = 9;
+  fft.filters = 4;
+  fft.boundSeconds = 0.25;
+  fft.secondsPerIteration = 0.5;
+  BOOST_TEST(FftCsv({fft}) ==
+             "precision,solver,grid_rows,grid_cols,transforms,bound_seconds,"
+             "seconds_per_iteration,ratio\nsingle,admm,8,9,8,0.25,0.5,2\n");
+
+  ScalingResult scaling;
+  scaling.baselineBytes = 1000;
+  ScalingRow row;
+  row.which = ScalingCase::Parse("16,2,double");
+  row.measured.secondsPerIteration = 0.5;
+  row.measured.boundSeconds = 0.25;
+  row.measured.peakBytes = 5096;
+  row.mapBytes = 4096;
+  scaling.rows.push_back(row);
+  BOOST_TEST(ScalingCsv(scaling) ==
+             "precision,size,filters,seconds_per_iteration,bound_seconds,peak_bytes,"
+             "baseline_bytes,map_bytes\ndouble,16,2,0.5,0.25,5096,1000,4096\n");
+  BOOST_TEST(ScalingText(scaling).find("  1.00\n") != std::string::npos);  // above baseline / maps
+}
+
+BOOST_AUTO_TEST_CASE(scaling_cases_and_measurements_round_trip_as_text) {
+  for (const std::string name : {"baseline", "128,16,single", "24,3,double"})
+    BOOST_TEST(ScalingCase::Parse(name).Name() == name);
+  for (const std::string bad :
+       {"", "16,2", "16,2,half", "a,2,single", "16,2,single,1", "-1,2,double"})
+    BOOST_CHECK_THROW(ScalingCase::Parse(bad), std::invalid_argument);
+
+  ScalingMeasurement m;
+  m.secondsPerIteration = 0.00123456789;
+  m.boundSeconds = 0.000987654321;
+  m.peakBytes = 123456789;
+  const ScalingMeasurement back = ScalingMeasurement::Parse(m.Text(), false);
+  BOOST_TEST(back.secondsPerIteration == m.secondsPerIteration);
+  BOOST_TEST(back.boundSeconds == m.boundSeconds);
+  BOOST_TEST(back.peakBytes == m.peakBytes);
+  ScalingMeasurement baseline;
+  baseline.peakBytes = 4096;
+  BOOST_TEST(baseline.Text() == "peak_bytes 4096\n");
+  BOOST_TEST(ScalingMeasurement::Parse(baseline.Text(), true).peakBytes == 4096);
+  BOOST_CHECK_THROW(ScalingMeasurement::Parse(baseline.Text(), false), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(a_tiny_coding_benchmark_gives_sane_rows) {
+  const CodingProblem p = SmallProblem(32, 4);
+  CodingBenchmarkOptions options;
+  options.lambda = 0.1;
+  options.precisions = {Precision::Double, Precision::Single};
+  options.iterations = 20;
+  options.referenceIterations = 60;
+  options.fftIterations = 2;
+  options.repeats = 2;
+  const CodingBenchmarkResult result = RunCodingBenchmark(options, p);
+  BOOST_TEST(result.found);
+  BOOST_TEST(result.reference == FindReferenceObjective(options, p));
+  BOOST_TEST_REQUIRE(result.runs.size() == 4u);
+  for (std::size_t i = 0; i < result.runs.size(); ++i) {
+    const CodingRun& run = result.runs[i];
+    BOOST_TEST(run.solver == options.solvers[i % 2]);
+    BOOST_TEST((run.precision == (i < 2 ? Precision::Double : Precision::Single)));
+    BOOST_TEST(run.secondsPerIteration > 0);
+    BOOST_TEST(run.iterations >= 1u);
+    BOOST_TEST(run.iterations <= 20u);
+    BOOST_TEST(run.history.size() == run.iterations);
+    BOOST_TEST(run.finalObjective == run.history.back().objective);
+    // Double precision repeats the first iterations of the reference runs, so cannot end below F*.
+    if (run.precision == Precision::Double) BOOST_TEST(run.finalObjective >= result.reference);
+    for (std::size_t t = 0; t < kCodingTargets.size(); ++t)
+      if (run.iterationsTo[t] != 0) {
+        BOOST_TEST(run.timeTo[t] > 0);
+        BOOST_TEST(run.iterationsTo[t] <= run.iterations);
+      }
+  }
+  const std::vector<FftRow> fft = RunFftBenchmark(options, p);
+  BOOST_TEST_REQUIRE(fft.size() == 4u);
+  for (const FftRow& row : fft) {
+    BOOST_TEST(row.gridRows == 32u);
+    BOOST_TEST(row.filters == 4u);
+    BOOST_TEST(row.Ratio() > 0);
+  }
+  options.solvers = {"admm"};
+  options.boundary = Boundary::Valid;
+  BOOST_CHECK_THROW(RunCodingBenchmark(options, p), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(a_tiny_learning_benchmark_reports_its_target_and_command) {
+  test::Seed(11);
+  LearningBenchmarkOptions options;
+  options.images = {"a.npy", "b.npy"};
+  options.learning.iterations = 4;
+  options.target = 1e9;
+  options.repeats = 2;
+  LearningInputs inputs;
+  inputs.images.assign(2, Image<double>(16, 16, 1));
+  for (auto& image : inputs.images) image.randn();
+  inputs.initial = test::RandomFilters<double>(3, 1, 4, 4);
+  const LearningBenchmarkResult result = RunLearningBenchmark(options, inputs);
+  BOOST_TEST_REQUIRE(result.history.size() == 4u);
+  BOOST_TEST(result.iterationsToTarget == 1u);
+  BOOST_TEST(result.timeToTarget == result.history.front().seconds);
+  BOOST_TEST(result.images == 2u);
+  BOOST_TEST(result.command.find("dn-learn --filters 3 --filter-size 4x4 --lambda 0.2 "
+                                 "--iterations 4 --boundary circular") == 0u);
+  BOOST_TEST(result.command.find(" --seed 1 ") != std::string::npos);
+  BOOST_TEST(result.command.substr(result.command.size() - 15) == "OUT a.npy b.npy");
+  BOOST_TEST(LearningHistoryCsv(result).find("\n4,") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_tiny_scaling_benchmark_measures_every_case) {
+  ScalingOptions options;
+  options.image = test::DataPath("e2e_images/a.png");
+  options.sizes = {16, 24};
+  options.filters = {2};
+  options.precisions = {Precision::Single};
+  options.iterations = 2;
+  options.repeats = 1;
+  std::vector<std::string> measured;
+  const ScalingResult result = RunScalingBenchmark(options, [&](const ScalingCase& which) {
+    measured.push_back(which.Name());
+    return MeasureScalingCase(options, which);
+  });
+  BOOST_TEST((measured == std::vector<std::string>{"baseline", "16,2,single", "24,2,single"}));
+  BOOST_TEST(result.baselineBytes > 0);
+  BOOST_TEST_REQUIRE(result.rows.size() == 2u);
+  BOOST_TEST(result.rows[1].mapBytes == 2.0 * 24 * 24 * 4);
+  for (const ScalingRow& row : result.rows) {
+    BOOST_TEST(row.measured.secondsPerIteration > 0);
+    BOOST_TEST(row.measured.boundSeconds > 0);
+    BOOST_TEST(row.measured.peakBytes >= result.baselineBytes);
+  }
+  const Image<double> image(10, 12, 1, arma::fill::randu);
+  BOOST_TEST(ScalingImage(image, 16, 10).n_rows == 16u);
+}
