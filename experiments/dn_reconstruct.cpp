@@ -20,6 +20,7 @@
 #include "io/image.hpp"
 #include "io/npy.hpp"
 #include "network/inference.hpp"
+#include "solvers/proximal.hpp"
 #include "preprocess/preprocess.hpp"
 #include "serialize/model.hpp"
 
@@ -129,7 +130,7 @@ Metrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const Image
     m.l1 += std::abs(double(maps[i]));
     nonzeros += maps[i] != T(0);
   }
-  m.objective = m.fidelity + lambda * m.l1;
+  m.objective = Objective(m.fidelity, lambda, m.l1);
   m.density = nonzeros / double(maps.n_elem);
   const double mse = arma::accu(arma::square(viewable - image)) / double(image.n_elem);
   m.psnr = 10.0 * std::log10(1.0 / mse);
