@@ -52,9 +52,6 @@ public:
   arma::uword GridCols() const { return fft_->Cols(); }
   //! True when the FFT grid is larger than the maps.
   bool Padded() const { return mapRows_ != fft_->Rows() || mapCols_ != fft_->Cols(); }
-  //! Top-left corner of the image inside the map grid: (h-1, w-1) for valid, (0, 0) circular.
-  arma::uword CropRow() const { return cropRow_; }
-  arma::uword CropCol() const { return cropCol_; }
 
   const Fft2d<T>& Fft() const { return *fft_; }
   //! Half spectrum of filter (k, c) zero-padded to the map grid: F values.

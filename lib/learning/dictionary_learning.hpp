@@ -52,7 +52,6 @@ public:
   const FilterBank<T>& Dictionary() const;
   std::size_t ImageCount() const { return signals_.size(); }
   const Maps<T>& MapsOf(std::size_t image) const;
-  const Image<T>& SignalOf(std::size_t image) const { return signals_[image]; }
   const ConvOperator<T>& Operator() const { return *op_; }
   //! Outer iterations run so far (over all Run() calls, and before a RestoreState()).
   std::size_t Iteration() const { return iteration_; }

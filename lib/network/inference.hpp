@@ -46,7 +46,6 @@ public:
   ~NetworkCoder();
 
   std::size_t Depth() const { return stack_->Depth(); }
-  LayerStack<T>& Stack() { return *stack_; }
 
   //! Infers layers 1..Depth() for `signal` (the preprocessed image). `observer(l)` may give an
   //! observer of layer l's solver iterations.

@@ -9,6 +9,7 @@
 #include "network/inference.hpp"
 #include "run/layer_outputs.hpp"
 #include "serialize/json.hpp"
+#include "solvers/proximal.hpp"
 #include "viz/montage.hpp"
 
 namespace dn {
@@ -179,7 +180,7 @@ CodingMetrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const
     m.l1 += std::abs(double(maps[i]));
     nonzeros += maps[i] != T(0);
   }
-  m.objective = m.fidelity + lambda * m.l1;
+  m.objective = Objective(m.fidelity, lambda, m.l1);
   m.density = nonzeros / double(maps.n_elem);
   return m;
 }

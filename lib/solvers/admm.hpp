@@ -79,10 +79,9 @@ public:
 
   //! The penalty parameter in force.
   double Rho() const { return rho_; }
-  //! Relative primal and dual residuals of the last iteration that balanced rho (computed only
-  //! then; 0 before, and always without autoRho).
+  //! Relative primal residual of the last iteration that balanced rho (computed only then; 0
+  //! before, and always without autoRho).
   double PrimalResidual() const { return primalResidual_; }
-  double DualResidual() const { return dualResidual_; }
 
 private:
   using CMat = arma::Mat<Complex<T>>;
