@@ -71,6 +71,10 @@ public:
   LearningRecord TrainNextLayer(LayerObserver* observer = nullptr);
   //! Makes the next layer's learner (its initial filters from the network).
   void StartLayer();
+  //! Makes the next layer's learner from the state its SaveState() gave (a checkpoint of the
+  //! learner alone, as a one-layer run keeps). Throws as the learner's RestoreState(); the layer
+  //! is then not started.
+  void StartLayer(const SavedState<T>& learnerState);
   //! Runs the current layer's remaining iterations: the layer's count in the options less those
   //! done (CurrentIteration(), e.g. restored). With none left, returns a record of only the
   //! iteration count.
