@@ -163,6 +163,10 @@ public:
   }
 
   bool Run(LearningRunObserver* observer) override {
+    if (stoppedAt_)
+      throw std::logic_error(
+          "LearningRun::Run(): the run was stopped; resume it from its "
+          "checkpoint in a new LearningRun");
     observer_ = observer;
     // From the first checkpoint on, a resume continues this run, not an earlier one in out_.
     if (!resumed_ && !out_.empty() && lastCheckpoint.empty()) RemoveOldCheckpoints(out_);
@@ -185,7 +189,7 @@ public:
       position = (depth == 1 ? "" : "layer " + std::to_string(l) + " ") + "iteration " +
                  std::to_string(trainer_->CurrentIteration()) + " of " + std::to_string(total);
       if (Stopping()) {
-        stopped_ = false;
+        stoppedAt_ = true;
         return false;
       }
       trainer_->FinishLayer();
@@ -212,7 +216,15 @@ public:
     }
   }
 
-  Network<double> Trained() const override { return trainer_->Result().template Cast<double>(); }
+  Network<double> Trained() const override {
+    Network<T> network = trainer_->Result();
+    if (trainer_->LayerLearner() || trainer_->PixelLearner()) {
+      const std::size_t l = trainer_->LayersTrained() + 1;
+      network.filters[l - 1] = trainer_->LayerLearner() ? trainer_->LayerLearner()->Dictionary()
+                                                        : trainer_->PixelLearner()->Dictionary();
+    }
+    return network.template Cast<double>();
+  }
   std::size_t Layer() const override {
     return std::min(trainer_->LayersTrained() + 1, trainer_->Depth());
   }
@@ -268,7 +280,7 @@ private:
   std::string signalsChecksum_;
   std::unique_ptr<NetworkTrainer<T>> trainer_;
   LearningRunObserver* observer_ = nullptr;
-  bool resumed_ = false, stopped_ = false;
+  bool resumed_ = false, stopped_ = false, stoppedAt_ = false;
   std::size_t savedLayer_ = 0, savedIteration_ = 0;
 };
 

@@ -74,8 +74,8 @@ public:
 
   //! Trains every layer not trained yet, calling `observer`; returns true when every layer is
   //! trained, false when the observer, RequestStop() or a stop signal stopped it (then after a
-  //! checkpoint; Run() may be called again to go on). A diverging layer throws
-  //! std::runtime_error naming the last good checkpoint.
+  //! checkpoint, from which a new LearningRun resumes; Run() then throws std::logic_error). A
+  //! diverging layer throws std::runtime_error naming the last good checkpoint.
   bool Run(LearningRunObserver* observer = nullptr);
   //! Makes Run() stop after the current iteration (from any thread).
   void RequestStop() { stopRequested_ = true; }
@@ -94,7 +94,8 @@ public:
   //! The run's last record (of a resumed run with nothing to do: the checkpoint's iteration and
   //! objective).
   LearningRecord LastRecord() const;
-  //! The network as trained so far (layers above the one in training: initial filters).
+  //! The network as trained so far: the layer in training with its current filters, those
+  //! above it with their initial ones.
   Network<double> Trained() const;
   //! The model's manifest: learning settings and inference defaults.
   ModelManifest Manifest() const;
