@@ -1,12 +1,12 @@
 #include "cli/checkpointing.hpp"
 
-#include <cmath>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
 
+#include "run/checkpoint_policy.hpp"
 #include "serialize/checkpoint.hpp"
 
 namespace dn::cli {
@@ -31,7 +31,7 @@ std::string ShellQuoted(const std::string& text) {
 }  // namespace
 
 void AddCheckpointOptions(CommandLine& cli) {
-  const CheckpointOptions d;
+  const CheckpointPolicy d;
   cli.Add()("checkpoint-every",
             po::value<long long>()->default_value(static_cast<long long>(d.every))->value_name("N"),
             "write a checkpoint into OUT/checkpoints every N outer iterations (0: never); one is "
@@ -52,18 +52,14 @@ CheckpointOptions ReadCheckpointOptions(const CommandLine& cli) {
   CheckpointOptions o;
   const long long every = cli.Get<long long>("checkpoint-every");
   if (every < 0) throw UsageError("--checkpoint-every must be >= 0 (0: never)");
-  o.every = static_cast<std::size_t>(every);
-  o.seconds = cli.NonNegativeReal("checkpoint-seconds");
+  o.policy.every = static_cast<std::size_t>(every);
+  o.policy.seconds = cli.NonNegativeReal("checkpoint-seconds");
   if (cli.Has("resume")) {
     o.resume = cli.Get<std::string>("resume");
     if (o.resume.empty()) throw UsageError("--resume needs a directory");
   }
   o.force = cli.Flag("force");
   return o;
-}
-
-std::string CheckpointDirectory(const std::string& out) {
-  return (fs::path(out) / "checkpoints").string();
 }
 
 void RefuseUsedOutput(const std::string& out, bool force) {
@@ -74,23 +70,6 @@ void RefuseUsedOutput(const std::string& out, bool force) {
                    " to continue the run there");
 }
 
-void RemoveStaleStaging(const std::string& out) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(out, ec))
-    if (entry.path().filename().string().rfind(".dn-staging-", 0) == 0) {
-      std::error_code ignored;
-      fs::remove_all(entry.path(), ignored);
-    }
-}
-
-void RemoveOldCheckpoints(const std::string& out) {
-  std::error_code ec;
-  fs::remove_all(CheckpointDirectory(out), ec);
-  if (ec)
-    throw std::runtime_error("cannot remove the old checkpoints in " + CheckpointDirectory(out) +
-                             ": " + ec.message());
-}
-
 ResumedRun PrepareResume(const CommandLine& given,
                          const std::function<std::unique_ptr<CommandLine>()>& make) {
   const std::string dir = given.Get<std::string>("resume");
@@ -98,7 +77,7 @@ ResumedRun PrepareResume(const CommandLine& given,
   if (!fs::is_directory(dir, ec))
     throw std::runtime_error("--resume " + dir + ": no such directory");
   ResumedRun run;
-  run.checkpoint = FindLatestCheckpoint(CheckpointDirectory(dir));
+  run.checkpoint = NewestCheckpoint(dir);
   if (run.checkpoint.empty())
     throw std::runtime_error(
         "--resume " + dir + ": no checkpoint in " + CheckpointDirectory(dir) +
@@ -151,19 +130,6 @@ ResumedRun PrepareResume(const CommandLine& given,
   }
   return run;
 }
-
-CheckpointSchedule::CheckpointSchedule(const CheckpointOptions& options)
-    : every_(options.every), seconds_(options.seconds), last_(std::chrono::steady_clock::now()) {}
-
-bool CheckpointSchedule::Due(std::size_t iteration) const {
-  if (every_ > 0 && iteration % every_ == 0) return true;
-  if (seconds_ <= 0) return false;
-  const double since =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count();
-  return since >= seconds_;
-}
-
-void CheckpointSchedule::Written() { last_ = std::chrono::steady_clock::now(); }
 
 std::string ResumeCommand(const std::string& program, const std::string& out) {
   return ShellQuoted(program) + " --resume " + ShellQuoted(Absolute(out));

@@ -95,6 +95,19 @@ void NetworkTrainer<T>::StartLayer() {
 }
 
 template <typename T>
+void NetworkTrainer<T>::StartLayer(const SavedState<T>& learnerState) {
+  StartLayerAt(learnerState.Count("iteration"));
+  try {
+    if (layerLearner_) layerLearner_->RestoreState(learnerState);
+    if (pixelLearner_) pixelLearner_->RestoreState(learnerState);
+  } catch (...) {
+    layerLearner_.reset();
+    pixelLearner_.reset();
+    throw;
+  }
+}
+
+template <typename T>
 void NetworkTrainer<T>::StartLayerAt(std::size_t done) {
   if (Done()) throw std::logic_error("NetworkTrainer::StartLayer(): every layer is trained");
   if (layerLearner_ || pixelLearner_)

@@ -64,6 +64,10 @@ public:
   IterationRecord TrainNextLayer(Observer* observer = nullptr);
   //! Makes the next layer's learner (its initial filters from the network).
   void StartLayer();
+  //! Makes the next layer's learner from the state its SaveState() gave (a checkpoint of the
+  //! learner alone, as a one-layer run keeps). Throws as the learner's RestoreState(); the layer
+  //! is then not started.
+  void StartLayer(const SavedState<T>& learnerState);
   //! Runs the current layer's remaining iterations: the layer's count in the options less those
   //! done (CurrentIteration(), e.g. restored). The observer sees what the layer's learner
   //! reports (DictionaryLearner::Run(), PixelLayerLearner::Run()) with the layer number set in

@@ -1,0 +1,52 @@
+// Where and when a learning run keeps checkpoints (docs/robustness.md): the schedule, the
+// checkpoint directory of an output directory, the clean-up of what earlier or killed runs left,
+// and the checks a checkpoint must pass before a run resumes from it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+
+#include "run/learning_config.hpp"
+
+namespace dn {
+
+//! When to write checkpoints, by a CheckpointPolicy.
+class CheckpointSchedule {
+public:
+  explicit CheckpointSchedule(const CheckpointPolicy& policy);
+  //! Whether a checkpoint is due after outer iteration `iteration`.
+  bool Due(std::size_t iteration) const;
+  //! Restarts the clock after a checkpoint.
+  void Written();
+
+private:
+  CheckpointPolicy policy_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+//! Where a run with output directory `out` keeps its checkpoints: <out>/checkpoints.
+std::string CheckpointDirectory(const std::string& out);
+
+//! The newest complete checkpoint of the run whose output directory is `out`, or "".
+std::string NewestCheckpoint(const std::string& out);
+
+//! Removes the staging directories (.dn-staging-*) that killed runs left in `out`; quietly, as
+//! nothing depends on it.
+void RemoveStaleStaging(const std::string& out);
+
+//! Removes the checkpoints an earlier run left in `out` (std::runtime_error if that fails), so
+//! that a resume after this run's start cannot continue the earlier run.
+void RemoveOldCheckpoints(const std::string& out);
+
+//! Refuses (std::runtime_error) to resume from a checkpoint whose info records another checksum
+//! of the training data than `signalsChecksum`.
+void CheckSameSignals(const std::map<std::string, std::string>& info,
+                      const std::string& signalsChecksum);
+
+//! Refuses (std::invalid_argument naming `option`, e.g. "--iterations") a run of `total`
+//! iterations resumed from a checkpoint that has done `done` more than that.
+void CheckIterationsLeft(std::size_t done, std::size_t total, std::size_t layer, std::size_t depth);
+
+}  // namespace dn

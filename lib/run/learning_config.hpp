@@ -1,0 +1,92 @@
+// The settings of a learning run (dn-learn, the Python module's learn()): typed, with their
+// defaults in one place, checked by Validate() with messages that name each field as dn-learn
+// names its option; and the resolution of a network's layers from the run-wide settings.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/precision.hpp"
+#include "learning/dictionary_learning.hpp"
+#include "network/network.hpp"
+#include "preprocess/preprocess.hpp"
+
+namespace dn {
+
+//! A filter size, rows x columns.
+struct FilterSize {
+  std::size_t rows = 8, cols = 8;
+  //! "S" (S x S) or "HxW"; std::invalid_argument naming `option` (e.g. "--filter-size").
+  static FilterSize Parse(const std::string& text, const std::string& option = "--filter-size");
+  //! "HxW"
+  std::string ToString() const;
+};
+
+//! When a run writes checkpoints: after every `every`-th iteration, and after an iteration that
+//! ends `seconds` or more after the last checkpoint (0 disables either); always at the start and
+//! at the end of every layer.
+struct CheckpointPolicy {
+  std::size_t every = 0;  //!< --checkpoint-every
+  double seconds = 60;    //!< --checkpoint-seconds
+  void Validate() const;
+};
+
+//! One layer's own settings (layerN.* of dn-learn); those not given take the run-wide values.
+struct LayerSettings {
+  std::optional<std::size_t> filters;     //!< default: LearningConfig::filters
+  std::optional<FilterSize> filterSize;   //!< default: LearningConfig::filterSize
+  std::optional<double> lambda;           //!< default: learning.lambda
+  std::optional<std::size_t> iterations;  //!< default: learning.iterations
+  ConnectivityType connectivity = ConnectivityType::Full;
+  PoolingShape pooling;  //!< none by default
+  InferenceMode inference = InferenceMode::Layer;
+};
+
+struct LearningConfig {
+  std::size_t filters = 64;  //!< layer 1's filter count (the default of every layer's)
+  FilterSize filterSize;     //!< 8x8
+  //! lambda, iterations (200), codingIterations, solver, boundary, dictionary (method,
+  //! iterations, zeroMean) and planner effort, with LearningOptions' defaults.
+  LearningOptions learning;
+  PreprocessOptions preprocess;
+  bool colour = false;     //!< learn on colour images (C channels) instead of grey
+  std::uint64_t seed = 1;  //!< of the random initial filters (layer l: seed + l - 1)
+  Precision precision = Precision::Single;
+  //! A network's layers, 1 to kMaxLayers; empty: one layer of the run-wide settings.
+  std::vector<LayerSettings> layers;
+  CheckpointPolicy checkpoints;
+
+  //! Layers of the run (1 when `layers` is empty).
+  std::size_t Depth() const { return layers.empty() ? 1 : layers.size(); }
+  //! Throws std::invalid_argument naming the field as dn-learn names the option, e.g.
+  //! "--layer2.lambda must be finite and >= 0".
+  void Validate() const;
+};
+
+//! A layer with every setting resolved.
+struct ResolvedLayer {
+  LayerSpec spec;  //!< channels, filters, filter size, lambda, connectivity and its seed, ...
+  FilterSize size;
+  std::size_t iterations = 0;
+};
+
+//! The layers of `config` for images of rows x cols x channels: each layer's input channels
+//! (layer 1: the images'), the map counts singles-and-doubles imposes, checked against the
+//! image size. std::invalid_argument with dn-learn's messages otherwise.
+std::vector<ResolvedLayer> ResolveLayers(const LearningConfig& config, std::size_t channels,
+                                         std::size_t rows, std::size_t cols);
+
+//! "--layerN.key", how messages name a layer's setting.
+std::string LayerOptionName(std::size_t layer, const std::string& key);
+
+//! The config as INI text (keys named as dn-learn's options, every layer resolved against its
+//! defaults), which ParseLearningConfig reads back exactly; a checkpoint keeps it so that a run
+//! resumes from the library alone.
+std::string LearningConfigText(const LearningConfig& config);
+//! Inverse of LearningConfigText; std::runtime_error naming a bad line.
+LearningConfig ParseLearningConfig(const std::string& text);
+
+}  // namespace dn

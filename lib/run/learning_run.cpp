@@ -1,0 +1,379 @@
+#include "run/learning_run.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/atomic_file.hpp"
+#include "core/checksum.hpp"
+#include "core/signals.hpp"
+#include "io/image.hpp"
+#include "io/npy.hpp"
+#include "network/top_down.hpp"
+#include "preprocess/preprocess.hpp"
+#include "serialize/checkpoint.hpp"
+#include "viz/montage.hpp"
+
+namespace dn {
+namespace {
+
+//! Inference defaults written into the model for dn-reconstruct and dn-inspect: FISTA reaches a
+//! relative change of 1e-4 within 200 iterations on natural images with the default lambda.
+constexpr std::size_t kInferenceIterations = 200;
+constexpr double kInferenceTolerance = 1e-4;
+
+const char* const kSingleKind = "dictionary-learning";
+const char* const kNetworkKind = "network-learning";
+const char* const kConfigFile = "config.ini";
+
+std::string File(const std::string& dir, const std::string& name) {
+  return (std::filesystem::path(dir) / name).string();
+}
+
+std::string Number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+//! A checksum of the training data as the learner sees it (shapes, and values in T): a resumed
+//! run refuses inputs that changed since its checkpoint.
+template <typename T>
+std::string SignalsChecksum(const std::vector<Image<T>>& signals) {
+  std::uint64_t sum = kChecksumStart;
+  for (const Image<T>& signal : signals) {
+    const std::uint64_t shape[3] = {signal.n_rows, signal.n_cols, signal.n_slices};
+    sum = Checksum(shape, sizeof shape, sum);
+    sum = Checksum(signal.memptr(), signal.n_elem * sizeof(T), sum);
+  }
+  return ChecksumText(sum);
+}
+
+//! Layer `layer`'s filters as a montage: layer 1's as they are, those above in pixel space
+//! (image channels: 1 or 3 give one tile each, other counts one grey tile per channel).
+template <typename T>
+Image<double> LayerMontage(const Network<T>& network, std::size_t layer) {
+  if (layer == 1) return FilterMontage(network.filters.front());
+  std::vector<Image<double>> tiles;
+  for (const Image<T>& picture : FilterPictures(network, layer)) {
+    const Image<double> p = arma::conv_to<Image<double>>::from(picture);
+    if (p.n_slices == 1 || p.n_slices == 3) {
+      tiles.push_back(p);
+    } else {
+      for (arma::uword c = 0; c < p.n_slices; ++c) tiles.push_back(Image<double>(p.slices(c, c)));
+    }
+  }
+  return Montage(tiles);
+}
+
+std::string ArrayName(std::size_t layer) {
+  return "layer" + std::to_string(layer) + "_dictionary.npy";
+}
+std::string MontageName(std::size_t layer) {
+  return "layer" + std::to_string(layer) + "_filters.png";
+}
+
+}  // namespace
+
+class LearningRun::Engine {
+public:
+  virtual ~Engine() = default;
+  virtual void Resume(const std::string& checkpoint) = 0;
+  virtual bool Run(LearningRunObserver* observer) = 0;
+  virtual void WriteOutputs(const std::string& dir, const ModelManifest& manifest) const = 0;
+  virtual Network<double> Trained() const = 0;
+  virtual std::size_t Layer() const = 0;
+
+  std::map<std::string, std::string> files;  //!< kept in every checkpoint
+  LearningHistory history;
+  IterationRecord last;  //!< the last record
+  std::string lastCheckpoint, position;
+  bool finished = false;
+};
+
+namespace {
+
+template <typename T>
+class RunEngine : public LearningRun::Engine, private Observer {
+public:
+  RunEngine(const LearningConfig& config, const std::vector<ResolvedLayer>& layers,
+            std::vector<Image<T>> signals, const InitialFilters* initial, std::string out,
+            const std::atomic<bool>& stopRequested)
+      : config_(config),
+        layers_(layers),
+        out_(std::move(out)),
+        stopRequested_(stopRequested),
+        schedule_(config.checkpoints),
+        signalsChecksum_(SignalsChecksum(signals)) {
+    const bool zeroMean = config.learning.dictionary.zeroMean;
+    Network<T> network;
+    network.boundary = config.learning.boundary;
+    for (const ResolvedLayer& layer : layers) network.layers.push_back(layer.spec);
+    network.MakeTables();
+    for (std::size_t l = 1; l <= layers.size(); ++l)
+      network.filters.push_back(InitialLayerFilters<T>(network.layers[l - 1], network.tables[l - 1],
+                                                       config.seed + (l - 1), zeroMean));
+    if (initial) {
+      FilterBank<T> start = Convert<T>(initial->filters, initial->name);
+      ProjectFilters(start, zeroMean, network.tables[0].Table());
+      if (!arma::any(arma::vectorise(start.data)))
+        throw std::runtime_error(initial->name +
+                                 ": every filter is zero after projection onto the "
+                                 "constraints" +
+                                 (zeroMean ? " (--zero-mean makes constant filters zero)" : ""));
+      network.filters[0] = start;
+    }
+    NetworkTrainingOptions options;
+    options.common = config.learning;
+    for (const ResolvedLayer& layer : layers) options.iterations.push_back(layer.iterations);
+    trainer_ = std::make_unique<NetworkTrainer<T>>(options, std::move(network), std::move(signals));
+  }
+
+  void Resume(const std::string& path) override {
+    Checkpoint<T> restored = ReadCheckpoint<T>(path);
+    const std::size_t depth = layers_.size();
+    if (depth == 1 && (restored.kind != kSingleKind || restored.layer != 0))
+      throw std::runtime_error(path + " is not a checkpoint of dn-learn");
+    if (depth > 1 &&
+        (restored.kind != kNetworkKind || restored.layer < 1 || restored.layer > depth))
+      throw std::runtime_error(path + " is not a checkpoint of this dn-learn network");
+    CheckSameSignals(restored.info, signalsChecksum_);
+    const std::size_t layer = std::max<std::size_t>(1, restored.layer);
+    CheckIterationsLeft(restored.iteration, layers_[layer - 1].iterations, layer, depth);
+    try {
+      if (depth == 1)
+        trainer_->StartLayer(restored.state);
+      else
+        trainer_->RestoreState(restored.state);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(path + " does not fit the run: " + e.what());
+    }
+    history = LearningHistory::FromCsv(restored.files["history.csv"]);
+    last.iteration = restored.iteration;
+    const auto objective = restored.info.find("objective");
+    if (objective != restored.info.end())
+      last.objective = std::strtod(objective->second.c_str(), nullptr);
+    if (depth > 1 && !history.Empty()) last = history.Last();
+    lastCheckpoint = path;
+    resumed_ = true;
+    savedLayer_ = restored.layer;
+    savedIteration_ = restored.iteration;
+  }
+
+  bool Run(LearningRunObserver* observer) override {
+    if (stoppedAt_)
+      throw std::logic_error(
+          "LearningRun::Run(): the run was stopped; resume it from its "
+          "checkpoint in a new LearningRun");
+    observer_ = observer;
+    // From the first checkpoint on, a resume continues this run, not an earlier one in out_.
+    if (!resumed_ && !out_.empty() && lastCheckpoint.empty()) RemoveOldCheckpoints(out_);
+    const std::size_t depth = layers_.size();
+    while (!trainer_->Done()) {
+      if (!trainer_->LayerLearner() && !trainer_->PixelLearner()) trainer_->StartLayer();
+      const std::size_t l = trainer_->LayersTrained() + 1, total = layers_[l - 1].iterations;
+      if (observer_) observer_->Begin({trainer_->PixelLearner() ? "pixel" : "batch", l, total});
+      SaveCheckpoint();  // the layer's start (a no-op when just restored)
+      if (!Stopping()) {
+        try {
+          trainer_->RunLayer(this);
+        } catch (const DivergenceError& e) {
+          throw std::runtime_error((depth == 1 ? "" : "layer " + std::to_string(l) + ": ") +
+                                   e.what() + "; the last good checkpoint is " + lastCheckpoint);
+        }
+      }
+      if (observer_)
+        observer_->End(last, Stopping() ? StopReason::Observer : StopReason::IterationLimit);
+      SaveCheckpoint();  // the layer's end, or where the run was stopped
+      position = (depth == 1 ? "" : "layer " + std::to_string(l) + " ") + "iteration " +
+                 std::to_string(trainer_->CurrentIteration()) + " of " + std::to_string(total);
+      if (Stopping()) {
+        stoppedAt_ = true;
+        return false;
+      }
+      trainer_->FinishLayer();
+    }
+    finished = true;
+    return true;
+  }
+
+  void WriteOutputs(const std::string& dir, const ModelManifest& manifest) const override {
+    const Network<T>& trained = trainer_->Result();
+    WriteNpy(File(dir, "dictionary.npy"), trained.filters[0]);
+    if (layers_.size() == 1)
+      SaveModel(File(dir, "model"), manifest, trained.filters[0].template Cast<double>());
+    else
+      SaveModel(File(dir, "model"), manifest, trained.template Cast<double>());
+    WriteTextFileAtomically(File(dir, "history.csv"), history.Csv());
+    if (layers_.size() == 1) {
+      WritePng(File(dir, "filters.png"), FilterMontage(trained.filters[0]));
+      return;
+    }
+    for (std::size_t l = 1; l <= layers_.size(); ++l) {
+      if (l > 1) WriteNpy(File(dir, ArrayName(l)), trained.filters[l - 1]);
+      WritePng(File(dir, MontageName(l)), LayerMontage(trained, l));
+    }
+  }
+
+  Network<double> Trained() const override {
+    Network<T> network = trainer_->Result();
+    if (trainer_->LayerLearner() || trainer_->PixelLearner()) {
+      const std::size_t l = trainer_->LayersTrained() + 1;
+      network.filters[l - 1] = trainer_->LayerLearner() ? trainer_->LayerLearner()->Dictionary()
+                                                        : trainer_->PixelLearner()->Dictionary();
+    }
+    return network.template Cast<double>();
+  }
+  std::size_t Layer() const override {
+    return std::min(trainer_->LayersTrained() + 1, trainer_->Depth());
+  }
+
+private:
+  bool Observe(const IterationRecord& record) override {
+    history.Add(record.layer, record);
+    last = record;
+    if (observer_ && observer_->Observe(record)) stopped_ = true;
+    const bool stop = Stopping();
+    if (stop || schedule_.Due(record.iteration)) SaveCheckpoint();
+    return stop;
+  }
+
+  bool Stopping() const { return stopped_ || stopRequested_ || StopSignal() != 0; }
+
+  //! Writes a checkpoint of the current iteration of the layer in training, unless this one
+  //! was the last written or the run has no output directory.
+  void SaveCheckpoint() {
+    if (out_.empty()) return;
+    const bool single = layers_.size() == 1;
+    const std::size_t layer = single ? 0 : trainer_->LayersTrained() + 1;
+    const std::size_t iteration = trainer_->CurrentIteration();
+    if (!lastCheckpoint.empty() && layer == savedLayer_ && iteration == savedIteration_) return;
+    Checkpoint<T> c;
+    c.kind = single ? kSingleKind : kNetworkKind;
+    c.layer = layer;
+    c.iteration = iteration;
+    c.state = single ? trainer_->LayerLearner()->SaveState() : trainer_->SaveState();
+    c.info["signals"] = signalsChecksum_;
+    if (!history.Empty()) c.info["objective"] = Number(history.Last().objective);
+    c.files = files;
+    c.files[kConfigFile] = LearningConfigText(config_);
+    c.files["history.csv"] = history.Csv();
+    try {
+      lastCheckpoint = WriteCheckpoint(CheckpointDirectory(out_), c);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(
+          std::string("cannot write a checkpoint: ") + e.what() +
+          (lastCheckpoint.empty() ? "" : "; the last complete one is " + lastCheckpoint));
+    }
+    savedLayer_ = layer;
+    savedIteration_ = iteration;
+    schedule_.Written();
+    if (observer_) observer_->CheckpointWritten(lastCheckpoint);
+  }
+
+  LearningConfig config_;
+  std::vector<ResolvedLayer> layers_;
+  std::string out_;
+  const std::atomic<bool>& stopRequested_;
+  CheckpointSchedule schedule_;
+  std::string signalsChecksum_;
+  std::unique_ptr<NetworkTrainer<T>> trainer_;
+  LearningRunObserver* observer_ = nullptr;
+  bool resumed_ = false, stopped_ = false, stoppedAt_ = false;
+  std::size_t savedLayer_ = 0, savedIteration_ = 0;
+};
+
+}  // namespace
+
+LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<double>>& images,
+                         const InitialFilters* initial, const std::string& out)
+    : config_(config) {
+  config_.Validate();
+  if (images.empty()) throw std::invalid_argument("no training images");
+  const Image<double>& first = images.front();
+  for (const Image<double>& image : images)
+    if (image.n_rows != first.n_rows || image.n_cols != first.n_cols ||
+        image.n_slices != first.n_slices)
+      throw std::invalid_argument("the training images differ in size");
+  layers_ = ResolveLayers(config_, first.n_slices, first.n_rows, first.n_cols);
+  std::vector<Image<double>> signals;
+  for (const Image<double>& image : images)
+    signals.push_back(Preprocess(image, config_.preprocess).signal);
+  engine_ = WithPrecision(config_.precision, [&](auto tag) -> std::unique_ptr<Engine> {
+    using T = decltype(tag);
+    std::vector<Image<T>> typed;
+    for (std::size_t i = 0; i < signals.size(); ++i) {
+      typed.push_back(Convert<T>(signals[i], "preprocessed training image " +
+                                                 std::to_string(i + 1) + " of " +
+                                                 std::to_string(signals.size())));
+      signals[i].reset();
+    }
+    return std::make_unique<RunEngine<T>>(config_, layers_, std::move(typed), initial, out,
+                                          stopRequested_);
+  });
+}
+
+LearningRun::~LearningRun() = default;
+
+void LearningRun::Resume(const std::string& checkpoint) { engine_->Resume(checkpoint); }
+
+LearningConfig LearningRun::StoredConfig(const std::string& checkpoint) {
+  return ParseLearningConfig(ReadCheckpointFile(checkpoint, kConfigFile));
+}
+
+void LearningRun::KeepInCheckpoints(const std::string& name, const std::string& text) {
+  engine_->files[name] = text;
+}
+
+bool LearningRun::Run(LearningRunObserver* observer) {
+  const bool finished = engine_->Run(observer);
+  stopRequested_ = false;
+  return finished;
+}
+
+std::size_t LearningRun::CurrentLayer() const { return engine_->Layer(); }
+bool LearningRun::Finished() const { return engine_->finished; }
+std::string LearningRun::Position() const { return engine_->position; }
+const std::string& LearningRun::LastCheckpoint() const { return engine_->lastCheckpoint; }
+const LearningHistory& LearningRun::History() const { return engine_->history; }
+IterationRecord LearningRun::LastRecord() const { return engine_->last; }
+Network<double> LearningRun::Trained() const { return engine_->Trained(); }
+
+ModelManifest LearningRun::Manifest() const {
+  const ResolvedLayer& first = layers_.front();
+  ModelManifest m;
+  m.precision = config_.precision;
+  m.boundary = config_.learning.boundary;
+  m.lambda = first.spec.lambda;
+  m.solver = config_.learning.solver;
+  m.iterations = kInferenceIterations;
+  m.tolerance = kInferenceTolerance;
+  m.preprocess = config_.preprocess;
+  m.colour = config_.colour;
+  m.zeroMean = config_.learning.dictionary.zeroMean;
+  m.filters = first.spec.filters;
+  m.channels = first.spec.channels;
+  m.filterRows = first.size.rows;
+  m.filterCols = first.size.cols;
+  m.seed = config_.seed;
+  return m;
+}
+
+void LearningRun::WriteOutputs(const std::string& dir) const {
+  if (!Finished()) throw std::logic_error("LearningRun::WriteOutputs(): the run is not finished");
+  engine_->WriteOutputs(dir, Manifest());
+}
+
+std::vector<std::string> LearningRun::OutputNames(std::size_t depth) {
+  if (depth == 1) return {"dictionary.npy", "model/", "history.csv", "filters.png", "run.ini"};
+  std::vector<std::string> outputs = {"dictionary.npy", "model/", "history.csv", "run.ini"};
+  for (std::size_t l = 1; l <= depth; ++l) {
+    if (l > 1) outputs.push_back(ArrayName(l));
+    outputs.push_back(MontageName(l));
+  }
+  return outputs;
+}
+
+}  // namespace dn

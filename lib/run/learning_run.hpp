@@ -1,0 +1,119 @@
+// A learning run as one object, with no command line and no terminal (dn-learn and the Python
+// module's learn() are front ends to it): from a config and the images as read, or resumed from
+// a checkpoint, it trains a network of 1 to kMaxLayers layers greedily through NetworkTrainer
+// (a one-layer network is the single-layer model), keeps the history, writes checkpoints by its
+// CheckpointPolicy when it has an output directory (none: everything stays in memory), stops
+// after the current iteration when asked to or on SIGINT/SIGTERM (core/signals.hpp, once the
+// front end installed the handlers), and writes its outputs.
+//
+// Checkpoints (serialize/checkpoint.hpp) in <out>/checkpoints: a one-layer run's are its
+// DictionaryLearner's state (kind "dictionary-learning", layer 0, iteration-NNNNNN/), a
+// network's NetworkTrainer's (kind "network-learning", layer-L-iteration-NNNNNN/). Each keeps
+// the training data's checksum (info "signals"), the last objective (info "objective"),
+// history.csv, the config (config.ini, LearningConfigText) and the front end's files.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "network/training.hpp"
+#include "run/checkpoint_policy.hpp"
+#include "run/history.hpp"
+#include "run/learning_config.hpp"
+#include "serialize/model.hpp"
+
+namespace dn {
+
+//! What a LearningRun reports as it goes, on the one observer interface (solvers/
+//! iteration_record.hpp): Begin() as each layer starts or continues (ObservedRun: the layer's
+//! learner, "batch" or "pixel", the layer, 1-based, and the iteration it runs until), Observe()
+//! after every outer iteration (the record's layer set; true stops the run after it, with a
+//! checkpoint when the run has an output directory), End() as the layer ends or is stopped; and
+//! every checkpoint written. Every hook does nothing by default.
+class LearningRunObserver : public Observer {
+public:
+  bool Observe(const IterationRecord& /*record*/) override { return false; }
+  virtual void CheckpointWritten(const std::string& /*path*/) {}
+};
+
+//! Layer 1's initial filters given instead of random ones (dn-learn --init).
+struct InitialFilters {
+  FilterBank<double> filters;  //!< layer 1's shape
+  std::string name;            //!< how messages name them, e.g. "--init D.npy"
+};
+
+class LearningRun {
+public:
+  //! A run of `config` on `images` as read (one size; the run preprocesses them), from
+  //! `initial` (projected onto the constraints) or random filters, keeping its checkpoints in
+  //! <out>/checkpoints, or none when `out` is empty. Throws std::invalid_argument for a config
+  //! that does not validate or does not fit the images (dn-learn's messages) or an image set
+  //! that is empty or of several sizes, std::runtime_error for values beyond the precision or
+  //! initial filters that project to zero.
+  LearningRun(const LearningConfig& config, const std::vector<Image<double>>& images,
+              const InitialFilters* initial = nullptr, const std::string& out = "");
+  ~LearningRun();
+  LearningRun(const LearningRun&) = delete;
+  LearningRun& operator=(const LearningRun&) = delete;
+
+  //! Continues from the checkpoint at `checkpoint` (e.g. NewestCheckpoint(out)) of a run of the
+  //! same config (iteration counts and checkpoint policy aside) and images, before Run().
+  //! std::runtime_error for a checkpoint of another kind or data, or one that does not fit;
+  //! std::invalid_argument when the config has fewer iterations than the checkpoint has done.
+  void Resume(const std::string& checkpoint);
+  //! The config kept in a checkpoint: a run resumes from the library alone with
+  //! LearningRun(StoredConfig(c), images, nullptr, out).Resume(c). std::runtime_error if absent.
+  static LearningConfig StoredConfig(const std::string& checkpoint);
+  //! A text file kept in every checkpoint under files/<name> (e.g. dn-learn's run.ini).
+  void KeepInCheckpoints(const std::string& name, const std::string& text);
+
+  //! Trains every layer not trained yet, calling `observer`; returns true when every layer is
+  //! trained, false when the observer, RequestStop() or a stop signal stopped it (then after a
+  //! checkpoint, from which a new LearningRun resumes; Run() then throws std::logic_error). A
+  //! diverging layer throws std::runtime_error naming the last good checkpoint.
+  bool Run(LearningRunObserver* observer = nullptr);
+  //! Makes Run() stop after the current iteration (from any thread).
+  void RequestStop() { stopRequested_ = true; }
+  bool Finished() const;
+  //! Where the run stands: "iteration 3 of 10" (one layer), "layer 2 iteration 3 of 10".
+  std::string Position() const;
+  //! The newest complete checkpoint of this run ("" if none).
+  const std::string& LastCheckpoint() const;
+
+  std::size_t Depth() const { return layers_.size(); }
+  //! The layer in training (1-based; Depth() when every layer is trained).
+  std::size_t CurrentLayer() const;
+  const std::vector<ResolvedLayer>& Layers() const { return layers_; }
+  //! Every record, of earlier processes of the run too.
+  const LearningHistory& History() const;
+  //! The run's last record (of a resumed run with nothing to do: the checkpoint's iteration and
+  //! objective).
+  IterationRecord LastRecord() const;
+  //! The network as trained so far: the layer in training with its current filters, those
+  //! above it with their initial ones.
+  Network<double> Trained() const;
+  //! The model's manifest: learning settings and inference defaults.
+  ModelManifest Manifest() const;
+
+  //! Writes the outputs of a finished run into the existing directory `dir`: dictionary.npy,
+  //! model/, history.csv and filters.png (one layer), or layerN_dictionary.npy (N >= 2) and
+  //! layerN_filters.png (network). std::runtime_error when writing fails.
+  void WriteOutputs(const std::string& dir) const;
+  //! The outputs of a dn-learn run of `depth` layers in the order it lists them: those of
+  //! WriteOutputs and run.ini (the front end's record of its options).
+  static std::vector<std::string> OutputNames(std::size_t depth);
+
+  class Engine;  //!< the run in its precision
+
+private:
+  LearningConfig config_;
+  std::vector<ResolvedLayer> layers_;
+  std::unique_ptr<Engine> engine_;
+  std::atomic<bool> stopRequested_{false};
+};
+
+}  // namespace dn

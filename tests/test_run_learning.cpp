@@ -1,0 +1,275 @@
+// The learning run as a library object (lib/run): a run stopped and resumed in-process gives
+// the dictionary of an uninterrupted one bit for bit, the checkpoint schedule, the history.csv
+// and config round trips, the config's checks, and a run without output directory writes nothing.
+#define BOOST_TEST_MODULE run_learning
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "run/learning_run.hpp"
+
+using namespace dn;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+//! A fresh, empty directory removed at the end of the test.
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("dn_test_run_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+//! Two seeded 24x24 grey images.
+std::vector<Image<double>> TinyImages() {
+  std::mt19937_64 generator(7);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<Image<double>> images(2, Image<double>(24, 24, 1));
+  for (Image<double>& image : images)
+    for (arma::uword i = 0; i < image.n_elem; ++i) image[i] = normal(generator);
+  return images;
+}
+
+//! 4 filters of 5x5, 6 iterations, in double precision; with `depth` 2, a pooling layer 1 and
+//! a pixel-mode layer 2 of 4 filters of 3x3.
+LearningConfig TinyConfig(std::size_t depth) {
+  LearningConfig c;
+  c.filters = 4;
+  c.filterSize = {5, 5};
+  c.learning.iterations = 6;
+  c.preprocess.method = PreprocessMethod::None;
+  c.precision = Precision::Double;
+  c.checkpoints.seconds = 0;
+  if (depth == 2) {
+    c.layers.resize(2);
+    c.layers[0].pooling = ParsePooling("2");
+    c.layers[1].filterSize = FilterSize{3, 3};
+    c.layers[1].iterations = 4;
+    c.layers[1].inference = InferenceMode::Pixel;
+  }
+  return c;
+}
+
+//! Stops the run after iteration `at` of layer `layer`; counts the records.
+struct StopAt : LearningRunObserver {
+  std::size_t layer = 0, at = 0, records = 0;
+  bool Observe(const IterationRecord& r) override {
+    ++records;
+    return r.layer == layer && r.iteration == at;
+  }
+};
+
+bool Same(const Network<double>& a, const Network<double>& b) {
+  if (a.filters.size() != b.filters.size()) return false;
+  for (std::size_t l = 0; l < a.filters.size(); ++l)
+    if (!arma::approx_equal(a.filters[l].data, b.filters[l].data, "absdiff", 0.0)) return false;
+  return true;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(stopped_and_resumed_runs_equal_uninterrupted_ones) {
+  const std::vector<Image<double>> images = TinyImages();
+  for (std::size_t depth : {1, 2}) {
+    BOOST_TEST_CONTEXT("depth " << depth) {
+      const LearningConfig config = TinyConfig(depth);
+      LearningRun whole(config, images);
+      BOOST_TEST(whole.Run());
+      BOOST_TEST(whole.Finished());
+
+      ScratchDir dir;
+      const std::string out = dir.path.string();
+      std::string checkpoint;
+      {
+        LearningRun first(config, images, nullptr, out);
+        StopAt stop;
+        stop.layer = depth;
+        stop.at = 2;
+        BOOST_TEST(!first.Run(&stop));
+        BOOST_TEST(!first.Finished());
+        checkpoint = first.LastCheckpoint();
+        BOOST_TEST(checkpoint == NewestCheckpoint(out));
+        BOOST_TEST(fs::path(checkpoint).filename().string() ==
+                   (depth == 1 ? "iteration-000002" : "layer-2-iteration-000002"));
+        BOOST_TEST(first.Position() ==
+                   (depth == 1 ? "iteration 2 of 6" : "layer 2 iteration 2 of 4"));
+      }
+      LearningRun resumed(LearningRun::StoredConfig(checkpoint), images, nullptr, out);
+      resumed.Resume(checkpoint);
+      BOOST_TEST(resumed.CurrentLayer() == depth);
+      BOOST_TEST(resumed.Run());
+      BOOST_TEST(Same(resumed.Trained(), whole.Trained()));
+      BOOST_TEST(resumed.History().Csv().size() > 0);
+      BOOST_TEST(resumed.History().Rows().size() == whole.History().Rows().size());
+      BOOST_TEST(resumed.LastRecord().objective == whole.LastRecord().objective);
+
+      // Outputs as dn-learn writes them.
+      ScratchDir outputs;
+      resumed.WriteOutputs(outputs.path.string());
+      for (const std::string& name : LearningRun::OutputNames(depth))
+        if (name != "run.ini") BOOST_TEST(fs::exists(outputs.path / name), name);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(resuming_checks_data_and_iterations) {
+  const std::vector<Image<double>> images = TinyImages();
+  ScratchDir dir;
+  const std::string out = dir.path.string();
+  LearningRun run(TinyConfig(1), images, nullptr, out);
+  BOOST_TEST(run.Run());
+  const std::string checkpoint = NewestCheckpoint(out);
+  BOOST_TEST(fs::path(checkpoint).filename().string() == "iteration-000006");
+
+  LearningConfig fewer = TinyConfig(1);
+  fewer.learning.iterations = 5;
+  LearningRun shorter(fewer, images, nullptr, out);
+  BOOST_CHECK_EXCEPTION(
+      shorter.Resume(checkpoint), std::invalid_argument, [](const std::invalid_argument& e) {
+        return std::string(e.what()) == "--iterations 5 is fewer than the 6 the run has done";
+      });
+  std::vector<Image<double>> other = images;
+  other[0](0, 0, 0) += 1;
+  LearningRun changed(TinyConfig(1), other, nullptr, out);
+  BOOST_CHECK_THROW(changed.Resume(checkpoint), std::runtime_error);
+  LearningRun network(TinyConfig(2), images, nullptr, out);
+  BOOST_CHECK_THROW(network.Resume(checkpoint), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(a_run_without_output_directory_writes_no_file) {
+  ScratchDir dir;
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.path);
+  {
+    LearningConfig config = TinyConfig(1);
+    config.checkpoints.every = 1;
+    LearningRun run(config, TinyImages());
+    StopAt stop;
+    stop.layer = 1;
+    stop.at = 3;
+    BOOST_TEST(!run.Run(&stop));
+    BOOST_TEST(run.LastCheckpoint().empty());
+    BOOST_TEST(stop.records == 3u);
+    BOOST_TEST(run.Trained().filters.size() == 1u);
+    BOOST_CHECK_THROW(run.Run(&stop), std::logic_error);
+  }
+  const bool empty = fs::is_empty(dir.path);
+  fs::current_path(before);
+  BOOST_TEST(empty);
+}
+
+BOOST_AUTO_TEST_CASE(request_stop_stops_after_the_current_iteration) {
+  LearningRun run(TinyConfig(1), TinyImages());
+  struct Stopper : LearningRunObserver {
+    LearningRun* run = nullptr;
+    bool Observe(const IterationRecord& r) override {
+      if (r.iteration == 2) run->RequestStop();
+      return false;
+    }
+  } stopper;
+  stopper.run = &run;
+  BOOST_TEST(!run.Run(&stopper));
+  BOOST_TEST(run.Position() == "iteration 2 of 6");
+  BOOST_TEST(run.History().Rows().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(checkpoint_schedule) {
+  CheckpointPolicy policy;
+  policy.every = 3;
+  policy.seconds = 0;
+  const CheckpointSchedule every(policy);
+  BOOST_TEST(every.Due(3));
+  BOOST_TEST(every.Due(6));
+  BOOST_TEST(!every.Due(4));
+  policy.every = 0;
+  BOOST_TEST(!CheckpointSchedule(policy).Due(3));
+  policy.seconds = 3600;
+  CheckpointSchedule hourly(policy);
+  BOOST_TEST(!hourly.Due(1));
+  policy.seconds = 1e-3;
+  CheckpointSchedule often(policy);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  BOOST_TEST(often.Due(1));
+  often.Written();
+  BOOST_TEST(!often.Due(2));
+  BOOST_TEST(CheckpointDirectory("/x/run") == "/x/run/checkpoints");
+}
+
+BOOST_AUTO_TEST_CASE(history_csv_round_trip) {
+  LearningHistory history;
+  for (std::size_t layer = 1; layer <= 2; ++layer)
+    for (std::size_t i = 1; i <= 3; ++i) {
+      IterationRecord r;
+      r.iteration = i;
+      r.seconds = 0.1234567 * static_cast<double>(i);
+      r.objective = 1.0 / 3.0 + static_cast<double>(i);
+      r.fidelity = 2.0 / 7.0;
+      r.l1 = 1e-9 / 3.0;
+      r.density = 0.123456789;
+      r.rejectedSteps = i - 1;
+      history.Add(layer, r);
+    }
+  const std::string csv = history.Csv();
+  BOOST_TEST(csv.rfind(LearningHistory::kHeader, 0) == 0u);
+  BOOST_TEST(
+      csv.find("\n1,1,0.123457,1.33333333333,0.285714285714,3.33333333333e-10,0.12345679,0\n") !=
+      std::string::npos);
+  const LearningHistory read = LearningHistory::FromCsv(csv);
+  BOOST_TEST(read.Csv() == csv);
+  BOOST_TEST(read.Rows().size() == 6u);
+  BOOST_TEST(read.Span(2).first.iteration == 1u);
+  BOOST_TEST(read.Span(2).second.iteration == 3u);
+  BOOST_TEST(read.Last().rejectedSteps == 2u);
+  BOOST_TEST(LearningHistory::FromCsv("not a history").Empty());
+}
+
+BOOST_AUTO_TEST_CASE(config_checks_and_round_trip) {
+  LearningConfig c = TinyConfig(2);
+  c.layers[1].lambda = 0.25;
+  c.layers[1].filters = 6;
+  c.seed = 12;
+  const std::string text = LearningConfigText(c);
+  BOOST_TEST(LearningConfigText(ParseLearningConfig(text)) == text);
+  BOOST_CHECK_THROW(ParseLearningConfig("filters = many\n"), std::runtime_error);
+
+  const auto message = [](const LearningConfig& config) {
+    try {
+      config.Validate();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  BOOST_TEST(message(c).empty());
+  LearningConfig bad = c;
+  bad.layers[1].lambda = -1;
+  BOOST_TEST(message(bad) == "--layer2.lambda must be finite and >= 0");
+  bad = c;
+  bad.layers[1].pooling = ParsePooling("2");
+  BOOST_TEST(message(bad) ==
+             "--layer2.pooling: layer 2 is the top layer and its pooling would feed nothing");
+  bad = c;
+  bad.learning.dictionary.method = "sgd";
+  BOOST_TEST(message(bad) == "--dictionary-method must be fista or pgd, not 'sgd'");
+  BOOST_CHECK_THROW(FilterSize::Parse("7y9"), std::invalid_argument);
+  BOOST_TEST(FilterSize::Parse("7x9").ToString() == "7x9");
+  BOOST_CHECK_THROW(ResolveLayers(TinyConfig(1), 1, 4, 4), std::invalid_argument);
+  const std::vector<ResolvedLayer> layers = ResolveLayers(c, 1, 24, 24);
+  BOOST_TEST(layers.size() == 2u);
+  BOOST_TEST(layers[1].spec.channels == 4u);
+  BOOST_TEST(layers[1].spec.lambda == 0.25);
+  BOOST_TEST(layers[1].iterations == 4u);
+}
