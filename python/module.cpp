@@ -134,7 +134,19 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
   const FilterBank<double> filters = FilterBankFromArray(dictionary, "dictionary");
   const Image<double> image = ImageFromArray(signal, "signal");
   std::optional<Maps<double>> start;
-  if (!init.is_none()) start = CubeFromArray(init, "init", 3, 3);
+  if (!init.is_none()) {
+    start = CubeFromArray(init, "init", 3, 3);
+    const std::string expected =
+        "(" + std::to_string(filters.filters) + ", " +
+        std::to_string(MapRows(image.n_rows, filters.Rows(), request.boundary)) + ", " +
+        std::to_string(MapCols(image.n_cols, filters.Cols(), request.boundary)) + ")";
+    const std::string given = "(" + std::to_string(start->n_slices) + ", " +
+                              std::to_string(start->n_rows) + ", " + std::to_string(start->n_cols) +
+                              ")";
+    if (given != expected)
+      throw std::invalid_argument("init must have the maps' shape (K, Hm, Wm) = " + expected +
+                                  ", not " + given);
+  }
   SetThreads(threads);
   PythonCallback bridge(callback);
   SolverCallback observer(bridge);
