@@ -56,7 +56,7 @@ private:
 };
 
 //! A solver observer calling a PythonCallback with every record.
-class SolverCallback : public IterationObserver {
+class SolverCallback : public Observer {
 public:
   explicit SolverCallback(PythonCallback& callback) : callback_(callback) {}
   bool Observe(const IterationRecord& record) override {

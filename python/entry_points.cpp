@@ -48,7 +48,7 @@ Metrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const Image
 struct LayerObservers {
   RecordKeeper history;
   ObserverList list;
-  explicit LayerObservers(IterationObserver* observer) {
+  explicit LayerObservers(Observer* observer) {
     list.Add(&history);
     if (observer) list.Add(observer);
   }
@@ -59,7 +59,7 @@ struct LayerObservers {
 template <typename T>
 CodingOutcome<T> SparseCode(const FilterBank<double>& dictionary, const Image<double>& signal,
                             const Maps<double>* init, const CodingRequest& request,
-                            IterationObserver* observer) {
+                            Observer* observer) {
   CheckSolverSupports(request.solver, request.boundary);
   CheckCodable(dictionary, signal);
   const std::string advice = "use precision=\"double\"";
@@ -104,7 +104,7 @@ ReconstructSettings ModelSettings(const Model& model, std::size_t layer) {
 template <typename T>
 ReconstructOutcome<T> Reconstruct(const Model& model, const Image<double>& image,
                                   const ReconstructSettings& settings,
-                                  IterationObserver* observer) {
+                                  Observer* observer) {
   const CodingRequest& c = settings.coding;
   const std::size_t layer = settings.layer;
   ModelSettings(model, layer);  // checks the layer
@@ -171,9 +171,9 @@ void SaveModelDirectory(const std::string& path, const Model& model) {
 #define DN_INSTANTIATE(T)                                                               \
   template CodingOutcome<T> SparseCode(const FilterBank<double>&, const Image<double>&, \
                                        const Maps<double>*, const CodingRequest&,       \
-                                       IterationObserver*);                             \
+                                       Observer*);                             \
   template ReconstructOutcome<T> Reconstruct(const Model&, const Image<double>&,        \
-                                             const ReconstructSettings&, IterationObserver*);
+                                             const ReconstructSettings&, Observer*);
 DN_INSTANTIATE(float)
 DN_INSTANTIATE(double)
 #undef DN_INSTANTIATE

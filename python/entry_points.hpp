@@ -49,7 +49,7 @@ struct CodingOutcome {
 template <typename T>
 CodingOutcome<T> SparseCode(const FilterBank<double>& dictionary, const Image<double>& signal,
                             const Maps<double>* init, const CodingRequest& request,
-                            IterationObserver* observer);
+                            Observer* observer);
 
 //! The settings of an inference through a model: the model's, then any the caller overrides.
 struct ReconstructSettings {
@@ -78,7 +78,7 @@ struct ReconstructOutcome {
 //! arguments (an image the model cannot code).
 template <typename T>
 ReconstructOutcome<T> Reconstruct(const Model& model, const Image<double>& image,
-                                  const ReconstructSettings& settings, IterationObserver* observer);
+                                  const ReconstructSettings& settings, Observer* observer);
 
 //! Model.filters_in_pixel_space: layer `layer`'s filters projected to pixels, as dn-inspect
 //! shows them. Throws std::invalid_argument when the layer does not exist.
