@@ -1,5 +1,5 @@
 // The Python module deconvnet._deconvnet (imported through the package deconvnet): NumPy arrays
-// in, the library's calls (python/entry_points.hpp) without the GIL, NumPy arrays out. Bad
+// in, the run layer's calls (lib/run) without the GIL, NumPy arrays out. Bad
 // arguments raise ValueError, I/O problems OSError, both with the library's messages; Ctrl-C
 // raises KeyboardInterrupt within one solver iteration (python/callback.hpp).
 #include <pybind11/numpy.h>
@@ -14,6 +14,7 @@
 #include "callback.hpp"
 #include "core/threads.hpp"
 #include "entry_points.hpp"
+#include "run/inference.hpp"
 #include "io/image_set.hpp"
 #include "viz/montage.hpp"
 
@@ -117,20 +118,28 @@ struct ReconstructionResult {
   py::dict metrics, history;
 };
 
+//! `cube` (values of `precision`, held in double) as an array of that precision's dtype.
+py::array ArrayIn(Precision precision, const arma::cube& cube, bool squeeze) {
+  return WithPrecision(precision, [&](auto tag) {
+    using T = decltype(tag);
+    return ArrayFromCube(arma::conv_to<arma::Cube<T>>::from(cube), squeeze);
+  });
+}
+
 SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::object& signal,
                                    double lmbda, const std::string& solver,
                                    const std::string& boundary, long long iterations,
                                    double tolerance, const std::string& precision,
                                    const std::optional<int>& threads, const py::object& init,
                                    const py::object& callback, const std::string& planner) {
-  CodingRequest request;
-  request.lambda = NonNegative(lmbda, "lmbda");
-  request.solver = CheckedSolver(solver);
-  request.boundary = ParseBoundary(boundary);
-  request.iterations = PositiveCount(iterations, "iterations");
-  request.tolerance = NonNegative(tolerance, "tolerance");
-  request.precision = ParsePrecision(precision);
-  request.effort = ParsePlanner(planner);
+  InferenceConfig config;
+  config.lambda = NonNegative(lmbda, "lmbda");
+  config.solver = CheckedSolver(solver);
+  config.boundary = ParseBoundary(boundary);
+  config.iterations = PositiveCount(iterations, "iterations");
+  config.tolerance = NonNegative(tolerance, "tolerance");
+  config.precision = ParsePrecision(precision);
+  config.effort = ParsePlanner(planner);
   const FilterBank<double> filters = FilterBankFromArray(dictionary, "dictionary");
   const Image<double> image = ImageFromArray(signal, "signal");
   std::optional<Maps<double>> start;
@@ -138,8 +147,8 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
     start = CubeFromArray(init, "init", 3, 3);
     const std::string expected =
         "(" + std::to_string(filters.filters) + ", " +
-        std::to_string(MapRows(image.n_rows, filters.Rows(), request.boundary)) + ", " +
-        std::to_string(MapCols(image.n_cols, filters.Cols(), request.boundary)) + ")";
+        std::to_string(MapRows(image.n_rows, filters.Rows(), config.boundary)) + ", " +
+        std::to_string(MapCols(image.n_cols, filters.Cols(), config.boundary)) + ")";
     const std::string given = "(" + std::to_string(start->n_slices) + ", " +
                               std::to_string(start->n_rows) + ", " + std::to_string(start->n_cols) +
                               ")";
@@ -150,27 +159,24 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
   SetThreads(threads);
   PythonCallback bridge(callback);
   SolverCallback observer(bridge);
-  return WithPrecision(request.precision, [&](auto tag) {
-    using T = decltype(tag);
-    CodingOutcome<T> outcome;
-    {
-      py::gil_scoped_release release;
-      outcome = SparseCode<T>(filters, image, start ? &*start : nullptr, request, &observer);
-    }
-    bridge.Raise();
-    SparseCodeResult r;
-    r.maps = ArrayFromCube(outcome.maps, false);
-    r.reconstruction = ArrayFromCube(outcome.reconstruction, true);
-    r.objective = outcome.metrics.objective;
-    r.fidelity = outcome.metrics.fidelity;
-    r.l1 = outcome.metrics.l1;
-    r.density = outcome.metrics.density;
-    r.seconds = outcome.report.seconds;
-    r.iterations = outcome.report.iterations;
-    r.stopReason = Describe(outcome.report.reason);
-    r.history = HistoryDict({outcome.history}, false);
-    return r;
-  });
+  CodingResult<double> outcome;
+  {
+    py::gil_scoped_release release;
+    outcome = SparseCodeInPrecision(filters, image, config, &observer, start ? &*start : nullptr);
+  }
+  bridge.Raise();
+  SparseCodeResult r;
+  r.maps = ArrayIn(config.precision, outcome.maps, false);
+  r.reconstruction = ArrayIn(config.precision, outcome.reconstruction, true);
+  r.objective = outcome.metrics.objective;
+  r.fidelity = outcome.metrics.fidelity;
+  r.l1 = outcome.metrics.l1;
+  r.density = outcome.metrics.density;
+  r.seconds = outcome.report.seconds;
+  r.iterations = outcome.report.iterations;
+  r.stopReason = Describe(outcome.report.reason);
+  r.history = HistoryDict({outcome.history}, false);
+  return r;
 }
 
 //! An image argument: an array, or a path read as dn-reconstruct reads its input.
@@ -189,49 +195,51 @@ ReconstructionResult ReconstructBinding(
     const std::optional<double>& tolerance, const std::optional<std::string>& preprocess,
     const std::optional<std::string>& precision, const std::optional<int>& threads,
     const py::object& callback, const std::string& planner) {
-  ReconstructSettings s = ModelSettings(model, PositiveCount(layer, "layer"));
-  if (lmbda) s.coding.lambda = NonNegative(*lmbda, "lmbda");
-  if (solver) s.coding.solver = CheckedSolver(*solver);
-  if (boundary) s.coding.boundary = ParseBoundary(*boundary);
-  if (iterations) s.coding.iterations = PositiveCount(*iterations, "iterations");
-  if (tolerance) s.coding.tolerance = NonNegative(*tolerance, "tolerance");
-  if (preprocess) s.preprocess.method = ParsePreprocessMethod(*preprocess);
-  if (precision) s.coding.precision = ParsePrecision(*precision);
-  s.coding.effort = ParsePlanner(planner);
+  InferenceOverrides o;
+  o.layer = PositiveCount(layer, "layer");
+  if (lmbda) o.lambda = NonNegative(*lmbda, "lmbda");
+  if (solver) o.solver = CheckedSolver(*solver);
+  if (boundary) o.boundary = ParseBoundary(*boundary);
+  if (iterations) o.iterations = PositiveCount(*iterations, "iterations");
+  if (tolerance) o.tolerance = NonNegative(*tolerance, "tolerance");
+  if (preprocess) o.preprocess = ParsePreprocessMethod(*preprocess);
+  if (precision) o.precision = ParsePrecision(*precision);
+  o.effort = ParsePlanner(planner);
+  const InferenceConfig config = ResolveInference(model.manifest, o);
   const Image<double> pixels = ImageArgument(image, model.manifest.colour);
   SetThreads(threads);
   PythonCallback bridge(callback);
   SolverCallback observer(bridge);
-  return WithPrecision(s.coding.precision, [&](auto tag) {
-    using T = decltype(tag);
-    ReconstructOutcome<T> outcome;
-    {
-      py::gil_scoped_release release;
-      outcome = Reconstruct<T>(model, pixels, s, &observer);
-    }
-    bridge.Raise();
-    ReconstructionResult r;
-    r.maps = ArrayFromCube(outcome.maps, false);
-    r.reconstruction = ArrayFromCube(outcome.reconstruction, true);
-    r.signal = ArrayFromCube(outcome.signal, true);
-    r.image = ArrayFromCube(outcome.viewable, true);
-    const Metrics& m = outcome.metrics;
-    r.metrics["objective"] = m.objective;
-    r.metrics["fidelity"] = m.fidelity;
-    r.metrics["l1"] = m.l1;
-    r.metrics["density"] = m.density;
-    r.metrics["psnr"] = m.psnr;
-    r.metrics["layer"] = s.layer;
-    r.metrics["iterations"] = outcome.report.iterations;
-    r.metrics["seconds"] = outcome.report.seconds;
-    r.metrics["lambda"] = s.coding.lambda;
-    r.metrics["boundary"] = ToString(s.coding.boundary);
-    r.metrics["solver"] = s.coding.solver;
-    r.metrics["precision"] = ToString(s.coding.precision);
-    r.metrics["stop_reason"] = Describe(outcome.report.reason);
-    r.history = HistoryDict(outcome.history, true);
-    return r;
-  });
+  InferenceOptions options;
+  options.observer = [&observer](std::size_t) -> Observer* { return &observer; };
+  options.advice = "use precision=\"double\"";
+  ImageInference outcome;
+  {
+    py::gil_scoped_release release;
+    outcome = InferImage(model, pixels, config, options);
+  }
+  bridge.Raise();
+  ReconstructionResult r;
+  r.maps = ArrayIn(config.precision, outcome.features, false);
+  r.reconstruction = ArrayIn(config.precision, outcome.reconstruction, true);
+  r.signal = ArrayIn(config.precision, outcome.signal, true);
+  r.image = ArrayFromCube(outcome.viewable, true);
+  const CodingMetrics& m = outcome.metrics.coding;
+  r.metrics["objective"] = m.objective;
+  r.metrics["fidelity"] = m.fidelity;
+  r.metrics["l1"] = m.l1;
+  r.metrics["density"] = m.density;
+  r.metrics["psnr"] = outcome.metrics.psnr;
+  r.metrics["layer"] = config.layer;
+  r.metrics["iterations"] = outcome.report.iterations;
+  r.metrics["seconds"] = outcome.report.seconds;
+  r.metrics["lambda"] = config.lambda;
+  r.metrics["boundary"] = ToString(config.boundary);
+  r.metrics["solver"] = config.solver;
+  r.metrics["precision"] = ToString(config.precision);
+  r.metrics["stop_reason"] = Describe(outcome.report.reason);
+  r.history = HistoryDict(outcome.history, true);
+  return r;
 }
 
 py::dict ModelSettingsDict(const Model& model) {
