@@ -14,8 +14,8 @@
 #include "callback.hpp"
 #include "core/threads.hpp"
 #include "entry_points.hpp"
-#include "run/inference.hpp"
 #include "io/image_set.hpp"
+#include "run/inference.hpp"
 #include "viz/montage.hpp"
 
 namespace dn::python {
