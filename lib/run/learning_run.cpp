@@ -13,6 +13,7 @@
 #include "io/npy.hpp"
 #include "network/top_down.hpp"
 #include "preprocess/preprocess.hpp"
+#include "run/layer_outputs.hpp"
 #include "serialize/checkpoint.hpp"
 #include "viz/montage.hpp"
 
@@ -49,30 +50,6 @@ std::string SignalsChecksum(const std::vector<Image<T>>& signals) {
     sum = Checksum(signal.memptr(), signal.n_elem * sizeof(T), sum);
   }
   return ChecksumText(sum);
-}
-
-//! Layer `layer`'s filters as a montage: layer 1's as they are, those above in pixel space
-//! (image channels: 1 or 3 give one tile each, other counts one grey tile per channel).
-template <typename T>
-Image<double> LayerMontage(const Network<T>& network, std::size_t layer) {
-  if (layer == 1) return FilterMontage(network.filters.front());
-  std::vector<Image<double>> tiles;
-  for (const Image<T>& picture : FilterPictures(network, layer)) {
-    const Image<double> p = arma::conv_to<Image<double>>::from(picture);
-    if (p.n_slices == 1 || p.n_slices == 3) {
-      tiles.push_back(p);
-    } else {
-      for (arma::uword c = 0; c < p.n_slices; ++c) tiles.push_back(Image<double>(p.slices(c, c)));
-    }
-  }
-  return Montage(tiles);
-}
-
-std::string ArrayName(std::size_t layer) {
-  return "layer" + std::to_string(layer) + "_dictionary.npy";
-}
-std::string MontageName(std::size_t layer) {
-  return "layer" + std::to_string(layer) + "_filters.png";
 }
 
 }  // namespace
@@ -212,8 +189,8 @@ public:
       return;
     }
     for (std::size_t l = 1; l <= layers_.size(); ++l) {
-      if (l > 1) WriteNpy(File(dir, ArrayName(l)), trained.filters[l - 1]);
-      WritePng(File(dir, MontageName(l)), LayerMontage(trained, l));
+      if (l > 1) WriteNpy(File(dir, NetworkArrayName(l)), trained.filters[l - 1]);
+      WritePng(File(dir, NetworkMontageName(l)), LayerFilterMontage(trained, l));
     }
   }
 
@@ -370,8 +347,8 @@ std::vector<std::string> LearningRun::OutputNames(std::size_t depth) {
   if (depth == 1) return {"dictionary.npy", "model/", "history.csv", "filters.png", "run.ini"};
   std::vector<std::string> outputs = {"dictionary.npy", "model/", "history.csv", "run.ini"};
   for (std::size_t l = 1; l <= depth; ++l) {
-    if (l > 1) outputs.push_back(ArrayName(l));
-    outputs.push_back(MontageName(l));
+    if (l > 1) outputs.push_back(NetworkArrayName(l));
+    outputs.push_back(NetworkMontageName(l));
   }
   return outputs;
 }
