@@ -44,7 +44,7 @@ void DeclareOptions(CommandLine& cli) {
       "filter size: S for S x S, or HxW (rows x columns) like 7x9")(
       "lambda",
       po::value<double>()
-          ->default_value(defaults.lambda, FullNumber(defaults.lambda))
+          ->default_value(defaults.lambda, NumberText(defaults.lambda))
           ->value_name("L"),
       "weight of the l1 penalty on the feature maps, >= 0");
   cli.AddIterations(defaults.iterations,
@@ -325,7 +325,7 @@ int Learn(int argc, const char* const argv[]) {
       const ResolvedLayer& layer = layers[l - 1];
       cli.Resolve(LayerKey(l, "filters"), std::to_string(layer.spec.filters));
       cli.Resolve(LayerKey(l, "filter-size"), layer.size.ToString());
-      cli.Resolve(LayerKey(l, "lambda"), FullNumber(layer.spec.lambda));
+      cli.Resolve(LayerKey(l, "lambda"), NumberText(layer.spec.lambda));
       cli.Resolve(LayerKey(l, "iterations"), std::to_string(layer.iterations));
       cli.Resolve(LayerKey(l, "connectivity"), ToString(layer.spec.connectivity));
       cli.Resolve(LayerKey(l, "pooling"), ToString(layer.spec.pooling));

@@ -84,15 +84,15 @@ InferenceOverrides Given(const CommandLine& cli, bool fromModel) {
 //! Records the values used for run.ini.
 void RecordResolved(CommandLine& cli, const InferenceConfig& c) {
   const PreprocessOptions& p = c.preprocess;
-  cli.Resolve("lambda", FullNumber(c.lambda));
+  cli.Resolve("lambda", NumberText(c.lambda));
   cli.Resolve("iterations", std::to_string(c.iterations));
-  cli.Resolve("tolerance", FullNumber(c.tolerance));
+  cli.Resolve("tolerance", NumberText(c.tolerance));
   cli.Resolve("solver", c.solver);
   cli.Resolve("boundary", ToString(c.boundary));
   cli.Resolve("preprocess", ToString(p.method));
-  cli.Resolve("highpass-lambda", FullNumber(p.highpassLambda));
+  cli.Resolve("highpass-lambda", NumberText(p.highpassLambda));
   cli.Resolve("highpass-pad", std::to_string(p.highpassPad));
-  cli.Resolve("lcn-sigma", FullNumber(p.lcnSigma));
+  cli.Resolve("lcn-sigma", NumberText(p.lcnSigma));
   cli.Resolve("colour", c.colour ? "true" : "false");
   cli.Resolve("precision", ToString(c.precision));
 }

@@ -37,7 +37,7 @@ void AddCheckpointOptions(CommandLine& cli) {
             "write a checkpoint into OUT/checkpoints every N outer iterations (0: never); one is "
             "also written at the start and at the end")(
       "checkpoint-seconds",
-      po::value<double>()->default_value(d.seconds, FullNumber(d.seconds))->value_name("S"),
+      po::value<double>()->default_value(d.seconds, NumberText(d.seconds))->value_name("S"),
       "also write one when S seconds have passed since the last (0: never)")(
       "resume", po::value<std::string>()->value_name("DIR"),
       "continue the interrupted run whose --out is DIR from its newest checkpoint, with its own "

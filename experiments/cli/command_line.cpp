@@ -51,18 +51,6 @@ std::string ShortNumber(double value) {
 
 }  // namespace
 
-std::string FullNumber(double value) {
-  char text[32];
-  if (value == std::trunc(value) && std::fabs(value) < 1e15) {  // whole numbers as such: 60
-    std::snprintf(text, sizeof text, "%.0f", value);
-    return text;
-  }
-  for (int digits = 1; digits <= 17; ++digits) {  // the shortest text that reads back exactly
-    std::snprintf(text, sizeof text, "%.*g", digits, value);
-    if (std::strtod(text, nullptr) == value) break;
-  }
-  return text;
-}
 
 po::typed_value<bool>* OnOff() {
   return po::value<bool>()
@@ -327,7 +315,7 @@ std::string CommandLine::ValueText(const std::string& key) const {
   if (const auto* s = boost::any_cast<std::string>(&value))
     text = *s;
   else if (const auto* d = boost::any_cast<double>(&value))
-    text = FullNumber(*d);
+    text = NumberText(*d);
   else if (const auto* l = boost::any_cast<long long>(&value))
     text = std::to_string(*l);
   else if (const auto* i = boost::any_cast<int>(&value))

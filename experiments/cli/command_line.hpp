@@ -15,6 +15,7 @@
 #include "core/types.hpp"
 #include "fft/fft.hpp"
 #include "preprocess/preprocess.hpp"
+#include "serialize/json.hpp"
 
 namespace dn::cli {
 
@@ -37,8 +38,6 @@ void AsUsageError(Check&& check) {
   }
 }
 
-//! The shortest text of a value that reads back exactly (at most 17 significant digits).
-std::string FullNumber(double value);
 
 //! The value of an on/off option, false by default: `--key` alone means true, and `--key=false`
 //! (also no, off, 0) overrides `key = true` in a --config file. run.ini records true or false.

@@ -57,7 +57,7 @@ void AddCount(CommandLine& cli, const char* key, std::size_t fallback, const cha
 void AddReal(CommandLine& cli, const char* key, double fallback, const char* value,
              const char* help) {
   cli.Add()(key,
-            po::value<double>()->default_value(fallback, FullNumber(fallback))->value_name(value),
+            po::value<double>()->default_value(fallback, NumberText(fallback))->value_name(value),
             help);
 }
 

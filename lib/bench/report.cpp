@@ -5,23 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "serialize/json.hpp"
+
 namespace dn {
 namespace {
-
-//! As dn-bench's options print numbers: whole numbers as such (60), others in the shortest text
-//! that reads back exactly.
-std::string ExactText(double value) {
-  char text[32];
-  if (value == std::trunc(value) && std::fabs(value) < 1e15) {
-    std::snprintf(text, sizeof text, "%.0f", value);
-    return text;
-  }
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, value);
-    if (std::strtod(text, nullptr) == value) break;
-  }
-  return text;
-}
 
 //! Seconds (or any positive quantity) to 3 significant digits, "-" when not measured.
 std::string Short(double value) {
@@ -77,7 +64,7 @@ std::string EquivalentLearnCommand(const LearningBenchmarkOptions& o,
   std::string command =
       "dn-learn --filters " + std::to_string(initial.filters) + " --filter-size " +
       std::to_string(initial.Rows()) + "x" + std::to_string(initial.Cols()) + " --lambda " +
-      ExactText(l.lambda) + " --iterations " + std::to_string(l.iterations) + " --boundary " +
+      NumberText(l.lambda) + " --iterations " + std::to_string(l.iterations) + " --boundary " +
       ToString(l.boundary) + " --preprocess none --solver " + l.solver + " --coding-iterations " +
       std::to_string(l.codingIterations) + " --dictionary-method " + l.dictionary.method +
       " --dictionary-iterations " + std::to_string(l.dictionary.iterations) +
@@ -92,7 +79,7 @@ std::string CodingText(const CodingBenchmarkResult& r) {
   std::string out = "\nSparse coding: " + std::to_string(r.rows) + "x" + std::to_string(r.cols) +
                     " image, " + std::to_string(r.filters) + " filters of " +
                     std::to_string(r.filterRows) + "x" + std::to_string(r.filterCols) +
-                    ", lambda " + ExactText(r.lambda) + ", " + ToString(r.boundary) +
+                    ", lambda " + NumberText(r.lambda) + ", " + ToString(r.boundary) +
                     "; reference objective " + General(r.reference) +
                     (r.found ? " (found by a long run)" : " (given)") + "\n";
   TextTable table({"solver", "precision", "s/iteration", "to 1% (s)", "to 0.1% (s)", "to 0.01% (s)",
@@ -158,7 +145,7 @@ std::string LearningText(const LearningBenchmarkResult& r) {
   std::string out = "\nDictionary learning: " + std::to_string(r.images) + " images of " +
                     std::to_string(r.rows) + "x" + std::to_string(r.cols) + ", " +
                     std::to_string(r.filters) + " filters of " + std::to_string(r.filterRows) +
-                    "x" + std::to_string(r.filterCols) + ", lambda " + ExactText(r.lambda) +
+                    "x" + std::to_string(r.filterCols) + ", lambda " + NumberText(r.lambda) +
                     "\n  as " + r.command + "\n";
   TextTable table({"iterations", "seconds", "s/iteration", "final objective", "target",
                    "to target (s)", "iterations to target"});
