@@ -51,7 +51,6 @@ std::string ShortNumber(double value) {
 
 }  // namespace
 
-
 po::typed_value<bool>* OnOff() {
   return po::value<bool>()
       ->default_value(false, "false")

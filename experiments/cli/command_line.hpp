@@ -38,7 +38,6 @@ void AsUsageError(Check&& check) {
   }
 }
 
-
 //! The value of an on/off option, false by default: `--key` alone means true, and `--key=false`
 //! (also no, off, 0) overrides `key = true` in a --config file. run.ini records true or false.
 po::typed_value<bool>* OnOff();
@@ -60,8 +59,8 @@ public:
   void AddPrecision(const std::string& note = "");  //!< --precision single|double (single)
   //! --planner estimate|measure (estimate), --fftw-wisdom FILE
   void AddPlanner();
-  void AddSolver(const std::string& note = "");     //!< --solver ista|fista|admm (fista)
-  void AddBoundary(const std::string& note = "");   //!< --boundary valid|circular (valid)
+  void AddSolver(const std::string& note = "");    //!< --solver ista|fista|admm (fista)
+  void AddBoundary(const std::string& note = "");  //!< --boundary valid|circular (valid)
   //! --preprocess none|highpass|lcn (highpass), --highpass-lambda, --highpass-pad, --lcn-sigma
   void AddPreprocess(const std::string& note = "");
   void AddColour(const std::string& note = "");  //!< --colour[=BOOL] (false)
