@@ -211,34 +211,9 @@ LearningConfig ReadConfig(const CommandLine& cli, CheckpointOptions& checkpoints
 InitialFilters ReadInit(CommandLine& cli, LearningConfig& c, std::size_t channels) {
   const std::string path = cli.Get<std::string>("init");
   InitialFilters init{ReadFilterBank("--init", path), "--init " + path};
-  const FilterBank<double>& initial = init.filters;
-  const FilterSize size{initial.Rows(), initial.Cols()};
-  LayerSettings* first = c.layers.empty() ? nullptr : &c.layers.front();
-  const bool layerCount = first && first->filters, layerSize = first && first->filterSize;
-  const std::size_t count = layerCount ? *first->filters : c.filters;
-  const FilterSize given = layerSize ? *first->filterSize : c.filterSize;
-  const std::string countOption = layerCount ? LayerOptionName(1, "filters") : "--filters";
-  const std::string sizeOption = layerSize ? LayerOptionName(1, "filter-size") : "--filter-size";
-  if ((cli.Given("filters") || layerCount) && count != initial.filters)
-    throw UsageError(init.name + " holds " + std::to_string(initial.filters) + " filters but " +
-                     countOption + " is " + std::to_string(count));
-  if ((cli.Given("filter-size") || layerSize) &&
-      (given.rows != size.rows || given.cols != size.cols))
-    throw UsageError(init.name + " holds " + size.ToString() + " filters but " + sizeOption +
-                     " is " + given.ToString());
-  if (initial.channels != channels)
-    throw std::runtime_error(init.name + " has " + std::to_string(initial.channels) +
-                             " channel(s) but the images have " + std::to_string(channels) +
-                             (initial.channels == 3 && !c.colour ? " (use --colour?)" : ""));
-  if (c.learning.dictionary.zeroMean && size.rows * size.cols == 1)
-    throw UsageError("--zero-mean needs filters larger than 1x1 (" + init.name +
-                     " holds 1x1 filters)");
-  c.filters = initial.filters;
-  c.filterSize = size;
-  if (first) {
-    first->filters = initial.filters;
-    first->filterSize = size;
-  }
+  AsUsageError([&] {
+    FitToInitialFilters(c, init, channels, cli.Given("filters"), cli.Given("filter-size"));
+  });
   cli.Resolve("filters", std::to_string(c.filters));
   return init;
 }

@@ -273,3 +273,33 @@ BOOST_AUTO_TEST_CASE(config_checks_and_round_trip) {
   BOOST_TEST(layers[1].spec.lambda == 0.25);
   BOOST_TEST(layers[1].iterations == 4u);
 }
+
+BOOST_AUTO_TEST_CASE(initial_filters_set_or_check_layer_one_shape) {
+  InitialFilters initial{FilterBank<double>(7, 1, 5, 3), "--init D.npy"};
+  initial.filters.data.fill(0.1);
+  LearningConfig c = TinyConfig(2);
+  FitToInitialFilters(c, initial, 1, false, false);
+  BOOST_TEST((c.filters == 7u && c.filterSize.rows == 5u && c.filterSize.cols == 3u));
+  BOOST_TEST((*c.layers[0].filters == 7u && c.layers[0].filterSize->ToString() == "5x3"));
+
+  const auto message = [&](LearningConfig config, std::size_t channels, bool countGiven,
+                           bool sizeGiven) {
+    try {
+      FitToInitialFilters(config, initial, channels, countGiven, sizeGiven);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  LearningConfig single = TinyConfig(1);
+  single.filters = 6;
+  BOOST_TEST(message(single, 1, true, false) == "--init D.npy holds 7 filters but --filters is 6");
+  BOOST_TEST(message(single, 1, false, false).empty());
+  BOOST_TEST(message(single, 1, false, true) ==
+             "--init D.npy holds 5x3 filters but --filter-size is " + single.filterSize.ToString());
+  LearningConfig layered = TinyConfig(2);
+  layered.layers[0].filters = 9;
+  BOOST_TEST(message(layered, 1, false, false) ==
+             "--init D.npy holds 7 filters but --layer1.filters is 9");
+  BOOST_CHECK_THROW(FitToInitialFilters(single, initial, 3, false, false), std::runtime_error);
+}

@@ -264,6 +264,38 @@ private:
 
 }  // namespace
 
+void FitToInitialFilters(LearningConfig& config, const InitialFilters& initial,
+                         std::size_t channels, bool countGiven, bool sizeGiven) {
+  const FilterBank<double>& filters = initial.filters;
+  const FilterSize size{filters.Rows(), filters.Cols()};
+  LayerSettings* first = config.layers.empty() ? nullptr : &config.layers.front();
+  const bool layerCount = first && first->filters, layerSize = first && first->filterSize;
+  const std::size_t count = layerCount ? *first->filters : config.filters;
+  const FilterSize given = layerSize ? *first->filterSize : config.filterSize;
+  if ((countGiven || layerCount) && count != filters.filters)
+    throw std::invalid_argument(initial.name + " holds " + std::to_string(filters.filters) +
+                                " filters but " +
+                                (layerCount ? LayerOptionName(1, "filters") : "--filters") +
+                                " is " + std::to_string(count));
+  if ((sizeGiven || layerSize) && (given.rows != size.rows || given.cols != size.cols))
+    throw std::invalid_argument(initial.name + " holds " + size.ToString() + " filters but " +
+                                (layerSize ? LayerOptionName(1, "filter-size") : "--filter-size") +
+                                " is " + given.ToString());
+  if (filters.channels != channels)
+    throw std::runtime_error(initial.name + " has " + std::to_string(filters.channels) +
+                             " channel(s) but the images have " + std::to_string(channels) +
+                             (filters.channels == 3 && !config.colour ? " (use --colour?)" : ""));
+  if (config.learning.dictionary.zeroMean && size.rows * size.cols == 1)
+    throw std::invalid_argument("--zero-mean needs filters larger than 1x1 (" + initial.name +
+                                " holds 1x1 filters)");
+  config.filters = filters.filters;
+  config.filterSize = size;
+  if (first) {
+    first->filters = filters.filters;
+    first->filterSize = size;
+  }
+}
+
 LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<double>>& images,
                          const InitialFilters* initial, const std::string& out)
     : config_(config) {

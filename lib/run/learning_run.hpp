@@ -46,6 +46,14 @@ struct InitialFilters {
   std::string name;            //!< how messages name them, e.g. "--init D.npy"
 };
 
+//! Gives layer 1 of `config` the shape of `initial` (filter count and size, run-wide and in
+//! layer 1's own settings) for images of `channels` channels. A count or size that was given
+//! (`countGiven`, `sizeGiven`: the run-wide value was set by the user; layer 1's own setting
+//! always counts as given) must agree, and --zero-mean needs filters larger than 1x1:
+//! std::invalid_argument otherwise; std::runtime_error when the channels differ.
+void FitToInitialFilters(LearningConfig& config, const InitialFilters& initial,
+                         std::size_t channels, bool countGiven, bool sizeGiven);
+
 class LearningRun {
 public:
   //! A run of `config` on `images` as read (one size; the run preprocesses them), from
