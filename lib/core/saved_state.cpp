@@ -6,10 +6,6 @@
 namespace dn {
 namespace {
 
-std::string Shape(arma::uword rows, arma::uword cols, arma::uword slices) {
-  return std::to_string(rows) + "x" + std::to_string(cols) + "x" + std::to_string(slices);
-}
-
 [[noreturn]] void Fail(const std::string& name, const std::string& what) {
   throw std::runtime_error("saved state: '" + name + "' " + what);
 }
@@ -70,36 +66,6 @@ bool SavedState<T>::Has(const std::string& name) const {
 }
 
 template <typename T>
-const arma::Cube<T>& SavedState<T>::Array(const std::string& name, arma::uword rows,
-                                          arma::uword cols, arma::uword slices) const {
-  const auto it = arrays.find(name);
-  if (it == arrays.end()) Fail(name, "is missing");
-  const arma::Cube<T>& a = it->second;
-  if (a.n_rows != rows || a.n_cols != cols || a.n_slices != slices)
-    Fail(name,
-         "is " + Shape(a.n_rows, a.n_cols, a.n_slices) + ", expected " + Shape(rows, cols, slices));
-  return a;
-}
-
-template <typename T>
-arma::Mat<T> SavedState<T>::Matrix(const std::string& name, arma::uword rows,
-                                   arma::uword cols) const {
-  return Array(name, rows, cols, 1).slice(0);
-}
-
-template <typename T>
-const arma::Mat<Complex<T>>& SavedState<T>::ComplexMatrix(const std::string& name, arma::uword rows,
-                                                          arma::uword cols) const {
-  const auto it = complexArrays.find(name);
-  if (it == complexArrays.end()) Fail(name, "is missing");
-  const arma::Mat<Complex<T>>& a = it->second;
-  if (a.n_rows != rows || a.n_cols != cols)
-    Fail(name,
-         "is " + Shape(a.n_rows, a.n_cols, 1) + " (complex), expected " + Shape(rows, cols, 1));
-  return a;
-}
-
-template <typename T>
 double SavedState<T>::Number(const std::string& name) const {
   const auto it = numbers.find(name);
   if (it == numbers.end()) Fail(name, "is missing");
@@ -112,13 +78,6 @@ std::size_t SavedState<T>::Count(const std::string& name) const {
   if (!(value >= 0) || value > 9007199254740992.0 || std::floor(value) != value)
     Fail(name, "= " + std::to_string(value) + " is not a count");
   return static_cast<std::size_t>(value);
-}
-
-template <typename T>
-bool SavedState<T>::Flag(const std::string& name) const {
-  const double value = Number(name);
-  if (value != 0 && value != 1) Fail(name, "= " + std::to_string(value) + " is not 0 or 1");
-  return value == 1;
 }
 
 template <typename T>

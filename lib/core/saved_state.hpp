@@ -29,18 +29,10 @@ struct SavedState {
   void Put(const std::string& name, double number);
 
   bool Has(const std::string& name) const;
-  //! The real array `name`, which must be rows x cols x slices. Like every accessor below, throws
-  //! std::runtime_error naming the entry when it is missing or has another shape.
-  const arma::Cube<T>& Array(const std::string& name, arma::uword rows, arma::uword cols,
-                             arma::uword slices) const;
-  arma::Mat<T> Matrix(const std::string& name, arma::uword rows, arma::uword cols) const;
-  const arma::Mat<Complex<T>>& ComplexMatrix(const std::string& name, arma::uword rows,
-                                             arma::uword cols) const;
+  //! The number `name`; std::runtime_error naming the entry when it is missing.
   double Number(const std::string& name) const;
   //! A number that must be a whole number in [0, 2^53].
   std::size_t Count(const std::string& name) const;
-  //! A number that must be 0 or 1.
-  bool Flag(const std::string& name) const;
 
   //! Adds every entry of `part` under "prefix/".
   void Insert(const std::string& prefix, const SavedState& part);
