@@ -30,6 +30,26 @@ std::string SizeText(const FilterSize& size) {
   return size.rows == size.cols ? std::to_string(size.rows) : size.ToString();
 }
 
+//! The layerN.* options, in kLayerKeys' order; SetLayerSetting reads them.
+const std::vector<TableOption> kLayerOptions = {
+    {"filters", TableOption::Type::Count, "K",
+     "feature maps (default --filters; singles-and-doubles: C + C(C-1)/2)"},
+    {"filter-size", TableOption::Type::Text, "S", "filter size (default --filter-size)"},
+    {"lambda", TableOption::Type::Real, "L", "l1 weight (default --lambda)"},
+    {"iterations", TableOption::Type::Count, "N", "outer iterations (default --iterations)"},
+    {"connectivity", TableOption::Type::Text, "C",
+     "full, singles-and-doubles or random-doubles (default full)"},
+    {"pooling", TableOption::Type::Text, "P",
+     "3-D max pooling of its maps before the next layer: none, P, PxQ or PxQxM (rows x columns x "
+     "maps; default none)"},
+    {"inference", TableOption::Type::Text, "M",
+     "layer (reconstruct the layer below) or pixel (reconstruct the image through the layers "
+     "below; default layer)"}};
+
+std::string LayerKey(std::size_t layer, const std::string& key) {
+  return "layer" + std::to_string(layer) + "." + key;
+}
+
 void DeclareOptions(CommandLine& cli) {
   const LearningConfig d;
   const LearningOptions& defaults = d.learning;
@@ -87,35 +107,8 @@ void DeclareOptions(CommandLine& cli) {
             "layers of a deconvolutional network, 1 to 4 (default: the highest layerN "
             "section given, else 1); layer N's settings are the layerN.* options, which default "
             "to the options above");
-  for (std::size_t l = 1; l <= kMaxLayers; ++l) {
-    const std::string p = "layer" + std::to_string(l) + ".";
-    const std::string n = "layer " + std::to_string(l) + ": ";
-    cli.Add()((p + "filters").c_str(), po::value<long long>()->value_name("K"),
-              (n + "feature maps (default --filters; singles-and-doubles: C + C(C-1)/2)").c_str())(
-        (p + "filter-size").c_str(), po::value<std::string>()->value_name("S"),
-        (n + "filter size (default --filter-size)").c_str())(
-        (p + "lambda").c_str(), po::value<double>()->value_name("L"),
-        (n + "l1 weight (default --lambda)").c_str())(
-        (p + "iterations").c_str(), po::value<long long>()->value_name("N"),
-        (n + "outer iterations (default --iterations)").c_str())(
-        (p + "connectivity").c_str(), po::value<std::string>()->value_name("C"),
-        (n + "full, singles-and-doubles or random-doubles (default full)").c_str())(
-        (p + "pooling").c_str(), po::value<std::string>()->value_name("P"),
-        (n + "3-D max pooling of its maps before the next layer: none, P, PxQ or PxQxM "
-             "(rows x columns x maps; default none)")
-            .c_str())(
-        (p + "inference").c_str(), po::value<std::string>()->value_name("M"),
-        (n + "layer (reconstruct the layer below) or pixel (reconstruct the image through "
-             "the layers below; default layer)")
-            .c_str());
-  }
-}
-
-const char* const kLayerKeys[] = {"filters",      "filter-size", "lambda",   "iterations",
-                                  "connectivity", "pooling",     "inference"};
-
-std::string LayerKey(std::size_t layer, const std::string& key) {
-  return "layer" + std::to_string(layer) + "." + key;
+  for (std::size_t l = 1; l <= kMaxLayers; ++l)
+    AddTable(cli, kLayerOptions, LayerKey(l, ""), "layer " + std::to_string(l) + ": ");
 }
 
 std::unique_ptr<CommandLine> MakeCommandLine() {
@@ -153,8 +146,7 @@ LearningConfig ReadConfig(const CommandLine& cli, CheckpointOptions& checkpoints
   c.checkpoints = checkpoints.policy;
   std::size_t highest = 0;
   for (std::size_t l = 1; l <= kMaxLayers; ++l)
-    for (const char* key : kLayerKeys)
-      if (cli.Has(LayerKey(l, key))) highest = l;
+    if (!TableValues(cli, kLayerOptions, LayerKey(l, "")).empty()) highest = l;
   std::size_t depth = std::max<std::size_t>(1, highest);
   if (cli.Has("layers")) {
     const long long layers = cli.Get<long long>("layers");
@@ -162,46 +154,22 @@ LearningConfig ReadConfig(const CommandLine& cli, CheckpointOptions& checkpoints
       throw UsageError("--layers must be 1 to " + std::to_string(kMaxLayers));
     depth = static_cast<std::size_t>(layers);
     if (highest > depth)
-      for (const char* key : kLayerKeys)
-        if (cli.Has(LayerKey(highest, key)))
-          throw UsageError(LayerOptionName(highest, key) + " is given but --layers is " +
-                           std::to_string(depth));
+      throw UsageError(
+          LayerOptionName(highest,
+                          TableValues(cli, kLayerOptions, LayerKey(highest, ""))[0].first) +
+          " is given but --layers is " + std::to_string(depth));
   }
   if (highest == 0 && !cli.Has("layers")) {
     AsUsageError([&] { c.Validate(); });
     return c;
   }
   c.layers.resize(depth);
-  for (std::size_t l = 1; l <= depth; ++l) {
-    LayerSettings& layer = c.layers[l - 1];
-    const auto has = [&](const char* key) { return cli.Has(LayerKey(l, key)); };
-    const auto text = [&](const char* key) { return cli.Get<std::string>(LayerKey(l, key)); };
-    if (has("filters")) {
-      const long long value = cli.Get<long long>(LayerKey(l, "filters"));
-      layer.filters = static_cast<std::size_t>(std::max(0LL, value));
-    }
-    if (has("filter-size"))
+  for (std::size_t l = 1; l <= depth; ++l)
+    for (const auto& given : TableValues(cli, kLayerOptions, LayerKey(l, "")))
       AsUsageError([&] {
-        layer.filterSize =
-            FilterSize::Parse(text("filter-size"), LayerOptionName(l, "filter-size"));
+        SetLayerSetting(c.layers[l - 1], given.first, given.second,
+                        LayerOptionName(l, given.first));
       });
-    if (has("lambda")) layer.lambda = cli.Get<double>(LayerKey(l, "lambda"));
-    if (has("iterations")) {
-      const long long value = cli.Get<long long>(LayerKey(l, "iterations"));
-      layer.iterations = static_cast<std::size_t>(std::max(0LL, value));
-    }
-    if (has("connectivity"))
-      AsUsageError([&] { layer.connectivity = ParseConnectivity(text("connectivity")); });
-    if (has("pooling")) {
-      try {
-        layer.pooling = ParsePooling(text("pooling"));
-      } catch (const std::invalid_argument& e) {
-        throw UsageError(LayerOptionName(l, "pooling") + ": " + e.what());
-      }
-    }
-    if (has("inference"))
-      AsUsageError([&] { layer.inference = ParseInferenceMode(text("inference")); });
-  }
   AsUsageError([&] { c.Validate(); });
   return c;
 }
@@ -217,36 +185,6 @@ InitialFilters ReadInit(CommandLine& cli, LearningConfig& c, std::size_t channel
   cli.Resolve("filters", std::to_string(c.filters));
   return init;
 }
-
-//! Shows each layer's progress and the checkpoints written.
-class Reporter : public LearningRunObserver {
-public:
-  Reporter(const CommandLine& cli, const Console& console, std::size_t depth)
-      : cli_(cli), console_(console), depth_(depth) {}
-  bool Observe(const IterationRecord& r) override {
-    if (progress_) progress_->Update(r.iteration, r.seconds, r.objective, r.density);
-    return false;
-  }
-  void Begin(const ObservedRun& run) override {
-    const std::string label =
-        cli_.Program() + (depth_ == 1 ? "" : " layer " + std::to_string(run.layer));
-    progress_ =
-        std::make_unique<ProgressReporter>(label, run.iterations, std::cerr, StderrIsTerminal());
-  }
-  void End(const IterationRecord&, StopReason) override {
-    progress_->Finish();
-    progress_.reset();
-  }
-  void CheckpointWritten(const std::string& path) override {
-    console_.Info("wrote checkpoint " + path);
-  }
-
-private:
-  const CommandLine& cli_;
-  const Console& console_;
-  std::size_t depth_;
-  std::unique_ptr<ProgressReporter> progress_;
-};
 
 int Learn(int argc, const char* const argv[]) {
   const std::unique_ptr<CommandLine> given = MakeCommandLine();
@@ -267,19 +205,7 @@ int Learn(int argc, const char* const argv[]) {
   const std::string wisdom = cli.Wisdom();
   if (!wisdom.empty()) LoadWisdom(wisdom);
   cli.Resolve("threads", std::to_string(threads));  // replays use the same count
-  if (resuming && threads != resumed.threads)
-    console.Warning("resuming with " + std::to_string(threads) + " threads instead of the run's " +
-                    std::to_string(resumed.threads) +
-                    ": the result will differ in the last bits from an uninterrupted run's");
-  const auto changed = [&](const std::string& key) {
-    return std::find(resumed.changed.begin(), resumed.changed.end(), key) != resumed.changed.end();
-  };
-  if (resuming && depth > 1 && changed("iterations"))
-    throw UsageError(
-        "--iterations does not change the layers of a network on resuming (their "
-        "counts are the run's layerN.iterations); give --layerN.iterations");
-  for (const std::string& key : resumed.changed)
-    console.Info("--" + key + " " + cli.ValueOf(key) + " replaces the interrupted run's value");
+  if (resuming) ReportResumedOptions(resumed, cli, console, threads, depth);
 
   std::vector<Image<double>> images = ReadInputImages(inputs, config.colour);
   if (CropToCommonSize(images))
@@ -296,16 +222,9 @@ int Learn(int argc, const char* const argv[]) {
   AsUsageError([&] { layers = ResolveLayers(config, channels, rows, cols); });
   if (!config.layers.empty()) {  // run.ini records every layer's values
     cli.Resolve("layers", std::to_string(depth));
-    for (std::size_t l = 1; l <= depth; ++l) {
-      const ResolvedLayer& layer = layers[l - 1];
-      cli.Resolve(LayerKey(l, "filters"), std::to_string(layer.spec.filters));
-      cli.Resolve(LayerKey(l, "filter-size"), layer.size.ToString());
-      cli.Resolve(LayerKey(l, "lambda"), NumberText(layer.spec.lambda));
-      cli.Resolve(LayerKey(l, "iterations"), std::to_string(layer.iterations));
-      cli.Resolve(LayerKey(l, "connectivity"), ToString(layer.spec.connectivity));
-      cli.Resolve(LayerKey(l, "pooling"), ToString(layer.spec.pooling));
-      cli.Resolve(LayerKey(l, "inference"), ToString(layer.spec.inference));
-    }
+    for (std::size_t l = 1; l <= depth; ++l)
+      for (const std::string& key : kLayerKeys)
+        cli.Resolve(LayerKey(l, key), *LayerSettingText(layers[l - 1].Settings(), key));
   }
   std::string architecture;
   for (const ResolvedLayer& layer : layers)
@@ -324,14 +243,11 @@ int Learn(int argc, const char* const argv[]) {
   run.KeepInCheckpoints("run.ini", cli.ResolvedConfig());
   if (resuming) {
     AsUsageError([&] { run.Resume(resumed.checkpoint); });
-    for (std::size_t l = 1; l < run.CurrentLayer(); ++l)
-      if (changed(LayerKey(l, "iterations")))
-        throw UsageError(LayerOptionName(l, "iterations") + " cannot change: layer " +
-                         std::to_string(l) + " is trained already");
+    RefuseChangedTrainedLayers(resumed, run.CurrentLayer());
   }
   InstallStopHandlers();
-  Reporter reporter(cli, console, depth);
-  const bool finished = run.Run(&reporter);
+  LearningProgress progress(cli.Program(), console, depth);
+  const bool finished = run.Run(&progress);
   if (finished)
     run.WriteOutputs(std::filesystem::path(directory.File("history.csv")).parent_path());
   if (!wisdom.empty()) SaveWisdom(wisdom);

@@ -274,6 +274,40 @@ BOOST_AUTO_TEST_CASE(config_checks_and_round_trip) {
   BOOST_TEST(layers[1].iterations == 4u);
 }
 
+BOOST_AUTO_TEST_CASE(layer_settings_read_back_their_text) {
+  LayerSettings layer;
+  BOOST_TEST(!LayerSettingText(layer, "lambda").has_value());
+  BOOST_TEST(*LayerSettingText(layer, "pooling") == "none");
+  const std::vector<std::string> texts = {"6",     "7x9",  "0.3", "12", "singles-and-doubles",
+                                          "2x2x1", "pixel"};
+  for (std::size_t k = 0; k < kLayerKeys.size(); ++k)
+    SetLayerSetting(layer, kLayerKeys[k], texts[k], "--layer2." + kLayerKeys[k]);
+  BOOST_TEST((*layer.filters == 6u && *layer.iterations == 12u && *layer.lambda == 0.3));
+  BOOST_TEST((layer.connectivity == ConnectivityType::SinglesAndDoubles &&
+              layer.inference == InferenceMode::Pixel));
+  for (std::size_t k = 0; k < kLayerKeys.size(); ++k)
+    BOOST_TEST(*LayerSettingText(layer, kLayerKeys[k]) == texts[k]);
+
+  const auto message = [&](const std::string& key, const std::string& text) {
+    try {
+      SetLayerSetting(layer, key, text, "--layer2." + key);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  BOOST_TEST(message("filters", "-3") == "--layer2.filters must be positive");
+  BOOST_TEST(message("iterations", "x") == "--layer2.iterations must be a whole number, not 'x'");
+  BOOST_TEST(message("lambda", "0.1y") == "--layer2.lambda must be a number, not '0.1y'");
+  BOOST_TEST(message("pooling", "3y").rfind("--layer2.pooling: ", 0) == 0u);
+  BOOST_TEST(message("depth", "1") == "unknown layer setting 'depth'");
+
+  const ResolvedLayer resolved = ResolveLayers(TinyConfig(2), 1, 24, 24)[1];
+  const LayerSettings settings = resolved.Settings();
+  BOOST_TEST((*settings.filters == resolved.spec.filters && *settings.iterations == 4u));
+  BOOST_TEST(settings.filterSize->ToString() == resolved.size.ToString());
+}
+
 BOOST_AUTO_TEST_CASE(initial_filters_set_or_check_layer_one_shape) {
   InitialFilters initial{FilterBank<double>(7, 1, 5, 3), "--init D.npy"};
   initial.filters.data.fill(0.1);

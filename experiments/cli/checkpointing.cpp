@@ -1,5 +1,6 @@
 #include "cli/checkpointing.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
@@ -133,6 +134,31 @@ ResumedRun PrepareResume(const CommandLine& given,
 
 std::string ResumeCommand(const std::string& program, const std::string& out) {
   return ShellQuoted(program) + " --resume " + ShellQuoted(Absolute(out));
+}
+
+bool ResumedRun::Changed(const std::string& key) const {
+  return std::find(changed.begin(), changed.end(), key) != changed.end();
+}
+
+void ReportResumedOptions(const ResumedRun& resumed, const CommandLine& cli, const Console& console,
+                          int threads, std::size_t depth) {
+  if (threads != resumed.threads)
+    console.Warning("resuming with " + std::to_string(threads) + " threads instead of the run's " +
+                    std::to_string(resumed.threads) +
+                    ": the result will differ in the last bits from an uninterrupted run's");
+  if (depth > 1 && resumed.Changed("iterations"))
+    throw UsageError(
+        "--iterations does not change the layers of a network on resuming (their "
+        "counts are the run's layerN.iterations); give --layerN.iterations");
+  for (const std::string& key : resumed.changed)
+    console.Info("--" + key + " " + cli.ValueOf(key) + " replaces the interrupted run's value");
+}
+
+void RefuseChangedTrainedLayers(const ResumedRun& resumed, std::size_t currentLayer) {
+  for (std::size_t l = 1; l < currentLayer; ++l)
+    if (resumed.Changed("layer" + std::to_string(l) + ".iterations"))
+      throw UsageError(LayerOptionName(l, "iterations") + " cannot change: layer " +
+                       std::to_string(l) + " is trained already");
 }
 
 }  // namespace dn::cli

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/command_line.hpp"
+#include "cli/console.hpp"
 #include "run/learning_config.hpp"
 
 namespace dn::cli {
@@ -34,6 +35,8 @@ struct ResumedRun {
   std::unique_ptr<CommandLine> cli;  //!< its options
   std::vector<std::string> changed;  //!< changeable options now given another value
   int threads = 0;                   //!< the thread count the run used
+  //! True when option `key` now has another value than the run's.
+  bool Changed(const std::string& key) const;
 };
 
 //! For --resume DIR: finds DIR's newest checkpoint (std::runtime_error if there is none) and
@@ -43,6 +46,13 @@ struct ResumedRun {
 //! --out is DIR; any other option in `given` whose value differs from the run's is a UsageError.
 ResumedRun PrepareResume(const CommandLine& given,
                          const std::function<std::unique_ptr<CommandLine>()>& make);
+
+//! On resuming a run of `depth` layers with `threads` threads: warns of a thread count other
+//! than the run's and notes every changed option; --iterations of a network is a UsageError.
+void ReportResumedOptions(const ResumedRun& resumed, const CommandLine& cli, const Console& console,
+                          int threads, std::size_t depth);
+//! UsageError when --layerN.iterations changed for a layer below `currentLayer` (trained).
+void RefuseChangedTrainedLayers(const ResumedRun& resumed, std::size_t currentLayer);
 
 //! The shell command that resumes the run in `out`, e.g. "dn-learn --resume '/data/run 1'".
 std::string ResumeCommand(const std::string& program, const std::string& out);

@@ -369,4 +369,28 @@ void CommandLine::WriteResolvedConfig(const std::string& path) const {
   WriteTextFileAtomically(path, ResolvedConfig());
 }
 
+void AddTable(CommandLine& cli, const std::vector<TableOption>& table, const std::string& prefix,
+              const std::string& helpPrefix) {
+  for (const TableOption& option : table) {
+    const std::string key = prefix + option.key, help = helpPrefix + option.help;
+    using Type = TableOption::Type;
+    if (option.type == Type::Count)
+      cli.Add()(key.c_str(), po::value<long long>()->value_name(option.value), help.c_str());
+    else if (option.type == Type::Real)
+      cli.Add()(key.c_str(), po::value<double>()->value_name(option.value), help.c_str());
+    else
+      cli.Add()(key.c_str(), po::value<std::string>()->value_name(option.value), help.c_str());
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> TableValues(const CommandLine& cli,
+                                                             const std::vector<TableOption>& table,
+                                                             const std::string& prefix) {
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const TableOption& option : table)
+    if (cli.Has(prefix + option.key))
+      values.emplace_back(option.key, cli.ValueOf(prefix + option.key));
+  return values;
+}
+
 }  // namespace dn::cli

@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/precision.hpp"
@@ -130,5 +131,23 @@ private:
   po::variables_map vm_;
   int maxInputs_ = 0;
 };
+
+//! An option of a family declared from a table (e.g. dn-learn's layerN.*): no default.
+struct TableOption {
+  enum class Type { Count, Real, Text };  //!< long long, double, string
+  const char* key;
+  Type type;
+  const char* value;  //!< the value's name in --help
+  const char* help;
+};
+
+//! Adds --<prefix><key> for every option of `table`, its help preceded by `helpPrefix`.
+void AddTable(CommandLine& cli, const std::vector<TableOption>& table, const std::string& prefix,
+              const std::string& helpPrefix);
+//! The (key, value) of every option of `table` that --<prefix><key> has a value for, in the
+//! table's order, the values as run.ini records them.
+std::vector<std::pair<std::string, std::string>> TableValues(const CommandLine& cli,
+                                                             const std::vector<TableOption>& table,
+                                                             const std::string& prefix);
 
 }  // namespace dn::cli

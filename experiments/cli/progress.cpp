@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <ostream>
 
 namespace dn::cli {
@@ -85,6 +86,26 @@ void ProgressReporter::Finish() {
     out_ << Line() << std::endl;
     printed_ = iteration_;
   }
+}
+
+bool LearningProgress::Observe(const IterationRecord& r) {
+  if (progress_) progress_->Update(r.iteration, r.seconds, r.objective, r.density);
+  return false;
+}
+
+void LearningProgress::Begin(const ObservedRun& run) {
+  const std::string label = program_ + (depth_ == 1 ? "" : " layer " + std::to_string(run.layer));
+  progress_ =
+      std::make_unique<ProgressReporter>(label, run.iterations, std::cerr, StderrIsTerminal());
+}
+
+void LearningProgress::End(const IterationRecord&, StopReason) {
+  progress_->Finish();
+  progress_.reset();
+}
+
+void LearningProgress::CheckpointWritten(const std::string& path) {
+  console_.Info("wrote checkpoint " + path);
 }
 
 }  // namespace dn::cli

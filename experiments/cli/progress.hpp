@@ -6,8 +6,11 @@
 #include <chrono>
 #include <cstddef>
 #include <iosfwd>
+#include <memory>
 #include <string>
 
+#include "cli/console.hpp"
+#include "run/learning_run.hpp"
 #include "solvers/iteration_record.hpp"
 
 namespace dn::cli {
@@ -60,6 +63,24 @@ public:
 
 private:
   ProgressReporter& reporter_;
+};
+
+//! A learning run's progress, a ProgressReporter per layer, and the checkpoints it writes.
+class LearningProgress : public LearningRunObserver {
+public:
+  //! `program` labels the lines, with the layer when the run has `depth` > 1 layers.
+  LearningProgress(std::string program, const Console& console, std::size_t depth)
+      : program_(std::move(program)), console_(console), depth_(depth) {}
+  bool Observe(const IterationRecord& r) override;
+  void Begin(const ObservedRun& run) override;
+  void End(const IterationRecord&, StopReason) override;
+  void CheckpointWritten(const std::string& path) override;
+
+private:
+  std::string program_;
+  const Console& console_;
+  std::size_t depth_;
+  std::unique_ptr<ProgressReporter> progress_;
 };
 
 }  // namespace dn::cli

@@ -1,22 +1,16 @@
 #include "run/learning_config.hpp"
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include "network/connectivity.hpp"
+#include "serialize/json.hpp"
 
 namespace dn {
 namespace {
-
-std::string Number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
-}
 
 std::string Bool(bool value) { return value ? "true" : "false"; }
 
@@ -56,6 +50,71 @@ void CheckpointPolicy::Validate() const {
 
 std::string LayerOptionName(std::size_t layer, const std::string& key) {
   return "--layer" + std::to_string(layer) + "." + key;
+}
+
+void SetLayerSetting(LayerSettings& layer, const std::string& key, const std::string& text,
+                     const std::string& option) {
+  const auto count = [&]() -> std::size_t {
+    const std::size_t digits = text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0);
+    if (digits != std::string::npos || text.empty() || text == "-" || text.size() > 18)
+      throw std::invalid_argument(option + " must be a whole number, not '" + text + "'");
+    if (text[0] == '-') throw std::invalid_argument(option + " must be positive");
+    return static_cast<std::size_t>(std::stoull(text));
+  };
+  if (key == "filters") {
+    layer.filters = count();
+  } else if (key == "filter-size") {
+    layer.filterSize = FilterSize::Parse(text, option);
+  } else if (key == "lambda") {
+    char* end = nullptr;
+    layer.lambda = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0')
+      throw std::invalid_argument(option + " must be a number, not '" + text + "'");
+  } else if (key == "iterations") {
+    layer.iterations = count();
+  } else if (key == "connectivity") {
+    layer.connectivity = ParseConnectivity(text);
+  } else if (key == "pooling") {
+    try {
+      layer.pooling = ParsePooling(text);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(option + ": " + e.what());
+    }
+  } else if (key == "inference") {
+    layer.inference = ParseInferenceMode(text);
+  } else {
+    throw std::invalid_argument("unknown layer setting '" + key + "'");
+  }
+}
+
+std::optional<std::string> LayerSettingText(const LayerSettings& layer, const std::string& key) {
+  const auto count = [](const std::optional<std::size_t>& value) -> std::optional<std::string> {
+    if (!value) return std::nullopt;
+    return std::to_string(*value);
+  };
+  if (key == "filters") return count(layer.filters);
+  if (key == "filter-size")
+    return layer.filterSize ? std::optional<std::string>(layer.filterSize->ToString())
+                            : std::nullopt;
+  if (key == "lambda")
+    return layer.lambda ? std::optional<std::string>(NumberText(*layer.lambda)) : std::nullopt;
+  if (key == "iterations") return count(layer.iterations);
+  if (key == "connectivity") return ToString(layer.connectivity);
+  if (key == "pooling") return ToString(layer.pooling);
+  if (key == "inference") return ToString(layer.inference);
+  throw std::invalid_argument("unknown layer setting '" + key + "'");
+}
+
+LayerSettings ResolvedLayer::Settings() const {
+  LayerSettings settings;
+  settings.filters = spec.filters;
+  settings.filterSize = size;
+  settings.lambda = spec.lambda;
+  settings.iterations = iterations;
+  settings.connectivity = spec.connectivity;
+  settings.pooling = spec.pooling;
+  settings.inference = spec.inference;
+  return settings;
 }
 
 void LearningConfig::Validate() const {
@@ -154,7 +213,7 @@ std::string LearningConfigText(const LearningConfig& c) {
   };
   put("filters", std::to_string(c.filters));
   put("filter-size", c.filterSize.ToString());
-  put("lambda", Number(c.learning.lambda));
+  put("lambda", NumberText(c.learning.lambda));
   put("iterations", std::to_string(c.learning.iterations));
   put("coding-iterations", std::to_string(c.learning.codingIterations));
   put("solver", c.learning.solver);
@@ -164,25 +223,19 @@ std::string LearningConfigText(const LearningConfig& c) {
   put("zero-mean", Bool(c.learning.dictionary.zeroMean));
   put("planner", PlannerName(c.learning.effort));
   put("preprocess", ToString(c.preprocess.method));
-  put("highpass-lambda", Number(c.preprocess.highpassLambda));
+  put("highpass-lambda", NumberText(c.preprocess.highpassLambda));
   put("highpass-pad", std::to_string(c.preprocess.highpassPad));
-  put("lcn-sigma", Number(c.preprocess.lcnSigma));
+  put("lcn-sigma", NumberText(c.preprocess.lcnSigma));
   put("colour", Bool(c.colour));
   put("seed", std::to_string(c.seed));
   put("precision", ToString(c.precision));
   put("checkpoint-every", std::to_string(c.checkpoints.every));
-  put("checkpoint-seconds", Number(c.checkpoints.seconds));
+  put("checkpoint-seconds", NumberText(c.checkpoints.seconds));
   put("layers", std::to_string(c.layers.size()));
   for (std::size_t l = 1; l <= c.layers.size(); ++l) {
-    const LayerSettings& layer = c.layers[l - 1];
     const std::string p = "layer" + std::to_string(l) + ".";
-    if (layer.filters) put(p + "filters", std::to_string(*layer.filters));
-    if (layer.filterSize) put(p + "filter-size", layer.filterSize->ToString());
-    if (layer.lambda) put(p + "lambda", Number(*layer.lambda));
-    if (layer.iterations) put(p + "iterations", std::to_string(*layer.iterations));
-    put(p + "connectivity", ToString(layer.connectivity));
-    put(p + "pooling", ToString(layer.pooling));
-    put(p + "inference", ToString(layer.inference));
+    for (const std::string& key : kLayerKeys)
+      if (const auto value = LayerSettingText(c.layers[l - 1], key)) put(p + key, *value);
   }
   return out.str();
 }
@@ -245,16 +298,9 @@ LearningConfig ParseLearningConfig(const std::string& text) {
     c.checkpoints.seconds = real("checkpoint-seconds");
     c.layers.resize(count("layers"));
     for (std::size_t l = 1; l <= c.layers.size(); ++l) {
-      LayerSettings& layer = c.layers[l - 1];
       const std::string p = "layer" + std::to_string(l) + ".";
-      if (values.count(p + "filters")) layer.filters = count(p + "filters");
-      if (values.count(p + "filter-size"))
-        layer.filterSize = FilterSize::Parse(get(p + "filter-size"), p + "filter-size");
-      if (values.count(p + "lambda")) layer.lambda = real(p + "lambda");
-      if (values.count(p + "iterations")) layer.iterations = count(p + "iterations");
-      layer.connectivity = ParseConnectivity(get(p + "connectivity"));
-      layer.pooling = ParsePooling(get(p + "pooling"));
-      layer.inference = ParseInferenceMode(get(p + "inference"));
+      for (const std::string& key : kLayerKeys)
+        if (values.count(p + key)) SetLayerSetting(c.layers[l - 1], key, get(p + key), p + key);
     }
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(std::string("learning config: ") + e.what());

@@ -45,6 +45,19 @@ struct LayerSettings {
   InferenceMode inference = InferenceMode::Layer;
 };
 
+//! The keys of a layer's settings, as dn-learn's layerN.* options, run.ini and the config text
+//! name them, in that order.
+inline const std::vector<std::string> kLayerKeys = {
+    "filters", "filter-size", "lambda", "iterations", "connectivity", "pooling", "inference"};
+
+//! Sets setting `key` (one of kLayerKeys) of `layer` from its text, as LayerSettingText writes
+//! it; std::invalid_argument naming `option` (e.g. "--layer2.pooling") for a bad value.
+void SetLayerSetting(LayerSettings& layer, const std::string& key, const std::string& text,
+                     const std::string& option);
+//! The text of setting `key` (one of kLayerKeys) of `layer`, which SetLayerSetting reads back
+//! exactly; nullopt for a setting left to the run-wide value.
+std::optional<std::string> LayerSettingText(const LayerSettings& layer, const std::string& key);
+
 struct LearningConfig {
   std::size_t filters = 64;  //!< layer 1's filter count (the default of every layer's)
   FilterSize filterSize;     //!< 8x8
@@ -71,6 +84,8 @@ struct ResolvedLayer {
   LayerSpec spec;  //!< channels, filters, filter size, lambda, connectivity and its seed, ...
   FilterSize size;
   std::size_t iterations = 0;
+  //! The layer's settings with every one given (its resolved values).
+  LayerSettings Settings() const;
 };
 
 //! The layers of `config` for images of rows x cols x channels: each layer's input channels
