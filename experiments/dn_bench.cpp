@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/benchmarks.hpp"
 #include "bench/machine.hpp"
 #include "bench/report.hpp"
 #include "bench/results_json.hpp"
@@ -23,8 +24,6 @@ namespace {
 
 using namespace dn;
 using namespace dn::cli;
-
-const std::vector<std::string> kBenchmarks = {"coding", "fft", "learning", "scaling"};
 
 void DeclareOptions(CommandLine& cli) {
   const CodingBenchmarkOptions coding;
@@ -112,13 +111,8 @@ void DeclareOptions(CommandLine& cli) {
 }
 
 //! The validated options of a run.
-struct Settings {
+struct Settings : BenchOptions {
   std::string out;
-  std::set<std::string> run;
-  std::string codingImage, codingDictionary;
-  CodingBenchmarkOptions coding;
-  LearningBenchmarkOptions learning;
-  ScalingOptions scaling;
 };
 
 Settings ReadSettings(const CommandLine& cli) {
@@ -127,17 +121,12 @@ Settings ReadSettings(const CommandLine& cli) {
     cli.Require("out");
     s.out = cli.Get<std::string>("out");
   }
-  for (const std::string& name : SplitList(cli.Get<std::string>("run"))) {
-    if (std::find(kBenchmarks.begin(), kBenchmarks.end(), name) == kBenchmarks.end())
-      throw UsageError("--run must list coding, fft, learning and/or scaling, not '" + name + "'");
-    s.run.insert(name);
-  }
-  if (s.run.empty()) throw UsageError("--run is empty");
+  for (const std::string& name : SplitList(cli.Get<std::string>("run"))) s.run.insert(name);
   const std::size_t repeats = cli.Positive("repeats");
   const PlannerEffort effort = cli.Planner();
   cli.Threads();
 
-  if (s.run.count("coding") || s.run.count("fft")) {
+  if (s.Runs("coding") || s.Runs("fft")) {
     cli.Require("coding-image");
     cli.Require("coding-dictionary");
     s.codingImage = cli.Get<std::string>("coding-image");
@@ -152,16 +141,12 @@ Settings ReadSettings(const CommandLine& cli) {
     c.precisions = PrecisionList(cli, "coding-precisions");
     c.iterations = cli.Positive("coding-iterations");
     c.referenceIterations = cli.Positive("coding-reference-iterations");
-    if (cli.Has("coding-reference")) {
-      c.reference = cli.Get<double>("coding-reference");
-      if (!(c.reference > 0) || !std::isfinite(c.reference))
-        throw UsageError("--coding-reference must be positive and finite");
-    }
+    if (cli.Has("coding-reference")) c.reference = cli.Get<double>("coding-reference");
     c.fftIterations = cli.Positive("fft-iterations");
     c.repeats = repeats;
     c.effort = effort;
   }
-  if (s.run.count("learning")) {
+  if (s.Runs("learning")) {
     cli.Require("learning-images");
     LearningBenchmarkOptions& b = s.learning;
     b.images = cli.Get<std::vector<std::string>>("learning-images");
@@ -180,17 +165,14 @@ Settings ReadSettings(const CommandLine& cli) {
     l.dictionary.zeroMean = cli.Flag("learning-zero-mean");
     l.effort = effort;
     AsUsageError([&] { l.Validate(); });
-    if (cli.Has("learning-target")) {
-      b.target = cli.Get<double>("learning-target");
-      if (!std::isfinite(b.target)) throw UsageError("--learning-target must be finite");
-    }
+    if (cli.Has("learning-target")) b.target = cli.Get<double>("learning-target");
     const std::string precision = cli.Get<std::string>("learning-precision");
     if (precision != "single" && precision != "double")
       throw UsageError("--learning-precision must be single or double, not '" + precision + "'");
     b.precision = ParsePrecision(precision);
     b.repeats = repeats;
   }
-  if (s.run.count("scaling") || cli.Has("scaling-case")) {
+  if (s.Runs("scaling") || cli.Has("scaling-case")) {
     ScalingOptions& c = s.scaling;
     if (!cli.Has("scaling-case") || cli.Get<std::string>("scaling-case") != "baseline")
       cli.Require("scaling-image");
@@ -207,6 +189,7 @@ Settings ReadSettings(const CommandLine& cli) {
     c.repeats = repeats;
     c.effort = effort;
   }
+  AsUsageError([&] { s.Validate(); });
   return s;
 }
 
@@ -264,28 +247,11 @@ int Bench(int argc, const char* const argv[]) {
   if (!wisdom.empty()) LoadWisdom(wisdom);
   cli.Resolve("threads", std::to_string(threads));
 
-  std::vector<std::string> outputs = {"results.json", "run.ini"};
-  if (s.run.count("coding")) outputs.insert(outputs.end(), {"coding.csv", "coding_history.csv"});
-  if (s.run.count("fft")) outputs.push_back("fft.csv");
-  if (s.run.count("learning"))
-    outputs.insert(outputs.end(), {"learning.csv", "learning_history.csv"});
-  if (s.run.count("scaling")) outputs.push_back("scaling.csv");
+  const std::vector<std::string> outputs = s.OutputNames();
   OutputDirectory directory(s.out, outputs);
-  const auto write = [&](const std::string& name, const std::string& text) {
-    WriteTextFileAtomically(directory.File(name), text);
-  };
-
-  // Every input is read before anything is printed or measured.
-  CodingProblem problem;
-  if (s.run.count("coding") || s.run.count("fft"))
-    problem = ReadCodingProblem(s.codingImage, s.codingDictionary);
-  LearningInputs learningInputs;
-  if (s.run.count("learning")) {
-    learningInputs = ReadLearningInputs(s.learning);
-    if (learningInputs.cropped)
-      console.Warning("the training images differ in size; all were centre-cropped");
-  }
-  if (s.run.count("scaling")) ReadInputImage(s.scaling.image, false);  // each case reads it again
+  const BenchInputs inputs = ReadBenchInputs(s);  // before anything is printed or measured
+  if (inputs.learning.cropped)
+    console.Warning("the training images differ in size; all were centre-cropped");
 
   const std::string planner = cli.Get<std::string>("planner");
   const std::size_t repeats = cli.Positive("repeats");
@@ -295,43 +261,21 @@ int Bench(int argc, const char* const argv[]) {
             << repeats << " repetitions, load average " << FixedText(LoadAverage(), 2)
             << " at the start\n";
 
-  if (s.run.count("coding")) {
-    if (std::isnan(s.coding.reference))
-      console.Info(
-          "finding the reference objective: " + std::to_string(s.coding.referenceIterations) +
-          " iterations in double precision");
-    const CodingBenchmarkResult result = RunCodingBenchmark(s.coding, problem);
-    std::cout << CodingText(result);
-    write("coding.csv", CodingCsv(result));
-    write("coding_history.csv", CodingHistoryCsv(result));
-    results.Object("coding", CodingJson(result, s.codingImage, s.codingDictionary));
-  }
-  if (s.run.count("fft")) {
-    const std::vector<FftRow> rows = RunFftBenchmark(s.coding, problem);
-    std::cout << FftText(rows);
-    write("fft.csv", FftCsv(rows));
-    results.Array("fft", FftJson(rows));
-  }
-  if (s.run.count("learning")) {
-    const LearningBenchmarkResult result = RunLearningBenchmark(s.learning, learningInputs);
-    std::cout << LearningText(result);
-    write("learning.csv", LearningCsv(result));
-    write("learning_history.csv", LearningHistoryCsv(result));
-    results.Object("learning", LearningJson(result));
-  }
-  if (s.run.count("scaling")) {
-    const ScalingResult result = RunScalingBenchmark(s.scaling, [&](const ScalingCase& which) {
-      return MeasureInChild(cli, s, which, console);
-    });
-    std::cout << ScalingText(result);
-    write("scaling.csv", ScalingCsv(result));
-    results.Object("scaling", ScalingJson(result));
-  }
+  BenchOutput output;
+  output.print = [](const std::string& text) { std::cout << text; };
+  output.info = [&](const std::string& text) { console.Info(text); };
+  output.write = [&](const std::string& name, const std::string& text) {
+    WriteTextFileAtomically(directory.File(name), text);
+  };
+  output.measureScalingCase = [&](const ScalingCase& which) {
+    return MeasureInChild(cli, s, which, console);
+  };
+  RunBenchmarks(s, inputs, output, results);
 
   const double loadAtEnd = LoadAverage();
   results.Number("load_average_at_end", loadAtEnd);
   std::cout << "\nload average " << FixedText(loadAtEnd, 2) << " at the end\n";
-  write("results.json", results.Text());
+  output.write("results.json", results.Text());
   if (!wisdom.empty()) SaveWisdom(wisdom);
   cli.WriteResolvedConfig(directory.File("run.ini"));
   directory.Commit();

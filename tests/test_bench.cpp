@@ -2,6 +2,7 @@
 // at the right record, time-to-target detection, the CSV and case protocol of results, and tiny
 // runs of each benchmark whose results hang together. No timing is asserted.
 #define BOOST_TEST_MODULE bench
+#include "bench/benchmarks.hpp"
 #include "bench/coding_benchmark.hpp"
 #include "bench/learning_benchmark.hpp"
 #include "bench/report.hpp"
@@ -208,6 +209,33 @@ BOOST_AUTO_TEST_CASE(scaling_cases_and_measurements_round_trip_as_text) {
   BOOST_TEST(baseline.Text() == "peak_bytes 4096\n");
   BOOST_TEST(ScalingMeasurement::Parse(baseline.Text(), true).peakBytes == 4096);
   BOOST_CHECK_THROW(ScalingMeasurement::Parse(baseline.Text(), false), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(bench_options_name_the_outputs_and_check_the_choice) {
+  const auto message = [](const BenchOptions& options) {
+    try {
+      options.Validate();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  BenchOptions o;
+  BOOST_TEST(message(o) == "--run is empty");
+  o.run = {"fft", "learning"};
+  BOOST_TEST(message(o).empty());
+  BOOST_TEST(o.OutputNames() == (std::vector<std::string>{"results.json", "run.ini", "fft.csv",
+                                                          "learning.csv", "learning_history.csv"}),
+             boost::test_tools::per_element());
+  o.run.insert("codng");
+  BOOST_TEST(message(o) == "--run must list coding, fft, learning and/or scaling, not 'codng'");
+  o.run = {"fft"};
+  o.coding.reference = -1;
+  BOOST_TEST(message(o) == "--coding-reference must be positive and finite");
+  o.run = {"learning"};
+  BOOST_TEST(message(o).empty());
+  o.learning.target = std::numeric_limits<double>::infinity();
+  BOOST_TEST(message(o) == "--learning-target must be finite");
 }
 
 BOOST_AUTO_TEST_CASE(a_tiny_coding_benchmark_gives_sane_rows) {
