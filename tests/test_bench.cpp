@@ -230,6 +230,9 @@ BOOST_AUTO_TEST_CASE(bench_options_name_the_outputs_and_check_the_choice) {
   o.run.insert("codng");
   BOOST_TEST(message(o) == "--run must list coding, fft, learning and/or scaling, not 'codng'");
   o.run = {"fft"};
+  o.coding.solvers.clear();
+  BOOST_TEST(message(o) == "--coding-solvers is empty");
+  o.coding.solvers = {"fista"};
   o.coding.reference = -1;
   BOOST_TEST(message(o) == "--coding-reference must be positive and finite");
   o.run = {"learning"};

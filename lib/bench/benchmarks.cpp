@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "bench/machine.hpp"
 #include "bench/report.hpp"
 #include "bench/results_json.hpp"
 #include "io/image_set.hpp"
@@ -25,6 +26,8 @@ void BenchOptions::Validate() const {
       throw std::invalid_argument("--run must list coding, fft, learning and/or scaling, not '" +
                                   name + "'");
   if (run.empty()) throw std::invalid_argument("--run is empty");
+  if ((Runs("coding") || Runs("fft")) && coding.solvers.empty())
+    throw std::invalid_argument("--coding-solvers is empty");
   if ((Runs("coding") || Runs("fft")) && !std::isnan(coding.reference) &&
       (!(coding.reference > 0) || !std::isfinite(coding.reference)))
     throw std::invalid_argument("--coding-reference must be positive and finite");
@@ -41,8 +44,13 @@ BenchInputs ReadBenchInputs(const BenchOptions& o) {
   return in;
 }
 
-void RunBenchmarks(const BenchOptions& o, const BenchInputs& in, const BenchOutput& out,
-                   JsonObject& results) {
+std::string RunBenchmarks(const BenchOptions& o, const BenchInputs& in, const BenchOutput& out,
+                          int threads, const std::string& planner, std::size_t repeats) {
+  JsonObject results;
+  results.Object("machine", MachineJson(threads, planner, repeats, LoadAverage()));
+  out.print("dn-bench: " + std::to_string(threads) + " threads, planner " + planner +
+            ", fastest of " + std::to_string(repeats) + " repetitions, load average " +
+            FixedText(LoadAverage(), 2) + " at the start\n");
   if (o.Runs("coding")) {
     if (std::isnan(o.coding.reference))
       out.info("finding the reference objective: " + std::to_string(o.coding.referenceIterations) +
@@ -72,6 +80,10 @@ void RunBenchmarks(const BenchOptions& o, const BenchInputs& in, const BenchOutp
     out.write("scaling.csv", ScalingCsv(result));
     results.Object("scaling", ScalingJson(result));
   }
+  const double loadAtEnd = LoadAverage();
+  results.Number("load_average_at_end", loadAtEnd);
+  out.print("\nload average " + FixedText(loadAtEnd, 2) + " at the end\n");
+  return results.Text();
 }
 
 }  // namespace dn

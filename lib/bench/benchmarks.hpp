@@ -11,7 +11,6 @@
 #include "bench/coding_benchmark.hpp"
 #include "bench/learning_benchmark.hpp"
 #include "bench/scaling_benchmark.hpp"
-#include "serialize/json.hpp"
 
 namespace dn {
 
@@ -53,8 +52,11 @@ struct BenchOutput {
   std::function<ScalingMeasurement(const ScalingCase&)> measureScalingCase;
 };
 
-//! Runs the benchmarks chosen in kBenchmarks' order, adding each one's results to `results`.
-void RunBenchmarks(const BenchOptions& options, const BenchInputs& inputs, const BenchOutput& out,
-                   JsonObject& results);
+//! Runs the benchmarks chosen in kBenchmarks' order with `threads` threads, the FFTW `planner`
+//! and `repeats` repetitions: prints a line on the machine and its load, each benchmark's
+//! table, then the load at the end; returns the text of results.json.
+std::string RunBenchmarks(const BenchOptions& options, const BenchInputs& inputs,
+                          const BenchOutput& out, int threads, const std::string& planner,
+                          std::size_t repeats);
 
 }  // namespace dn
