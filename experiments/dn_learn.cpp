@@ -144,32 +144,12 @@ LearningConfig ReadConfig(const CommandLine& cli, CheckpointOptions& checkpoints
   c.precision = cli.PrecisionOption();
   checkpoints = ReadCheckpointOptions(cli);
   c.checkpoints = checkpoints.policy;
-  std::size_t highest = 0;
+  std::vector<LayerSettingsText> given;
   for (std::size_t l = 1; l <= kMaxLayers; ++l)
-    if (!TableValues(cli, kLayerOptions, LayerKey(l, "")).empty()) highest = l;
-  std::size_t depth = std::max<std::size_t>(1, highest);
-  if (cli.Has("layers")) {
-    const long long layers = cli.Get<long long>("layers");
-    if (layers < 1 || layers > static_cast<long long>(kMaxLayers))
-      throw UsageError("--layers must be 1 to " + std::to_string(kMaxLayers));
-    depth = static_cast<std::size_t>(layers);
-    if (highest > depth)
-      throw UsageError(
-          LayerOptionName(highest,
-                          TableValues(cli, kLayerOptions, LayerKey(highest, ""))[0].first) +
-          " is given but --layers is " + std::to_string(depth));
-  }
-  if (highest == 0 && !cli.Has("layers")) {
-    AsUsageError([&] { c.Validate(); });
-    return c;
-  }
-  c.layers.resize(depth);
-  for (std::size_t l = 1; l <= depth; ++l)
-    for (const auto& given : TableValues(cli, kLayerOptions, LayerKey(l, "")))
-      AsUsageError([&] {
-        SetLayerSetting(c.layers[l - 1], given.first, given.second,
-                        LayerOptionName(l, given.first));
-      });
+    given.push_back(TableValues(cli, kLayerOptions, LayerKey(l, "")));
+  std::optional<long long> layers;
+  if (cli.Has("layers")) layers = cli.Get<long long>("layers");
+  AsUsageError([&] { SetLayers(c, given, layers); });
   AsUsageError([&] { c.Validate(); });
   return c;
 }

@@ -308,6 +308,37 @@ BOOST_AUTO_TEST_CASE(layer_settings_read_back_their_text) {
   BOOST_TEST(settings.filterSize->ToString() == resolved.size.ToString());
 }
 
+BOOST_AUTO_TEST_CASE(layers_come_from_the_highest_setting_or_the_count_given) {
+  std::vector<LayerSettingsText> given(kMaxLayers);
+  LearningConfig c;
+  SetLayers(c, given, std::nullopt);
+  BOOST_TEST(c.layers.empty());
+  SetLayers(c, given, 2);
+  BOOST_TEST(c.layers.size() == 2u);
+  given[2] = {{"lambda", "0.5"}, {"pooling", "2"}};
+  c = LearningConfig();
+  SetLayers(c, given, std::nullopt);
+  BOOST_TEST(c.layers.size() == 3u);
+  BOOST_TEST(*c.layers[2].lambda == 0.5);
+  BOOST_TEST(c.layers[2].pooling.Active());
+  BOOST_TEST(!c.layers[0].lambda.has_value());
+
+  const auto message = [&](std::optional<long long> depth) {
+    try {
+      LearningConfig config;
+      SetLayers(config, given, depth);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  BOOST_TEST(message(2) == "--layer3.lambda is given but --layers is 2");
+  BOOST_TEST(message(0) == "--layers must be 1 to 4");
+  BOOST_TEST(message(4).empty());
+  given[1] = {{"filters", "-1"}};
+  BOOST_TEST(message(4) == "--layer2.filters must be positive");
+}
+
 BOOST_AUTO_TEST_CASE(initial_filters_set_or_check_layer_one_shape) {
   InitialFilters initial{FilterBank<double>(7, 1, 5, 3), "--init D.npy"};
   initial.filters.data.fill(0.1);

@@ -105,6 +105,26 @@ std::optional<std::string> LayerSettingText(const LayerSettings& layer, const st
   throw std::invalid_argument("unknown layer setting '" + key + "'");
 }
 
+void SetLayers(LearningConfig& config, const std::vector<LayerSettingsText>& given,
+               std::optional<long long> depth) {
+  std::size_t highest = 0;
+  for (std::size_t l = 1; l <= given.size(); ++l)
+    if (!given[l - 1].empty()) highest = l;
+  if (depth) {
+    if (*depth < 1 || *depth > static_cast<long long>(kMaxLayers))
+      throw std::invalid_argument("--layers must be 1 to " + std::to_string(kMaxLayers));
+    if (highest > static_cast<std::size_t>(*depth))
+      throw std::invalid_argument(LayerOptionName(highest, given[highest - 1].front().first) +
+                                  " is given but --layers is " + std::to_string(*depth));
+  } else if (highest == 0) {
+    return;
+  }
+  config.layers.assign(depth ? static_cast<std::size_t>(*depth) : highest, LayerSettings());
+  for (std::size_t l = 1; l <= highest; ++l)
+    for (const auto& [key, text] : given[l - 1])
+      SetLayerSetting(config.layers[l - 1], key, text, LayerOptionName(l, key));
+}
+
 LayerSettings ResolvedLayer::Settings() const {
   LayerSettings settings;
   settings.filters = spec.filters;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/precision.hpp"
@@ -78,6 +79,16 @@ struct LearningConfig {
   //! "--layer2.lambda must be finite and >= 0".
   void Validate() const;
 };
+
+//! A layer's settings as text: (key, text) pairs as SetLayerSetting reads them.
+using LayerSettingsText = std::vector<std::pair<std::string, std::string>>;
+//! Sets config.layers from the settings given for each layer (given[l - 1]: layer l's) and the
+//! layer count `depth` when given; without it the count is the highest layer with a setting,
+//! and with neither the run has one layer of the run-wide settings (config.layers empty).
+//! std::invalid_argument naming dn-learn's option: a `depth` not 1 to kMaxLayers, a setting of a
+//! layer above it, a bad value.
+void SetLayers(LearningConfig& config, const std::vector<LayerSettingsText>& given,
+               std::optional<long long> depth);
 
 //! A layer with every setting resolved.
 struct ResolvedLayer {
