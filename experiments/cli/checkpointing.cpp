@@ -13,6 +13,11 @@
 namespace dn::cli {
 namespace {
 
+//! True when option `key` now has another value than the run's.
+bool Changed(const ResumedRun& resumed, const std::string& key) {
+  return std::find(resumed.changed.begin(), resumed.changed.end(), key) != resumed.changed.end();
+}
+
 namespace fs = std::filesystem;
 
 std::string Absolute(const std::string& path) {
@@ -136,17 +141,13 @@ std::string ResumeCommand(const std::string& program, const std::string& out) {
   return ShellQuoted(program) + " --resume " + ShellQuoted(Absolute(out));
 }
 
-bool ResumedRun::Changed(const std::string& key) const {
-  return std::find(changed.begin(), changed.end(), key) != changed.end();
-}
-
 void ReportResumedOptions(const ResumedRun& resumed, const CommandLine& cli, const Console& console,
                           int threads, std::size_t depth) {
   if (threads != resumed.threads)
     console.Warning("resuming with " + std::to_string(threads) + " threads instead of the run's " +
                     std::to_string(resumed.threads) +
                     ": the result will differ in the last bits from an uninterrupted run's");
-  if (depth > 1 && resumed.Changed("iterations"))
+  if (depth > 1 && Changed(resumed, "iterations"))
     throw UsageError(
         "--iterations does not change the layers of a network on resuming (their "
         "counts are the run's layerN.iterations); give --layerN.iterations");
@@ -156,7 +157,7 @@ void ReportResumedOptions(const ResumedRun& resumed, const CommandLine& cli, con
 
 void RefuseChangedTrainedLayers(const ResumedRun& resumed, std::size_t currentLayer) {
   for (std::size_t l = 1; l < currentLayer; ++l)
-    if (resumed.Changed("layer" + std::to_string(l) + ".iterations"))
+    if (Changed(resumed, "layer" + std::to_string(l) + ".iterations"))
       throw UsageError(LayerOptionName(l, "iterations") + " cannot change: layer " +
                        std::to_string(l) + " is trained already");
 }

@@ -35,8 +35,6 @@ struct ResumedRun {
   std::unique_ptr<CommandLine> cli;  //!< its options
   std::vector<std::string> changed;  //!< changeable options now given another value
   int threads = 0;                   //!< the thread count the run used
-  //! True when option `key` now has another value than the run's.
-  bool Changed(const std::string& key) const;
 };
 
 //! For --resume DIR: finds DIR's newest checkpoint (std::runtime_error if there is none) and

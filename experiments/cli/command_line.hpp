@@ -74,8 +74,6 @@ public:
   //! Parses the command line and the --config file (the command line wins; unknown keys in
   //! either are a po::error). Returns false after printing --help to stdout.
   bool Parse(int argc, const char* const argv[]);
-  //! The --help text: usage, about, every option with its default.
-  std::string Help() const;
 
   //! True when the option has a value (given or defaulted).
   bool Has(const std::string& key) const { return vm_.count(key) != 0; }
@@ -120,6 +118,8 @@ public:
   void WriteResolvedConfig(const std::string& path) const;
 
 private:
+  //! The --help text: usage, about, every option with its default.
+  std::string Help() const;
   std::string ValueText(const std::string& key) const;
 
   std::string program_, synopsis_, about_;

@@ -10,6 +10,17 @@
 namespace dn {
 namespace {
 
+//! A text table with right-aligned columns, the header underlined with dashes.
+class TextTable {
+public:
+  explicit TextTable(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string Text() const;
+
+private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
 //! Seconds (or any positive quantity) to 3 significant digits, "-" when not measured.
 std::string Short(double value) {
   if (!std::isfinite(value)) return "-";

@@ -15,17 +15,6 @@ namespace dn {
 //! `value` with `decimals` decimals, "-" when not finite.
 std::string FixedText(double value, int decimals);
 
-//! A text table with right-aligned columns, the header underlined with dashes.
-class TextTable {
-public:
-  explicit TextTable(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-  std::string Text() const;
-
-private:
-  std::vector<std::vector<std::string>> rows_;
-};
-
 //! The dn-learn command that runs the same learning as the benchmark (inputs as given, with
 //! `threads` threads, output directory OUT).
 std::string EquivalentLearnCommand(const LearningBenchmarkOptions& options,
