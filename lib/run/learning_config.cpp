@@ -56,7 +56,7 @@ void SetLayerSetting(LayerSettings& layer, const std::string& key, const std::st
                      const std::string& option) {
   const auto count = [&]() -> std::size_t {
     const std::size_t digits = text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0);
-    if (digits != std::string::npos || text.empty() || text == "-" || text.size() > 18)
+    if (digits != std::string::npos || text.empty() || text == "-" || text.size() > 19)
       throw std::invalid_argument(option + " must be a whole number, not '" + text + "'");
     if (text[0] == '-') throw std::invalid_argument(option + " must be positive");
     return static_cast<std::size_t>(std::stoull(text));
