@@ -656,7 +656,7 @@ BOOST_AUTO_TEST_CASE(training_goes_on_from_the_state_between_layers) {
   NetworkTrainer<float> resumed(options, state, images);
   BOOST_TEST(resumed.LayersTrained() == 1u);
   resumed.StartLayer();
-  BOOST_TEST((resumed.PixelLearner() != nullptr && resumed.LayerLearner() == nullptr));
+  BOOST_TEST((resumed.Learner() && resumed.Learner()->Name() == "pixel"));
   resumed.RunLayer();
   resumed.FinishLayer();
   BOOST_TEST(resumed.Done());
@@ -680,7 +680,7 @@ struct StateTaker : Observer {
 //! Trains what is left: the layer in progress (after a restore), then the others.
 void FinishTraining(NetworkTrainer<float>& trainer, Observer* observer = nullptr) {
   while (!trainer.Done()) {
-    if (!trainer.LayerLearner() && !trainer.PixelLearner()) trainer.StartLayer();
+    if (!trainer.Learner()) trainer.StartLayer();
     trainer.RunLayer(observer);
     trainer.FinishLayer();
   }
@@ -763,7 +763,7 @@ BOOST_AUTO_TEST_CASE(a_restore_refuses_damaged_states_and_fewer_iterations_than_
       trainer.RestoreState(damaged);
     } catch (const std::exception& e) {
       // Left unchanged: it still trains from the start.
-      BOOST_TEST((trainer.LayersTrained() == 0u && !trainer.PixelLearner()));
+      BOOST_TEST((trainer.LayersTrained() == 0u && !trainer.Learner()));
       return std::string(e.what());
     }
     return std::string();
@@ -925,3 +925,20 @@ BOOST_AUTO_TEST_CASE(bad_layer_sections_are_refused) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(layer_learners_are_made_by_name) {
+  BOOST_TEST((LayerLearnerNames() == std::vector<std::string>{"batch", "pixel"}));
+  Network<double> network;
+  network.boundary = Boundary::Valid;
+  network.layers.resize(2);
+  network.layers[1].inference = InferenceMode::Pixel;
+  const std::vector<Image<double>> signals;
+  const NetworkTrainingState<double> state;
+  const LearningOptions options;
+  BOOST_CHECK_THROW(MakeLayerLearner<double>("online", options, network, 1, signals, state),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(MakeLayerLearner<double>("pixel", options, network, 1, signals, state),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(MakeLayerLearner<double>("batch", options, network, 2, signals, state),
+                    std::invalid_argument);
+}

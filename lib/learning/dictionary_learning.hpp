@@ -15,25 +15,27 @@
 // 1/2 sum_i ||s_i||^2 (a sane iterate stays near or below it).
 #pragma once
 
-#include "dictionary/dictionary.hpp"
-#include "solvers/csc_solver.hpp"
-
 #include <memory>
+
+#include "dictionary/dictionary.hpp"
+#include "learning/layer_learner.hpp"
+#include "solvers/csc_solver.hpp"
 
 namespace dn {
 
 struct LearningOptions {
   double lambda = 0.1;
-  std::size_t iterations = 200;        //!< outer iterations
-  std::string solver = "fista";        //!< sparse coding solver name
-  std::size_t codingIterations = 3;    //!< solver iterations per outer iteration
+  std::size_t iterations = 200;      //!< outer iterations
+  std::string solver = "fista";      //!< sparse coding solver name
+  std::size_t codingIterations = 3;  //!< solver iterations per outer iteration
   Boundary boundary = Boundary::Valid;
   DictionaryUpdateOptions dictionary;
   PlannerEffort effort = PlannerEffort::Estimate;  //!< Measure: no faster here, not repeatable
   void Validate() const;
 };
 
-template <typename T> class DictionaryLearner {
+template <typename T>
+class DictionaryLearner : public LayerLearner<T> {
 public:
   //! Run() declares divergence above this multiple of the objective at all-zero maps.
   static constexpr double kRunawayFactor = 1e3;
@@ -41,30 +43,31 @@ public:
   //! All images must have the same size and channel count as the filters.
   DictionaryLearner(const LearningOptions& options, std::vector<Image<T>> signals,
                     const FilterBank<T>& initial);
-  ~DictionaryLearner();
+  ~DictionaryLearner() override;
 
   //! Runs options.iterations outer iterations (continuing after earlier calls); the observer
   //! sees Begin() ("batch"), one record per outer iteration (over the whole set; relativeChange
   //! is the dictionary's, rejectedSteps counts the rejected dictionary steps so far) and End().
   //! Returns the last record.
-  IterationRecord Run(Observer* observer = nullptr);
+  IterationRecord Run(Observer* observer = nullptr) override;
+  std::string Name() const override { return "batch"; }
 
-  const FilterBank<T>& Dictionary() const;
+  const FilterBank<T>& Dictionary() const override;
   std::size_t ImageCount() const { return signals_.size(); }
-  const Maps<T>& MapsOf(std::size_t image) const;
+  const Maps<T>& MapsOf(std::size_t image) const override;
   const ConvOperator<T>& Operator() const { return *op_; }
   //! Outer iterations run so far (over all Run() calls, and before a RestoreState()).
-  std::size_t Iteration() const { return iteration_; }
+  std::size_t Iteration() const override { return iteration_; }
 
   //! The learner's state between outer iterations: filters, counters, the dictionary updater's
   //! state ("updater/...") and each image's solver state ("image/<i>/..."). Take it from an
   //! observer or between Run() calls.
-  SavedState<T> SaveState() const;
+  SavedState<T> SaveState() const override;
   //! Continues from a state SaveState() returned in a learner made with the same options (the
   //! iteration count aside) and signals: the next Run() then gives bit for bit what the saving
   //! learner's would (with the same thread count). Throws std::runtime_error naming what
   //! disagrees (a missing entry, a shape, the image count); the learner is then left as it was.
-  void RestoreState(const SavedState<T>& state);
+  void RestoreState(const SavedState<T>& state) override;
   //! The fields of SaveState(), for both directions (core/state_archive.hpp).
   void Describe(StateArchive<T>& archive);
 
@@ -83,4 +86,4 @@ private:
 extern template class DictionaryLearner<float>;
 extern template class DictionaryLearner<double>;
 
-} // namespace dn
+}  // namespace dn

@@ -35,7 +35,7 @@ struct PixelLearnerState {
 };
 
 template <typename T>
-class PixelLayerLearner {
+class PixelLayerLearner : public LayerLearner<T> {
 public:
   //! Learns layer `layer` (>= 2, pixel mode) of `network`, whose layers below are trained and
   //! whose layer `layer` holds the initial filters. `switches[i][j]` holds the switches of layer
@@ -45,27 +45,28 @@ public:
   PixelLayerLearner(const LearningOptions& options, const Network<T>& network, std::size_t layer,
                     std::vector<Image<T>> signals,
                     const std::vector<std::vector<Switches>>& switches);
-  ~PixelLayerLearner();
+  ~PixelLayerLearner() override;
 
   //! Runs options.iterations outer iterations (continuing after earlier calls); the observer sees
   //! Begin() ("pixel"), one record per outer iteration (as DictionaryLearner::Run(), with no
   //! rejected steps) and End(). Returns the last record.
-  IterationRecord Run(Observer* observer = nullptr);
+  IterationRecord Run(Observer* observer = nullptr) override;
+  std::string Name() const override { return "pixel"; }
 
-  const FilterBank<T>& Dictionary() const { return state_.filters; }
+  const FilterBank<T>& Dictionary() const override { return state_.filters; }
   std::size_t ImageCount() const { return signals_.size(); }
-  const Maps<T>& MapsOf(std::size_t image) const { return state_.codes.at(image).x; }
+  const Maps<T>& MapsOf(std::size_t image) const override { return state_.codes.at(image).x; }
   const PixelLearnerState<T>& State() const { return state_; }
-  std::size_t Iteration() const { return state_.iteration; }
+  std::size_t Iteration() const override { return state_.iteration; }
 
   //! The state between outer iterations. Entries: filters, numbers images, iteration, elapsed,
   //! filter_lipschitz; per image i under image/<i>/: x, y, residual_x, residual_y, power (when
   //! set), t, lipschitz and the statistics of x (record/...). See pixel_learner_state.cpp.
-  SavedState<T> SaveState() const;
+  SavedState<T> SaveState() const override;
   //! Continues from SaveState() of a learner made with the same options, network and images:
   //! the next Run() is then bit for bit that of the saved learner (same thread count). Checks
   //! every entry before changing anything; std::runtime_error naming the entry otherwise.
-  void RestoreState(const SavedState<T>& state);
+  void RestoreState(const SavedState<T>& state) override;
   //! The fields of SaveState(), for both directions (core/state_archive.hpp).
   void Describe(StateArchive<T>& archive);
 

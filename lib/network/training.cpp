@@ -98,11 +98,9 @@ template <typename T>
 void NetworkTrainer<T>::StartLayer(const SavedState<T>& learnerState) {
   StartLayerAt(learnerState.Count("iteration"));
   try {
-    if (layerLearner_) layerLearner_->RestoreState(learnerState);
-    if (pixelLearner_) pixelLearner_->RestoreState(learnerState);
+    learner_->RestoreState(learnerState);
   } catch (...) {
-    layerLearner_.reset();
-    pixelLearner_.reset();
+    learner_.reset();
     throw;
   }
 }
@@ -110,7 +108,7 @@ void NetworkTrainer<T>::StartLayer(const SavedState<T>& learnerState) {
 template <typename T>
 void NetworkTrainer<T>::StartLayerAt(std::size_t done) {
   if (Done()) throw std::logic_error("NetworkTrainer::StartLayer(): every layer is trained");
-  if (layerLearner_ || pixelLearner_)
+  if (learner_)
     throw std::logic_error("NetworkTrainer::StartLayer(): the current layer is not finished");
   const std::size_t layer = state_.trained + 1;
   const Network<T>& network = state_.network;
@@ -126,20 +124,15 @@ void NetworkTrainer<T>::StartLayerAt(std::size_t done) {
   const ConnectivityTable& table = network.tables[layer - 1];
   if (table.Pairs() < table.Inputs() * table.Maps())
     options.dictionary.connectivity = table.Table();
-  if (layer == 1 || spec.inference == InferenceMode::Layer) {
-    std::vector<Image<T>> inputs = layer == 1 ? signals_ : state_.outputs;
-    layerLearner_ = std::make_unique<DictionaryLearner<T>>(options, std::move(inputs),
-                                                           network.filters[layer - 1]);
-  } else {
-    pixelLearner_ =
-        std::make_unique<PixelLayerLearner<T>>(options, network, layer, signals_, state_.switches);
-  }
+  const bool pixel = layer > 1 && spec.inference == InferenceMode::Pixel;
+  learner_ =
+      MakeLayerLearner<T>(pixel ? "pixel" : "batch", options, network, layer, signals_, state_);
 }
 
 template <typename T>
 IterationRecord NetworkTrainer<T>::RunLayer(Observer* observer) {
   const std::size_t layer = state_.trained + 1;
-  if ((layerLearner_ || pixelLearner_) && CurrentIteration() >= options_.iterations[layer - 1]) {
+  if (learner_ && CurrentIteration() >= options_.iterations[layer - 1]) {
     IterationRecord record;
     record.iteration = CurrentIteration();
     record.layer = layer;
@@ -148,29 +141,20 @@ IterationRecord NetworkTrainer<T>::RunLayer(Observer* observer) {
   std::optional<LayerForward> forward;
   if (observer) forward.emplace(*observer, layer);
   Observer* watch = forward ? &*forward : nullptr;
-  IterationRecord last;
-  if (layerLearner_)
-    last = layerLearner_->Run(watch);
-  else if (pixelLearner_)
-    last = pixelLearner_->Run(watch);
-  else
-    throw std::logic_error("NetworkTrainer::RunLayer(): no layer was started");
+  if (!learner_) throw std::logic_error("NetworkTrainer::RunLayer(): no layer was started");
+  IterationRecord last = learner_->Run(watch);
   last.layer = layer;
   return last;
 }
 
 template <typename T>
 void NetworkTrainer<T>::FinishLayer() {
-  if (!layerLearner_ && !pixelLearner_)
-    throw std::logic_error("NetworkTrainer::FinishLayer(): no layer was started");
+  if (!learner_) throw std::logic_error("NetworkTrainer::FinishLayer(): no layer was started");
   const std::size_t layer = state_.trained + 1, images = signals_.size();
-  state_.network.filters[layer - 1] =
-      layerLearner_ ? layerLearner_->Dictionary() : pixelLearner_->Dictionary();
+  state_.network.filters[layer - 1] = learner_->Dictionary();
   state_.maps.resize(images);
-  for (std::size_t i = 0; i < images; ++i)
-    state_.maps[i] = layerLearner_ ? layerLearner_->MapsOf(i) : pixelLearner_->MapsOf(i);
-  layerLearner_.reset();
-  pixelLearner_.reset();
+  for (std::size_t i = 0; i < images; ++i) state_.maps[i] = learner_->MapsOf(i);
+  learner_.reset();
   const PoolingShape& pooling = state_.network.layers[layer - 1].pooling;
   state_.outputs.assign(images, Image<T>());
   for (std::size_t i = 0; i < images; ++i) {
@@ -193,10 +177,41 @@ IterationRecord NetworkTrainer<T>::TrainNextLayer(Observer* observer) {
 
 template <typename T>
 std::size_t NetworkTrainer<T>::CurrentIteration() const {
-  if (layerLearner_) return layerLearner_->Iteration();
-  if (pixelLearner_) return pixelLearner_->Iteration();
-  return 0;
+  return learner_ ? learner_->Iteration() : 0;
 }
+
+std::vector<std::string> LayerLearnerNames() { return {"batch", "pixel"}; }
+
+template <typename T>
+std::unique_ptr<LayerLearner<T>> MakeLayerLearner(const std::string& name,
+                                                  const LearningOptions& options,
+                                                  const Network<T>& network, std::size_t layer,
+                                                  const std::vector<Image<T>>& signals,
+                                                  const NetworkTrainingState<T>& state) {
+  const bool pixelLayer =
+      layer > 1 && network.layers.at(layer - 1).inference == InferenceMode::Pixel;
+  if (name == "batch" && !pixelLayer)
+    return std::make_unique<DictionaryLearner<T>>(options, layer == 1 ? signals : state.outputs,
+                                                  network.filters[layer - 1]);
+  if (name == "pixel" && pixelLayer)
+    return std::make_unique<PixelLayerLearner<T>>(options, network, layer, signals, state.switches);
+  if (name == "batch" || name == "pixel")
+    throw std::invalid_argument("layer learner '" + name + "' does not fit layer " +
+                                std::to_string(layer) + " (" + (pixelLayer ? "pixel" : "layer") +
+                                " inference)");
+  std::string names;
+  for (const std::string& n : LayerLearnerNames()) names += (names.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown layer learner '" + name + "' (known: " + names + ")");
+}
+
+template std::unique_ptr<LayerLearner<float>> MakeLayerLearner(const std::string&,
+                                                               const LearningOptions&,
+                                                               const Network<float>&, std::size_t,
+                                                               const std::vector<Image<float>>&,
+                                                               const NetworkTrainingState<float>&);
+template std::unique_ptr<LayerLearner<double>> MakeLayerLearner(
+    const std::string&, const LearningOptions&, const Network<double>&, std::size_t,
+    const std::vector<Image<double>>&, const NetworkTrainingState<double>&);
 
 template class NetworkTrainer<float>;
 template class NetworkTrainer<double>;

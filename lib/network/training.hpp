@@ -12,11 +12,14 @@
 //
 // The trainer's state between layers is explicit (the network so far, the switches and the
 // output maps of the finished layers per image), and each layer's learner is an object of its
-// own with its own state. SaveState() puts both into one SavedState, from which RestoreState()
-// continues bit for bit, between layers or within one (checkpoints, docs/robustness.md).
+// own with its own state, made by name (MakeLayerLearner) behind one interface
+// (learning/layer_learner.hpp). SaveState() puts both into one SavedState, from which
+// RestoreState() continues bit for bit, between layers or within one (checkpoints,
+// docs/robustness.md).
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "learning/dictionary_learning.hpp"
@@ -78,10 +81,11 @@ public:
   //! Takes the current layer's filters and maps, pools them for the next layer, and drops the
   //! learner.
   void FinishLayer();
-  //! The current layer's learner between StartLayer() and FinishLayer() (one is null: layer 1
-  //! and layer-mode layers have a DictionaryLearner, pixel-mode layers a PixelLayerLearner).
-  DictionaryLearner<T>* LayerLearner() { return layerLearner_.get(); }
-  PixelLayerLearner<T>* PixelLearner() { return pixelLearner_.get(); }
+  //! The current layer's learner between StartLayer() and FinishLayer(), else null: "batch"
+  //! (DictionaryLearner) for layer 1 and layer-mode layers, "pixel" (PixelLayerLearner) for
+  //! pixel-mode layers (MakeLayerLearner).
+  dn::LayerLearner<T>* Learner() { return learner_.get(); }
+  const dn::LayerLearner<T>* Learner() const { return learner_.get(); }
 
   //! Outer iterations done in the current layer (0 when no layer is started).
   std::size_t CurrentIteration() const;
@@ -120,9 +124,20 @@ private:
   NetworkTrainingOptions options_;
   NetworkTrainingState<T> state_;
   std::vector<Image<T>> signals_;
-  std::unique_ptr<DictionaryLearner<T>> layerLearner_;
-  std::unique_ptr<PixelLayerLearner<T>> pixelLearner_;
+  std::unique_ptr<dn::LayerLearner<T>> learner_;
 };
+
+//! The names of the layer learners: "batch", "pixel".
+std::vector<std::string> LayerLearnerNames();
+//! The learner `name` for layer `layer` (1-based) of `network` as the trainer makes it: "batch"
+//! for layer 1 or a layer-mode layer, "pixel" for a pixel-mode layer >= 2. std::invalid_argument
+//! for an unknown name or one that does not fit the layer.
+template <typename T>
+std::unique_ptr<LayerLearner<T>> MakeLayerLearner(const std::string& name,
+                                                  const LearningOptions& options,
+                                                  const Network<T>& network, std::size_t layer,
+                                                  const std::vector<Image<T>>& signals,
+                                                  const NetworkTrainingState<T>& state);
 
 extern template class NetworkTrainer<float>;
 extern template class NetworkTrainer<double>;

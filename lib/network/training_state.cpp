@@ -101,21 +101,20 @@ template <typename T>
 SavedState<T> NetworkTrainer<T>::SaveState() const {
   SavedState<T> s;
   StateWriter<T> writer(s);
-  bool started = layerLearner_ || pixelLearner_;
+  bool started = learner_ != nullptr;
   const Network<T>& network = state_.network;
   // A writer only reads what it is given.
   DescribeTraining(writer, const_cast<NetworkTrainingState<T>&>(state_), started,
                    LayerShapes(network.layers, signals_.front().n_rows, signals_.front().n_cols,
                                network.boundary),
                    signals_.size());
-  if (layerLearner_) writer.Part("learner", [&] { layerLearner_->Describe(writer); });
-  if (pixelLearner_) writer.Part("learner", [&] { pixelLearner_->Describe(writer); });
+  if (learner_) s.Insert("learner", learner_->SaveState());
   return s;
 }
 
 template <typename T>
 void NetworkTrainer<T>::RestoreState(const SavedState<T>& s) {
-  if (state_.trained != 0 || layerLearner_ || pixelLearner_)
+  if (state_.trained != 0 || learner_)
     throw std::logic_error("NetworkTrainer::RestoreState(): the trainer has started training");
   const std::string where = "NetworkTrainer::RestoreState(): ";
   const std::size_t images = signals_.size(), depth = Depth();
@@ -150,14 +149,12 @@ void NetworkTrainer<T>::RestoreState(const SavedState<T>& s) {
     const SavedState<T> learner = s.Extract("learner");
     StartLayerAt(learner.Count("iteration"));
     try {
-      if (layerLearner_) layerLearner_->RestoreState(learner);
-      if (pixelLearner_) pixelLearner_->RestoreState(learner);
+      learner_->RestoreState(learner);
     } catch (const std::runtime_error& e) {
       throw std::runtime_error(where + "learner/: " + e.what());
     }
   } catch (...) {
-    layerLearner_.reset();
-    pixelLearner_.reset();
+    learner_.reset();
     state_ = std::move(previous);
     throw;
   }

@@ -149,9 +149,9 @@ public:
     if (!resumed_ && !out_.empty() && lastCheckpoint.empty()) RemoveOldCheckpoints(out_);
     const std::size_t depth = layers_.size();
     while (!trainer_->Done()) {
-      if (!trainer_->LayerLearner() && !trainer_->PixelLearner()) trainer_->StartLayer();
+      if (!trainer_->Learner()) trainer_->StartLayer();
       const std::size_t l = trainer_->LayersTrained() + 1, total = layers_[l - 1].iterations;
-      if (observer_) observer_->Begin({trainer_->PixelLearner() ? "pixel" : "batch", l, total});
+      if (observer_) observer_->Begin({trainer_->Learner()->Name(), l, total});
       SaveCheckpoint();  // the layer's start (a no-op when just restored)
       if (!Stopping()) {
         try {
@@ -196,10 +196,9 @@ public:
 
   Network<double> Trained() const override {
     Network<T> network = trainer_->Result();
-    if (trainer_->LayerLearner() || trainer_->PixelLearner()) {
+    if (trainer_->Learner()) {
       const std::size_t l = trainer_->LayersTrained() + 1;
-      network.filters[l - 1] = trainer_->LayerLearner() ? trainer_->LayerLearner()->Dictionary()
-                                                        : trainer_->PixelLearner()->Dictionary();
+      network.filters[l - 1] = trainer_->Learner()->Dictionary();
     }
     return network.template Cast<double>();
   }
@@ -231,7 +230,7 @@ private:
     c.kind = single ? kSingleKind : kNetworkKind;
     c.layer = layer;
     c.iteration = iteration;
-    c.state = single ? trainer_->LayerLearner()->SaveState() : trainer_->SaveState();
+    c.state = single ? trainer_->Learner()->SaveState() : trainer_->SaveState();
     c.info["signals"] = signalsChecksum_;
     if (!history.Empty()) c.info["objective"] = Number(history.Last().objective);
     c.files = files;

@@ -1,0 +1,38 @@
+// The learner of one layer of a network (network/training.hpp), as the trainer and a learning
+// run see it: "batch" (DictionaryLearner: layer 1 and layer-mode layers, every image's maps kept)
+// and "pixel" (PixelLayerLearner: a layer >= 2 learned through the layers below). The trainer
+// makes the learner of each layer by name (MakeLayerLearner in network/training.cpp), so a new
+// learner (issue 11's online learner) is one more implementation and one more name.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "core/saved_state.hpp"
+#include "core/types.hpp"
+#include "solvers/iteration_record.hpp"
+
+namespace dn {
+
+template <typename T>
+class LayerLearner {
+public:
+  virtual ~LayerLearner() = default;
+  //! The name the learner is chosen by, and that ObservedRun::learner reports.
+  virtual std::string Name() const = 0;
+  //! Runs the learner's remaining outer iterations (continuing after earlier calls); the
+  //! observer sees Begin(), one record per outer iteration and End(). Returns the last record.
+  virtual IterationRecord Run(Observer* observer = nullptr) = 0;
+  virtual const FilterBank<T>& Dictionary() const = 0;
+  //! The maps of training image `image` (passed on to the next layer).
+  virtual const Maps<T>& MapsOf(std::size_t image) const = 0;
+  //! Outer iterations run so far.
+  virtual std::size_t Iteration() const = 0;
+  //! Everything needed to go on bit for bit (same thread count).
+  virtual SavedState<T> SaveState() const = 0;
+  //! Continues from SaveState() of a learner made alike; std::runtime_error naming what
+  //! disagrees, the learner then left as it was.
+  virtual void RestoreState(const SavedState<T>& state) = 0;
+};
+
+}  // namespace dn
