@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -121,6 +122,17 @@ BOOST_AUTO_TEST_CASE(stopped_and_resumed_runs_equal_uninterrupted_ones) {
       resumed.WriteOutputs(outputs.path.string());
       for (const std::string& name : LearningRun::OutputNames(depth))
         if (name != "run.ini") BOOST_TEST(fs::exists(outputs.path / name), name);
+      // The model in memory is the one written.
+      const Model written = LoadModel(outputs.path.string()), result = resumed.Result();
+      BOOST_TEST(Same(ToNetwork(result), ToNetwork(written)));
+      BOOST_TEST(result.manifest.layers.size() == written.manifest.layers.size());
+      for (std::size_t l = 0; l < depth; ++l) {
+        const LayerSpec &a = result.manifest.layers[l], &b = written.manifest.layers[l];
+        BOOST_TEST((a.filters == b.filters && a.channels == b.channels && a.lambda == b.lambda &&
+                    a.filterRows == b.filterRows && a.connectivity == b.connectivity &&
+                    a.connectivitySeed == b.connectivitySeed && a.inference == b.inference &&
+                    ToString(a.pooling) == ToString(b.pooling)));
+      }
     }
   }
 }
@@ -306,6 +318,60 @@ BOOST_AUTO_TEST_CASE(layer_settings_read_back_their_text) {
   const LayerSettings settings = resolved.Settings();
   BOOST_TEST((*settings.filters == resolved.spec.filters && *settings.iterations == 4u));
   BOOST_TEST(settings.filterSize->ToString() == resolved.size.ToString());
+}
+
+BOOST_AUTO_TEST_CASE(run_settings_read_back_their_text_and_config_files_read) {
+  LearningConfig c;
+  for (const std::string& key : kRunKeys) {
+    LearningConfig copy;
+    SetLearningSetting(copy, key, LearningSettingText(c, key));
+    BOOST_TEST(LearningSettingText(copy, key) == LearningSettingText(c, key));
+  }
+  SetLearningSetting(c, "zero-mean", "on");
+  BOOST_TEST(c.learning.dictionary.zeroMean);
+  const auto message = [&](const std::string& key, const std::string& text) {
+    try {
+      SetLearningSetting(c, key, text);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  BOOST_TEST(message("iterations", "-2") == "--iterations must be a whole number, not '-2'");
+  BOOST_TEST(message("colour", "maybe") == "--colour must be true or false, not 'maybe'");
+  BOOST_TEST(message("threads", "2") == "unknown learning setting 'threads'");
+
+  ScratchDir dir;
+  const std::string path = (dir.path / "net.ini").string();
+  const auto write = [&](const std::string& text) {
+    std::ofstream(path) << text;
+    return path;
+  };
+  const LearningConfig read = ReadLearningConfigFile(
+      write("# two layers\nlayers = 2\nfilter-size = 7\npreprocess = lcn\n\n[layer1]\n"
+            "filters = 9 ; nine\nlambda = 1\n[layer2]\nconnectivity = singles-and-doubles\n"));
+  BOOST_TEST(read.layers.size() == 2u);
+  BOOST_TEST(read.filterSize.ToString() == "7x7");
+  BOOST_TEST((read.preprocess.method == PreprocessMethod::Lcn));
+  BOOST_TEST((*read.layers[0].filters == 9u && *read.layers[0].lambda == 1.0));
+  BOOST_TEST((read.layers[1].connectivity == ConnectivityType::SinglesAndDoubles));
+  BOOST_TEST(read.filters == LearningConfig().filters);
+  const auto fileMessage = [&](const std::string& text) {
+    try {
+      ReadLearningConfigFile(write(text));
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  BOOST_TEST(fileMessage("filters = 3\nout = results\n") == path + ":2: unknown option 'out'");
+  BOOST_TEST(fileMessage("[layer5]\nlambda = 1\n") == path + ":2: unknown option 'layer5.lambda'");
+  BOOST_TEST(fileMessage("[layer2]\nlambda = x\n") ==
+             path + ":2: --layer2.lambda must be a number, not 'x'");
+  BOOST_TEST(fileMessage("layers = 1\n[layer2]\nlambda = 1\n") ==
+             path + ": --layer2.lambda is given but --layers is 1");
+  BOOST_CHECK_THROW(ReadLearningConfigFile((dir.path / "missing.ini").string()),
+                    std::runtime_error);
 }
 
 BOOST_AUTO_TEST_CASE(layers_come_from_the_highest_setting_or_the_count_given) {

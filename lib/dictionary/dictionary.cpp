@@ -63,10 +63,9 @@ FilterBank<T> RandomFilters(arma::uword K, arma::uword C, arma::uword h, arma::u
 
 void DictionaryUpdateOptions::Validate() const {
   if (method != "fista" && method != "pgd")
-    throw std::invalid_argument("DictionaryUpdateOptions: unknown method '" + method +
-                                "' (expected fista or pgd)");
+    throw std::invalid_argument("--dictionary-method must be fista or pgd, not '" + method + "'");
   if (iterations == 0)
-    throw std::invalid_argument("DictionaryUpdateOptions: iterations must be positive");
+    throw std::invalid_argument("--dictionary-iterations must be positive");
 }
 
 template <typename T>

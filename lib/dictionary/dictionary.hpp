@@ -41,6 +41,7 @@ struct DictionaryUpdateOptions {
   //! Which filter pairs exist, C x K (1 = channel c of filter k is free); the others are held at
   //! zero by the projection and skipped by the gradient. Empty: every pair (the default).
   arma::umat connectivity;
+  //! std::invalid_argument naming the field as dn-learn names its option.
   void Validate() const;
 };
 

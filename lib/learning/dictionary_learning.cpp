@@ -21,10 +21,10 @@ std::string Short(double value) {
 
 void LearningOptions::Validate() const {
   if (!(lambda >= 0.0) || !std::isfinite(lambda))
-    throw std::invalid_argument("LearningOptions: lambda must be finite and >= 0");
-  if (iterations == 0) throw std::invalid_argument("LearningOptions: iterations must be positive");
+    throw std::invalid_argument("--lambda must be finite and >= 0");
+  if (iterations == 0) throw std::invalid_argument("--iterations must be positive");
   if (codingIterations == 0)
-    throw std::invalid_argument("LearningOptions: codingIterations must be positive");
+    throw std::invalid_argument("--coding-iterations must be positive");
   CheckSolverSupports(solver, boundary);  // throws on an unknown name or an unsupported boundary
   dictionary.Validate();
 }

@@ -31,6 +31,7 @@ struct LearningOptions {
   Boundary boundary = Boundary::Valid;
   DictionaryUpdateOptions dictionary;
   PlannerEffort effort = PlannerEffort::Estimate;  //!< Measure: no faster here, not repeatable
+  //! std::invalid_argument naming the field as dn-learn names its option, e.g. "--lambda ...".
   void Validate() const;
 };
 

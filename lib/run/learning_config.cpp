@@ -1,7 +1,9 @@
 #include "run/learning_config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -226,31 +228,122 @@ std::vector<ResolvedLayer> ResolveLayers(const LearningConfig& config, std::size
   return layers;
 }
 
+namespace {
+
+//! A whole number of at most 19 digits; std::invalid_argument naming `option` otherwise.
+std::uint64_t WholeNumber(const std::string& text, const std::string& option) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    throw std::invalid_argument(option + " must be a whole number, not '" + text + "'");
+  return std::stoull(text);
+}
+
+double RealNumber(const std::string& text, const std::string& option) {
+  char* end = nullptr;
+  const double number = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0')
+    throw std::invalid_argument(option + " must be a number, not '" + text + "'");
+  return number;
+}
+
+//! A switch as dn-learn's config files write it: true/false, on/off, yes/no or 1/0.
+bool Switch(const std::string& text, const std::string& option) {
+  if (text == "true" || text == "on" || text == "yes" || text == "1") return true;
+  if (text == "false" || text == "off" || text == "no" || text == "0") return false;
+  throw std::invalid_argument(option + " must be true or false, not '" + text + "'");
+}
+
+PlannerEffort ParsePlanner(const std::string& text, const std::string& option) {
+  if (text == "estimate") return PlannerEffort::Estimate;
+  if (text == "measure") return PlannerEffort::Measure;
+  throw std::invalid_argument(option + " must be estimate or measure, not '" + text + "'");
+}
+
+std::string Trimmed(const std::string& text) {
+  const std::size_t first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
+
+}  // namespace
+
+void SetLearningSetting(LearningConfig& c, const std::string& key, const std::string& text) {
+  const std::string option = "--" + key;
+  LearningOptions& l = c.learning;
+  if (key == "filters")
+    c.filters = WholeNumber(text, option);
+  else if (key == "filter-size")
+    c.filterSize = FilterSize::Parse(text, option);
+  else if (key == "lambda")
+    l.lambda = RealNumber(text, option);
+  else if (key == "iterations")
+    l.iterations = WholeNumber(text, option);
+  else if (key == "coding-iterations")
+    l.codingIterations = WholeNumber(text, option);
+  else if (key == "solver")
+    l.solver = text;
+  else if (key == "boundary")
+    l.boundary = ParseBoundary(text);
+  else if (key == "dictionary-method")
+    l.dictionary.method = text;
+  else if (key == "dictionary-iterations")
+    l.dictionary.iterations = WholeNumber(text, option);
+  else if (key == "zero-mean")
+    l.dictionary.zeroMean = Switch(text, option);
+  else if (key == "planner")
+    l.effort = ParsePlanner(text, option);
+  else if (key == "preprocess")
+    c.preprocess.method = ParsePreprocessMethod(text);
+  else if (key == "highpass-lambda")
+    c.preprocess.highpassLambda = RealNumber(text, option);
+  else if (key == "highpass-pad")
+    c.preprocess.highpassPad = WholeNumber(text, option);
+  else if (key == "lcn-sigma")
+    c.preprocess.lcnSigma = RealNumber(text, option);
+  else if (key == "colour")
+    c.colour = Switch(text, option);
+  else if (key == "seed")
+    c.seed = WholeNumber(text, option);
+  else if (key == "precision")
+    c.precision = ParsePrecision(text);
+  else if (key == "checkpoint-every")
+    c.checkpoints.every = WholeNumber(text, option);
+  else if (key == "checkpoint-seconds")
+    c.checkpoints.seconds = RealNumber(text, option);
+  else
+    throw std::invalid_argument("unknown learning setting '" + key + "'");
+}
+
+std::string LearningSettingText(const LearningConfig& c, const std::string& key) {
+  const LearningOptions& l = c.learning;
+  if (key == "filters") return std::to_string(c.filters);
+  if (key == "filter-size") return c.filterSize.ToString();
+  if (key == "lambda") return NumberText(l.lambda);
+  if (key == "iterations") return std::to_string(l.iterations);
+  if (key == "coding-iterations") return std::to_string(l.codingIterations);
+  if (key == "solver") return l.solver;
+  if (key == "boundary") return ToString(l.boundary);
+  if (key == "dictionary-method") return l.dictionary.method;
+  if (key == "dictionary-iterations") return std::to_string(l.dictionary.iterations);
+  if (key == "zero-mean") return Bool(l.dictionary.zeroMean);
+  if (key == "planner") return PlannerName(l.effort);
+  if (key == "preprocess") return ToString(c.preprocess.method);
+  if (key == "highpass-lambda") return NumberText(c.preprocess.highpassLambda);
+  if (key == "highpass-pad") return std::to_string(c.preprocess.highpassPad);
+  if (key == "lcn-sigma") return NumberText(c.preprocess.lcnSigma);
+  if (key == "colour") return Bool(c.colour);
+  if (key == "seed") return std::to_string(c.seed);
+  if (key == "precision") return ToString(c.precision);
+  if (key == "checkpoint-every") return std::to_string(c.checkpoints.every);
+  if (key == "checkpoint-seconds") return NumberText(c.checkpoints.seconds);
+  throw std::invalid_argument("unknown learning setting '" + key + "'");
+}
+
 std::string LearningConfigText(const LearningConfig& c) {
   std::ostringstream out;
   const auto put = [&out](const std::string& key, const std::string& value) {
     out << key << " = " << value << "\n";
   };
-  put("filters", std::to_string(c.filters));
-  put("filter-size", c.filterSize.ToString());
-  put("lambda", NumberText(c.learning.lambda));
-  put("iterations", std::to_string(c.learning.iterations));
-  put("coding-iterations", std::to_string(c.learning.codingIterations));
-  put("solver", c.learning.solver);
-  put("boundary", ToString(c.learning.boundary));
-  put("dictionary-method", c.learning.dictionary.method);
-  put("dictionary-iterations", std::to_string(c.learning.dictionary.iterations));
-  put("zero-mean", Bool(c.learning.dictionary.zeroMean));
-  put("planner", PlannerName(c.learning.effort));
-  put("preprocess", ToString(c.preprocess.method));
-  put("highpass-lambda", NumberText(c.preprocess.highpassLambda));
-  put("highpass-pad", std::to_string(c.preprocess.highpassPad));
-  put("lcn-sigma", NumberText(c.preprocess.lcnSigma));
-  put("colour", Bool(c.colour));
-  put("seed", std::to_string(c.seed));
-  put("precision", ToString(c.precision));
-  put("checkpoint-every", std::to_string(c.checkpoints.every));
-  put("checkpoint-seconds", NumberText(c.checkpoints.seconds));
+  for (const std::string& key : kRunKeys) put(key, LearningSettingText(c, key));
   put("layers", std::to_string(c.layers.size()));
   for (std::size_t l = 1; l <= c.layers.size(); ++l) {
     const std::string p = "layer" + std::to_string(l) + ".";
@@ -277,46 +370,10 @@ LearningConfig ParseLearningConfig(const std::string& text) {
       throw std::runtime_error("learning config: '" + key + "' is missing");
     return found->second;
   };
-  const auto count = [&](const std::string& key) {
-    const std::string& value = get(key);
-    if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos)
-      throw std::runtime_error("learning config: " + key + " = '" + value +
-                               "' is not a whole number");
-    return static_cast<std::size_t>(std::stoull(value));
-  };
-  const auto real = [&](const std::string& key) {
-    const std::string& value = get(key);
-    char* end = nullptr;
-    const double number = std::strtod(value.c_str(), &end);
-    if (value.empty() || *end != '\0')
-      throw std::runtime_error("learning config: " + key + " = '" + value + "' is not a number");
-    return number;
-  };
-  const auto flag = [&](const std::string& key) { return get(key) == "true"; };
   LearningConfig c;
   try {
-    c.filters = count("filters");
-    c.filterSize = FilterSize::Parse(get("filter-size"), "filter-size");
-    c.learning.lambda = real("lambda");
-    c.learning.iterations = count("iterations");
-    c.learning.codingIterations = count("coding-iterations");
-    c.learning.solver = get("solver");
-    c.learning.boundary = ParseBoundary(get("boundary"));
-    c.learning.dictionary.method = get("dictionary-method");
-    c.learning.dictionary.iterations = count("dictionary-iterations");
-    c.learning.dictionary.zeroMean = flag("zero-mean");
-    c.learning.effort =
-        get("planner") == "measure" ? PlannerEffort::Measure : PlannerEffort::Estimate;
-    c.preprocess.method = ParsePreprocessMethod(get("preprocess"));
-    c.preprocess.highpassLambda = real("highpass-lambda");
-    c.preprocess.highpassPad = count("highpass-pad");
-    c.preprocess.lcnSigma = real("lcn-sigma");
-    c.colour = flag("colour");
-    c.seed = count("seed");
-    c.precision = ParsePrecision(get("precision"));
-    c.checkpoints.every = count("checkpoint-every");
-    c.checkpoints.seconds = real("checkpoint-seconds");
-    c.layers.resize(count("layers"));
+    for (const std::string& key : kRunKeys) SetLearningSetting(c, key, get(key));
+    c.layers.resize(WholeNumber(get("layers"), "layers"));
     for (std::size_t l = 1; l <= c.layers.size(); ++l) {
       const std::string p = "layer" + std::to_string(l) + ".";
       for (const std::string& key : kLayerKeys)
@@ -324,6 +381,58 @@ LearningConfig ParseLearningConfig(const std::string& text) {
     }
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(std::string("learning config: ") + e.what());
+  }
+  return c;
+}
+
+LearningConfig ReadLearningConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot read the config file");
+  LearningConfig c;
+  std::vector<LayerSettingsText> layers(kMaxLayers);
+  std::optional<long long> depth;
+  std::string line, section;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    const std::string where = path + ":" + std::to_string(number) + ": ";
+    line = Trimmed(line.substr(0, line.find_first_of("#;")));
+    if (line.empty()) continue;
+    try {
+      if (line.front() == '[') {
+        section = Trimmed(line.substr(1, line.find(']') - 1));
+        if (line.back() != ']') throw std::invalid_argument("invalid section '" + line + "'");
+        continue;
+      }
+      const std::size_t eq = line.find('=');
+      if (eq == std::string::npos) throw std::invalid_argument("expected key = value");
+      std::string key = Trimmed(line.substr(0, eq));
+      const std::string value = Trimmed(line.substr(eq + 1));
+      if (!section.empty()) key = section + "." + key;
+      const std::size_t dot = key.find('.');
+      if (key == "layers") {
+        depth = static_cast<long long>(WholeNumber(value, "--layers"));
+      } else if (dot != std::string::npos) {
+        const std::string prefix = key.substr(0, dot), setting = key.substr(dot + 1);
+        std::size_t l = 0;
+        for (std::size_t i = 1; i <= kMaxLayers; ++i)
+          if (prefix == "layer" + std::to_string(i)) l = i;
+        if (l == 0 || std::find(kLayerKeys.begin(), kLayerKeys.end(), setting) == kLayerKeys.end())
+          throw std::invalid_argument("unknown option '" + key + "'");
+        LayerSettings check;  // refuse a bad value on its own line
+        SetLayerSetting(check, setting, value, "--" + key);
+        layers[l - 1].emplace_back(setting, value);
+      } else {
+        if (std::find(kRunKeys.begin(), kRunKeys.end(), key) == kRunKeys.end())
+          throw std::invalid_argument("unknown option '" + key + "'");
+        SetLearningSetting(c, key, value);
+      }
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(where + e.what());
+    }
+  }
+  try {
+    SetLayers(c, layers, depth);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(path + ": " + e.what());
   }
   return c;
 }

@@ -108,11 +108,49 @@ std::vector<ResolvedLayer> ResolveLayers(const LearningConfig& config, std::size
 //! "--layerN.key", how messages name a layer's setting.
 std::string LayerOptionName(std::size_t layer, const std::string& key);
 
+//! The run-wide settings' keys, as dn-learn's options and the config text name them, in that
+//! order ("layers" and the layers' own settings aside).
+inline const std::vector<std::string> kRunKeys = {"filters",
+                                                  "filter-size",
+                                                  "lambda",
+                                                  "iterations",
+                                                  "coding-iterations",
+                                                  "solver",
+                                                  "boundary",
+                                                  "dictionary-method",
+                                                  "dictionary-iterations",
+                                                  "zero-mean",
+                                                  "planner",
+                                                  "preprocess",
+                                                  "highpass-lambda",
+                                                  "highpass-pad",
+                                                  "lcn-sigma",
+                                                  "colour",
+                                                  "seed",
+                                                  "precision",
+                                                  "checkpoint-every",
+                                                  "checkpoint-seconds"};
+
+//! Sets run-wide setting `key` (one of kRunKeys) of `config` from its text as
+//! LearningSettingText writes it (switches also on/off, yes/no, 1/0); std::invalid_argument
+//! naming the option ("--key") for a bad value or an unknown key.
+void SetLearningSetting(LearningConfig& config, const std::string& key, const std::string& text);
+//! The text of run-wide setting `key` (one of kRunKeys), which SetLearningSetting reads back.
+std::string LearningSettingText(const LearningConfig& config, const std::string& key);
+
 //! The config as INI text (keys named as dn-learn's options, every layer resolved against its
 //! defaults), which ParseLearningConfig reads back exactly; a checkpoint keeps it so that a run
 //! resumes from the library alone.
 std::string LearningConfigText(const LearningConfig& config);
 //! Inverse of LearningConfigText; std::runtime_error naming a bad line.
 LearningConfig ParseLearningConfig(const std::string& text);
+
+//! A config from a file in dn-learn's --config format over the defaults: `key = value` lines of
+//! dn-learn's options (kRunKeys, "layers", "layerN.key"), '#' or ';' comments, and [layerN]
+//! sections holding layer N's settings (experiments/configs/*.ini). The front end's own options
+//! (out, threads, init, inputs, ...) are not settings of the run and are refused like unknown
+//! keys. std::runtime_error when the file cannot be read; std::invalid_argument naming the file
+//! and line for an unknown key or a bad value.
+LearningConfig ReadLearningConfigFile(const std::string& path);
 
 }  // namespace dn

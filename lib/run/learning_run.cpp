@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <stdexcept>
 
 #include "core/atomic_file.hpp"
@@ -367,6 +368,17 @@ ModelManifest LearningRun::Manifest() const {
   m.filterCols = first.size.cols;
   m.seed = config_.seed;
   return m;
+}
+
+Model LearningRun::Result() const {
+  Model model;
+  model.manifest = Manifest();
+  for (const ResolvedLayer& layer : layers_) model.manifest.layers.push_back(layer.spec);
+  Network<double> network = Trained();
+  model.filters = std::move(network.filters.front());
+  model.higherLayers.assign(std::make_move_iterator(network.filters.begin() + 1),
+                            std::make_move_iterator(network.filters.end()));
+  return model;
 }
 
 void LearningRun::WriteOutputs(const std::string& dir) const {

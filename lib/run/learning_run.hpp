@@ -106,6 +106,9 @@ public:
   Network<double> Trained() const;
   //! The model's manifest: learning settings and inference defaults.
   ModelManifest Manifest() const;
+  //! The network as trained so far as a model, equal to what LoadModel reads from the model/
+  //! that WriteOutputs writes (every layer's spec in the manifest, filters in double).
+  Model Result() const;
 
   //! Writes the outputs of a finished run into the existing directory `dir`: dictionary.npy,
   //! model/, history.csv and filters.png (one layer), or layerN_dictionary.npy (N >= 2) and
