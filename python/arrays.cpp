@@ -14,8 +14,9 @@ std::string ShapeText(const std::vector<std::size_t>& shape) {
 }
 
 std::string Ranks(std::size_t minRank, std::size_t maxRank) {
-  return minRank == maxRank ? std::to_string(minRank)
-                            : std::to_string(minRank) + " or " + std::to_string(maxRank);
+  if (minRank == maxRank) return std::to_string(minRank);
+  return std::to_string(minRank) + (maxRank == minRank + 1 ? " or " : " to ") +
+         std::to_string(maxRank);
 }
 
 //! Copies the array's elements into `cube`, slice index = leading axes flattened in C order.

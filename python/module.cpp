@@ -11,64 +11,17 @@
 #include <string>
 
 #include "arrays.hpp"
+#include "binding_support.hpp"
 #include "callback.hpp"
 #include "core/threads.hpp"
 #include "entry_points.hpp"
 #include "io/image_set.hpp"
+#include "learn.hpp"
 #include "run/inference.hpp"
 #include "viz/montage.hpp"
 
 namespace dn::python {
 namespace {
-
-//! An input or output problem: raised as OSError.
-class IoError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
-
-//! Runs `body`, turning the library's std::runtime_error (its I/O errors) into IoError.
-template <typename Body>
-decltype(auto) AsIoError(Body&& body) {
-  try {
-    return body();
-  } catch (const std::invalid_argument&) {
-    throw;
-  } catch (const std::runtime_error& e) {
-    throw IoError(e.what());
-  }
-}
-
-std::size_t PositiveCount(long long value, const char* name) {
-  if (value <= 0) throw std::invalid_argument(std::string(name) + " must be positive");
-  return std::size_t(value);
-}
-
-double NonNegative(double value, const char* name) {
-  if (!(value >= 0.0) || !std::isfinite(value))
-    throw std::invalid_argument(std::string(name) + " must be finite and >= 0");
-  return value;
-}
-
-//! ConfigureThreads for threads=None (all cores) or a count.
-void SetThreads(const std::optional<int>& threads) {
-  const int n = threads.value_or(0);
-  if (n < 0 || n > kMaxThreads)
-    throw std::invalid_argument("threads must be 0 to " + std::to_string(kMaxThreads) +
-                                " (0 or None uses all cores)");
-  ConfigureThreads(n);
-}
-
-PlannerEffort ParsePlanner(const std::string& name) {
-  if (name == "estimate") return PlannerEffort::Estimate;
-  if (name == "measure") return PlannerEffort::Measure;
-  throw std::invalid_argument("planner must be estimate or measure, not '" + name + "'");
-}
-
-std::string CheckedSolver(const std::string& name) {
-  MakeCscSolver<float>(name);  // throws std::invalid_argument for an unknown name
-  return name;
-}
 
 //! Solver records as a dict of 1-D arrays, one entry per record; with `layers`, also "layer".
 py::dict HistoryDict(const std::vector<std::vector<IterationRecord>>& perLayer, bool layers) {
@@ -181,8 +134,8 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
 
 //! An image argument: an array, or a path read as dn-reconstruct reads its input.
 Image<double> ImageArgument(const py::object& image, bool colour) {
-  if (py::isinstance<py::str>(image) || py::hasattr(image, "__fspath__")) {
-    const std::string path = py::str(py::module_::import("os").attr("fspath")(image));
+  if (IsPath(image)) {
+    const std::string path = PathText(image);
     return AsIoError([&] { return ReadInputImage(path, colour); });
   }
   return ImageFromArray(image, "image");
@@ -362,7 +315,7 @@ PYBIND11_MODULE(_deconvnet, m) {
       .def(
           "save",
           [](const Model& model, const py::object& path) {
-            const std::string p = py::str(py::module_::import("os").attr("fspath")(path));
+            const std::string p = PathText(path);
             AsIoError([&] { SaveModelDirectory(p, model); });
           },
           "path"_a,
@@ -431,6 +384,8 @@ path cannot be read, KeyboardInterrupt on Ctrl-C (within one iteration).)")
                "x" + std::to_string(model.filters.channels) + ">";
       });
 
+  DefineLearn(m);
+
   m.def("sparse_code", &SparseCodeBinding, "dictionary"_a, "signal"_a, "lmbda"_a, py::kw_only(),
         "solver"_a = "fista", "boundary"_a = "valid", "iterations"_a = 200, "tolerance"_a = 0.0,
         "precision"_a = "single", "threads"_a = py::none(), "init"_a = py::none(),
@@ -464,7 +419,7 @@ lmbda, an empty array, unknown names), KeyboardInterrupt on Ctrl-C (within one i
   m.def(
       "load_model",
       [](const py::object& path) {
-        const std::string p = py::str(py::module_::import("os").attr("fspath")(path));
+        const std::string p = PathText(path);
         return AsIoError([&] { return LoadModel(p); });
       },
       "path"_a,

@@ -9,15 +9,17 @@ Arrays use the axis orders of docs/file_formats.md:
     dictionary    (K, h, w) or (K, C, h, w)
 float32 or float64 in any memory order; results are new C-ordered arrays.
 
-Functions: sparse_code, load_model (-> Model: reconstruct, features, filters_in_pixel_space,
+Functions: learn (-> LearnedModel, a Model with .history), sparse_code, load_model (-> Model: reconstruct, features, filters_in_pixel_space,
 save, dictionary, layers, settings, layer_settings), preprocess, montage.
 Errors: ValueError for bad arguments, OSError for files, KeyboardInterrupt on Ctrl-C.
 """
 
 from ._deconvnet import (
+    LearnedModel,
     Model,
     ReconstructionResult,
     SparseCodeResult,
+    learn,
     load_model,
     montage,
     preprocess,
@@ -25,9 +27,11 @@ from ._deconvnet import (
 )
 
 __all__ = [
+    "LearnedModel",
     "Model",
     "ReconstructionResult",
     "SparseCodeResult",
+    "learn",
     "load_model",
     "montage",
     "preprocess",
