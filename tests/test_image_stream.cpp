@@ -26,6 +26,7 @@
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
+using dn::Image;
 
 namespace {
 
@@ -99,6 +100,7 @@ void ExpectOpenError(const std::vector<std::string>& inputs, bool colour,
     BOOST_ERROR("no error opening " << inputs.front());
   } catch (const std::runtime_error& e) {
     const std::string message = e.what();
+    BOOST_TEST_MESSAGE(message);
     for (const std::string& part : parts) {
       BOOST_TEST(message.find(part) != std::string::npos, "'" << part << "' in: " << message);
     }
@@ -136,8 +138,6 @@ std::string WriteSmallPng(const TempDir& dir, const std::string& name, arma::uwo
 }
 
 }  // namespace
-
-using dn::Image;
 
 BOOST_AUTO_TEST_SUITE(image_stream)
 
@@ -314,7 +314,7 @@ BOOST_AUTO_TEST_CASE(bad_inputs_fail_at_opening_naming_the_file) {
   ExpectOpenError({twoChannels}, false, {twoChannels, "unsupported array shape (2, 2, 3, 3)"});
   const std::string bigEndian = dir.File("big.npy");
   std::string header = "{'descr': '>f8', 'fortran_order': False, 'shape': (2, 2), }";
-  header.append(64 - 10 - header.size() - 1, ' ');
+  header.append(128 - 10 - header.size() - 1, ' ');
   header += '\n';
   WriteBytes(bigEndian, std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) +
                             '\0' + header + std::string(32, '\0'));
@@ -327,7 +327,7 @@ BOOST_AUTO_TEST_CASE(npy_version_2_header) {
   TempDir dir;
   const std::string path = dir.File("v2.npy");
   std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }";
-  header.append(64 - 12 - header.size() - 1, ' ');
+  header.append(128 - 12 - header.size() - 1, ' ');
   header += '\n';
   std::string data;
   for (int k = 0; k < 6; ++k) {
