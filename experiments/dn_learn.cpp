@@ -18,6 +18,7 @@
 #include "core/signals.hpp"
 #include "core/threads.hpp"
 #include "io/image_set.hpp"
+#include "io/image_stream.hpp"
 #include "run/learning_run.hpp"
 
 namespace {
@@ -45,6 +46,25 @@ const std::vector<TableOption> kLayerOptions = {
     {"inference", TableOption::Type::Text, "M",
      "layer (reconstruct the layer below) or pixel (reconstruct the image through the layers "
      "below; default layer)"}};
+
+//! The online learner's options (learning/online_learning.hpp), read by SetLearningSetting.
+struct OnlineOption {
+  const char* key;
+  const char* value;
+  const char* help;
+};
+const std::vector<OnlineOption> kOnlineOptions = {
+    {"learner", "L",
+     "batch (every image's maps kept, all images in memory) or online (minibatches drawn from "
+     "images read one at a time; one layer)"},
+    {"batch-size", "B", "online: images per iteration"},
+    {"crop", "HxW", "online: a random HxW window of each image drawn, or none (whole images)"},
+    {"update", "U",
+     "online: dictionary update, surrogate (running statistics, second order) or sgd "
+     "(stochastic projected gradient)"},
+    {"eta-a", "A", "online sgd: step eta_t = A / (t + B), in units of 1/L of the minibatch"},
+    {"eta-b", "B", "online sgd: see --eta-a"},
+    {"forgetting", "F", "online surrogate: forgetting factor of the statistics, in (0, 1]"}};
 
 std::string LayerKey(std::size_t layer, const std::string& key) {
   return "layer" + std::to_string(layer) + "." + key;
@@ -83,6 +103,11 @@ void DeclareOptions(CommandLine& cli) {
           ->value_name("N"),
       "dictionary update iterations per outer iteration")("zero-mean", OnOff(),
                                                           "constrain every filter to zero mean");
+  for (const OnlineOption& o : kOnlineOptions)
+    cli.Add()(
+        o.key,
+        po::value<std::string>()->default_value(LearningSettingText(d, o.key))->value_name(o.value),
+        o.help);
   cli.AddSolver();
   cli.AddBoundary();
   cli.AddPreprocess();
@@ -138,6 +163,8 @@ LearningConfig ReadConfig(const CommandLine& cli, CheckpointOptions& checkpoints
   learning.dictionary.method = cli.Get<std::string>("dictionary-method");
   learning.dictionary.iterations = cli.Positive("dictionary-iterations");
   learning.dictionary.zeroMean = cli.Flag("zero-mean");
+  for (const OnlineOption& o : kOnlineOptions)
+    AsUsageError([&] { SetLearningSetting(c, o.key, cli.Get<std::string>(o.key)); });
   c.preprocess = cli.Preprocess();
   c.colour = cli.Flag("colour");
   c.seed = cli.Seed("seed");
@@ -187,19 +214,30 @@ int Learn(int argc, const char* const argv[]) {
   cli.Resolve("threads", std::to_string(threads));  // replays use the same count
   if (resuming) ReportResumedOptions(resumed, cli, console, threads, depth);
 
-  std::vector<Image<double>> images = ReadInputImages(inputs, config.colour);
-  if (CropToCommonSize(images))
+  // The online learner reads one image at a time, each at its own size.
+  const bool online = config.learning.learner == "online";
+  std::shared_ptr<const ImageSource> source;
+  std::vector<Image<double>> images;
+  if (online) {
+    source = OpenImageSource(inputs, config.colour);
+    AsUsageError([&] { CheckDraws(*source, config.learning.online); });
+  } else
+    images = ReadInputImages(inputs, config.colour);
+  if (!online && CropToCommonSize(images))
     console.Warning("the training images differ in size; all were centre-cropped to " +
                     std::to_string(images.front().n_rows) + "x" +
                     std::to_string(images.front().n_cols));
-  const arma::uword rows = images.front().n_rows, cols = images.front().n_cols;
-  const std::size_t channels = images.front().n_slices;
+  const OnlineOptions& draws = config.learning.online;
+  const ImageShape first =
+      online ? SmallestDraw(*source, draws.cropRows, draws.cropCols)
+             : ImageShape{images.front().n_rows, images.front().n_cols, images.front().n_slices};
+  const std::size_t channels = first.channels;
   // A resumed run takes its filters from the checkpoint (and its shape from run.ini).
   std::optional<InitialFilters> init;
   if (cli.Has("init") && !resuming) init = ReadInit(cli, config, channels);
   cli.Resolve("filter-size", config.filterSize.ToString());
   std::vector<ResolvedLayer> layers;
-  AsUsageError([&] { layers = ResolveLayers(config, channels, rows, cols); });
+  AsUsageError([&] { layers = ResolveLayers(config, channels, first.rows, first.cols); });
   if (!config.layers.empty()) {  // run.ini records every layer's values
     cli.Resolve("layers", std::to_string(depth));
     for (std::size_t l = 1; l <= depth; ++l)
@@ -210,15 +248,20 @@ int Learn(int argc, const char* const argv[]) {
   for (const ResolvedLayer& layer : layers)
     architecture += (architecture.empty() ? "" : ", then ") + std::to_string(layer.spec.filters) +
                     " filters of " + layer.size.ToString();
-  console.Info(std::to_string(images.size()) + " images of " + std::to_string(rows) + "x" +
-               std::to_string(cols) + "x" + std::to_string(channels) + ", " + architecture + ", " +
-               ToString(config.precision) + " precision, " + std::to_string(threads) +
-               " threads, seed " + std::to_string(config.seed));
+  const std::size_t count = online ? source->Count() : images.size();
+  console.Info(
+      std::to_string(count) + (online ? " images read as drawn, the smallest " : " images of ") +
+      std::to_string(first.rows) + "x" + std::to_string(first.cols) + "x" +
+      std::to_string(channels) + ", " + architecture + ", " + ToString(config.precision) +
+      " precision, " + std::to_string(threads) + " threads, seed " + std::to_string(config.seed));
 
   RemoveStaleStaging(out);  // left by killed runs (this one's is made next)
   OutputDirectory directory(out, LearningRun::OutputNames(depth));
   console.Info("planning FFTs");
-  LearningRun run(config, images, init ? &*init : nullptr, out);
+  std::unique_ptr<LearningRun> learning =
+      online ? std::make_unique<LearningRun>(config, source, init ? &*init : nullptr, out)
+             : std::make_unique<LearningRun>(config, images, init ? &*init : nullptr, out);
+  LearningRun& run = *learning;
   images.clear();
   run.KeepInCheckpoints("run.ini", cli.ResolvedConfig());
   if (resuming) {

@@ -218,7 +218,8 @@ LearnedModel LearnBinding(const py::object& images, const std::vector<py::object
   const std::string outDir = out.is_none() ? "" : PathText(out);
 
   std::vector<Image<double>> pictures = ImagesArgument(images, c.colour);
-  if (CropToCommonSize(pictures))
+  // The online learner takes every image at its own size.
+  if (c.learning.learner != "online" && CropToCommonSize(pictures))
     PyErr_WarnEx(
         PyExc_UserWarning,
         ("the training images differ in size; all were centre-cropped to " +
@@ -327,6 +328,17 @@ checkpoint_every, checkpoint_seconds: with out, a checkpoint after every N-th it
             after an iteration ending that many seconds after the last; 0 disables either)" +
          "\n            (defaults " + LearningSettingText(d, "checkpoint-every") + ", " +
          LearningSettingText(d, "checkpoint-seconds") + R"()
+learner:    "batch" (every image's maps kept) or "online" (minibatches; images of any size;
+            one layer))" +
+         def("learner") + R"(
+batch_size, crop, update: online: images per iteration, a random window "HxW" (or (H, W)) of
+            each image drawn or "none", the dictionary update "surrogate" or "sgd")" +
+         " (defaults " + LearningSettingText(d, "batch-size") + ", " +
+         LearningSettingText(d, "crop") + ", " + LearningSettingText(d, "update") + R"()
+eta_a, eta_b, forgetting: online: sgd's step eta_a / (t + eta_b) in units of 1/L, the
+            surrogate's forgetting factor in (0, 1])" +
+         " (defaults " + LearningSettingText(d, "eta-a") + ", " + LearningSettingText(d, "eta-b") +
+         ", " + LearningSettingText(d, "forgetting") + R"()
 layers:     a network: a list of 1 to 4 dicts, layer by layer, of the settings filters,
             filter_size, lmbda, iterations (defaults: the run-wide ones), connectivity ("full",
             "singles-and-doubles", "random-doubles"), pooling ("none", P, "PxQ", "PxQxM" or a
@@ -388,7 +400,14 @@ void DefineLearn(py::module_& m) {
                                           "seed",
                                           "precision",
                                           "checkpoint_every",
-                                          "checkpoint_seconds"};
+                                          "checkpoint_seconds",
+                                          "learner",
+                                          "batch_size",
+                                          "crop",
+                                          "update",
+                                          "eta_a",
+                                          "eta_b",
+                                          "forgetting"};
   for (std::size_t k = 0; k < kRunKeys.size(); ++k)
     if (names.size() != kRunKeys.size() || KeywordOf(kRunKeys[k]) != names[k])
       throw std::logic_error("learn(): keyword " + std::to_string(k) + " is not " + kRunKeys[k]);
@@ -402,9 +421,12 @@ void DefineLearn(py::module_& m) {
          const py::object& planner, const py::object& preprocess, const py::object& highpassLambda,
          const py::object& highpassPad, const py::object& lcnSigma, const py::object& colour,
          const py::object& seed, const py::object& precision, const py::object& checkpointEvery,
-         const py::object& checkpointSeconds, const py::object& layers, const py::object& config,
-         const py::object& init, const std::optional<int>& threads, const py::object& out,
-         bool resume, const py::object& callback) {
+         const py::object& checkpointSeconds, const py::object& learner,
+         const py::object& batchSize, const py::object& crop, const py::object& update,
+         const py::object& etaA, const py::object& etaB, const py::object& forgetting,
+         const py::object& layers, const py::object& config, const py::object& init,
+         const std::optional<int>& threads, const py::object& out, bool resume,
+         const py::object& callback) {
         // In kRunKeys' order.
         const std::vector<py::object> settings = {filters,
                                                   filterSize,
@@ -425,7 +447,14 @@ void DefineLearn(py::module_& m) {
                                                   seed,
                                                   precision,
                                                   checkpointEvery,
-                                                  checkpointSeconds};
+                                                  checkpointSeconds,
+                                                  learner,
+                                                  batchSize,
+                                                  crop,
+                                                  update,
+                                                  etaA,
+                                                  etaB,
+                                                  forgetting};
         return LearnBinding(images, settings, layers, config, init, threads, out, resume, callback);
       },
       "images"_a, py::kw_only(), "filters"_a = py::none(), "filter_size"_a = py::none(),
@@ -435,9 +464,11 @@ void DefineLearn(py::module_& m) {
       "preprocess"_a = py::none(), "highpass_lambda"_a = py::none(), "highpass_pad"_a = py::none(),
       "lcn_sigma"_a = py::none(), "colour"_a = py::none(), "seed"_a = py::none(),
       "precision"_a = py::none(), "checkpoint_every"_a = py::none(),
-      "checkpoint_seconds"_a = py::none(), "layers"_a = py::none(), "config"_a = py::none(),
-      "init"_a = py::none(), "threads"_a = py::none(), "out"_a = py::none(), "resume"_a = false,
-      "callback"_a = py::none(), doc.c_str());
+      "checkpoint_seconds"_a = py::none(), "learner"_a = py::none(), "batch_size"_a = py::none(),
+      "crop"_a = py::none(), "update"_a = py::none(), "eta_a"_a = py::none(),
+      "eta_b"_a = py::none(), "forgetting"_a = py::none(), "layers"_a = py::none(),
+      "config"_a = py::none(), "init"_a = py::none(), "threads"_a = py::none(),
+      "out"_a = py::none(), "resume"_a = false, "callback"_a = py::none(), doc.c_str());
 }
 
 }  // namespace dn::python

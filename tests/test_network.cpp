@@ -927,7 +927,7 @@ BOOST_AUTO_TEST_CASE(bad_layer_sections_are_refused) {
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(layer_learners_are_made_by_name) {
-  BOOST_TEST((LayerLearnerNames() == std::vector<std::string>{"batch", "pixel"}));
+  BOOST_TEST((LayerLearnerNames() == std::vector<std::string>{"batch", "online", "pixel"}));
   Network<double> network;
   network.boundary = Boundary::Valid;
   network.layers.resize(2);
@@ -935,7 +935,10 @@ BOOST_AUTO_TEST_CASE(layer_learners_are_made_by_name) {
   const std::vector<Image<double>> signals;
   const NetworkTrainingState<double> state;
   const LearningOptions options;
+  // Online: layer 1 of a one-layer network, from a stream only.
   BOOST_CHECK_THROW(MakeLayerLearner<double>("online", options, network, 1, signals, state),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(MakeLayerLearner<double>("adam", options, network, 1, signals, state),
                     std::invalid_argument);
   BOOST_CHECK_THROW(MakeLayerLearner<double>("pixel", options, network, 1, signals, state),
                     std::invalid_argument);

@@ -27,6 +27,9 @@ void LearningOptions::Validate() const {
     throw std::invalid_argument("--coding-iterations must be positive");
   CheckSolverSupports(solver, boundary);  // throws on an unknown name or an unsupported boundary
   dictionary.Validate();
+  if (learner != "batch" && learner != "online")
+    throw std::invalid_argument("--learner must be batch or online, not '" + learner + "'");
+  if (learner == "online") online.Validate();
 }
 
 template <typename T>

@@ -19,6 +19,7 @@
 
 #include "dictionary/dictionary.hpp"
 #include "learning/layer_learner.hpp"
+#include "learning/online_options.hpp"
 #include "solvers/csc_solver.hpp"
 
 namespace dn {
@@ -31,6 +32,8 @@ struct LearningOptions {
   Boundary boundary = Boundary::Valid;
   DictionaryUpdateOptions dictionary;
   PlannerEffort effort = PlannerEffort::Estimate;  //!< Measure: no faster here, not repeatable
+  std::string learner = "batch";  //!< a layer-mode layer's learner: "batch" or "online"
+  OnlineOptions online;           //!< the online learner's settings (checked when it is chosen)
   //! std::invalid_argument naming the field as dn-learn names its option, e.g. "--lambda ...".
   void Validate() const;
 };

@@ -56,6 +56,15 @@ NetworkTrainer<T>::NetworkTrainer(const NetworkTrainingOptions& options, Network
 }
 
 template <typename T>
+NetworkTrainer<T>::NetworkTrainer(const NetworkTrainingOptions& options, Network<T> initial,
+                                  std::shared_ptr<TrainingStream<T>> stream)
+    : options_(options), stream_(std::move(stream)) {
+  state_.network = std::move(initial);
+  if (!stream_) throw std::invalid_argument("NetworkTrainer: no training stream");
+  Check();
+}
+
+template <typename T>
 NetworkTrainer<T>::NetworkTrainer(const NetworkTrainingOptions& options,
                                   NetworkTrainingState<T> state, std::vector<Image<T>> signals)
     : options_(options), state_(std::move(state)), signals_(std::move(signals)) {
@@ -81,6 +90,12 @@ void NetworkTrainer<T>::Check() const {
     if (options_.common.solver == "admm" && network.layers[l - 1].inference == InferenceMode::Pixel)
       throw std::invalid_argument("NetworkTrainer: layer " + std::to_string(l) +
                                   " uses pixel inference, which has no admm solver (use fista)");
+  if (stream_) {  // the online learner checks every image against the filters as it starts
+    if (network.Depth() != 1 || options_.common.learner != "online")
+      throw std::invalid_argument(
+          "NetworkTrainer: a training stream trains one layer with the online learner");
+    return;
+  }
   if (signals_.empty()) throw std::invalid_argument("NetworkTrainer: no training images");
   // Every layer's shape must fit the images before any layer is trained.
   LayerShapes(network.layers, signals_.front().n_rows, signals_.front().n_cols, network.boundary);
@@ -125,8 +140,8 @@ void NetworkTrainer<T>::StartLayerAt(std::size_t done) {
   if (table.Pairs() < table.Inputs() * table.Maps())
     options.dictionary.connectivity = table.Table();
   const bool pixel = layer > 1 && spec.inference == InferenceMode::Pixel;
-  learner_ =
-      MakeLayerLearner<T>(pixel ? "pixel" : "batch", options, network, layer, signals_, state_);
+  learner_ = MakeLayerLearner<T>(pixel ? "pixel" : options.learner, options, network, layer,
+                                 signals_, state_, stream_);
 }
 
 template <typename T>
@@ -180,14 +195,13 @@ std::size_t NetworkTrainer<T>::CurrentIteration() const {
   return learner_ ? learner_->Iteration() : 0;
 }
 
-std::vector<std::string> LayerLearnerNames() { return {"batch", "pixel"}; }
+std::vector<std::string> LayerLearnerNames() { return {"batch", "online", "pixel"}; }
 
 template <typename T>
-std::unique_ptr<LayerLearner<T>> MakeLayerLearner(const std::string& name,
-                                                  const LearningOptions& options,
-                                                  const Network<T>& network, std::size_t layer,
-                                                  const std::vector<Image<T>>& signals,
-                                                  const NetworkTrainingState<T>& state) {
+std::unique_ptr<LayerLearner<T>> MakeLayerLearner(
+    const std::string& name, const LearningOptions& options, const Network<T>& network,
+    std::size_t layer, const std::vector<Image<T>>& signals, const NetworkTrainingState<T>& state,
+    const std::shared_ptr<TrainingStream<T>>& stream) {
   const bool pixelLayer =
       layer > 1 && network.layers.at(layer - 1).inference == InferenceMode::Pixel;
   if (name == "batch" && !pixelLayer)
@@ -195,6 +209,12 @@ std::unique_ptr<LayerLearner<T>> MakeLayerLearner(const std::string& name,
                                                   network.filters[layer - 1]);
   if (name == "pixel" && pixelLayer)
     return std::make_unique<PixelLayerLearner<T>>(options, network, layer, signals, state.switches);
+  if (name == "online" && layer == 1 && network.Depth() == 1 && stream)
+    return std::make_unique<OnlineLearner<T>>(options, stream, network.filters[0]);
+  if (name == "online")
+    throw std::invalid_argument(
+        "the online learner learns one-layer models from a training stream (layer " +
+        std::to_string(layer) + " of " + std::to_string(network.Depth()) + ")");
   if (name == "batch" || name == "pixel")
     throw std::invalid_argument("layer learner '" + name + "' does not fit layer " +
                                 std::to_string(layer) + " (" + (pixelLayer ? "pixel" : "layer") +
@@ -204,14 +224,14 @@ std::unique_ptr<LayerLearner<T>> MakeLayerLearner(const std::string& name,
   throw std::invalid_argument("unknown layer learner '" + name + "' (known: " + names + ")");
 }
 
-template std::unique_ptr<LayerLearner<float>> MakeLayerLearner(const std::string&,
-                                                               const LearningOptions&,
-                                                               const Network<float>&, std::size_t,
-                                                               const std::vector<Image<float>>&,
-                                                               const NetworkTrainingState<float>&);
+template std::unique_ptr<LayerLearner<float>> MakeLayerLearner(
+    const std::string&, const LearningOptions&, const Network<float>&, std::size_t,
+    const std::vector<Image<float>>&, const NetworkTrainingState<float>&,
+    const std::shared_ptr<TrainingStream<float>>&);
 template std::unique_ptr<LayerLearner<double>> MakeLayerLearner(
     const std::string&, const LearningOptions&, const Network<double>&, std::size_t,
-    const std::vector<Image<double>>&, const NetworkTrainingState<double>&);
+    const std::vector<Image<double>>&, const NetworkTrainingState<double>&,
+    const std::shared_ptr<TrainingStream<double>>&);
 
 template class NetworkTrainer<float>;
 template class NetworkTrainer<double>;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "learning/dictionary_learning.hpp"
+#include "learning/online_learning.hpp"
 #include "network/pixel_learner.hpp"
 
 namespace dn {
@@ -52,6 +53,10 @@ public:
   //! be options.common.boundary); `signals` are the preprocessed training images.
   NetworkTrainer(const NetworkTrainingOptions& options, Network<T> initial,
                  std::vector<Image<T>> signals);
+  //! A one-layer network learned by the online learner from `stream` (options.common.learner
+  //! "online"): no image is held, and no maps are passed on.
+  NetworkTrainer(const NetworkTrainingOptions& options, Network<T> initial,
+                 std::shared_ptr<TrainingStream<T>> stream);
   //! Goes on from a state taken between layers (State()), with the same images.
   NetworkTrainer(const NetworkTrainingOptions& options, NetworkTrainingState<T> state,
                  std::vector<Image<T>> signals);
@@ -124,20 +129,21 @@ private:
   NetworkTrainingOptions options_;
   NetworkTrainingState<T> state_;
   std::vector<Image<T>> signals_;
+  std::shared_ptr<TrainingStream<T>> stream_;  //!< the online learner's images
   std::unique_ptr<dn::LayerLearner<T>> learner_;
 };
 
-//! The names of the layer learners: "batch", "pixel".
+//! The names of the layer learners: "batch", "online", "pixel".
 std::vector<std::string> LayerLearnerNames();
 //! The learner `name` for layer `layer` (1-based) of `network` as the trainer makes it: "batch"
-//! for layer 1 or a layer-mode layer, "pixel" for a pixel-mode layer >= 2. std::invalid_argument
-//! for an unknown name or one that does not fit the layer.
+//! for layer 1 or a layer-mode layer, "online" for layer 1 of a one-layer network given a
+//! `stream`, "pixel" for a pixel-mode layer >= 2. std::invalid_argument for an unknown name or
+//! one that does not fit the layer.
 template <typename T>
-std::unique_ptr<LayerLearner<T>> MakeLayerLearner(const std::string& name,
-                                                  const LearningOptions& options,
-                                                  const Network<T>& network, std::size_t layer,
-                                                  const std::vector<Image<T>>& signals,
-                                                  const NetworkTrainingState<T>& state);
+std::unique_ptr<LayerLearner<T>> MakeLayerLearner(
+    const std::string& name, const LearningOptions& options, const Network<T>& network,
+    std::size_t layer, const std::vector<Image<T>>& signals, const NetworkTrainingState<T>& state,
+    const std::shared_ptr<TrainingStream<T>>& stream = nullptr);
 
 extern template class NetworkTrainer<float>;
 extern template class NetworkTrainer<double>;

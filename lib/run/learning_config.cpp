@@ -171,6 +171,10 @@ void LearningConfig::Validate() const {
                                   option("filter-size") + " is 1x1)");
   }
   learning.Validate();
+  if (learning.learner == "online" && layers.size() > 1)
+    throw std::invalid_argument(
+        "--learner online learns one-layer models: a network's upper layers learn from every "
+        "image's maps, which the online learner does not keep (use --learner batch)");
   preprocess.Validate();
   checkpoints.Validate();
 }
@@ -309,6 +313,22 @@ void SetLearningSetting(LearningConfig& c, const std::string& key, const std::st
     c.checkpoints.every = WholeNumber(text, option);
   else if (key == "checkpoint-seconds")
     c.checkpoints.seconds = RealNumber(text, option);
+  else if (key == "learner")
+    l.learner = text;
+  else if (key == "batch-size")
+    l.online.batchSize = WholeNumber(text, option);
+  else if (key == "crop") {
+    const FilterSize crop = text == "none" ? FilterSize{0, 0} : FilterSize::Parse(text, option);
+    l.online.cropRows = crop.rows;
+    l.online.cropCols = crop.cols;
+  } else if (key == "update")
+    l.online.update = text;
+  else if (key == "eta-a")
+    l.online.etaA = RealNumber(text, option);
+  else if (key == "eta-b")
+    l.online.etaB = RealNumber(text, option);
+  else if (key == "forgetting")
+    l.online.forgetting = RealNumber(text, option);
   else
     throw std::invalid_argument("unknown learning setting '" + key + "'");
 }
@@ -335,6 +355,15 @@ std::string LearningSettingText(const LearningConfig& c, const std::string& key)
   if (key == "precision") return ToString(c.precision);
   if (key == "checkpoint-every") return std::to_string(c.checkpoints.every);
   if (key == "checkpoint-seconds") return NumberText(c.checkpoints.seconds);
+  if (key == "learner") return l.learner;
+  if (key == "batch-size") return std::to_string(l.online.batchSize);
+  if (key == "crop")
+    return l.online.cropRows == 0 ? "none"
+                                  : FilterSize{l.online.cropRows, l.online.cropCols}.ToString();
+  if (key == "update") return l.online.update;
+  if (key == "eta-a") return NumberText(l.online.etaA);
+  if (key == "eta-b") return NumberText(l.online.etaB);
+  if (key == "forgetting") return NumberText(l.online.forgetting);
   throw std::invalid_argument("unknown learning setting '" + key + "'");
 }
 
@@ -372,7 +401,10 @@ LearningConfig ParseLearningConfig(const std::string& text) {
   };
   LearningConfig c;
   try {
-    for (const std::string& key : kRunKeys) SetLearningSetting(c, key, get(key));
+    for (const std::string& key : kRunKeys)
+      if (values.count(key) ||
+          std::find(kLaterRunKeys.begin(), kLaterRunKeys.end(), key) == kLaterRunKeys.end())
+        SetLearningSetting(c, key, get(key));
     c.layers.resize(WholeNumber(get("layers"), "layers"));
     for (std::size_t l = 1; l <= c.layers.size(); ++l) {
       const std::string p = "layer" + std::to_string(l) + ".";

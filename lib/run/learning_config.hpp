@@ -129,7 +129,18 @@ inline const std::vector<std::string> kRunKeys = {"filters",
                                                   "seed",
                                                   "precision",
                                                   "checkpoint-every",
-                                                  "checkpoint-seconds"};
+                                                  "checkpoint-seconds",
+                                                  "learner",
+                                                  "batch-size",
+                                                  "crop",
+                                                  "update",
+                                                  "eta-a",
+                                                  "eta-b",
+                                                  "forgetting"};
+//! The keys added after the first checkpoint format: a checkpoint's config text without them
+//! takes their defaults.
+inline const std::vector<std::string> kLaterRunKeys = {
+    "learner", "batch-size", "crop", "update", "eta-a", "eta-b", "forgetting"};
 
 //! Sets run-wide setting `key` (one of kRunKeys) of `config` from its text as
 //! LearningSettingText writes it (switches also on/off, yes/no, 1/0); std::invalid_argument

@@ -76,15 +76,16 @@ namespace {
 template <typename T>
 class RunEngine : public LearningRun::Engine, private Observer {
 public:
+  //! Learns from `signals` in memory, or with the online learner from `stream` when given.
   RunEngine(const LearningConfig& config, const std::vector<ResolvedLayer>& layers,
-            std::vector<Image<T>> signals, const InitialFilters* initial, std::string out,
-            const std::atomic<bool>& stopRequested)
+            std::vector<Image<T>> signals, std::shared_ptr<TrainingStream<T>> stream,
+            const InitialFilters* initial, std::string out, const std::atomic<bool>& stopRequested)
       : config_(config),
         layers_(layers),
         out_(std::move(out)),
         stopRequested_(stopRequested),
         schedule_(config.checkpoints),
-        signalsChecksum_(SignalsChecksum(signals)) {
+        signalsChecksum_(stream ? stream->Checksum() : SignalsChecksum(signals)) {
     const bool zeroMean = config.learning.dictionary.zeroMean;
     Network<T> network;
     network.boundary = config.learning.boundary;
@@ -106,7 +107,12 @@ public:
     NetworkTrainingOptions options;
     options.common = config.learning;
     for (const ResolvedLayer& layer : layers) options.iterations.push_back(layer.iterations);
-    trainer_ = std::make_unique<NetworkTrainer<T>>(options, std::move(network), std::move(signals));
+    if (stream)
+      trainer_ =
+          std::make_unique<NetworkTrainer<T>>(options, std::move(network), std::move(stream));
+    else
+      trainer_ =
+          std::make_unique<NetworkTrainer<T>>(options, std::move(network), std::move(signals));
   }
 
   void Resume(const std::string& path) override {
@@ -301,6 +307,10 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
     : config_(config) {
   config_.Validate();
   if (images.empty()) throw std::invalid_argument("no training images");
+  if (config_.learning.learner == "online") {  // images of any size, drawn one at a time
+    StartStream(MemoryImageSource(images), initial, out);
+    return;
+  }
   const Image<double>& first = images.front();
   for (const Image<double>& image : images)
     if (image.n_rows != first.n_rows || image.n_cols != first.n_cols ||
@@ -319,8 +329,34 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
                                                  std::to_string(signals.size())));
       signals[i].reset();
     }
-    return std::make_unique<RunEngine<T>>(config_, layers_, std::move(typed), initial, out,
+    return std::make_unique<RunEngine<T>>(config_, layers_, std::move(typed), nullptr, initial, out,
                                           stopRequested_);
+  });
+}
+
+LearningRun::LearningRun(const LearningConfig& config, std::shared_ptr<const ImageSource> source,
+                         const InitialFilters* initial, const std::string& out)
+    : config_(config) {
+  config_.Validate();
+  StartStream(std::move(source), initial, out);
+}
+
+void LearningRun::StartStream(std::shared_ptr<const ImageSource> source,
+                              const InitialFilters* initial, const std::string& out) {
+  if (config_.learning.learner != "online")
+    throw std::invalid_argument("LearningRun: images read one at a time need --learner online");
+  if (!source || source->Count() == 0) throw std::invalid_argument("no training images");
+  // The layers are checked against the smallest signal the learner will see.
+  const OnlineOptions& online = config_.learning.online;
+  CheckDraws(*source, online);
+  const ImageShape smallest = SmallestDraw(*source, online.cropRows, online.cropCols);
+  layers_ = ResolveLayers(config_, smallest.channels, smallest.rows, smallest.cols);
+  engine_ = WithPrecision(config_.precision, [&](auto tag) -> std::unique_ptr<Engine> {
+    using T = decltype(tag);
+    auto stream = std::make_shared<TrainingStream<T>>(source, config_.preprocess, config_.seed,
+                                                      online.cropRows, online.cropCols);
+    return std::make_unique<RunEngine<T>>(config_, layers_, std::vector<Image<T>>(),
+                                          std::move(stream), initial, out, stopRequested_);
   });
 }
 

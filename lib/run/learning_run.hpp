@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "io/image_stream.hpp"
 #include "network/training.hpp"
 #include "run/checkpoint_policy.hpp"
 #include "run/history.hpp"
@@ -56,13 +57,19 @@ void FitToInitialFilters(LearningConfig& config, const InitialFilters& initial,
 
 class LearningRun {
 public:
-  //! A run of `config` on `images` as read (one size; the run preprocesses them), from
+  //! A run of `config` on `images` as read (one size for the batch learner, any sizes for the
+  //! online learner; the run preprocesses them), from
   //! `initial` (projected onto the constraints) or random filters, keeping its checkpoints in
   //! <out>/checkpoints, or none when `out` is empty. Throws std::invalid_argument for a config
   //! that does not validate or does not fit the images (dn-learn's messages) or an image set
   //! that is empty or of several sizes, std::runtime_error for values beyond the precision or
   //! initial filters that project to zero.
   LearningRun(const LearningConfig& config, const std::vector<Image<double>>& images,
+              const InitialFilters* initial = nullptr, const std::string& out = "");
+  //! A run of the online learner (config.learning.learner "online", one layer) on images read
+  //! one at a time from `source` (each at its own size, or cropped by the config), so that
+  //! memory does not grow with their number; throws as above.
+  LearningRun(const LearningConfig& config, std::shared_ptr<const ImageSource> source,
               const InitialFilters* initial = nullptr, const std::string& out = "");
   ~LearningRun();
   LearningRun(const LearningRun&) = delete;
@@ -121,6 +128,10 @@ public:
   class Engine;  //!< the run in its precision
 
 private:
+  //! The online learner's run from `source`.
+  void StartStream(std::shared_ptr<const ImageSource> source, const InitialFilters* initial,
+                   const std::string& out);
+
   LearningConfig config_;
   std::vector<ResolvedLayer> layers_;
   std::unique_ptr<Engine> engine_;
