@@ -143,6 +143,31 @@ class LearnTest(WorkDirTest):
         self.assertIn("centre-cropped to 18x22", str(caught[0].message))
         self.assertTrue(model.finished)
 
+    def test_online_learner_equals_dn_learn_and_keeps_every_size(self):
+        rng = np.random.default_rng(8)
+        images = [rng.random((20, 26)), rng.random((24, 18)), rng.random((22, 22))]
+        paths = []
+        for i, image in enumerate(images):
+            paths.append(self.path(f"image{i}.npy"))
+            np.save(paths[-1], image)
+        online = dict(learner="online", batch_size=2, **TINY)
+        out = dn_learn(self.path("cli"), *TINY_CLI, "--learner", "online", "--batch-size", 2,
+                       *paths)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = deconvnet.learn(images, **online)
+        self.assertEqual(caught, [])  # no cropping to a common size
+        self.assertSameAsFile(model.dictionary, os.path.join(out, "dictionary.npy"))
+        for update in ("sgd", "surrogate"):
+            records = []
+            deconvnet.learn(images, update=update, crop=(12, 12), callback=records.append,
+                            **online)
+            self.assertEqual(len(records), 3)
+        with self.assertRaisesRegex(ValueError, "--batch-size 4 is larger than the training set"):
+            deconvnet.learn(images, **{**online, "batch_size": 4})
+        with self.assertRaisesRegex(ValueError, "--learner online learns one-layer models"):
+            deconvnet.learn(images, layers=NETWORK, **online)
+
     def test_bad_arguments(self):
         rng = np.random.default_rng(1)
         good = rng.random((2, 16, 16))
