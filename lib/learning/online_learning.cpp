@@ -176,17 +176,21 @@ void ApplyLagStatistics(const arma::Cube<T>& lags, const arma::Cube<double>& fil
 #pragma omp parallel for schedule(static) if (work > 1e6)
   for (long k = 0; k < K; ++k)
     for (long k2 = 0; k2 < K; ++k2) {
-      const arma::Mat<T>& lag = lags.slice(std::size_t(k * K + k2));
+      const T* lag = lags.slice(std::size_t(k * K + k2)).memptr();  // (2h-1) x (2w-1)
+      const long lagRows = 2 * h - 1;
       for (long ch = 0; ch < C; ++ch) {
-        const arma::Mat<double>& source = filters.slice(std::size_t(k2 * C + ch));
-        arma::Mat<double>& target = out.slice(std::size_t(k * C + ch));
+        const double* source = filters.slice(std::size_t(k2 * C + ch)).memptr();
+        double* target = out.slice(std::size_t(k * C + ch)).memptr();
         for (long q = 0; q < w; ++q)
           for (long p = 0; p < h; ++p) {
             double sum = 0.0;
-            for (long q2 = 0; q2 < w; ++q2)
-              for (long p2 = 0; p2 < h; ++p2)
-                sum += double(lag(p - p2 + h - 1, q - q2 + w - 1)) * source(p2, q2);
-            target(p, q) += sum;
+            for (long q2 = 0; q2 < w; ++q2) {
+              // lag (p - p2, q - q2) for p2 = 0..h-1: a column of the lags read backwards
+              const T* column = lag + (q - q2 + w - 1) * lagRows + (p + h - 1);
+              const double* taps = source + q2 * h;
+              for (long p2 = 0; p2 < h; ++p2) sum += double(column[-p2]) * taps[p2];
+            }
+            target[q * h + p] += sum;
           }
       }
     }
@@ -328,17 +332,23 @@ void OnlineLearner<T>::SurrogateStep() {
   const auto apply = [&](const arma::Cube<double>& d, arma::Cube<double>& out) {
     ApplyLagStatistics(lagStatistics_, d, C, out);
   };
-  // ||A|| by power iteration from a fixed start (deterministic, so resuming needs no state).
-  arma::Cube<double> v(filters_.Rows(), filters_.Cols(), filters_.data.n_slices, arma::fill::ones);
+  // ||A|| by power iteration, warm started from the last update's vector (kept in T, so that a
+  // restored learner starts from the same one): A changes little between updates.
+  const bool cold = powerVector_.is_empty();
+  arma::Cube<double> v =
+      cold ? arma::Cube<double>(filters_.Rows(), filters_.Cols(), filters_.data.n_slices,
+                                arma::fill::ones)
+           : arma::conv_to<arma::Cube<double>>::from(powerVector_);
   arma::Cube<double> next;
   double norm = 0.0;
-  for (int step = 0; step < 30; ++step) {
+  for (int step = 0; step < (cold ? 30 : 5); ++step) {
     apply(v, next);
     norm = arma::norm(arma::vectorise(next)) / std::max(arma::norm(arma::vectorise(v)), 1e-300);
     const double scale = arma::norm(arma::vectorise(next));
     if (!(scale > 0)) return;  // A = 0: no statistics yet
     v = next / scale;
   }
+  powerVector_ = arma::conv_to<arma::Cube<T>>::from(v);
   const double step = 1.0 / (1.1 * norm);
   FilterBank<double> x = filters_.template Cast<double>(), y = x, fresh = x;
   const arma::Cube<double> b = arma::conv_to<arma::Cube<double>>::from(signalStatistics_);
@@ -454,6 +464,8 @@ void OnlineLearner<T>::Describe(StateArchive<T>& a) {
             lagStatistics_.n_slices);
     a.Array("statistics/signal", signalStatistics_, signalStatistics_.n_rows,
             signalStatistics_.n_cols, signalStatistics_.n_slices);
+    a.OptionalArray("statistics/power", powerVector_, filters_.Rows(), filters_.Cols(),
+                    filters_.data.n_slices);
   }
 }
 

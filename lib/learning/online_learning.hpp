@@ -24,7 +24,8 @@
 //    lags a filter pair can see, b as the K x C x h x w correlations of the maps with the
 //    signal, so images of any size mix and the size does not grow with them; then
 //    D_{t+1} = argmin_{D feasible} 1/2 <D, A_t D> - <b_t, D> by projected FISTA (warm started at
-//    D_t, surrogateIterations iterations, step 1/||A_t||). For the circular boundary the
+//    D_t, surrogateIterations iterations, step 1/(1.1 ||A_t||), ||A_t|| by power iteration warm
+//    started from the previous update's vector). For the circular boundary the
 //    surrogate is the minibatches' fidelity exactly (weighted by beta); for the valid boundary
 //    its quadratic term also counts the reconstruction outside the image (the full rather than
 //    the valid convolution), an upper bound of the fidelity, tight up to a border of h - 1.
@@ -114,6 +115,7 @@ private:
   std::map<std::pair<arma::uword, arma::uword>, std::unique_ptr<Grid>> grids_;
   arma::Cube<T> lagStatistics_;     //!< A: (2h-1) x (2w-1) x K*K, slice k * K + k'
   arma::Cube<T> signalStatistics_;  //!< b: h x w x K*C, as the filter bank
+  arma::Cube<T> powerVector_;       //!< the power iteration's warm start (empty before)
   std::size_t iteration_ = 0;
   double elapsed_ = 0.0;
 };
