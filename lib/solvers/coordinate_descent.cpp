@@ -12,6 +12,11 @@
 #include "solvers/kernels.hpp"
 #include "solvers/proximal.hpp"
 
+// The sweeps are compiled for three instruction sets, chosen at load time, as the solvers'
+// kernels (solvers/kernels.hpp): the window operations are short vector loops.
+#define DN_CD_KERNEL \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
 namespace dn {
 namespace {
 
@@ -69,6 +74,7 @@ template <typename T> void CoordinateDescentSolver<T>::SetupWorkspace() {
   for (arma::uword s = 0; s <= strips_; ++s) stripStart_[s] = W * s / strips_;
   groups_.assign(2 * strips_, {});
   groupViolation_.assign(2 * strips_, 0.0);
+  groupUpdates_.assign(2 * strips_, 0);
 }
 
 template <typename T> void CoordinateDescentSolver<T>::ComputeNorms() {
@@ -168,7 +174,23 @@ CoordinateDescentSolver<T>::MakeCoordinate(std::uint64_t index) const {
   return c;
 }
 
-template <typename T> double CoordinateDescentSolver<T>::UpdateCoordinate(const Coordinate& co) {
+template <typename T>
+DN_CD_KERNEL double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group,
+                                                          bool nonzeroOnly, std::size_t& updates) {
+  double worst = 0.0;
+  std::size_t count = 0;
+  for (Coordinate& c : group) {
+    if (nonzeroOnly && c.value == T(0)) continue;
+    worst = std::max(worst, UpdateCoordinate(c));
+    ++count;
+  }
+  updates = count;
+  return worst;
+}
+
+template <typename T>
+__attribute__((always_inline)) inline double CoordinateDescentSolver<T>::UpdateCoordinate(
+    Coordinate& co) {
   const ConvOperator<T>& op = *op_;
   const Runs rows = RowRuns(co.i), cols = ColRuns(co.j);
   const arma::uword H = op.ImageRows(), h = op.Filters().Rows(), C = op.Channels();
@@ -204,21 +226,16 @@ template <typename T> double CoordinateDescentSolver<T>::UpdateCoordinate(const 
   if (laned)
     for (arma::uword t = 0; t < h; ++t) g += lanes[t];
 
-  T& z = z_[co.index];
   const T lambda = static_cast<T>(lambda_);
-  const T old = z;
+  const T old = co.value;
   const double violation = old != T(0)
                                ? std::abs(double(g) - lambda_ * (old > T(0) ? 1.0 : -1.0))
                                : std::max(0.0, std::abs(double(g)) - lambda_);
-  const double norm = ColumnNorm(co.k, rows, cols);
-  T fresh = T(0);
-  if (norm > 0.0) {
-    const T n = static_cast<T>(norm);
-    fresh = SoftThreshold<T>(old + g / n, lambda / n);
-  }
+  const T n = co.norm;
+  const T fresh = n > T(0) ? SoftThreshold<T>(old + g / n, lambda / n) : T(0);
   const T delta = fresh - old;
   if (delta == T(0)) return violation;
-  z = fresh;
+  co.value = fresh;
   for (arma::uword c : channels) {
     const T* d = bank.slice(co.k * C + c).memptr();
     T* r = residual_.slice(c).memptr();
@@ -239,11 +256,14 @@ template <typename T> double CoordinateDescentSolver<T>::UpdateCoordinate(const 
 
 template <typename T>
 std::vector<std::vector<typename CoordinateDescentSolver<T>::Coordinate>>
-CoordinateDescentSolver<T>::Groups(const std::vector<Coordinate>& working) const {
+CoordinateDescentSolver<T>::Groups(const std::vector<Coordinate>& working,
+                                   const Maps<T>& z) const {
   const arma::uword S = strips_, W = op_->ImageCols(), w = op_->Filters().Cols();
   const bool circular = op_->BoundaryMode() == Boundary::Circular;
   std::vector<std::vector<Coordinate>> groups(2 * S);
-  for (const Coordinate& c : working) {
+  for (Coordinate c : working) {
+    c.value = z[c.index];
+    c.norm = static_cast<T>(ColumnNorm(c.k, RowRuns(c.i), ColRuns(c.j)));
     // The window's image columns [x0, x1] (x1 >= W: wrapped around).
     const arma::uword x0 = circular ? c.j : (c.j + 1 >= w ? c.j + 1 - w : 0);
     const arma::uword x1 = circular ? c.j + w - 1 : std::min<arma::uword>(c.j, W - 1);
@@ -353,7 +373,7 @@ template <typename T> void CoordinateDescentSolver<T>::CheckAndGrow() {
   }
   for (; next != candidates_.end(); ++next) merged_.push_back(MakeCoordinate(next->index));
   working_.swap(merged_);
-  groups_ = Groups(working_);
+  groups_ = Groups(working_, z_);
   needCheck_ = false;
 }
 
@@ -397,7 +417,7 @@ void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>
   working_.clear();
   for (arma::uword i = 0; i < z_.n_elem; ++i)
     if (z_[i] != T(0)) working_.push_back(MakeCoordinate(i));
-  groups_ = Groups(working_);
+  groups_ = Groups(working_, z_);
   needCheck_ = true;
   violation_ = kkt_ = 0.0;
   UpdateStatistics(0.0);
@@ -422,25 +442,34 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
     for (std::size_t n = 0; n < working_.size(); ++n) passStart_[n] = z_[working_[n].index];
     const double target = std::max(options_.innerRatio * violation_, 0.5 * options.tolerance * unit);
     const std::size_t S = strips_;
+    // Full sweeps alternate with sweeps over the non-zero coordinates only, until a full sweep
+    // meets the target (the non-zero sweeps run until they meet it themselves).
+    bool full = true;
     for (std::size_t sweep = 0; sweep < options_.maxSweeps; ++sweep) {
 #pragma omp parallel num_threads(threads_) if (working_.size() >= kParallelSweep)
       {
         // Strip interiors, then strip borders: each phase's groups touch disjoint residuals.
         for (std::size_t phase = 0; phase < 2; ++phase) {
 #pragma omp for schedule(dynamic, 1)
-          for (std::size_t s = 0; s < S; ++s) {
-            double worst = 0.0;
-            for (const Coordinate& c : groups_[phase * S + s])
-              worst = std::max(worst, UpdateCoordinate(c));
-            groupViolation_[phase * S + s] = worst;
-          }
+          for (std::size_t s = 0; s < S; ++s)
+            groupViolation_[phase * S + s] =
+                SweepGroup(groups_[phase * S + s], !full, groupUpdates_[phase * S + s]);
         }
       }
-      updates_ += static_cast<double>(working_.size());
       double worst = 0.0;
-      for (double v : groupViolation_) worst = std::max(worst, v);
-      if (worst <= target) break;
+      for (std::size_t g = 0; g < groups_.size(); ++g) {
+        worst = std::max(worst, groupViolation_[g]);
+        updates_ += static_cast<double>(groupUpdates_[g]);
+      }
+      if (worst <= target) {
+        if (full) break;
+        full = true;
+      } else {
+        full = false;
+      }
     }
+    for (const auto& group : groups_)
+      for (const Coordinate& c : group) z_[c.index] = c.value;
 
     double change = 0.0;
     for (std::size_t n = 0; n < working_.size(); ++n) {

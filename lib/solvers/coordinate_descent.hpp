@@ -15,7 +15,9 @@
 //   1. inner sweeps over the working set W (cyclic, below) until the largest violation of the
 //      optimality conditions met during a sweep (each coordinate's, just before its update) is
 //      at most max(innerRatio V, tolerance lambda / 2), V the violation of the last full check,
-//      or after maxSweeps sweeps;
+//      or after maxSweeps sweeps. As in glmnet, sweeps over the non-zero coordinates of W only
+//      run between full sweeps, until they meet that target themselves; the pass ends at a
+//      full sweep that meets it;
 //   2. a full correlation g = D^T r by FFT (C forward, K inverse transforms, parallel over
 //      filters) gives the optimality check on every coordinate, with v_i = |g_i - lambda
 //      sign(z_i)| on the support and max(|g_i| - lambda, 0) off it (KKT of the lasso); V = max_i
@@ -92,6 +94,8 @@ private:
   struct Coordinate {
     std::uint64_t index;  //!< linear index into z (i + Hm * (j + Wm * k))
     std::uint32_t k, i, j;
+    T value = 0;  //!< in the groups: z during the sweeps (z_ is written after them)
+    T norm = 0;   //!< in the groups: the squared column norm
   };
   //! The image rows or columns a window covers: at most two runs (clipped or wrapped).
   struct Runs {
@@ -117,12 +121,18 @@ private:
   Runs ColRuns(arma::uword j) const;
   //! Squared column norm of coordinate (k, rows, cols).
   double ColumnNorm(arma::uword k, const Runs& rows, const Runs& cols) const;
-  //! Updates one coordinate; returns its violation before the update.
-  double UpdateCoordinate(const Coordinate& c);
+  //! Updates one coordinate of a group (its value, and the residual); returns its violation
+  //! before the update.
+  double UpdateCoordinate(Coordinate& c);
+  //! Updates the coordinates of one group in order (only the non-zero ones with nonzeroOnly);
+  //! returns the largest violation met and sets `updates` to the number updated.
+  double SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly, std::size_t& updates);
   //! Step 2 of a pass: the full check, V, kkt_ and the new working set.
   void CheckAndGrow();
   //! The working set sorted into the strip groups, then the border groups (see above).
-  std::vector<std::vector<Coordinate>> Groups(const std::vector<Coordinate>& working) const;
+  //! Values from z, norms from the operator.
+  std::vector<std::vector<Coordinate>> Groups(const std::vector<Coordinate>& working,
+                                              const Maps<T>& z) const;
   Coordinate MakeCoordinate(std::uint64_t index) const;
   //! Statistics of the current iterate; change = ||z - start||^2 over the pass.
   void UpdateStatistics(double change);
@@ -153,6 +163,7 @@ private:
   std::vector<double> fullNorm_;           //!< per filter: sum of all d^2
   std::vector<std::vector<Coordinate>> groups_;  //!< S strip groups, then S border groups
   std::vector<double> groupViolation_;
+  std::vector<std::size_t> groupUpdates_;
 
   // Workspace of the full check.
   int threads_ = 1;

@@ -50,7 +50,7 @@ void CoordinateDescentSolver<T>::Describe(StateArchive<T>& a) {
       if (read[i] == T(1)) working.push_back(MakeCoordinate(i));
     }
     a.Require(ok, "'working_set' is not a 0/1 array holding the support of z");
-    a.Set(groups_, Groups(working));
+    a.Set(groups_, Groups(working, z));
     a.Set(working_, std::move(working));
   }
   if (keepSpectra_) a.ComplexMatrix("spectra", spectra_, F, K);
