@@ -12,11 +12,6 @@
 #include "solvers/kernels.hpp"
 #include "solvers/proximal.hpp"
 
-// The sweeps are compiled for three instruction sets, chosen at load time, as the solvers'
-// kernels (solvers/kernels.hpp): the window operations are short vector loops.
-#define DN_CD_KERNEL \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
 namespace dn {
 namespace {
 
@@ -175,7 +170,7 @@ CoordinateDescentSolver<T>::MakeCoordinate(std::uint64_t index) const {
 }
 
 template <typename T>
-DN_CD_KERNEL double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group,
+double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group,
                                                           bool nonzeroOnly, std::size_t& updates) {
   double worst = 0.0;
   std::size_t count = 0;
