@@ -70,6 +70,7 @@ template <typename T> void CoordinateDescentSolver<T>::SetupWorkspace() {
   groups_.assign(2 * strips_, {});
   groupViolation_.assign(2 * strips_, 0.0);
   groupUpdates_.assign(2 * strips_, 0);
+  groupSweeps_.assign(2 * strips_, 0);
 }
 
 template <typename T> void CoordinateDescentSolver<T>::ComputeNorms() {
@@ -181,6 +182,30 @@ double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group,
   }
   updates = count;
   return worst;
+}
+
+template <typename T>
+double CoordinateDescentSolver<T>::ConvergeGroup(std::vector<Coordinate>& group, double target,
+                                                 std::size_t& sweeps, std::size_t& updates) {
+  // Full sweeps alternate with sweeps over the non-zero coordinates only, until a full sweep
+  // meets the target (the non-zero sweeps run until they meet it themselves).
+  updates = 0;
+  std::size_t count = 0;
+  double first = 0.0;
+  bool full = true;
+  for (std::size_t n = 0; sweeps < options_.maxSweeps; ++n) {
+    const double worst = SweepGroup(group, !full, count);
+    ++sweeps;
+    updates += count;
+    if (n == 0) first = worst;
+    if (worst <= target) {
+      if (full) break;
+      full = true;
+    } else {
+      full = false;
+    }
+  }
+  return first;
 }
 
 template <typename T>
@@ -437,30 +462,25 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
     for (std::size_t n = 0; n < working_.size(); ++n) passStart_[n] = z_[working_[n].index];
     const double target = std::max(options_.innerRatio * violation_, 0.5 * options.tolerance * unit);
     const std::size_t S = strips_;
-    // Full sweeps alternate with sweeps over the non-zero coordinates only, until a full sweep
-    // meets the target (the non-zero sweeps run until they meet it themselves).
-    bool full = true;
-    for (std::size_t sweep = 0; sweep < options_.maxSweeps; ++sweep) {
+    // Rounds: every strip group converges on its own (in parallel, no synchronisation), then
+    // every border group; until a round in which every group met the target at its first sweep.
+    std::fill(groupSweeps_.begin(), groupSweeps_.end(), 0);
+    for (bool more = true; more;) {
 #pragma omp parallel num_threads(threads_) if (working_.size() >= kParallelSweep)
       {
         // Strip interiors, then strip borders: each phase's groups touch disjoint residuals.
         for (std::size_t phase = 0; phase < 2; ++phase) {
 #pragma omp for schedule(dynamic, 1)
-          for (std::size_t s = 0; s < S; ++s)
-            groupViolation_[phase * S + s] =
-                SweepGroup(groups_[phase * S + s], !full, groupUpdates_[phase * S + s]);
+          for (std::size_t s = 0; s < S; ++s) {
+            const std::size_t g = phase * S + s;
+            groupViolation_[g] = ConvergeGroup(groups_[g], target, groupSweeps_[g], groupUpdates_[g]);
+          }
         }
       }
-      double worst = 0.0;
+      more = false;
       for (std::size_t g = 0; g < groups_.size(); ++g) {
-        worst = std::max(worst, groupViolation_[g]);
+        more = more || (groupViolation_[g] > target && groupSweeps_[g] < options_.maxSweeps);
         updates_ += static_cast<double>(groupUpdates_[g]);
-      }
-      if (worst <= target) {
-        if (full) break;
-        full = true;
-      } else {
-        full = false;
       }
     }
     for (const auto& group : groups_)

@@ -12,12 +12,13 @@
 // circular; 2-D prefix sums of d^2 give it in O(1) for valid).
 //
 // One outer pass ("iteration" of the records):
-//   1. inner sweeps over the working set W (cyclic, below) until the largest violation of the
-//      optimality conditions met during a sweep (each coordinate's, just before its update) is
-//      at most max(innerRatio V, tolerance lambda / 2), V the violation of the last full check,
-//      or after maxSweeps sweeps. As in glmnet, sweeps over the non-zero coordinates of W only
-//      run between full sweeps, until they meet that target themselves; the pass ends at a
-//      full sweep that meets it;
+//   1. inner sweeps over the working set W (cyclic, in the groups below): each group is swept
+//      until the largest violation of the optimality conditions met during a sweep (each
+//      coordinate's, just before its update) is at most max(innerRatio V, tolerance lambda / 2),
+//      V the violation of the last full check, or until it has had maxSweeps sweeps in the
+//      pass; as in glmnet, sweeps over the non-zero coordinates only run between full sweeps.
+//      Rounds of this (strip groups, then border groups) repeat until every group meets the
+//      target at its first sweep of a round (or is out of sweeps);
 //   2. a full correlation g = D^T r by FFT (C forward, K inverse transforms, parallel over
 //      filters) gives the optimality check on every coordinate, with v_i = |g_i - lambda
 //      sign(z_i)| on the support and max(|g_i| - lambda, 0) off it (KKT of the lasso); V = max_i
@@ -30,11 +31,12 @@
 // does not stop it.
 //
 // Parallel sweeps: the image columns are cut into S strips at least 2w wide (S depends only on
-// the problem's size, at most maxStrips). A sweep first updates, in parallel over strips, the
-// coordinates whose window lies inside one strip, then, in parallel over strip borders, those
-// whose window crosses a border (windows of different borders are disjoint). Within each group
-// the order is the coordinates' linear index (k, then column, then row). Groups never touch the
-// same residual values, so the results are the same for every thread count.
+// the problem's size, at most maxStrips). A round first converges, in parallel over strips, the
+// groups of coordinates whose window lies inside one strip, then, in parallel over strip borders,
+// those whose window crosses a border (windows of different borders are disjoint): two barriers
+// per round, not per sweep. Within each group the order is the coordinates' linear index (k,
+// then column, then row). Groups never touch the same residual values at the same time, so the
+// results are the same for every thread count.
 //
 // Working sets as in Blitz / celer (Johnson & Guestrin, ICML 2015; Massias, Gramfort & Salmon,
 // ICML 2018); coordinate descent for the lasso (Friedman, Hastie & Tibshirani, 2007/2010);
@@ -51,7 +53,7 @@ namespace dn {
 
 struct CoordinateDescentOptions {
   double innerRatio = 0.2;     //!< sweeps stop when the sweep's violation <= innerRatio * V
-  std::size_t maxSweeps = 50;  //!< the most sweeps of one pass
+  std::size_t maxSweeps = 50;  //!< the most sweeps of one group in one pass
   double growth = 1.0;         //!< violators added per pass: growth * support size ...
   double minFraction = 1e-3;   //!< ... at least this fraction of all coordinates ...
   std::size_t minAdded = 16;   //!< ... and at least this many
@@ -127,6 +129,10 @@ private:
   //! Updates the coordinates of one group in order (only the non-zero ones with nonzeroOnly);
   //! returns the largest violation met and sets `updates` to the number updated.
   double SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly, std::size_t& updates);
+  //! Sweeps one group until a full sweep meets `target` or it has had maxSweeps sweeps in the
+  //! pass (`sweeps` counts them); returns the violation of its first sweep, sets `updates`.
+  double ConvergeGroup(std::vector<Coordinate>& group, double target, std::size_t& sweeps,
+                       std::size_t& updates);
   //! Step 2 of a pass: the full check, V, kkt_ and the new working set.
   void CheckAndGrow();
   //! The working set sorted into the strip groups, then the border groups (see above).
@@ -163,7 +169,7 @@ private:
   std::vector<double> fullNorm_;           //!< per filter: sum of all d^2
   std::vector<std::vector<Coordinate>> groups_;  //!< S strip groups, then S border groups
   std::vector<double> groupViolation_;
-  std::vector<std::size_t> groupUpdates_;
+  std::vector<std::size_t> groupUpdates_, groupSweeps_;
 
   // Workspace of the full check.
   int threads_ = 1;
