@@ -3,20 +3,22 @@
 // computation, planted-sparse recovery, warm starts and saved states that continue exactly,
 // results independent of the thread count, operator changes, the observer protocol, bad input.
 #define BOOST_TEST_MODULE coordinate_descent
+#include <omp.h>
+
+#include <boost/mpl/list.hpp>
+
 #include "core/threads.hpp"
 #include "solvers/coordinate_descent.hpp"
 #include "solvers/csc_solver.hpp"
 #include "test_support.hpp"
-
-#include <boost/mpl/list.hpp>
-#include <omp.h>
 
 using namespace dn;
 using Types = boost::mpl::list<float, double>;
 
 namespace {
 
-template <typename T> struct Problem {
+template <typename T>
+struct Problem {
   FilterBank<T> filters;
   Image<T> signal;
   std::unique_ptr<ConvOperator<T>> op;
@@ -41,8 +43,7 @@ double DirectObjective(const ConvOperator<T>& op, const Image<T>& s, const Maps<
 // Largest violation of the lasso's optimality conditions relative to lambda, by the operator's
 // own adjoint: g = D^T (D z - s); g_i = -lambda sign(z_i) where z_i != 0, |g_i| <= lambda else.
 template <typename T>
-double KktViolation(const ConvOperator<T>& op, const Image<T>& s, const Maps<T>& z,
-                    double lambda) {
+double KktViolation(const ConvOperator<T>& op, const Image<T>& s, const Maps<T>& z, double lambda) {
   const Maps<T> g = op.Adjoint(op.Apply(z) - s);
   double worst = 0;
   for (arma::uword i = 0; i < z.n_elem; ++i) {
@@ -55,7 +56,10 @@ double KktViolation(const ConvOperator<T>& op, const Image<T>& s, const Maps<T>&
 }
 
 //! The KKT tolerance given to cd: well inside the table's KKT tolerance.
-template <typename T> double CdTolerance() { return std::is_same_v<T, double> ? 1e-9 : 1e-3; }
+template <typename T>
+double CdTolerance() {
+  return std::is_same_v<T, double> ? 1e-9 : 1e-3;
+}
 
 const Boundary kBoundaries[] = {Boundary::Valid, Boundary::Circular};
 
@@ -93,8 +97,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(cd_reaches_the_fista_optimum_with_kkt, T, Types) {
       const double bound = std::is_same_v<T, double> ? 1e-6 : test::Tolerance<T>::optimum;
       BOOST_TEST(std::abs(report.last.objective - optimum) <= bound * optimum,
                  where << " cd " << report.last.objective << " reference " << optimum);
-      BOOST_TEST(KktViolation(*p.op, p.signal, cd->Solution(), lambda) <=
-                     test::Tolerance<T>::kkt,
+      BOOST_TEST(KktViolation(*p.op, p.signal, cd->Solution(), lambda) <= test::Tolerance<T>::kkt,
                  where);
       const auto& solver = dynamic_cast<const CoordinateDescentSolver<T>&>(*cd);
       BOOST_TEST(solver.Kkt() < options.tolerance);
@@ -156,8 +159,8 @@ BOOST_AUTO_TEST_CASE(planted_sparse_maps_are_recovered) {
     options.tolerance = 1e-8;
     cd->Solve(options);
     const Maps<T>& z = cd->Solution();
-    const double error = arma::norm(arma::vectorise(z - planted)) /
-                         arma::norm(arma::vectorise(planted));
+    const double error =
+        arma::norm(arma::vectorise(z - planted)) / arma::norm(arma::vectorise(planted));
     BOOST_TEST(error < 0.02, ToString(b) << " relative error " << error << ", " << n << " spikes");
     // Nothing of note off the planted support; the sign of every spike found.
     for (arma::uword i = 0; i < z.n_elem; ++i) {

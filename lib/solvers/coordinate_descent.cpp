@@ -44,11 +44,13 @@ CoordinateDescentSolver<T>::CoordinateDescentSolver(bool keepSpectra,
   options_.Validate();
 }
 
-template <typename T> void CoordinateDescentSolver<T>::RequireBound(const char* who) const {
+template <typename T>
+void CoordinateDescentSolver<T>::RequireBound(const char* who) const {
   if (!op_) throw std::logic_error(std::string(who) + ": Reset() was not called");
 }
 
-template <typename T> void CoordinateDescentSolver<T>::SetupWorkspace() {
+template <typename T>
+void CoordinateDescentSolver<T>::SetupWorkspace() {
   const ConvOperator<T>& op = *op_;
   const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
   const arma::uword N = op.MapRows() * op.MapCols();
@@ -73,7 +75,8 @@ template <typename T> void CoordinateDescentSolver<T>::SetupWorkspace() {
   groupSweeps_.assign(2 * strips_, 0);
 }
 
-template <typename T> void CoordinateDescentSolver<T>::ComputeNorms() {
+template <typename T>
+void CoordinateDescentSolver<T>::ComputeNorms() {
   const FilterBank<T>& filters = op_->Filters();
   const arma::uword K = filters.filters, h = filters.Rows(), w = filters.Cols();
   prefix_.assign(K, arma::mat(h + 1, w + 1, arma::fill::zeros));
@@ -91,13 +94,15 @@ template <typename T> void CoordinateDescentSolver<T>::ComputeNorms() {
   }
 }
 
-template <typename T> void CoordinateDescentSolver<T>::ComputeResidual() {
+template <typename T>
+void CoordinateDescentSolver<T>::ComputeResidual() {
   residual_ = *signal_;
   if (z_.is_zero()) return;
   residual_ -= op_->Apply(z_);
 }
 
-template <typename T> void CoordinateDescentSolver<T>::ComputeSpectra() {
+template <typename T>
+void CoordinateDescentSolver<T>::ComputeSpectra() {
   const arma::uword K = op_->FilterCount(), F = op_->Fft().SpectrumSize();
   spectra_.set_size(F, K);
 #pragma omp parallel num_threads(threads_)
@@ -158,8 +163,8 @@ double CoordinateDescentSolver<T>::ColumnNorm(arma::uword k, const Runs& rows,
 }
 
 template <typename T>
-typename CoordinateDescentSolver<T>::Coordinate
-CoordinateDescentSolver<T>::MakeCoordinate(std::uint64_t index) const {
+typename CoordinateDescentSolver<T>::Coordinate CoordinateDescentSolver<T>::MakeCoordinate(
+    std::uint64_t index) const {
   const std::uint64_t Hm = op_->MapRows(), N = Hm * op_->MapCols();
   Coordinate c;
   c.index = index;
@@ -171,8 +176,8 @@ CoordinateDescentSolver<T>::MakeCoordinate(std::uint64_t index) const {
 }
 
 template <typename T>
-double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group,
-                                                          bool nonzeroOnly, std::size_t& updates) {
+double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly,
+                                              std::size_t& updates) {
   double worst = 0.0;
   std::size_t count = 0;
   for (Coordinate& c : group) {
@@ -248,9 +253,8 @@ __attribute__((always_inline)) inline double CoordinateDescentSolver<T>::UpdateC
 
   const T lambda = static_cast<T>(lambda_);
   const T old = co.value;
-  const double violation = old != T(0)
-                               ? std::abs(double(g) - lambda_ * (old > T(0) ? 1.0 : -1.0))
-                               : std::max(0.0, std::abs(double(g)) - lambda_);
+  const double violation = old != T(0) ? std::abs(double(g) - lambda_ * (old > T(0) ? 1.0 : -1.0))
+                                       : std::max(0.0, std::abs(double(g)) - lambda_);
   const T n = co.norm;
   const T fresh = n > T(0) ? SoftThreshold<T>(old + g / n, lambda / n) : T(0);
   const T delta = fresh - old;
@@ -276,8 +280,7 @@ __attribute__((always_inline)) inline double CoordinateDescentSolver<T>::UpdateC
 
 template <typename T>
 std::vector<std::vector<typename CoordinateDescentSolver<T>::Coordinate>>
-CoordinateDescentSolver<T>::Groups(const std::vector<Coordinate>& working,
-                                   const Maps<T>& z) const {
+CoordinateDescentSolver<T>::Groups(const std::vector<Coordinate>& working, const Maps<T>& z) const {
   const arma::uword S = strips_, W = op_->ImageCols(), w = op_->Filters().Cols();
   const bool circular = op_->BoundaryMode() == Boundary::Circular;
   std::vector<std::vector<Coordinate>> groups(2 * S);
@@ -297,7 +300,8 @@ CoordinateDescentSolver<T>::Groups(const std::vector<Coordinate>& working,
   return groups;
 }
 
-template <typename T> void CoordinateDescentSolver<T>::CheckAndGrow() {
+template <typename T>
+void CoordinateDescentSolver<T>::CheckAndGrow() {
   const ConvOperator<T>& op = *op_;
   const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
   const arma::uword N = op.MapRows() * op.MapCols();
@@ -305,11 +309,11 @@ template <typename T> void CoordinateDescentSolver<T>::CheckAndGrow() {
 
   std::size_t support = 0;
   for (const Coordinate& c : working_) support += z_[c.index] != T(0);
-  const std::size_t want = static_cast<std::size_t>(std::min<double>(
-      static_cast<double>(total),
-      std::max({static_cast<double>(options_.minAdded),
-                std::ceil(options_.minFraction * static_cast<double>(total)),
-                std::ceil(options_.growth * static_cast<double>(support))})));
+  const std::size_t want = static_cast<std::size_t>(
+      std::min<double>(static_cast<double>(total),
+                       std::max({static_cast<double>(options_.minAdded),
+                                 std::ceil(options_.minFraction * static_cast<double>(total)),
+                                 std::ceil(options_.growth * static_cast<double>(support))})));
   for (auto& candidates : threadCandidates_) {
     candidates.clear();
     candidates.reserve(N + 2 * want);
@@ -397,7 +401,8 @@ template <typename T> void CoordinateDescentSolver<T>::CheckAndGrow() {
   needCheck_ = false;
 }
 
-template <typename T> void CoordinateDescentSolver<T>::UpdateStatistics(double change) {
+template <typename T>
+void CoordinateDescentSolver<T>::UpdateStatistics(double change) {
   double l1 = 0.0, norm = 0.0, nonzeros = 0.0;
   for (const Coordinate& c : working_) {
     const double v = z_[c.index];
@@ -460,7 +465,8 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
   for (std::size_t it = 0; it < options.maxIterations; ++it) {
     passStart_.resize(working_.size());
     for (std::size_t n = 0; n < working_.size(); ++n) passStart_[n] = z_[working_[n].index];
-    const double target = std::max(options_.innerRatio * violation_, 0.5 * options.tolerance * unit);
+    const double target =
+        std::max(options_.innerRatio * violation_, 0.5 * options.tolerance * unit);
     const std::size_t S = strips_;
     // Rounds: every strip group converges on its own (in parallel, no synchronisation), then
     // every border group; until a round in which every group met the target at its first sweep.
@@ -473,7 +479,8 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
 #pragma omp for schedule(dynamic, 1)
           for (std::size_t s = 0; s < S; ++s) {
             const std::size_t g = phase * S + s;
-            groupViolation_[g] = ConvergeGroup(groups_[g], target, groupSweeps_[g], groupUpdates_[g]);
+            groupViolation_[g] =
+                ConvergeGroup(groups_[g], target, groupSweeps_[g], groupUpdates_[g]);
           }
         }
       }
@@ -512,7 +519,8 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
   return report;
 }
 
-template <typename T> IterationRecord CoordinateDescentSolver<T>::OperatorChanged() {
+template <typename T>
+IterationRecord CoordinateDescentSolver<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
   CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
   ComputeNorms();

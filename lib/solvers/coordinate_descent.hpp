@@ -43,11 +43,11 @@
 // spatially parallel CD for CSC: Moreau, Oudre & Vayatis (DICOD, ICML 2018).
 #pragma once
 
-#include "solvers/csc_solver.hpp"
-
 #include <cstdint>
 #include <limits>
 #include <vector>
+
+#include "solvers/csc_solver.hpp"
 
 namespace dn {
 
@@ -61,7 +61,8 @@ struct CoordinateDescentOptions {
   void Validate() const;
 };
 
-template <typename T> class CoordinateDescentSolver : public CscSolver<T> {
+template <typename T>
+class CoordinateDescentSolver : public CscSolver<T> {
 public:
   explicit CoordinateDescentSolver(bool keepSpectra = false,
                                    const CoordinateDescentOptions& options = {});
@@ -118,10 +119,10 @@ private:
   void ComputeResidual();
   //! Spectra of z (keepSpectra).
   void ComputeSpectra();
-  //! The windows' runs along one axis for map index p (size n, filter length f, offset).
+  //! The image rows (columns) of the window of map row i (column j), as runs of taps.
   Runs RowRuns(arma::uword i) const;
   Runs ColRuns(arma::uword j) const;
-  //! Squared column norm of coordinate (k, rows, cols).
+  //! Squared norm of the column of D of a coordinate of map k with these runs.
   double ColumnNorm(arma::uword k, const Runs& rows, const Runs& cols) const;
   //! Updates one coordinate of a group (its value, and the residual); returns its violation
   //! before the update.
@@ -133,7 +134,7 @@ private:
   //! pass (`sweeps` counts them); returns the violation of its first sweep, sets `updates`.
   double ConvergeGroup(std::vector<Coordinate>& group, double target, std::size_t& sweeps,
                        std::size_t& updates);
-  //! Step 2 of a pass: the full check, V, kkt_ and the new working set.
+  //! Step 2 of a pass: the full check, V, kkt_, the new working set and its groups.
   void CheckAndGrow();
   //! The working set sorted into the strip groups, then the border groups (see above).
   //! Values from z, norms from the operator.
@@ -152,11 +153,11 @@ private:
 
   // The iterate and everything a pass depends on (saved).
   Maps<T> z_;
-  Image<T> residual_;                     //!< r = s - D z, kept up to date by the updates
-  std::vector<Coordinate> working_;       //!< sorted by index; contains the support
-  bool needCheck_ = true;                 //!< the next pass starts with a full check
-  double violation_ = 0.0;                //!< V of the last check (absolute)
-  double kkt_ = 0.0;                      //!< V relative to lambda
+  Image<T> residual_;                //!< r = s - D z, kept up to date by the updates
+  std::vector<Coordinate> working_;  //!< sorted by index; contains the support
+  bool needCheck_ = true;            //!< the next pass starts with a full check
+  double violation_ = 0.0;           //!< V of the last check (absolute)
+  double kkt_ = 0.0;                 //!< V relative to lambda
   std::size_t iteration_ = 0;
   double elapsed_ = 0.0;
   double updates_ = 0.0;
@@ -164,24 +165,24 @@ private:
 
   // Derived from the operator (Reset, OperatorChanged).
   arma::uword strips_ = 1;
-  std::vector<arma::uword> stripStart_;    //!< S + 1 column boundaries
-  std::vector<arma::mat> prefix_;          //!< per filter: (h+1) x (w+1) prefix sums of d^2
-  std::vector<double> fullNorm_;           //!< per filter: sum of all d^2
+  std::vector<arma::uword> stripStart_;          //!< S + 1 column boundaries
+  std::vector<arma::mat> prefix_;                //!< per filter: (h+1) x (w+1) prefix sums of d^2
+  std::vector<double> fullNorm_;                 //!< per filter: sum of all d^2
   std::vector<std::vector<Coordinate>> groups_;  //!< S strip groups, then S border groups
   std::vector<double> groupViolation_;
   std::vector<std::size_t> groupUpdates_, groupSweeps_;
 
   // Workspace of the full check.
   int threads_ = 1;
-  arma::Mat<Complex<T>> residualSpectra_;                //!< F x C
+  arma::Mat<Complex<T>> residualSpectra_;                  //!< F x C
   std::vector<arma::Col<Complex<T>>> correlationSpectra_;  //!< per thread, F
-  std::vector<arma::Col<T>> correlation_, scratch_;     //!< per thread: one map, one grid
-  std::vector<arma::Col<T>> forwardScratch_;             //!< per thread, padded grids (ForwardMap)
-  arma::Mat<T> grid_;                                    //!< one channel on the grid
+  std::vector<arma::Col<T>> correlation_, scratch_;        //!< per thread: one map, one grid
+  std::vector<arma::Col<T>> forwardScratch_;              //!< per thread, padded grids (ForwardMap)
+  arma::Mat<T> grid_;                                     //!< one channel on the grid
   std::vector<std::vector<Candidate>> threadCandidates_;  //!< per thread
   std::vector<double> mapViolation_;                      //!< per map
   std::vector<Candidate> candidates_;
-  std::vector<T> passStart_;                              //!< z on the working set at a pass's start
+  std::vector<T> passStart_;  //!< z on the working set at a pass's start
   std::vector<Coordinate> merged_;
 };
 
