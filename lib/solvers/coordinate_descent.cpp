@@ -335,6 +335,7 @@ void CoordinateDescentSolver<T>::CheckAndGrow() {
     T* g = correlation_[thread].memptr();
     T* scratch = scratch_[thread].memptr();
     std::vector<Candidate>& candidates = threadCandidates_[thread];
+    T cutoff = 0;  // once the thread has `want` candidates, weaker ones cannot be chosen
 #pragma omp for schedule(static)
     for (arma::uword k = 0; k < K; ++k) {
       // g = D_k^T r (zero for a map whose filters are all zero)
@@ -359,7 +360,7 @@ void CoordinateDescentSolver<T>::CheckAndGrow() {
         } else if (std::abs(gp) > lambda) {
           const T v = std::abs(gp) - lambda;
           worst = std::max(worst, double(v));
-          candidates.push_back({v, base + p});
+          if (v >= cutoff) candidates.push_back({v, base + p});
         }
       }
       mapViolation_[k] = worst;
@@ -368,6 +369,10 @@ void CoordinateDescentSolver<T>::CheckAndGrow() {
       if (candidates.size() > 2 * want) {
         std::nth_element(candidates.begin(), candidates.begin() + want, candidates.end(), stronger);
         candidates.resize(want);
+        cutoff = std::min_element(candidates.begin(), candidates.end(),
+                                  [](const Candidate& a, const Candidate& b) {
+                                    return a.violation < b.violation;
+                                  })->violation;
       }
     }
   }
