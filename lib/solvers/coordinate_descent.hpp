@@ -52,7 +52,7 @@
 namespace dn {
 
 struct CoordinateDescentOptions {
-  double innerRatio = 0.2;     //!< sweeps stop when the sweep's violation <= innerRatio * V
+  double innerRatio = 0.5;     //!< sweeps stop when the sweep's violation <= innerRatio * V
   std::size_t maxSweeps = 50;  //!< the most sweeps of one group in one pass
   double growth = 1.0;         //!< violators added per pass: growth * support size ...
   double minFraction = 1e-3;   //!< ... at least this fraction of all coordinates ...
