@@ -40,7 +40,7 @@ void DeclareOptions(CommandLine& cli) {
   AddText(cli, "coding-boundary", ToString(coding.boundary), "B",
           "coding and fft: valid or circular");
   AddText(cli, "coding-solvers", JoinList(coding.solvers), "LIST",
-          "coding and fft: solvers to time (ista, fista, admm)");
+          "coding and fft: solvers to time (ista, fista, admm, cd)");
   AddText(cli, "coding-precisions", JoinList(coding.precisions), "LIST",
           "coding and fft: single, double or both");
   AddCount(cli, "coding-iterations", coding.iterations, "N",

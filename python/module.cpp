@@ -334,7 +334,7 @@ image:      an array (H, W) or, for a colour model, (3, H, W), float32 or float6
 layer:      infer layers 1 to `layer` and reconstruct from that layer's maps alone.
 The keywords below default to the model's settings (None):
 lmbda:      l1 weight of layer `layer`, >= 0.
-solver:     "ista", "fista" or "admm" (admm: circular boundary, one layer).
+solver:     "ista", "fista", "admm" or "cd" (admm: circular boundary, one layer).
 boundary:   "valid" or "circular".
 iterations: solver iterations per layer, > 0.
 tolerance:  stop when the maps' relative change falls below it; 0 runs every iteration.
@@ -400,7 +400,7 @@ The signal is used as given (no preprocessing): the same maps, bit for bit, as
 dictionary: filters (K, h, w) or (K, C, h, w), float32 or float64, any memory order.
 signal:     (H, W) or (C, H, W), C matching the dictionary, float32 or float64.
 lmbda:      weight of the l1 penalty, >= 0.
-solver:     "ista", "fista" or "admm" (admm: boundary "circular" only).
+solver:     "ista", "fista", "admm" or "cd" (admm: boundary "circular" only).
 boundary:   "valid" (maps (K, H+h-1, W+w-1)) or "circular" (maps (K, H, W)).
 iterations: at most this many iterations, > 0.
 tolerance:  stop when the maps' relative change falls below it; 0 runs every iteration.

@@ -1,6 +1,7 @@
 #include "solvers/csc_solver.hpp"
 
 #include "solvers/admm.hpp"
+#include "solvers/coordinate_descent.hpp"
 #include "solvers/proximal_gradient.hpp"
 
 #include <algorithm>
@@ -59,12 +60,12 @@ template <typename T> void CscSolver<T>::RestoreState(const SavedState<T>& state
   RestoreDescribed(state, *this, "CscSolver::RestoreState(): ");
 }
 
-std::vector<std::string> CscSolverNames() { return {"ista", "fista", "admm"}; }
+std::vector<std::string> CscSolverNames() { return {"ista", "fista", "admm", "cd"}; }
 
 void CheckSolverSupports(const std::string& name, Boundary boundary) {
   const std::vector<std::string> names = CscSolverNames();
   if (std::find(names.begin(), names.end(), name) == names.end())
-    throw std::invalid_argument("unknown solver '" + name + "' (expected ista, fista or admm)");
+    throw std::invalid_argument("unknown solver '" + name + "' (expected ista, fista, admm or cd)");
   if (name == "admm" && boundary != Boundary::Circular)
     throw std::invalid_argument(
         "the admm solver supports only the circular boundary (use fista or ista for valid)");
@@ -75,7 +76,8 @@ std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSp
   if (name == "fista") return std::make_unique<ProximalGradientSolver<T>>(true, keepSpectra);
   if (name == "ista") return std::make_unique<ProximalGradientSolver<T>>(false, keepSpectra);
   if (name == "admm") return std::make_unique<AdmmSolver<T>>();
-  throw std::invalid_argument("unknown solver '" + name + "' (expected ista, fista or admm)");
+  if (name == "cd") return std::make_unique<CoordinateDescentSolver<T>>(keepSpectra);
+  throw std::invalid_argument("unknown solver '" + name + "' (expected ista, fista, admm or cd)");
 }
 
 template double CheckedLipschitz(const ConvOperator<float>&, const char*);

@@ -7,7 +7,10 @@
 //  - "fista": the same with Nesterov momentum (Beck & Teboulle, SIAM J. Imaging Sci. 2009);
 //  - "admm":  ADMM with a per-frequency Sherman-Morrison / Woodbury solve, over-relaxation and
 //             residual balancing of its penalty (Wohlberg, IEEE TIP 2016); circular boundary
-//             only (solvers/admm.hpp).
+//             only (solvers/admm.hpp);
+//  - "cd":    working-set coordinate descent on the spatial residual, one FFT correlation D^T r
+//             per outer pass for the optimality check (solvers/coordinate_descent.hpp); its
+//             SolveOptions::tolerance is on the KKT violation relative to lambda.
 // L is the exact Lipschitz constant from ConvOperator::Lipschitz().
 //
 // A solver object keeps its state: Solve() continues from where the last call stopped (warm
@@ -101,10 +104,10 @@ public:
   virtual void Describe(StateArchive<T>& archive) = 0;
 };
 
-//! Makes the solver called `name` ("ista", "fista" or "admm") with its default options; throws
-//! std::invalid_argument otherwise. keepSpectra keeps the spectra of the iterate (memory 2 K F
-//! complex values; admm keeps them always) for dictionary learning, which reads them and changes
-//! the operator between calls.
+//! Makes the solver called `name` ("ista", "fista", "admm" or "cd") with its default options;
+//! throws std::invalid_argument otherwise. keepSpectra keeps the spectra of the iterate (memory
+//! 2 K F complex values; admm keeps them always; cd computes them after each Solve()) for
+//! dictionary learning, which reads them and changes the operator between calls.
 template <typename T>
 std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSpectra = false);
 

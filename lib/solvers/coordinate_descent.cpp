@@ -1,0 +1,550 @@
+#include "solvers/coordinate_descent.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "core/threads.hpp"
+#include "core/timer.hpp"
+#include "solvers/kernels.hpp"
+#include "solvers/proximal.hpp"
+
+namespace dn {
+namespace {
+
+//! Working sets smaller than this are swept on one thread (the result is the same).
+constexpr std::size_t kParallelSweep = 1024;
+//! Filters with at most this many rows have their window correlation vectorised by tap row.
+constexpr arma::uword kLanes = 64;
+
+}  // namespace
+
+void CoordinateDescentOptions::Validate() const {
+  if (!(innerRatio > 0.0 && innerRatio < 1.0))
+    throw std::invalid_argument("CoordinateDescentOptions: innerRatio must be in (0, 1)");
+  if (maxSweeps == 0)
+    throw std::invalid_argument("CoordinateDescentOptions: maxSweeps must be positive");
+  if (!(growth >= 0.0) || !std::isfinite(growth))
+    throw std::invalid_argument("CoordinateDescentOptions: growth must be finite and >= 0");
+  if (!(minFraction >= 0.0 && minFraction <= 1.0))
+    throw std::invalid_argument("CoordinateDescentOptions: minFraction must be in [0, 1]");
+  if (minAdded == 0)
+    throw std::invalid_argument("CoordinateDescentOptions: minAdded must be positive");
+  if (maxStrips == 0)
+    throw std::invalid_argument("CoordinateDescentOptions: maxStrips must be positive");
+}
+
+template <typename T>
+CoordinateDescentSolver<T>::CoordinateDescentSolver(bool keepSpectra,
+                                                    const CoordinateDescentOptions& options)
+    : keepSpectra_(keepSpectra), options_(options) {
+  options_.Validate();
+}
+
+template <typename T>
+void CoordinateDescentSolver<T>::RequireBound(const char* who) const {
+  if (!op_) throw std::logic_error(std::string(who) + ": Reset() was not called");
+}
+
+template <typename T>
+void CoordinateDescentSolver<T>::SetupWorkspace() {
+  const ConvOperator<T>& op = *op_;
+  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
+  const arma::uword N = op.MapRows() * op.MapCols();
+  threads_ = omp_get_max_threads();
+  residualSpectra_.set_size(F, C);
+  correlationSpectra_.assign(threads_, arma::Col<Complex<T>>(F));
+  correlation_.assign(threads_, arma::Col<T>(N));
+  scratch_.assign(threads_, op.MakeScratch());
+  forwardScratch_.assign(op.Padded() ? threads_ : 0, op.MakeScratch());
+  grid_.set_size(op.GridRows(), op.GridCols());
+  threadCandidates_.assign(threads_, {});
+  mapViolation_.assign(K, 0.0);
+
+  // Strips at least 2w columns wide, so that windows crossing different borders are disjoint.
+  const arma::uword W = op.ImageCols(), w = op.Filters().Cols();
+  strips_ = std::max<arma::uword>(1, std::min<arma::uword>(options_.maxStrips, W / (2 * w)));
+  stripStart_.resize(strips_ + 1);
+  for (arma::uword s = 0; s <= strips_; ++s) stripStart_[s] = W * s / strips_;
+  groups_.assign(2 * strips_, {});
+  groupViolation_.assign(2 * strips_, 0.0);
+  groupUpdates_.assign(2 * strips_, 0);
+  groupSweeps_.assign(2 * strips_, 0);
+}
+
+template <typename T>
+void CoordinateDescentSolver<T>::ComputeNorms() {
+  const FilterBank<T>& filters = op_->Filters();
+  const arma::uword K = filters.filters, h = filters.Rows(), w = filters.Cols();
+  prefix_.assign(K, arma::mat(h + 1, w + 1, arma::fill::zeros));
+  fullNorm_.assign(K, 0.0);
+  for (arma::uword k = 0; k < K; ++k) {
+    arma::mat& p = prefix_[k];
+    for (arma::uword c : op_->ChannelsOf(k)) {
+      const arma::Mat<T>& d = filters.Filter(k, c);
+      for (arma::uword b = 0; b < w; ++b)
+        for (arma::uword a = 0; a < h; ++a) p(a + 1, b + 1) += double(d(a, b)) * double(d(a, b));
+    }
+    for (arma::uword b = 1; b <= w; ++b)
+      for (arma::uword a = 1; a <= h; ++a) p(a, b) += p(a - 1, b) + p(a, b - 1) - p(a - 1, b - 1);
+    fullNorm_[k] = p(h, w);
+  }
+}
+
+template <typename T>
+void CoordinateDescentSolver<T>::ComputeResidual() {
+  residual_ = *signal_;
+  if (z_.is_zero()) return;
+  residual_ -= op_->Apply(z_);
+}
+
+template <typename T>
+void CoordinateDescentSolver<T>::ComputeSpectra() {
+  const arma::uword K = op_->FilterCount(), F = op_->Fft().SpectrumSize();
+  spectra_.set_size(F, K);
+#pragma omp parallel num_threads(threads_)
+  {
+    T* scratch = op_->Padded() ? forwardScratch_[omp_get_thread_num()].memptr() : nullptr;
+#pragma omp for schedule(static)
+    for (arma::uword k = 0; k < K; ++k)
+      op_->ForwardMap(z_.slice(k).memptr(), spectra_.colptr(k), scratch);
+  }
+}
+
+template <typename T>
+typename CoordinateDescentSolver<T>::Runs CoordinateDescentSolver<T>::RowRuns(arma::uword i) const {
+  const int n = static_cast<int>(op_->ImageRows()), f = static_cast<int>(op_->Filters().Rows());
+  const int p = static_cast<int>(i);
+  Runs runs;
+  if (op_->BoundaryMode() == Boundary::Circular) {
+    const int first = std::min(f, n - p);
+    runs.count = first < f ? 2 : 1;
+    runs.tap[0] = 0, runs.pixel[0] = p, runs.length[0] = first;
+    runs.tap[1] = first, runs.pixel[1] = 0, runs.length[1] = f - first;
+  } else {
+    const int offset = p - (f - 1);  // image row of tap 0
+    const int a0 = std::max(0, -offset), a1 = std::min(f, n - offset);
+    runs.count = 1;
+    runs.tap[0] = a0, runs.pixel[0] = offset + a0, runs.length[0] = a1 - a0;
+  }
+  return runs;
+}
+
+template <typename T>
+typename CoordinateDescentSolver<T>::Runs CoordinateDescentSolver<T>::ColRuns(arma::uword j) const {
+  const int n = static_cast<int>(op_->ImageCols()), f = static_cast<int>(op_->Filters().Cols());
+  const int p = static_cast<int>(j);
+  Runs runs;
+  if (op_->BoundaryMode() == Boundary::Circular) {
+    const int first = std::min(f, n - p);
+    runs.count = first < f ? 2 : 1;
+    runs.tap[0] = 0, runs.pixel[0] = p, runs.length[0] = first;
+    runs.tap[1] = first, runs.pixel[1] = 0, runs.length[1] = f - first;
+  } else {
+    const int offset = p - (f - 1);
+    const int b0 = std::max(0, -offset), b1 = std::min(f, n - offset);
+    runs.count = 1;
+    runs.tap[0] = b0, runs.pixel[0] = offset + b0, runs.length[0] = b1 - b0;
+  }
+  return runs;
+}
+
+template <typename T>
+double CoordinateDescentSolver<T>::ColumnNorm(arma::uword k, const Runs& rows,
+                                              const Runs& cols) const {
+  if (op_->BoundaryMode() == Boundary::Circular) return fullNorm_[k];
+  const arma::mat& p = prefix_[k];
+  const arma::uword a0 = rows.tap[0], a1 = a0 + rows.length[0];
+  const arma::uword b0 = cols.tap[0], b1 = b0 + cols.length[0];
+  return std::max(0.0, p(a1, b1) - p(a0, b1) - p(a1, b0) + p(a0, b0));
+}
+
+template <typename T>
+typename CoordinateDescentSolver<T>::Coordinate CoordinateDescentSolver<T>::MakeCoordinate(
+    std::uint64_t index) const {
+  const std::uint64_t Hm = op_->MapRows(), N = Hm * op_->MapCols();
+  Coordinate c;
+  c.index = index;
+  c.k = static_cast<std::uint32_t>(index / N);
+  const std::uint64_t p = index % N;
+  c.j = static_cast<std::uint32_t>(p / Hm);
+  c.i = static_cast<std::uint32_t>(p % Hm);
+  return c;
+}
+
+template <typename T>
+double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly,
+                                              std::size_t& updates) {
+  double worst = 0.0;
+  std::size_t count = 0;
+  for (Coordinate& c : group) {
+    if (nonzeroOnly && c.value == T(0)) continue;
+    worst = std::max(worst, UpdateCoordinate(c));
+    ++count;
+  }
+  updates = count;
+  return worst;
+}
+
+template <typename T>
+double CoordinateDescentSolver<T>::ConvergeGroup(std::vector<Coordinate>& group, double target,
+                                                 std::size_t& sweeps, std::size_t& updates) {
+  // Full sweeps alternate with sweeps over the non-zero coordinates only, until a full sweep
+  // meets the target (the non-zero sweeps run until they meet it themselves).
+  updates = 0;
+  std::size_t count = 0;
+  double first = 0.0;
+  bool full = true;
+  for (std::size_t n = 0; sweeps < options_.maxSweeps; ++n) {
+    const double worst = SweepGroup(group, !full, count);
+    ++sweeps;
+    updates += count;
+    if (n == 0) first = worst;
+    if (worst <= target) {
+      if (full) break;
+      full = true;
+    } else {
+      full = false;
+    }
+  }
+  return first;
+}
+
+template <typename T>
+__attribute__((always_inline)) inline double CoordinateDescentSolver<T>::UpdateCoordinate(
+    Coordinate& co) {
+  const ConvOperator<T>& op = *op_;
+  const Runs rows = RowRuns(co.i), cols = ColRuns(co.j);
+  const arma::uword H = op.ImageRows(), h = op.Filters().Rows(), C = op.Channels();
+  const std::vector<arma::uword>& channels = op.ChannelsOf(co.k);
+  const arma::Cube<T>& bank = op.Filters().data;
+
+  // g = <d_k, r> over the window. Filters of at most kLanes rows are summed per tap row into
+  // `lanes` (independent sums the compiler vectorises), then across them.
+  T g = 0;
+  T lanes[kLanes];
+  const bool laned = h <= kLanes;
+  if (laned) std::fill_n(lanes, h, T(0));
+  for (arma::uword c : channels) {
+    const T* d = bank.slice(co.k * C + c).memptr();
+    const T* r = residual_.slice(c).memptr();
+    for (int cr = 0; cr < cols.count; ++cr)
+      for (int b = 0; b < cols.length[cr]; ++b) {
+        const T* dcol = d + h * (cols.tap[cr] + b);
+        const T* rcol = r + H * (cols.pixel[cr] + b);
+        for (int rr = 0; rr < rows.count; ++rr) {
+          const T* dd = dcol + rows.tap[rr];
+          const T* rp = rcol + rows.pixel[rr];
+          const int n = rows.length[rr];
+          if (laned) {
+            T* lane = lanes + rows.tap[rr];
+            for (int t = 0; t < n; ++t) lane[t] += dd[t] * rp[t];
+          } else {
+            for (int t = 0; t < n; ++t) g += dd[t] * rp[t];
+          }
+        }
+      }
+  }
+  if (laned)
+    for (arma::uword t = 0; t < h; ++t) g += lanes[t];
+
+  const T lambda = static_cast<T>(lambda_);
+  const T old = co.value;
+  const double violation = old != T(0) ? std::abs(double(g) - lambda_ * (old > T(0) ? 1.0 : -1.0))
+                                       : std::max(0.0, std::abs(double(g)) - lambda_);
+  const T n = co.norm;
+  const T fresh = n > T(0) ? SoftThreshold<T>(old + g / n, lambda / n) : T(0);
+  const T delta = fresh - old;
+  if (delta == T(0)) return violation;
+  co.value = fresh;
+  for (arma::uword c : channels) {
+    const T* d = bank.slice(co.k * C + c).memptr();
+    T* r = residual_.slice(c).memptr();
+    for (int cr = 0; cr < cols.count; ++cr)
+      for (int b = 0; b < cols.length[cr]; ++b) {
+        const T* dcol = d + h * (cols.tap[cr] + b);
+        T* rcol = r + H * (cols.pixel[cr] + b);
+        for (int rr = 0; rr < rows.count; ++rr) {
+          const T* dd = dcol + rows.tap[rr];
+          T* rp = rcol + rows.pixel[rr];
+          const int n = rows.length[rr];
+          for (int t = 0; t < n; ++t) rp[t] -= delta * dd[t];
+        }
+      }
+  }
+  return violation;
+}
+
+template <typename T>
+std::vector<std::vector<typename CoordinateDescentSolver<T>::Coordinate>>
+CoordinateDescentSolver<T>::Groups(const std::vector<Coordinate>& working, const Maps<T>& z) const {
+  const arma::uword S = strips_, W = op_->ImageCols(), w = op_->Filters().Cols();
+  const bool circular = op_->BoundaryMode() == Boundary::Circular;
+  std::vector<std::vector<Coordinate>> groups(2 * S);
+  for (Coordinate c : working) {
+    c.value = z[c.index];
+    c.norm = static_cast<T>(ColumnNorm(c.k, RowRuns(c.i), ColRuns(c.j)));
+    // The window's image columns [x0, x1] (x1 >= W: wrapped around).
+    const arma::uword x0 = circular ? c.j : (c.j + 1 >= w ? c.j + 1 - w : 0);
+    const arma::uword x1 = circular ? c.j + w - 1 : std::min<arma::uword>(c.j, W - 1);
+    const arma::uword s =
+        std::upper_bound(stripStart_.begin(), stripStart_.end(), x0) - stripStart_.begin() - 1;
+    if (x1 < stripStart_[s + 1])
+      groups[s].push_back(c);
+    else
+      groups[S + (s + 1) % S].push_back(c);
+  }
+  return groups;
+}
+
+template <typename T>
+void CoordinateDescentSolver<T>::CheckAndGrow() {
+  const ConvOperator<T>& op = *op_;
+  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
+  const arma::uword N = op.MapRows() * op.MapCols();
+  const std::uint64_t total = static_cast<std::uint64_t>(N) * K;
+
+  std::size_t support = 0;
+  for (const Coordinate& c : working_) support += z_[c.index] != T(0);
+  const std::size_t want = static_cast<std::size_t>(
+      std::min<double>(static_cast<double>(total),
+                       std::max({static_cast<double>(options_.minAdded),
+                                 std::ceil(options_.minFraction * static_cast<double>(total)),
+                                 std::ceil(options_.growth * static_cast<double>(support))})));
+  for (auto& candidates : threadCandidates_) {
+    candidates.clear();
+    candidates.reserve(N + 2 * want);
+  }
+  const auto stronger = [](const Candidate& a, const Candidate& b) {
+    return a.violation > b.violation || (a.violation == b.violation && a.index < b.index);
+  };
+
+  for (arma::uword c = 0; c < C; ++c) {
+    op.Pad(residual_.slice(c).memptr(), grid_.memptr());
+    op.Fft().Forward(grid_.memptr(), residualSpectra_.colptr(c));
+  }
+  const T scale = T(1) / static_cast<T>(op.Fft().Size());
+  const T lambda = static_cast<T>(lambda_);
+#pragma omp parallel num_threads(threads_)
+  {
+    const int thread = omp_get_thread_num();
+    Complex<T>* G = correlationSpectra_[thread].memptr();
+    T* g = correlation_[thread].memptr();
+    T* scratch = scratch_[thread].memptr();
+    std::vector<Candidate>& candidates = threadCandidates_[thread];
+    T cutoff = 0;  // once the thread has `want` candidates, weaker ones cannot be chosen
+#pragma omp for schedule(static)
+    for (arma::uword k = 0; k < K; ++k) {
+      // g = D_k^T r (zero for a map whose filters are all zero)
+      const std::vector<arma::uword>& channels = op.ChannelsOf(k);
+      if (channels.empty()) {
+        std::fill_n(g, N, T(0));
+      } else {
+        kernels::ConjugateProduct(op.FilterSpectrum(k, channels[0]),
+                                  residualSpectra_.colptr(channels[0]), G, F);
+        for (std::size_t j = 1; j < channels.size(); ++j)
+          kernels::MultiplyAccumulate(op.FilterSpectrum(k, channels[j]),
+                                      residualSpectra_.colptr(channels[j]), G, F, true);
+        op.InverseMap(G, g, scratch);
+      }
+      const T* z = z_.slice(k).memptr();
+      const std::uint64_t base = static_cast<std::uint64_t>(k) * N;
+      double worst = 0.0;
+      for (arma::uword p = 0; p < N; ++p) {
+        const T gp = g[p] * scale;
+        if (z[p] != T(0)) {
+          worst = std::max(worst, std::abs(double(gp) - lambda_ * (z[p] > T(0) ? 1.0 : -1.0)));
+        } else if (std::abs(gp) > lambda) {
+          const T v = std::abs(gp) - lambda;
+          worst = std::max(worst, double(v));
+          if (v >= cutoff) candidates.push_back({v, base + p});
+        }
+      }
+      mapViolation_[k] = worst;
+      // Keep the thread's strongest `want` (the global strongest are among them), so that the
+      // list stays within its capacity (N + 2 want).
+      if (candidates.size() > 2 * want) {
+        std::nth_element(candidates.begin(), candidates.begin() + want, candidates.end(), stronger);
+        candidates.resize(want);
+        cutoff = std::min_element(candidates.begin(), candidates.end(),
+                                  [](const Candidate& a, const Candidate& b) {
+                                    return a.violation < b.violation;
+                                  })->violation;
+      }
+    }
+  }
+  violation_ = 0.0;
+  for (double v : mapViolation_) violation_ = std::max(violation_, v);
+  kkt_ = violation_ / (lambda_ > 0.0 ? lambda_ : 1.0);
+
+  candidates_.clear();
+  for (const auto& candidates : threadCandidates_)
+    candidates_.insert(candidates_.end(), candidates.begin(), candidates.end());
+  if (candidates_.size() > want) {
+    std::nth_element(candidates_.begin(), candidates_.begin() + want, candidates_.end(), stronger);
+    candidates_.resize(want);
+  }
+  std::sort(candidates_.begin(), candidates_.end(),
+            [](const Candidate& a, const Candidate& b) { return a.index < b.index; });
+
+  // The new working set: the support and the violators, by index.
+  merged_.clear();
+  merged_.reserve(support + candidates_.size());
+  auto next = candidates_.begin();
+  for (const Coordinate& c : working_) {
+    if (z_[c.index] == T(0)) continue;
+    for (; next != candidates_.end() && next->index < c.index; ++next)
+      merged_.push_back(MakeCoordinate(next->index));
+    merged_.push_back(c);
+  }
+  for (; next != candidates_.end(); ++next) merged_.push_back(MakeCoordinate(next->index));
+  working_.swap(merged_);
+  groups_ = Groups(working_, z_);
+  needCheck_ = false;
+}
+
+template <typename T>
+void CoordinateDescentSolver<T>::UpdateStatistics(double change) {
+  double l1 = 0.0, norm = 0.0, nonzeros = 0.0;
+  for (const Coordinate& c : working_) {
+    const double v = z_[c.index];
+    l1 += std::abs(v);
+    norm += v * v;
+    nonzeros += v != 0.0;
+  }
+  double energy = 0.0;
+  for (arma::uword i = 0; i < residual_.n_elem; ++i)
+    energy += double(residual_[i]) * double(residual_[i]);
+  current_.iteration = iteration_;
+  current_.seconds = elapsed_;
+  current_.fidelity = 0.5 * energy;
+  current_.l1 = l1;
+  current_.objective = Objective(current_.fidelity, lambda_, l1);
+  current_.density = nonzeros / static_cast<double>(z_.n_elem);
+  current_.relativeChange = RelativeChange(change, norm);
+}
+
+template <typename T>
+void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
+                                       double lambda, const Maps<T>* start) {
+  CheckResetArguments(op, signal, lambda, start, "CscSolver::Reset()");
+  op_ = &op;
+  signal_ = &signal;
+  lambda_ = lambda;
+  iteration_ = 0;
+  elapsed_ = 0.0;
+  updates_ = 0.0;
+  SetupWorkspace();
+  ComputeNorms();
+  if (start)
+    z_ = *start;
+  else
+    z_.zeros(op.MapRows(), op.MapCols(), op.FilterCount());
+  ComputeResidual();
+  working_.clear();
+  for (arma::uword i = 0; i < z_.n_elem; ++i)
+    if (z_[i] != T(0)) working_.push_back(MakeCoordinate(i));
+  groups_ = Groups(working_, z_);
+  needCheck_ = true;
+  violation_ = kkt_ = 0.0;
+  UpdateStatistics(0.0);
+  if (keepSpectra_) ComputeSpectra();
+}
+
+template <typename T>
+SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Observer* observer) {
+  RequireBound("CscSolver::Solve()");
+  options.Validate();
+  SolveReport report;
+  if (observer) observer->Begin({Name(), 0, options.maxIterations});
+  Timer timer;
+  const double elapsedBefore = elapsed_;
+  const double unit = lambda_ > 0.0 ? lambda_ : 1.0;
+  SolveOptions noTolerance = options;  // the tolerance is on Kkt(), not on relativeChange
+  noTolerance.tolerance = 0.0;
+  if (needCheck_) CheckAndGrow();
+
+  for (std::size_t it = 0; it < options.maxIterations; ++it) {
+    passStart_.resize(working_.size());
+    for (std::size_t n = 0; n < working_.size(); ++n) passStart_[n] = z_[working_[n].index];
+    const double target =
+        std::max(options_.innerRatio * violation_, 0.5 * options.tolerance * unit);
+    const std::size_t S = strips_;
+    // Rounds: every strip group converges on its own (in parallel, no synchronisation), then
+    // every border group; until a round in which every group met the target at its first sweep.
+    std::fill(groupSweeps_.begin(), groupSweeps_.end(), 0);
+    for (bool more = true; more;) {
+#pragma omp parallel num_threads(threads_) if (working_.size() >= kParallelSweep)
+      {
+        // Strip interiors, then strip borders: each phase's groups touch disjoint residuals.
+        for (std::size_t phase = 0; phase < 2; ++phase) {
+#pragma omp for schedule(dynamic, 1)
+          for (std::size_t s = 0; s < S; ++s) {
+            const std::size_t g = phase * S + s;
+            groupViolation_[g] =
+                ConvergeGroup(groups_[g], target, groupSweeps_[g], groupUpdates_[g]);
+          }
+        }
+      }
+      more = false;
+      for (std::size_t g = 0; g < groups_.size(); ++g) {
+        more = more || (groupViolation_[g] > target && groupSweeps_[g] < options_.maxSweeps);
+        updates_ += static_cast<double>(groupUpdates_[g]);
+      }
+    }
+    for (const auto& group : groups_)
+      for (const Coordinate& c : group) z_[c.index] = c.value;
+
+    double change = 0.0;
+    for (std::size_t n = 0; n < working_.size(); ++n) {
+      const double d = double(z_[working_[n].index]) - double(passStart_[n]);
+      change += d * d;
+    }
+    // Statistics over the working set of the sweeps (it holds the support), then the full check.
+    ++iteration_;
+    UpdateStatistics(change);
+    CheckAndGrow();
+    ++report.iterations;
+    elapsed_ = elapsedBefore + timer.Seconds();
+    current_.seconds = elapsed_;
+
+    if (ShouldStop(current_, noTolerance, observer, report, "CscSolver::Solve()")) break;
+    if (options.tolerance > 0.0 && kkt_ < options.tolerance) {
+      report.reason = StopReason::Tolerance;
+      break;
+    }
+  }
+  if (keepSpectra_) ComputeSpectra();
+  report.seconds = timer.Seconds();
+  report.last = current_;
+  if (observer) observer->End(report.last, report.reason);
+  return report;
+}
+
+template <typename T>
+IterationRecord CoordinateDescentSolver<T>::OperatorChanged() {
+  RequireBound("CscSolver::OperatorChanged()");
+  CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
+  ComputeNorms();
+  ComputeResidual();
+  needCheck_ = true;
+  const double change = current_.relativeChange;
+  UpdateStatistics(0.0);
+  current_.relativeChange = change;
+  return current_;
+}
+
+template <typename T>
+const arma::Mat<Complex<T>>& CoordinateDescentSolver<T>::SolutionSpectra() const {
+  if (!keepSpectra_)
+    throw std::logic_error("CscSolver::SolutionSpectra(): the solver was made without keepSpectra");
+  return spectra_;
+}
+
+template class CoordinateDescentSolver<float>;
+template class CoordinateDescentSolver<double>;
+
+}  // namespace dn
