@@ -15,6 +15,7 @@
 #include "cli/console.hpp"
 #include "cli/output_directory.hpp"
 #include "cli/progress.hpp"
+#include "core/memory.hpp"
 #include "core/signals.hpp"
 #include "core/threads.hpp"
 #include "io/image_set.hpp"
@@ -221,8 +222,21 @@ int Learn(int argc, const char* const argv[]) {
   if (online) {
     source = OpenImageSource(inputs, config.colour);
     AsUsageError([&] { CheckDraws(*source, config.learning.online); });
-  } else
+  } else {  // refused before reading when it would not fit in memory
+    std::unique_ptr<ImageSource> headers;
+    try {
+      headers = OpenImageSource(inputs, config.colour);
+    } catch (const std::exception&) {  // reading the images reports it
+    }
+    if (headers) {
+      const ImageShape smallest = SmallestDraw(*headers, 0, 0);
+      AsUsageError([&] {
+        CheckBatchFits(config, headers->Count(), smallest.channels, smallest.rows,
+                       smallest.cols, AvailableMemoryBytes());
+      });
+    }
     images = ReadInputImages(inputs, config.colour);
+  }
   if (!online && CropToCommonSize(images))
     console.Warning("the training images differ in size; all were centre-cropped to " +
                     std::to_string(images.front().n_rows) + "x" +

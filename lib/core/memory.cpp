@@ -18,4 +18,23 @@ std::size_t PeakResidentBytes() {
   return 0;
 }
 
+std::size_t AvailableMemoryBytes() {
+  std::size_t available = 0;
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  while (std::getline(meminfo, line)) {
+    if (line.rfind("MemAvailable:", 0) != 0) continue;
+    std::istringstream fields(line.substr(13));
+    std::size_t kilobytes = 0;
+    if (fields >> kilobytes) available = kilobytes * 1024;
+  }
+  std::ifstream limitFile("/sys/fs/cgroup/memory.max"), currentFile("/sys/fs/cgroup/memory.current");
+  std::size_t limit = 0, current = 0;
+  if (limitFile >> limit && currentFile >> current && limit > current) {  // "max": no limit
+    const std::size_t left = limit - current;
+    if (available == 0 || left < available) available = left;
+  }
+  return available;
+}
+
 }  // namespace dn

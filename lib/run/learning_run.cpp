@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/checksum.hpp"
+#include "core/memory.hpp"
 #include "core/signals.hpp"
 #include "io/image.hpp"
 #include "io/npy.hpp"
@@ -270,6 +271,39 @@ private:
 
 }  // namespace
 
+std::size_t EstimateBatchBytes(const LearningConfig& config, std::size_t images,
+                               std::size_t channels, std::size_t rows, std::size_t cols) {
+  const std::vector<ResolvedLayer> layers = ResolveLayers(config, channels, rows, cols);
+  std::vector<LayerSpec> specs;
+  for (const ResolvedLayer& layer : layers) specs.push_back(layer.spec);
+  const std::vector<LayerShape> shapes =
+      LayerShapes(specs, rows, cols, config.learning.boundary);
+  const double element = config.precision == Precision::Single ? 4.0 : 8.0;
+  const double arrays = config.learning.solver == "admm" ? 6.5 : 8.5;
+  double perImage = double(rows * cols * channels) * (8.0 + element);  // as read, as learned
+  for (const LayerShape& shape : shapes)
+    perImage += arrays * element * double(shape.maps * shape.mapRows * shape.mapCols);
+  return std::size_t(100e6 + double(images) * perImage);
+}
+
+void CheckBatchFits(const LearningConfig& config, std::size_t images, std::size_t channels,
+                    std::size_t rows, std::size_t cols, std::size_t available) {
+  if (available == 0 || config.learning.learner != "batch") return;
+  const std::size_t needed = EstimateBatchBytes(config, images, channels, rows, cols);
+  if (needed <= available) return;
+  const auto gb = [](double bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
+    return std::string(text);
+  };
+  throw std::invalid_argument(
+      "the batch learner would need about " + gb(double(needed)) + " for " +
+      std::to_string(images) + " images of " + std::to_string(rows) + "x" + std::to_string(cols) +
+      " (" + gb(double(needed - std::size_t(100e6)) / double(images)) +
+      " each), more than the " + gb(double(available)) +
+      " available; use --learner online, which keeps no image's maps (docs/online.md)");
+}
+
 void FitToInitialFilters(LearningConfig& config, const InitialFilters& initial,
                          std::size_t channels, bool countGiven, bool sizeGiven) {
   const FilterBank<double>& filters = initial.filters;
@@ -312,6 +346,8 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
     return;
   }
   const Image<double>& first = images.front();
+  CheckBatchFits(config_, images.size(), first.n_slices, first.n_rows, first.n_cols,
+                 AvailableMemoryBytes());
   for (const Image<double>& image : images)
     if (image.n_rows != first.n_rows || image.n_cols != first.n_cols ||
         image.n_slices != first.n_slices)
