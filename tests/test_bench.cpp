@@ -297,7 +297,10 @@ BOOST_AUTO_TEST_CASE(a_tiny_learning_benchmark_reports_its_target_and_command) {
   const LearningBenchmarkResult result = RunLearningBenchmark(options, inputs);
   BOOST_TEST_REQUIRE(result.history.size() == 4u);
   BOOST_TEST(result.iterationsToTarget == 1u);
-  BOOST_TEST(result.timeToTarget == result.history.front().seconds);
+  // The time to target is the fastest repeat's; the history is the repeat that ended first,
+  // whose first iteration need not be the fastest (a loaded machine): at most its time.
+  BOOST_TEST(result.timeToTarget > 0.0);
+  BOOST_TEST(result.timeToTarget <= result.history.front().seconds);
   BOOST_TEST(result.images == 2u);
   BOOST_TEST(result.command.find("dn-learn --filters 3 --filter-size 4x4 --lambda 0.2 "
                                  "--iterations 4 --boundary circular") == 0u);
