@@ -48,25 +48,6 @@ const std::vector<TableOption> kLayerOptions = {
      "layer (reconstruct the layer below) or pixel (reconstruct the image through the layers "
      "below; default layer)"}};
 
-//! The online learner's options (learning/online_learning.hpp), read by SetLearningSetting.
-struct OnlineOption {
-  const char* key;
-  const char* value;
-  const char* help;
-};
-const std::vector<OnlineOption> kOnlineOptions = {
-    {"learner", "L",
-     "batch (every image's maps kept, all images in memory) or online (minibatches drawn from "
-     "images read one at a time; one layer)"},
-    {"batch-size", "B", "online: images per iteration"},
-    {"crop", "HxW", "online: a random HxW window of each image drawn, or none (whole images)"},
-    {"update", "U",
-     "online: dictionary update, surrogate (running statistics, second order) or sgd "
-     "(stochastic projected gradient)"},
-    {"eta-a", "A", "online sgd: step eta_t = A / (t + B), in units of 1/L of the minibatch"},
-    {"eta-b", "B", "online sgd: see --eta-a"},
-    {"forgetting", "F", "online surrogate: forgetting factor of the statistics, in (0, 1]"}};
-
 std::string LayerKey(std::size_t layer, const std::string& key) {
   return "layer" + std::to_string(layer) + "." + key;
 }
@@ -104,7 +85,7 @@ void DeclareOptions(CommandLine& cli) {
           ->value_name("N"),
       "dictionary update iterations per outer iteration")("zero-mean", OnOff(),
                                                           "constrain every filter to zero mean");
-  for (const OnlineOption& o : kOnlineOptions)
+  for (const SettingHelp& o : kOnlineSettings)
     cli.Add()(
         o.key,
         po::value<std::string>()->default_value(LearningSettingText(d, o.key))->value_name(o.value),
@@ -164,7 +145,7 @@ LearningConfig ReadConfig(const CommandLine& cli, CheckpointOptions& checkpoints
   learning.dictionary.method = cli.Get<std::string>("dictionary-method");
   learning.dictionary.iterations = cli.Positive("dictionary-iterations");
   learning.dictionary.zeroMean = cli.Flag("zero-mean");
-  for (const OnlineOption& o : kOnlineOptions)
+  for (const SettingHelp& o : kOnlineSettings)
     AsUsageError([&] { SetLearningSetting(c, o.key, cli.Get<std::string>(o.key)); });
   c.preprocess = cli.Preprocess();
   c.colour = cli.Flag("colour");

@@ -142,6 +142,27 @@ inline const std::vector<std::string> kRunKeys = {"filters",
 inline const std::vector<std::string> kLaterRunKeys = {
     "learner", "batch-size", "crop", "update", "eta-a", "eta-b", "forgetting"};
 
+//! A setting as front ends describe it: its key (of kRunKeys), the name of its value, and what
+//! it means (dn-learn's --help).
+struct SettingHelp {
+  const char* key;
+  const char* value;
+  const char* help;
+};
+//! The online learner's settings (learning/online_learning.hpp), for dn-learn's --help.
+inline const std::vector<SettingHelp> kOnlineSettings = {
+    {"learner", "L",
+     "batch (every image's maps kept, all images in memory) or online (minibatches drawn from "
+     "images read one at a time; one layer)"},
+    {"batch-size", "B", "online: images per iteration"},
+    {"crop", "HxW", "online: a random HxW window of each image drawn, or none (whole images)"},
+    {"update", "U",
+     "online: dictionary update, surrogate (running statistics, second order) or sgd "
+     "(stochastic projected gradient)"},
+    {"eta-a", "A", "online sgd: step eta_t = A / (t + B), in units of 1/L of the minibatch"},
+    {"eta-b", "B", "online sgd: see --eta-a"},
+    {"forgetting", "F", "online surrogate: forgetting factor of the statistics, in (0, 1]"}};
+
 //! Sets run-wide setting `key` (one of kRunKeys) of `config` from its text as
 //! LearningSettingText writes it (switches also on/off, yes/no, 1/0); std::invalid_argument
 //! naming the option ("--key") for a bad value or an unknown key.
