@@ -212,8 +212,8 @@ int Learn(int argc, const char* const argv[]) {
     if (headers) {
       const ImageShape smallest = SmallestDraw(*headers, 0, 0);
       AsUsageError([&] {
-        CheckBatchFits(config, headers->Count(), smallest.channels, smallest.rows,
-                       smallest.cols, AvailableMemoryBytes());
+        CheckBatchFits(config, headers->Count(), smallest.channels, smallest.rows, smallest.cols,
+                       AvailableMemoryBytes());
       });
     }
     images = ReadInputImages(inputs, config.colour);
