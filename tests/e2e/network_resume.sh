@@ -70,7 +70,17 @@ kill_run() {
   fi
   kills=$((kills + 1))
   echo "kill $kills $1: the newest checkpoint is $(ls "$RUN/checkpoints" 2>/dev/null | tr '\n' ' ')"
-  [ -e "$RUN/model" ] && fail "kill $kills left $RUN/model"
+  # Outputs are written after the last checkpoint, each to a staging name and then renamed: a
+  # kill may leave model/ only when training had ended, and then complete.
+  if [ -e "$RUN/model" ]; then
+    if [ "$(latest)" != $((LAYERS * ITER)) ]; then
+      fail "kill $kills left $RUN/model before training ended"
+    elif ! diff -r "$REF/model" "$RUN/model" >/dev/null; then
+      fail "kill $kills left a model/ that differs from the uninterrupted run's"
+    else
+      echo "kill $kills came after training had ended; model/ is complete"
+    fi
+  fi
 }
 
 # Kill 1 anywhere in the start; the others at random moments after checkpoints further and
