@@ -20,6 +20,7 @@
 #include "core/threads.hpp"
 #include "io/image_set.hpp"
 #include "io/image_stream.hpp"
+#include "run/held_out.hpp"
 #include "run/learning_run.hpp"
 
 namespace {
@@ -85,11 +86,12 @@ void DeclareOptions(CommandLine& cli) {
           ->value_name("N"),
       "dictionary update iterations per outer iteration")("zero-mean", OnOff(),
                                                           "constrain every filter to zero mean");
-  for (const SettingHelp& o : kOnlineSettings)
-    cli.Add()(
-        o.key,
-        po::value<std::string>()->default_value(LearningSettingText(d, o.key))->value_name(o.value),
-        o.help);
+  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings})
+    for (const SettingHelp& o : *table) {
+      auto* value = po::value<std::string>()->value_name(o.value);
+      if (std::string(o.key) != "test") value->default_value(LearningSettingText(d, o.key));
+      cli.Add()(o.key, value, o.help);  // --test: a path, absolute in run.ini, or none
+    }
   cli.AddSolver();
   cli.AddBoundary();
   cli.AddPreprocess();
@@ -109,7 +111,7 @@ void DeclareOptions(CommandLine& cli) {
       "training images: image files, directories of images, or .npy arrays (H, W) or "
       "(N, H, W); with --colour also (C, H, W) or (N, C, H, W) (positional)",
       -1);
-  cli.MarkPaths({"out", "init"});
+  cli.MarkPaths({"out", "init", "test"});
   cli.Add()("layers", po::value<long long>()->value_name("N"),
             "layers of a deconvolutional network, 1 to 4 (default: the highest layerN "
             "section given, else 1); layer N's settings are the layerN.* options, which default "
@@ -145,8 +147,10 @@ LearningConfig ReadConfig(const CommandLine& cli, CheckpointOptions& checkpoints
   learning.dictionary.method = cli.Get<std::string>("dictionary-method");
   learning.dictionary.iterations = cli.Positive("dictionary-iterations");
   learning.dictionary.zeroMean = cli.Flag("zero-mean");
-  for (const SettingHelp& o : kOnlineSettings)
-    AsUsageError([&] { SetLearningSetting(c, o.key, cli.Get<std::string>(o.key)); });
+  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings})
+    for (const SettingHelp& o : *table)
+      if (cli.Has(o.key))
+        AsUsageError([&] { SetLearningSetting(c, o.key, cli.Get<std::string>(o.key)); });
   c.preprocess = cli.Preprocess();
   c.colour = cli.Flag("colour");
   c.seed = cli.Seed("seed");
@@ -233,6 +237,8 @@ int Learn(int argc, const char* const argv[]) {
   cli.Resolve("filter-size", config.filterSize.ToString());
   std::vector<ResolvedLayer> layers;
   AsUsageError([&] { layers = ResolveLayers(config, channels, first.rows, first.cols); });
+  if (!config.test.path.empty())  // checked before anything is written
+    AsUsageError([&] { OpenTestSet(config, channels, layers.front().size); });
   if (!config.layers.empty()) {  // run.ini records every layer's values
     cli.Resolve("layers", std::to_string(depth));
     for (std::size_t l = 1; l <= depth; ++l)

@@ -35,13 +35,13 @@ std::string KeywordOf(const std::string& key) {
 }
 
 //! A keyword's value as the text SetLearningSetting and SetLayerSetting read: a bool as
-//! true/false, an int as its digits, a float exactly (NumberText), a str as given, a tuple or
+//! true/false, an int as its digits, a float exactly (NumberText), a str or path as given, a tuple or
 //! list of ints joined by "x" (filter sizes, pooling shapes).
 std::string SettingText(const py::handle& value, const std::string& name) {
   if (py::isinstance<py::bool_>(value)) return value.cast<bool>() ? "true" : "false";
   if (py::isinstance<py::int_>(value)) return py::str(value);
   if (py::isinstance<py::float_>(value)) return NumberText(value.cast<double>());
-  if (py::isinstance<py::str>(value)) return value.cast<std::string>();
+  if (IsPath(value)) return PathText(value);  // str, or os.PathLike (test=)
   if (py::isinstance<py::tuple>(value) || py::isinstance<py::list>(value)) {
     std::string text;
     for (const py::handle item : value) {
@@ -140,6 +140,7 @@ public:
       py::dict d = RecordDict(record);
       d["layer"] = record.layer == 0 ? 1 : record.layer;
       d["rejected_steps"] = record.rejectedSteps;
+      d["test_objective"] = record.testObjective;
       return d;
     });
   }
@@ -153,7 +154,7 @@ py::dict HistoryOf(const LearningHistory& history) {
   const std::vector<HistoryRow>& rows = history.Rows();
   const py::ssize_t n = py::ssize_t(rows.size());
   py::array_t<long long> layer(n), iteration(n), rejected(n);
-  py::array_t<double> seconds(n), objective(n), fidelity(n), l1(n), density(n);
+  py::array_t<double> seconds(n), objective(n), fidelity(n), l1(n), density(n), test(n);
   for (py::ssize_t i = 0; i < n; ++i) {
     const IterationRecord& r = rows[std::size_t(i)].record;
     layer.mutable_at(i) = (long long)rows[std::size_t(i)].layer;
@@ -164,10 +165,11 @@ py::dict HistoryOf(const LearningHistory& history) {
     fidelity.mutable_at(i) = r.fidelity;
     l1.mutable_at(i) = r.l1;
     density.mutable_at(i) = r.density;
+    test.mutable_at(i) = r.testObjective;
   }
   return py::dict("layer"_a = layer, "iteration"_a = iteration, "seconds"_a = seconds,
                   "objective"_a = objective, "fidelity"_a = fidelity, "l1"_a = l1,
-                  "density"_a = density, "rejected_steps"_a = rejected);
+                  "density"_a = density, "rejected_steps"_a = rejected, "test_objective"_a = test);
 }
 
 //! The output directory: created if missing; one holding files is refused unless resuming.
@@ -339,6 +341,12 @@ eta_a, eta_b, forgetting: online: sgd's step eta_a / (t + eta_b) in units of 1/L
             surrogate's forgetting factor in (0, 1])" +
          " (defaults " + LearningSettingText(d, "eta-a") + ", " + LearningSettingText(d, "eta-b") +
          ", " + LearningSettingText(d, "forgetting") + R"()
+test, test_every, test_iterations: held-out images (a path: directory, .txt list, .npy stack
+            or image) whose mean objective, from test_iterations solver iterations from zero maps,
+            is the history's test_objective every test_every iterations and after the last (NaN
+            elsewhere); one-layer runs)" +
+         " (defaults none, " + LearningSettingText(d, "test-every") + ", " +
+         LearningSettingText(d, "test-iterations") + R"()
 layers:     a network: a list of 1 to 4 dicts, layer by layer, of the settings filters,
             filter_size, lmbda, iterations (defaults: the run-wide ones), connectivity ("full",
             "singles-and-doubles", "random-doubles"), pooling ("none", P, "PxQ", "PxQxM" or a
@@ -355,7 +363,8 @@ out:        a directory (created if missing) for checkpoints as the run goes and
 resume:     continue the run whose checkpoints are in out (the same images and settings;
             iterations may grow).
 callback:   called after every outer iteration with its record, a dict (layer, iteration,
-            seconds, objective, fidelity, l1, density, relative_change, rejected_steps); a true
+            seconds, objective, fidelity, l1, density, relative_change, rejected_steps,
+            test_objective); a true
             return value stops the run after that iteration (with a checkpoint when out is
             given); an exception it raises stops the run and propagates.
 
@@ -373,7 +382,8 @@ void DefineLearn(py::module_& m) {
                                   "What learn() returns: the Model as trained, with its history.")
       .def_readonly("history", &LearnedModel::history,
                     "dict of 1-D arrays, one entry per outer iteration of every layer: layer, "
-                    "iteration, seconds, objective, fidelity, l1, density, rejected_steps (the "
+                    "iteration, seconds, objective, fidelity, l1, density, rejected_steps, "
+                    "test_objective (NaN where not evaluated) (the "
                     "columns of history.csv)")
       .def_readonly("finished", &LearnedModel::finished,
                     "False when the callback stopped the run before its last iteration")
@@ -407,7 +417,10 @@ void DefineLearn(py::module_& m) {
                                           "update",
                                           "eta_a",
                                           "eta_b",
-                                          "forgetting"};
+                                          "forgetting",
+                                          "test",
+                                          "test_every",
+                                          "test_iterations"};
   for (std::size_t k = 0; k < kRunKeys.size(); ++k)
     if (names.size() != kRunKeys.size() || KeywordOf(kRunKeys[k]) != names[k])
       throw std::logic_error("learn(): keyword " + std::to_string(k) + " is not " + kRunKeys[k]);
@@ -424,6 +437,7 @@ void DefineLearn(py::module_& m) {
          const py::object& checkpointSeconds, const py::object& learner,
          const py::object& batchSize, const py::object& crop, const py::object& update,
          const py::object& etaA, const py::object& etaB, const py::object& forgetting,
+         const py::object& test, const py::object& testEvery, const py::object& testIterations,
          const py::object& layers, const py::object& config, const py::object& init,
          const std::optional<int>& threads, const py::object& out, bool resume,
          const py::object& callback) {
@@ -454,7 +468,10 @@ void DefineLearn(py::module_& m) {
                                                   update,
                                                   etaA,
                                                   etaB,
-                                                  forgetting};
+                                                  forgetting,
+                                                  test,
+                                                  testEvery,
+                                                  testIterations};
         return LearnBinding(images, settings, layers, config, init, threads, out, resume, callback);
       },
       "images"_a, py::kw_only(), "filters"_a = py::none(), "filter_size"_a = py::none(),
@@ -466,7 +483,8 @@ void DefineLearn(py::module_& m) {
       "precision"_a = py::none(), "checkpoint_every"_a = py::none(),
       "checkpoint_seconds"_a = py::none(), "learner"_a = py::none(), "batch_size"_a = py::none(),
       "crop"_a = py::none(), "update"_a = py::none(), "eta_a"_a = py::none(),
-      "eta_b"_a = py::none(), "forgetting"_a = py::none(), "layers"_a = py::none(),
+      "eta_b"_a = py::none(), "forgetting"_a = py::none(), "test"_a = py::none(),
+      "test_every"_a = py::none(), "test_iterations"_a = py::none(), "layers"_a = py::none(),
       "config"_a = py::none(), "init"_a = py::none(), "threads"_a = py::none(),
       "out"_a = py::none(), "resume"_a = false, "callback"_a = py::none(), doc.c_str());
 }

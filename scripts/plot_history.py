@@ -9,8 +9,14 @@ Several files are overlaid, each labelled with the name of the directory that ho
 (e.g. results/demo/history.csv -> "demo"); a file of several layers (a `layer` column with more
 than one value) gives one curve per layer ("demo layer 2").
 
-Columns are found by name in the header line (see docs/file_formats.md); only layer (when
-present), iteration, objective, density and seconds are used, and any other column is ignored.
+A fourth panel, when any file has a test_objective column with values (dn-learn --test), draws
+the held-out test objective against the wall time: the axis on which learners (batch and
+online) compare, since their iterations differ in cost; empty cells (iterations without an
+evaluation) are skipped.
+
+Columns are found by name in the header line (see docs/file_formats.md); only layer and
+test_objective (when present), iteration, objective, density and seconds are used, and any other
+column is ignored.
 
 Needs Debian's /usr/bin/python3 with numpy and matplotlib (python3-numpy,
 python3-matplotlib). Exit status: 0 on success, 1 for an unreadable, empty or malformed file,
@@ -29,6 +35,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
 REQUIRED = ("iteration", "seconds", "objective", "density")
+OPTIONAL = ("layer", "test_objective")
 
 
 class HistoryError(Exception):
@@ -53,13 +60,16 @@ def read_history(path):
                            f"'{','.join(header)}'")
     if len(rows) == 1:
         raise HistoryError(f"{path}: header only, no iterations")
-    columns = REQUIRED + (("layer",) if "layer" in header else ())
+    columns = REQUIRED + tuple(c for c in OPTIONAL if c in header)
     index = {c: header.index(c) for c in columns}
     data = {c: [] for c in columns}
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise HistoryError(f"{path}:{line}: {len(row)} fields, the header has {len(header)}")
         for c, i in index.items():
+            if c == "test_objective" and not row[i].strip():
+                data[c].append(np.nan)  # not evaluated at this iteration
+                continue
             try:
                 data[c].append(float(row[i]))
             except ValueError:
@@ -89,15 +99,30 @@ def labels_for(paths):
     return names
 
 
+def has_test(h):
+    return "test_objective" in h and np.any(np.isfinite(h["test_objective"]))
+
+
 def plot(histories, labels, out):
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
-    objective_ax, density_ax, time_ax = axes
+    tested = any(has_test(h) for h in histories)
+    fig, axes = plt.subplots(1, 4 if tested else 3, figsize=(20 if tested else 15, 4.2),
+                             constrained_layout=True)
+    objective_ax, density_ax, time_ax = axes[:3]
     log_objective = all(np.all(h["objective"] > 0) for h in histories)
     for h, label in zip(histories, labels):
         it = h["iteration"]
         objective_ax.plot(it, h["objective"], label=label)
         density_ax.plot(it, h["density"], label=label)
         time_ax.plot(it, h["seconds"], label=label)
+    if tested:
+        test_ax = axes[3]
+        for h, label in zip(histories, labels):
+            if has_test(h):
+                given = np.isfinite(h["test_objective"])
+                test_ax.plot(h["seconds"][given], h["test_objective"][given], "o-", label=label)
+        test_ax.set_title("held-out test objective")
+        test_ax.set_ylabel("test objective (mean per image)")
+        test_ax.legend()
     if log_objective:
         objective_ax.set_yscale("log")
     objective_ax.set_title("objective" + (" (log scale)" if log_objective else ""))
@@ -106,9 +131,12 @@ def plot(histories, labels, out):
     objective_ax.set_ylabel("objective")
     density_ax.set_ylabel("density")
     time_ax.set_ylabel("seconds")
-    for ax in axes:
+    for ax in axes[:3]:
         ax.set_xlabel("iteration")
         ax.grid(True, which="both", alpha=0.3)
+    if tested:
+        axes[3].set_xlabel("seconds")
+        axes[3].grid(True, which="both", alpha=0.3)
     if len(histories) > 1:
         objective_ax.legend()
     fig.savefig(out, dpi=100)

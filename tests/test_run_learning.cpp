@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <thread>
 
+#include "io/npy.hpp"
+#include "run/inference.hpp"
 #include "run/learning_run.hpp"
 
 using namespace dn;
@@ -232,13 +235,15 @@ BOOST_AUTO_TEST_CASE(history_csv_round_trip) {
       r.l1 = 1e-9 / 3.0;
       r.density = 0.123456789;
       r.rejectedSteps = i - 1;
+      if (i == 2) r.testObjective = 5.0 / 3.0;
       history.Add(layer, r);
     }
   const std::string csv = history.Csv();
   BOOST_TEST(csv.rfind(LearningHistory::kHeader, 0) == 0u);
   BOOST_TEST(
-      csv.find("\n1,1,0.123457,1.33333333333,0.285714285714,3.33333333333e-10,0.12345679,0\n") !=
+      csv.find("\n1,1,0.123457,1.33333333333,0.285714285714,3.33333333333e-10,0.12345679,0,\n") !=
       std::string::npos);
+  BOOST_TEST(csv.find(",0.12345679,1,1.66666666667\n") != std::string::npos);
   const LearningHistory read = LearningHistory::FromCsv(csv);
   BOOST_TEST(read.Csv() == csv);
   BOOST_TEST(read.Rows().size() == 6u);
@@ -246,6 +251,102 @@ BOOST_AUTO_TEST_CASE(history_csv_round_trip) {
   BOOST_TEST(read.Span(2).second.iteration == 3u);
   BOOST_TEST(read.Last().rejectedSteps == 2u);
   BOOST_TEST(LearningHistory::FromCsv("not a history").Empty());
+  BOOST_TEST(read.Rows()[1].record.testObjective == 1.66666666667);  // as written, %.12g
+  BOOST_TEST(std::isnan(read.Rows()[0].record.testObjective));
+  // history.csv as written before the test_objective column (checkpoints of earlier versions).
+  const LearningHistory old = LearningHistory::FromCsv(
+      "layer,iteration,seconds,objective,fidelity,l1,density,rejected_steps\n"
+      "1,1,0.5,2.5,1.5,10,0.25,0\n1,2,1,2,1,10,0.25,1\n");
+  BOOST_TEST(old.Rows().size() == 2u);
+  BOOST_TEST(old.Last().objective == 2.0);
+  BOOST_TEST(std::isnan(old.Last().testObjective));
+}
+
+// The held-out test objective that a run records is, at the iterations --test-every names and
+// at the last, the mean over the test images of the objective that the run's solver reaches from
+// zero maps in --test-iterations iterations over the filters of that iteration: recomputed here
+// with SparseCode over the filters an observer copied.
+BOOST_AUTO_TEST_CASE(test_objective_is_the_mean_objective_of_the_held_out_images) {
+  ScratchDir dir;
+  const std::vector<Image<double>> images = TinyImages();
+  // Two test images of two sizes, one of them a training image, through a list of two stacks.
+  const std::vector<Image<double>> held = {images[1], images[0].subcube(0, 0, 0, 19, 17, 0)};
+  WriteNpy((dir.path / "a.npy").string(), held[0], true);
+  WriteNpy((dir.path / "b.npy").string(), held[1], true);
+  std::ofstream((dir.path / "list.txt").string()) << "a.npy\nb.npy\n";
+  LearningConfig c = TinyConfig(1);
+  c.test.path = (dir.path / "list.txt").string();
+  c.test.every = 4;
+  c.test.iterations = 7;
+  struct FilterKeeper : LearningRunObserver {
+    LearningRun* run = nullptr;
+    std::vector<std::pair<IterationRecord, FilterBank<double>>> seen;
+    bool Observe(const IterationRecord& r) override {
+      seen.emplace_back(r, run->Trained().filters[0]);
+      return false;
+    }
+  } keeper;
+  LearningRun run(c, images);
+  keeper.run = &run;
+  BOOST_REQUIRE(run.Run(&keeper));
+  BOOST_REQUIRE(keeper.seen.size() == 6u);
+  InferenceConfig coding;
+  coding.lambda = c.learning.lambda;
+  coding.solver = c.learning.solver;
+  coding.boundary = c.learning.boundary;
+  coding.iterations = c.test.iterations;
+  coding.tolerance = 0;
+  for (const auto& [record, filters] : keeper.seen) {
+    const bool due = record.iteration == 4 || record.iteration == 6;
+    BOOST_TEST_CONTEXT("iteration " << record.iteration) {
+      BOOST_TEST(std::isnan(record.testObjective) == !due);
+      if (!due) continue;
+      double mean = 0;
+      for (const Image<double>& image : held)
+        mean += SparseCode(filters, image, coding).metrics.objective / double(held.size());
+      BOOST_TEST(record.testObjective == mean, boost::test_tools::tolerance(1e-9));
+    }
+  }
+  BOOST_TEST(run.History().Rows()[3].record.testObjective == keeper.seen[3].first.testObjective);
+}
+
+BOOST_AUTO_TEST_CASE(test_set_checks) {
+  ScratchDir dir;
+  LearningConfig c = TinyConfig(1);
+  const auto message = [&](const LearningConfig& config) {
+    try {
+      LearningRun run(config, TinyImages());
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  WriteNpy((dir.path / "small.npy").string(), arma::Cube<double>(4, 12, 1, arma::fill::ones), true);
+  c.test.path = (dir.path / "small.npy").string();
+  BOOST_TEST(message(c).find("is smaller than the 5x5 filters") != std::string::npos);
+  c.test.path = (dir.path / "missing.npy").string();
+  BOOST_CHECK_THROW(LearningRun(c, TinyImages()), std::runtime_error);
+  c.test.path = (dir.path / "small.npy").string();
+  c.test.every = 0;
+  BOOST_TEST(message(c) == "--test-every must be positive");
+  c.test.every = 1;
+  c.test.iterations = 0;
+  BOOST_TEST(message(c) == "--test-iterations must be positive");
+  LearningConfig network = TinyConfig(2);
+  network.test.path = c.test.path;
+  BOOST_TEST(message(network).find("--test monitors one-layer runs") == 0u);
+  // Colour test images for grey training images: the channel counts differ.
+  std::vector<Image<double>> colour(2, Image<double>(24, 24, 3, arma::fill::randu));
+  LearningConfig grey = TinyConfig(1);
+  grey.colour = true;
+  grey.test.path = (dir.path / "small.npy").string();
+  try {
+    LearningRun run(grey, colour);
+    BOOST_FAIL("a grey test set for colour training images was accepted");
+  } catch (const std::invalid_argument& e) {
+    BOOST_TEST(std::string(e.what()).find("has 1 channel(s) but the training images have 3") !=
+               std::string::npos);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(config_checks_and_round_trip) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <ostream>
@@ -43,6 +44,10 @@ std::string ProgressReporter::Line() const {
                 label_.c_str(), iteration_, total_, objective_, density_,
                 Duration(seconds_).c_str());
   std::string line = text;
+  if (!std::isnan(test_)) {
+    std::snprintf(text, sizeof text, "  test %.8e", test_);
+    line.insert(line.find("  density"), text);
+  }
   if (iteration_ > 0 && iteration_ < total_)
     line += ", about " + Duration(seconds_ / double(iteration_) * double(total_ - iteration_)) +
             " left";
@@ -89,6 +94,7 @@ void ProgressReporter::Finish() {
 }
 
 bool LearningProgress::Observe(const IterationRecord& r) {
+  if (progress_ && !std::isnan(r.testObjective)) progress_->SetTestObjective(r.testObjective);
   if (progress_) progress_->Update(r.iteration, r.seconds, r.objective, r.density);
   return false;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <iosfwd>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,8 @@ public:
 
   //! Reports iteration `iteration` (1-based) after `seconds` of work.
   void Update(std::size_t iteration, double seconds, double objective, double density);
+  //! Adds the newest test objective (dn-learn --test) to the lines from now on.
+  void SetTestObjective(double value) { test_ = value; }
   //! Ends the report: the updating line gets its newline, and a plain report its last line.
   void Finish();
 
@@ -48,6 +51,7 @@ private:
   std::size_t printed_ = 0;  //!< the last iteration shown
   std::size_t width_ = 0;    //!< length of the updating line on the screen
   double seconds_ = 0, objective_ = 0, density_ = 0;
+  double test_ = std::numeric_limits<double>::quiet_NaN();  //!< none yet
   bool open_ = false;  //!< an updating line is on the screen without its newline
   std::chrono::steady_clock::time_point lastDraw_;
 };

@@ -20,10 +20,11 @@ class LearningHistory {
 public:
   //! The columns of history.csv.
   static constexpr const char* kHeader =
-      "layer,iteration,seconds,objective,fidelity,l1,density,rejected_steps\n";
+      "layer,iteration,seconds,objective,fidelity,l1,density,rejected_steps,test_objective\n";
 
-  //! Reads history.csv text (as Csv() writes it); rows that do not parse are skipped, and text
-  //! without the header gives an empty history.
+  //! Reads history.csv text (as Csv() writes it, or without test_objective as written before it
+  //! existed); rows that do not parse are skipped, and text without a header gives an empty
+  //! history.
   static LearningHistory FromCsv(const std::string& csv);
 
   void Add(std::size_t layer, const IterationRecord& record) { rows_.push_back({layer, record}); }
@@ -34,7 +35,8 @@ public:
   //! The first and last record of a layer (default records when it has none).
   std::pair<IterationRecord, IterationRecord> Span(std::size_t layer) const;
   //! history.csv: the header, then one row per record, in the formats
-  //! %zu,%zu,%.6f,%.12g,%.12g,%.12g,%.8g,%zu; seconds count that layer's learning only.
+  //! %zu,%zu,%.6f,%.12g,%.12g,%.12g,%.8g,%zu,%.12g; seconds count that layer's learning only;
+  //! test_objective is empty where it was not evaluated.
   std::string Csv() const;
 
 private:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -177,6 +178,16 @@ void LearningConfig::Validate() const {
         "image's maps, which the online learner does not keep (use --learner batch)");
   preprocess.Validate();
   checkpoints.Validate();
+  test.Validate();
+  if (!test.path.empty() && layers.size() > 1)
+    throw std::invalid_argument(
+        "--test monitors one-layer runs: a network's upper layers have no objective of their own "
+        "on images (their inputs are the maps below)");
+}
+
+void HeldOutOptions::Validate() const {
+  if (every == 0) throw std::invalid_argument("--test-every must be positive");
+  if (iterations == 0) throw std::invalid_argument("--test-iterations must be positive");
 }
 
 std::vector<ResolvedLayer> ResolveLayers(const LearningConfig& config, std::size_t channels,
@@ -329,6 +340,12 @@ void SetLearningSetting(LearningConfig& c, const std::string& key, const std::st
     l.online.etaB = RealNumber(text, option);
   else if (key == "forgetting")
     l.online.forgetting = RealNumber(text, option);
+  else if (key == "test")
+    c.test.path = text == "none" || text.empty() ? "" : std::filesystem::absolute(text).string();
+  else if (key == "test-every")
+    c.test.every = WholeNumber(text, option);
+  else if (key == "test-iterations")
+    c.test.iterations = WholeNumber(text, option);
   else
     throw std::invalid_argument("unknown learning setting '" + key + "'");
 }
@@ -364,6 +381,9 @@ std::string LearningSettingText(const LearningConfig& c, const std::string& key)
   if (key == "eta-a") return NumberText(l.online.etaA);
   if (key == "eta-b") return NumberText(l.online.etaB);
   if (key == "forgetting") return NumberText(l.online.forgetting);
+  if (key == "test") return c.test.path.empty() ? "none" : c.test.path;
+  if (key == "test-every") return std::to_string(c.test.every);
+  if (key == "test-iterations") return std::to_string(c.test.iterations);
   throw std::invalid_argument("unknown learning setting '" + key + "'");
 }
 

@@ -59,6 +59,15 @@ void SetLayerSetting(LayerSettings& layer, const std::string& key, const std::st
 //! exactly; nullopt for a setting left to the run-wide value.
 std::optional<std::string> LayerSettingText(const LayerSettings& layer, const std::string& key);
 
+//! Held-out monitoring (run/held_out.hpp): the objective of images the learner never sees, coded
+//! over the current filters every `every` iterations and after a layer's last.
+struct HeldOutOptions {
+  std::string path;             //!< --test: images as dn-learn reads its inputs; empty: none
+  std::size_t every = 10;       //!< --test-every
+  std::size_t iterations = 50;  //!< --test-iterations: solver iterations per test image
+  void Validate() const;
+};
+
 struct LearningConfig {
   std::size_t filters = 64;  //!< layer 1's filter count (the default of every layer's)
   FilterSize filterSize;     //!< 8x8
@@ -72,6 +81,7 @@ struct LearningConfig {
   //! A network's layers, 1 to kMaxLayers; empty: one layer of the run-wide settings.
   std::vector<LayerSettings> layers;
   CheckpointPolicy checkpoints;
+  HeldOutOptions test;
 
   //! Layers of the run (1 when `layers` is empty).
   std::size_t Depth() const { return layers.empty() ? 1 : layers.size(); }
@@ -136,11 +146,15 @@ inline const std::vector<std::string> kRunKeys = {"filters",
                                                   "update",
                                                   "eta-a",
                                                   "eta-b",
-                                                  "forgetting"};
+                                                  "forgetting",
+                                                  "test",
+                                                  "test-every",
+                                                  "test-iterations"};
 //! The keys added after the first checkpoint format: a checkpoint's config text without them
 //! takes their defaults.
 inline const std::vector<std::string> kLaterRunKeys = {
-    "learner", "batch-size", "crop", "update", "eta-a", "eta-b", "forgetting"};
+    "learner", "batch-size", "crop", "update",     "eta-a",
+    "eta-b",   "forgetting", "test", "test-every", "test-iterations"};
 
 //! A setting as front ends describe it: its key (of kRunKeys), the name of its value, and what
 //! it means (dn-learn's --help).
@@ -162,6 +176,15 @@ inline const std::vector<SettingHelp> kOnlineSettings = {
     {"eta-a", "A", "online sgd: step eta_t = A / (t + B), in units of 1/L of the minibatch"},
     {"eta-b", "B", "online sgd: see --eta-a"},
     {"forgetting", "F", "online surrogate: forgetting factor of the statistics, in (0, 1]"}};
+//! The held-out monitoring settings, for dn-learn's --help.
+inline const std::vector<SettingHelp> kHeldOutSettings = {
+    {"test", "PATH",
+     "held-out images (a directory, a .txt list of paths, an .npy stack or an image; read and "
+     "preprocessed as the inputs): their mean objective is history.csv's test_objective (default: "
+     "none; one-layer runs)"},
+    {"test-every", "N", "evaluate the test objective every N iterations and after the last"},
+    {"test-iterations", "N",
+     "solver iterations (from zero maps, with --solver) per test image and evaluation"}};
 
 //! Sets run-wide setting `key` (one of kRunKeys) of `config` from its text as
 //! LearningSettingText writes it (switches also on/off, yes/no, 1/0); std::invalid_argument

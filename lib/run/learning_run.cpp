@@ -15,6 +15,7 @@
 #include "io/npy.hpp"
 #include "network/top_down.hpp"
 #include "preprocess/preprocess.hpp"
+#include "run/held_out.hpp"
 #include "run/layer_outputs.hpp"
 #include "serialize/checkpoint.hpp"
 #include "viz/montage.hpp"
@@ -104,6 +105,11 @@ public:
                                  "constraints" +
                                  (zeroMean ? " (--zero-mean makes constant filters zero)" : ""));
       network.filters[0] = start;
+    }
+    if (!config.test.path.empty()) {
+      const ResolvedLayer& first = layers.front();
+      heldOut_ = std::make_unique<HeldOutSet<T>>(config, first.spec.channels, first.size,
+                                                 first.spec.lambda);
     }
     NetworkTrainingOptions options;
     options.common = config.learning;
@@ -215,7 +221,11 @@ public:
   }
 
 private:
-  bool Observe(const IterationRecord& record) override {
+  bool Observe(const IterationRecord& learned) override {
+    IterationRecord record = learned;
+    if (heldOut_ && (record.iteration % config_.test.every == 0 ||
+                     record.iteration == layers_.front().iterations))
+      record.testObjective = heldOut_->Objective(trainer_->Learner()->Dictionary());
     history.Add(record.layer, record);
     last = record;
     if (observer_ && observer_->Observe(record)) stopped_ = true;
@@ -264,6 +274,7 @@ private:
   CheckpointSchedule schedule_;
   std::string signalsChecksum_;
   std::unique_ptr<NetworkTrainer<T>> trainer_;
+  std::unique_ptr<HeldOutSet<T>> heldOut_;  //!< with --test
   LearningRunObserver* observer_ = nullptr;
   bool resumed_ = false, stopped_ = false, stoppedAt_ = false;
   std::size_t savedLayer_ = 0, savedIteration_ = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct IterationRecord {
   double relativeChange = 0.0;    //!< ||z_new - z_old|| / ||z_new|| (a learner: of the filters)
   std::size_t layer = 0;          //!< 1-based layer of a network being trained; 0 outside one
   std::size_t rejectedSteps = 0;  //!< a learner: dictionary steps rejected so far
+  //! A learning run with held-out images (run/held_out.hpp): their mean objective at the new
+  //! dictionary; NaN when not evaluated at this iteration.
+  double testObjective = std::numeric_limits<double>::quiet_NaN();
 };
 
 enum class StopReason { IterationLimit, Tolerance, Observer };

@@ -75,7 +75,8 @@ def check_learn(directory, K, C, h, w, precision, iterations):
     with open(os.path.join(directory, "history.csv")) as f:
         rows = list(csv.DictReader(f))
     expect(list(rows[0].keys()) == ["layer", "iteration", "seconds", "objective", "fidelity",
-                                    "l1", "density", "rejected_steps"], "history.csv columns")
+                                    "l1", "density", "rejected_steps", "test_objective"],
+           "history.csv columns")
     expect(all(r["layer"] == "1" for r in rows), "history.csv layers")
     expect(len(rows) == iterations, f"history.csv has {len(rows)} rows, not {iterations}")
     expect([int(r["iteration"]) for r in rows] == list(range(1, iterations + 1)),

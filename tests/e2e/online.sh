@@ -10,6 +10,8 @@ import numpy as np
 rng = np.random.default_rng(11)
 np.save(f"{sys.argv[1]}/wide.npy", rng.random((20, 34)))
 np.save(f"{sys.argv[1]}/tall.npy", rng.random((30, 26)))
+np.save(f"{sys.argv[1]}/held_out.npy", rng.random((2, 22, 18)))
+np.save(f"{sys.argv[1]}/colour.npy", rng.random((3, 22, 18)))
 EOF
 printf '# training set\n%s\n%s\n\n%s\n' "$DATA/e2e_images/a.png" "$DATA/e2e_images/b.png" \
   "$WORK/wide.npy" >"$WORK/list.txt"
@@ -43,6 +45,21 @@ if expect_ok dn-learn "${ONLINE[@]}" --out "$WORK/list" "$WORK/list.txt"; then
   check learn "$WORK/list" 4 1 5 5 single 6
 fi
 
+# Held-out monitoring: test_objective every 4 iterations and after the last, empty elsewhere.
+if expect_ok dn-learn "${ONLINE[@]}" --test "$WORK/held_out.npy" --test-every 4 \
+  --test-iterations 10 --out "$WORK/test" "${INPUTS[@]}"; then
+  "$PYTHON" - "$WORK/test/history.csv" <<'EOF' || fail "test_objective column"
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+given = [r["iteration"] for r in rows if r["test_objective"] != ""]
+assert given == ["4", "6"], given
+assert all(math.isfinite(float(r["test_objective"])) and float(r["test_objective"]) > 0
+           for r in rows if r["test_objective"] != "")
+EOF
+  grep -qxF "test = $WORK/held_out.npy" "$WORK/test/run.ini" || fail "run.ini lacks the test set"
+  grep -q "test [0-9]" "$WORK/stderr" || fail "the progress lines lack the test objective"
+fi
+
 # Bad settings: one line, exit 2, --out untouched.
 mkdir -p "$WORK/untouched"
 before=$(snapshot "$WORK/untouched")
@@ -55,6 +72,12 @@ expect_error 2 dn-learn "${ONLINE[@]}" --update adam --out "$WORK/untouched" "${
 expect_error 2 dn-learn "${ONLINE[@]}" --batch-size x --out "$WORK/untouched" "${INPUTS[@]}"
 expect_error 2 dn-learn "${ONLINE[@]}" --learner stochastic --out "$WORK/untouched" "${INPUTS[@]}"
 expect_error 2 dn-learn "${ONLINE[@]}" --layers 2 --out "$WORK/untouched" "${INPUTS[@]}"
+expect_error 2 dn-learn "${ONLINE[@]}" --test "$WORK/colour.npy" --colour --out "$WORK/untouched" \
+  "$WORK/wide.npy"
+expect_error 2 dn-learn "${ONLINE[@]}" --test "$WORK/held_out.npy" --test-every 0 \
+  --out "$WORK/untouched" "${INPUTS[@]}"
+expect_error 1 dn-learn "${ONLINE[@]}" --test "$WORK/missing.npy" --out "$WORK/untouched" \
+  "${INPUTS[@]}"
 [ "$(snapshot "$WORK/untouched")" = "$before" ] || fail "a refused run wrote into --out"
 mkdir -p "$WORK/empty"
 expect_error 1 dn-learn "${ONLINE[@]}" --out "$WORK/untouched" "$WORK/empty"

@@ -4,6 +4,7 @@ the outputs written into out, the callback (records, stopping, exceptions), resu
 run, and bad arguments."""
 
 import os
+import pathlib
 import unittest
 import warnings
 
@@ -102,7 +103,7 @@ class LearnTest(WorkDirTest):
                          [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2)])
         self.assertEqual(set(records[0]), {"layer", "iteration", "seconds", "objective",
                                            "fidelity", "l1", "density", "relative_change",
-                                           "rejected_steps"})
+                                           "rejected_steps", "test_objective"})
         self.assertEqual([r["objective"] for r in records], list(whole.history["objective"]))
 
         out = self.path("stopped")
@@ -167,6 +168,27 @@ class LearnTest(WorkDirTest):
             deconvnet.learn(images, **{**online, "batch_size": 4})
         with self.assertRaisesRegex(ValueError, "--learner online learns one-layer models"):
             deconvnet.learn(images, layers=NETWORK, **online)
+
+    def test_held_out_objective_equals_dn_learns(self):
+        rng = np.random.default_rng(9)
+        test = self.path("test.npy")
+        np.save(test, rng.random((2, 20, 18)))
+        out = dn_learn(self.path("cli"), *TINY_CLI, "--test", test, "--test-every", 2, IMAGES)
+        records = []
+        model = deconvnet.learn(IMAGES, test=pathlib.Path(test), test_every=2,
+                                callback=records.append, **TINY)
+        column = model.history["test_objective"]
+        self.assertEqual(list(np.isnan(column)), [True, False, False])
+        self.assertTrue(np.isnan(records[0]["test_objective"]))
+        self.assertEqual(records[1]["test_objective"], column[1])
+        with open(os.path.join(out, "history.csv")) as f:
+            written = [row.split(",")[-1].strip() for row in f.read().splitlines()[1:]]
+        self.assertEqual(written[0], "")
+        np.testing.assert_allclose([float(x) for x in written[1:]], column[1:], rtol=1e-11)
+        with self.assertRaisesRegex(ValueError, "has 1 channel.* training images have 3"):
+            deconvnet.learn([rng.random((3, 24, 24))] * 2, colour=True, test=test, **TINY)
+        with self.assertRaisesRegex(ValueError, "--test monitors one-layer runs"):
+            deconvnet.learn(IMAGES, test=test, layers=NETWORK, **TINY)
 
     def test_bad_arguments(self):
         rng = np.random.default_rng(1)
