@@ -64,7 +64,7 @@ std::optional<std::string> LayerSettingText(const LayerSettings& layer, const st
 struct HeldOutOptions {
   std::string path;             //!< --test: images as dn-learn reads its inputs; empty: none
   std::size_t every = 10;       //!< --test-every
-  std::size_t iterations = 50;  //!< --test-iterations: solver iterations per test image
+  std::size_t iterations = 200;  //!< --test-iterations: solver iterations per test image
   void Validate() const;
 };
 
