@@ -326,10 +326,12 @@ seed:       seed of the random initial filters (layer l: seed + l - 1))" +
          def("seed") + R"(
 precision:  "single" or "double" arithmetic)" +
          def("precision") + R"(
-checkpoint_every, checkpoint_seconds: with out, a checkpoint after every N-th iteration and
-            after an iteration ending that many seconds after the last; 0 disables either)" +
+checkpoint_every, checkpoint_seconds, checkpoint_share: with out, a checkpoint after every
+            N-th iteration and after an iteration ending that many seconds after the last, when
+            the last one's cost is at most that share of the time since; 0 disables each)" +
          "\n            (defaults " + LearningSettingText(d, "checkpoint-every") + ", " +
-         LearningSettingText(d, "checkpoint-seconds") + R"()
+         LearningSettingText(d, "checkpoint-seconds") + ", " +
+         LearningSettingText(d, "checkpoint-share") + R"()
 learner:    "batch" (every image's maps kept) or "online" (minibatches; images of any size;
             one layer))" +
          def("learner") + R"(
@@ -411,6 +413,7 @@ void DefineLearn(py::module_& m) {
                                           "precision",
                                           "checkpoint_every",
                                           "checkpoint_seconds",
+                                          "checkpoint_share",
                                           "learner",
                                           "batch_size",
                                           "crop",
@@ -434,7 +437,8 @@ void DefineLearn(py::module_& m) {
          const py::object& planner, const py::object& preprocess, const py::object& highpassLambda,
          const py::object& highpassPad, const py::object& lcnSigma, const py::object& colour,
          const py::object& seed, const py::object& precision, const py::object& checkpointEvery,
-         const py::object& checkpointSeconds, const py::object& learner,
+         const py::object& checkpointSeconds, const py::object& checkpointShare,
+         const py::object& learner,
          const py::object& batchSize, const py::object& crop, const py::object& update,
          const py::object& etaA, const py::object& etaB, const py::object& forgetting,
          const py::object& test, const py::object& testEvery, const py::object& testIterations,
@@ -462,6 +466,7 @@ void DefineLearn(py::module_& m) {
                                                   precision,
                                                   checkpointEvery,
                                                   checkpointSeconds,
+                                                  checkpointShare,
                                                   learner,
                                                   batchSize,
                                                   crop,
@@ -481,7 +486,8 @@ void DefineLearn(py::module_& m) {
       "preprocess"_a = py::none(), "highpass_lambda"_a = py::none(), "highpass_pad"_a = py::none(),
       "lcn_sigma"_a = py::none(), "colour"_a = py::none(), "seed"_a = py::none(),
       "precision"_a = py::none(), "checkpoint_every"_a = py::none(),
-      "checkpoint_seconds"_a = py::none(), "learner"_a = py::none(), "batch_size"_a = py::none(),
+      "checkpoint_seconds"_a = py::none(), "checkpoint_share"_a = py::none(),
+      "learner"_a = py::none(), "batch_size"_a = py::none(),
       "crop"_a = py::none(), "update"_a = py::none(), "eta_a"_a = py::none(),
       "eta_b"_a = py::none(), "forgetting"_a = py::none(), "test"_a = py::none(),
       "test_every"_a = py::none(), "test_iterations"_a = py::none(), "layers"_a = py::none(),

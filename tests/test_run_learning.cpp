@@ -220,6 +220,21 @@ BOOST_AUTO_TEST_CASE(checkpoint_schedule) {
   BOOST_TEST(often.Due(1));
   often.Written();
   BOOST_TEST(!often.Due(2));
+  // --checkpoint-share: after a checkpoint that took 1 s, the seconds rule waits 19 s (5%).
+  often.Written(1.0);
+  BOOST_TEST(often.Wait() == 19.0, boost::test_tools::tolerance(1e-12));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  BOOST_TEST(!often.Due(3));
+  policy.share = 0;
+  CheckpointSchedule unbounded(policy);
+  unbounded.Written(1.0);
+  BOOST_TEST(unbounded.Wait() == 1e-3);
+  policy.every = 2;
+  CheckpointSchedule counted(policy);
+  counted.Written(100.0);
+  BOOST_TEST(counted.Due(2));  // --checkpoint-every is not bounded
+  policy.share = 1;
+  BOOST_CHECK_THROW(policy.Validate(), std::invalid_argument);
   BOOST_TEST(CheckpointDirectory("/x/run") == "/x/run/checkpoints");
 }
 

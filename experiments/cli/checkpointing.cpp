@@ -45,12 +45,17 @@ void AddCheckpointOptions(CommandLine& cli) {
       "checkpoint-seconds",
       po::value<double>()->default_value(d.seconds, NumberText(d.seconds))->value_name("S"),
       "also write one when S seconds have passed since the last (0: never)")(
+      "checkpoint-share",
+      po::value<double>()->default_value(d.share, NumberText(d.share))->value_name("F"),
+      "and only when the last one's cost is at most F of the time since (0: no bound), so that "
+      "checkpoints of large runs take at most F of the run")(
       "resume", po::value<std::string>()->value_name("DIR"),
       "continue the interrupted run whose --out is DIR from its newest checkpoint, with its own "
-      "options (only --threads, --iterations, --checkpoint-every, --checkpoint-seconds and "
-      "--verbose may change)")("force", OnOff(),
-                               "reuse an --out that already holds files (replacing the run's "
-                               "outputs and removing its checkpoints)");
+      "options (only --threads, --iterations, --checkpoint-every, --checkpoint-seconds, "
+      "--checkpoint-share and --verbose may change)")(
+      "force", OnOff(),
+      "reuse an --out that already holds files (replacing the run's "
+      "outputs and removing its checkpoints)");
   cli.MarkPaths({"resume"});
 }
 
@@ -60,6 +65,8 @@ CheckpointOptions ReadCheckpointOptions(const CommandLine& cli) {
   if (every < 0) throw UsageError("--checkpoint-every must be >= 0 (0: never)");
   o.policy.every = static_cast<std::size_t>(every);
   o.policy.seconds = cli.NonNegativeReal("checkpoint-seconds");
+  o.policy.share = cli.NonNegativeReal("checkpoint-share");
+  AsUsageError([&] { o.policy.Validate(); });
   if (cli.Has("resume")) {
     o.resume = cli.Get<std::string>("resume");
     if (o.resume.empty()) throw UsageError("--resume needs a directory");
@@ -97,8 +104,9 @@ ResumedRun PrepareResume(const CommandLine& given,
 
   // The run's own options, then the same with the changeable ones given now.
   static const std::set<std::string> changeable = {
-      "threads",           "iterations",        "checkpoint-every",  "checkpoint-seconds",
-      "layer1.iterations", "layer2.iterations", "layer3.iterations", "layer4.iterations"};
+      "threads",          "iterations",        "checkpoint-every",  "checkpoint-seconds",
+      "checkpoint-share", "layer1.iterations", "layer2.iterations", "layer3.iterations",
+      "layer4.iterations"};
   const auto parse = [&](const std::vector<std::string>& extra) {
     std::vector<std::string> args = {given.Program(), "--config", runIni, "--out=" + Absolute(dir)};
     args.insert(args.end(), extra.begin(), extra.end());

@@ -16,12 +16,12 @@
 namespace dn::cli {
 
 struct CheckpointOptions {
-  CheckpointPolicy policy;  //!< --checkpoint-every, --checkpoint-seconds
+  CheckpointPolicy policy;  //!< --checkpoint-every, --checkpoint-seconds, --checkpoint-share
   std::string resume;       //!< --resume DIR, empty when not resuming
   bool force = false;       //!< --force: reuse an --out that holds files
 };
 
-//! Declares --checkpoint-every, --checkpoint-seconds, --resume and --force.
+//! Declares --checkpoint-every, --checkpoint-seconds, --checkpoint-share, --resume and --force.
 void AddCheckpointOptions(CommandLine& cli);
 //! Their validated values (UsageError naming the option).
 CheckpointOptions ReadCheckpointOptions(const CommandLine& cli);

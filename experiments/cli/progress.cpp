@@ -110,8 +110,10 @@ void LearningProgress::End(const IterationRecord&, StopReason) {
   progress_.reset();
 }
 
-void LearningProgress::CheckpointWritten(const std::string& path) {
-  console_.Info("wrote checkpoint " + path);
+void LearningProgress::CheckpointWritten(const std::string& path, double seconds) {
+  char took[32];
+  std::snprintf(took, sizeof took, " (%.2f s)", seconds);
+  console_.Info("wrote checkpoint " + path + took);
 }
 
 }  // namespace dn::cli

@@ -78,7 +78,7 @@ public:
   bool Observe(const IterationRecord& r) override;
   void Begin(const ObservedRun& run) override;
   void End(const IterationRecord&, StopReason) override;
-  void CheckpointWritten(const std::string& path) override;
+  void CheckpointWritten(const std::string& path, double seconds) override;
 
 private:
   std::string program_;

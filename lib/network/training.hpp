@@ -123,6 +123,8 @@ public:
 
 private:
   void Check() const;
+  //! The layer shapes of the images held; none when learning from a stream.
+  std::vector<LayerShape> SignalShapes(const Network<T>& network) const;
   //! StartLayer() for a layer of which `done` iterations are done (restored next).
   void StartLayerAt(std::size_t done);
 

@@ -97,17 +97,23 @@ void DescribeTraining(StateArchive<T>& a, NetworkTrainingState<T>& state, bool& 
 
 }  // namespace
 
+//! The layer shapes of the training images held (one size), or none for a trainer learning from
+//! a stream, which holds no images and passes no maps on (only its filters are saved).
+template <typename T>
+std::vector<LayerShape> NetworkTrainer<T>::SignalShapes(const Network<T>& network) const {
+  if (signals_.empty()) return {};
+  return LayerShapes(network.layers, signals_.front().n_rows, signals_.front().n_cols,
+                     network.boundary);
+}
+
 template <typename T>
 SavedState<T> NetworkTrainer<T>::SaveState() const {
   SavedState<T> s;
   StateWriter<T> writer(s);
   bool started = learner_ != nullptr;
-  const Network<T>& network = state_.network;
   // A writer only reads what it is given.
   DescribeTraining(writer, const_cast<NetworkTrainingState<T>&>(state_), started,
-                   LayerShapes(network.layers, signals_.front().n_rows, signals_.front().n_cols,
-                               network.boundary),
-                   signals_.size());
+                   SignalShapes(state_.network), signals_.size());
   if (learner_) s.Insert("learner", learner_->SaveState());
   return s;
 }
@@ -119,8 +125,7 @@ void NetworkTrainer<T>::RestoreState(const SavedState<T>& s) {
   const std::string where = "NetworkTrainer::RestoreState(): ";
   const std::size_t images = signals_.size(), depth = Depth();
   const Network<T>& network = state_.network;
-  const std::vector<LayerShape> shapes = LayerShapes(network.layers, signals_.front().n_rows,
-                                                     signals_.front().n_cols, network.boundary);
+  const std::vector<LayerShape> shapes = SignalShapes(network);
 
   NetworkTrainingState<T> fresh;
   fresh.network = network;
@@ -160,6 +165,8 @@ void NetworkTrainer<T>::RestoreState(const SavedState<T>& s) {
   }
 }
 
+template std::vector<LayerShape> NetworkTrainer<float>::SignalShapes(const Network<float>&) const;
+template std::vector<LayerShape> NetworkTrainer<double>::SignalShapes(const Network<double>&) const;
 template SavedState<float> NetworkTrainer<float>::SaveState() const;
 template SavedState<double> NetworkTrainer<double>::SaveState() const;
 template void NetworkTrainer<float>::RestoreState(const SavedState<float>&);

@@ -1,5 +1,6 @@
 #include "run/checkpoint_policy.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
@@ -18,10 +19,18 @@ bool CheckpointSchedule::Due(std::size_t iteration) const {
   if (policy_.seconds <= 0) return false;
   const double since =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count();
-  return since >= policy_.seconds;
+  return since >= Wait();
 }
 
-void CheckpointSchedule::Written() { last_ = std::chrono::steady_clock::now(); }
+double CheckpointSchedule::Wait() const {
+  if (policy_.share <= 0) return policy_.seconds;
+  return std::max(policy_.seconds, lastCost_ * (1 - policy_.share) / policy_.share);
+}
+
+void CheckpointSchedule::Written(double seconds) {
+  last_ = std::chrono::steady_clock::now();
+  lastCost_ = seconds;
+}
 
 std::string CheckpointDirectory(const std::string& out) {
   return (fs::path(out) / "checkpoints").string();

@@ -18,12 +18,15 @@ public:
   explicit CheckpointSchedule(const CheckpointPolicy& policy);
   //! Whether a checkpoint is due after outer iteration `iteration`.
   bool Due(std::size_t iteration) const;
-  //! Restarts the clock after a checkpoint.
-  void Written();
+  //! Restarts the clock after a checkpoint that took `seconds` to write.
+  void Written(double seconds = 0.0);
+  //! The wait after the last checkpoint before the seconds rule writes the next.
+  double Wait() const;
 
 private:
   CheckpointPolicy policy_;
   std::chrono::steady_clock::time_point last_;
+  double lastCost_ = 0.0;
 };
 
 //! Where a run with output directory `out` keeps its checkpoints: <out>/checkpoints.

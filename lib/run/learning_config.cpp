@@ -49,6 +49,8 @@ std::string FilterSize::ToString() const {
 void CheckpointPolicy::Validate() const {
   if (!(seconds >= 0) || !std::isfinite(seconds))
     throw std::invalid_argument("--checkpoint-seconds must be finite and >= 0");
+  if (!(share >= 0 && share < 1))
+    throw std::invalid_argument("--checkpoint-share must be in [0, 1)");
 }
 
 std::string LayerOptionName(std::size_t layer, const std::string& key) {
@@ -324,6 +326,8 @@ void SetLearningSetting(LearningConfig& c, const std::string& key, const std::st
     c.checkpoints.every = WholeNumber(text, option);
   else if (key == "checkpoint-seconds")
     c.checkpoints.seconds = RealNumber(text, option);
+  else if (key == "checkpoint-share")
+    c.checkpoints.share = RealNumber(text, option);
   else if (key == "learner")
     l.learner = text;
   else if (key == "batch-size")
@@ -372,6 +376,7 @@ std::string LearningSettingText(const LearningConfig& c, const std::string& key)
   if (key == "precision") return ToString(c.precision);
   if (key == "checkpoint-every") return std::to_string(c.checkpoints.every);
   if (key == "checkpoint-seconds") return NumberText(c.checkpoints.seconds);
+  if (key == "checkpoint-share") return NumberText(c.checkpoints.share);
   if (key == "learner") return l.learner;
   if (key == "batch-size") return std::to_string(l.online.batchSize);
   if (key == "crop")

@@ -27,11 +27,14 @@ struct FilterSize {
 };
 
 //! When a run writes checkpoints: after every `every`-th iteration, and after an iteration that
-//! ends `seconds` or more after the last checkpoint (0 disables either); always at the start and
-//! at the end of every layer.
+//! ends `seconds` or more after the last checkpoint (0 disables either) and late enough that the
+//! checkpoints of this rule take at most `share` of the run's time (the wait is then at least
+//! (1 - share) / share times the last checkpoint's cost; 0 disables the bound); always at the
+//! start and at the end of every layer.
 struct CheckpointPolicy {
   std::size_t every = 0;  //!< --checkpoint-every
   double seconds = 60;    //!< --checkpoint-seconds
+  double share = 0.05;    //!< --checkpoint-share, in [0, 1)
   void Validate() const;
 };
 
@@ -62,8 +65,8 @@ std::optional<std::string> LayerSettingText(const LayerSettings& layer, const st
 //! Held-out monitoring (run/held_out.hpp): the objective of images the learner never sees, coded
 //! over the current filters every `every` iterations and after a layer's last.
 struct HeldOutOptions {
-  std::string path;             //!< --test: images as dn-learn reads its inputs; empty: none
-  std::size_t every = 10;       //!< --test-every
+  std::string path;              //!< --test: images as dn-learn reads its inputs; empty: none
+  std::size_t every = 10;        //!< --test-every
   std::size_t iterations = 200;  //!< --test-iterations: solver iterations per test image
   void Validate() const;
 };
@@ -140,6 +143,7 @@ inline const std::vector<std::string> kRunKeys = {"filters",
                                                   "precision",
                                                   "checkpoint-every",
                                                   "checkpoint-seconds",
+                                                  "checkpoint-share",
                                                   "learner",
                                                   "batch-size",
                                                   "crop",
@@ -153,8 +157,8 @@ inline const std::vector<std::string> kRunKeys = {"filters",
 //! The keys added after the first checkpoint format: a checkpoint's config text without them
 //! takes their defaults.
 inline const std::vector<std::string> kLaterRunKeys = {
-    "learner", "batch-size", "crop", "update",     "eta-a",
-    "eta-b",   "forgetting", "test", "test-every", "test-iterations"};
+    "checkpoint-share", "learner", "batch-size", "crop",           "update", "eta-a", "eta-b",
+    "forgetting",       "test",    "test-every", "test-iterations"};
 
 //! A setting as front ends describe it: its key (of kRunKeys), the name of its value, and what
 //! it means (dn-learn's --help).

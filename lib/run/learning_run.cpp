@@ -11,6 +11,7 @@
 #include "core/checksum.hpp"
 #include "core/memory.hpp"
 #include "core/signals.hpp"
+#include "core/timer.hpp"
 #include "io/image.hpp"
 #include "io/npy.hpp"
 #include "network/top_down.hpp"
@@ -53,6 +54,12 @@ std::string SignalsChecksum(const std::vector<Image<T>>& signals) {
     sum = Checksum(signal.memptr(), signal.n_elem * sizeof(T), sum);
   }
   return ChecksumText(sum);
+}
+
+//! Whether `state` is a NetworkTrainer's (NetworkTrainer::SaveState), not a layer learner's.
+template <typename T>
+bool IsTrainerState(const SavedState<T>& state) {
+  return state.numbers.count("trained") && state.numbers.count("started");
 }
 
 }  // namespace
@@ -134,7 +141,9 @@ public:
     const std::size_t layer = std::max<std::size_t>(1, restored.layer);
     CheckIterationsLeft(restored.iteration, layers_[layer - 1].iterations, layer, depth);
     try {
-      if (depth == 1)
+      // A layer's start is kept as the trainer's state before the layer's learner exists (see
+      // SaveCheckpoint); a one-layer run's later checkpoints hold its learner's state.
+      if (depth == 1 && !IsTrainerState(restored.state))
         trainer_->StartLayer(restored.state);
       else
         trainer_->RestoreState(restored.state);
@@ -163,10 +172,12 @@ public:
     if (!resumed_ && !out_.empty() && lastCheckpoint.empty()) RemoveOldCheckpoints(out_);
     const std::size_t depth = layers_.size();
     while (!trainer_->Done()) {
-      if (!trainer_->Learner()) trainer_->StartLayer();
+      if (!trainer_->Learner()) {
+        SaveCheckpoint();  // the layer's start (a no-op when just restored)
+        trainer_->StartLayer();
+      }
       const std::size_t l = trainer_->LayersTrained() + 1, total = layers_[l - 1].iterations;
       if (observer_) observer_->Begin({trainer_->Learner()->Name(), l, total});
-      SaveCheckpoint();  // the layer's start (a no-op when just restored)
       if (!Stopping()) {
         try {
           trainer_->RunLayer(this);
@@ -237,18 +248,24 @@ private:
   bool Stopping() const { return stopped_ || stopRequested_ || StopSignal() != 0; }
 
   //! Writes a checkpoint of the current iteration of the layer in training, unless this one
-  //! was the last written or the run has no output directory.
+  //! was the last written or the run has no output directory. Before a layer's learner is made
+  //! (its iteration 0) the checkpoint holds the trainer's state, from which StartLayer() makes
+  //! that learner again: the filters and the layer's inputs, not the learner's state of zero
+  //! maps (for the batch learner as large as any later checkpoint); afterwards a one-layer run's
+  //! holds its learner's state, a network's the trainer's with the learner's.
   void SaveCheckpoint() {
     if (out_.empty()) return;
     const bool single = layers_.size() == 1;
     const std::size_t layer = single ? 0 : trainer_->LayersTrained() + 1;
-    const std::size_t iteration = trainer_->CurrentIteration();
+    const std::size_t iteration = trainer_->Learner() ? trainer_->CurrentIteration() : 0;
     if (!lastCheckpoint.empty() && layer == savedLayer_ && iteration == savedIteration_) return;
+    const Timer timer;
     Checkpoint<T> c;
     c.kind = single ? kSingleKind : kNetworkKind;
     c.layer = layer;
     c.iteration = iteration;
-    c.state = single ? trainer_->Learner()->SaveState() : trainer_->SaveState();
+    c.state = single && trainer_->Learner() ? trainer_->Learner()->SaveState()
+                                            : trainer_->SaveState();
     c.info["signals"] = signalsChecksum_;
     if (!history.Empty()) c.info["objective"] = Number(history.Last().objective);
     c.files = files;
@@ -263,8 +280,9 @@ private:
     }
     savedLayer_ = layer;
     savedIteration_ = iteration;
-    schedule_.Written();
-    if (observer_) observer_->CheckpointWritten(lastCheckpoint);
+    const double seconds = timer.Seconds();  // saving the state and writing it
+    schedule_.Written(seconds);
+    if (observer_) observer_->CheckpointWritten(lastCheckpoint, seconds);
   }
 
   LearningConfig config_;
@@ -287,8 +305,7 @@ std::size_t EstimateBatchBytes(const LearningConfig& config, std::size_t images,
   const std::vector<ResolvedLayer> layers = ResolveLayers(config, channels, rows, cols);
   std::vector<LayerSpec> specs;
   for (const ResolvedLayer& layer : layers) specs.push_back(layer.spec);
-  const std::vector<LayerShape> shapes =
-      LayerShapes(specs, rows, cols, config.learning.boundary);
+  const std::vector<LayerShape> shapes = LayerShapes(specs, rows, cols, config.learning.boundary);
   const double element = config.precision == Precision::Single ? 4.0 : 8.0;
   const double arrays = config.learning.solver == "admm" ? 6.5 : 8.5;
   double perImage = double(rows * cols * channels) * (8.0 + element);  // as read, as learned
@@ -310,8 +327,8 @@ void CheckBatchFits(const LearningConfig& config, std::size_t images, std::size_
   throw std::invalid_argument(
       "the batch learner would need about " + gb(double(needed)) + " for " +
       std::to_string(images) + " images of " + std::to_string(rows) + "x" + std::to_string(cols) +
-      " (" + gb(double(needed - std::size_t(100e6)) / double(images)) +
-      " each), more than the " + gb(double(available)) +
+      " (" + gb(double(needed - std::size_t(100e6)) / double(images)) + " each), more than the " +
+      gb(double(available)) +
       " available; use --learner online, which keeps no image's maps (docs/online.md)");
 }
 

@@ -38,7 +38,8 @@ namespace dn {
 class LearningRunObserver : public Observer {
 public:
   bool Observe(const IterationRecord& /*record*/) override { return false; }
-  virtual void CheckpointWritten(const std::string& /*path*/) {}
+  //! A checkpoint was written at `path`, taking `seconds` (Checkpoint cost, docs/robustness.md).
+  virtual void CheckpointWritten(const std::string& /*path*/, double /*seconds*/) {}
 };
 
 //! Layer 1's initial filters given instead of random ones (dn-learn --init).

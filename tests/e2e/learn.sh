@@ -103,14 +103,14 @@ cadence() {  # cadence EXPECTED OPTIONS...: the iterations of the checkpoints wr
   shift
   if expect_ok dn-learn "${TINY[@]}" --iterations 5 --verbose "$@" --out "$WORK/cadence" --force \
     "$DATA/e2e_images"; then
-    written=$(sed -n 's|.*wrote checkpoint .*/iteration-0*\([0-9][0-9]*\)$|\1|p' "$WORK/stderr" | tr '\n' ' ')
+    written=$(sed -n 's|.*wrote checkpoint .*/iteration-0*\([0-9][0-9]*\) ([0-9.]* s)$|\1|p' "$WORK/stderr" | tr '\n' ' ')
     [ "$written" = "$expected" ] || fail "$* wrote checkpoints at '$written', expected '$expected'"
     [ "$(ls "$WORK/cadence/checkpoints")" = "iteration-000005" ] || fail "$*: old checkpoints kept"
   fi
 }
 cadence "0 2 4 5 " --checkpoint-every 2 --checkpoint-seconds 0
 cadence "0 5 " --checkpoint-every 0 --checkpoint-seconds 0
-cadence "0 1 2 3 4 5 " --checkpoint-every 0 --checkpoint-seconds 1e-9
+cadence "0 1 2 3 4 5 " --checkpoint-every 0 --checkpoint-seconds 1e-9 --checkpoint-share 0
 cadence "0 5 " --checkpoint-every 0 --checkpoint-seconds 3600
 
 # A .npy stack in double precision, circular boundary, started from the first dictionary: the

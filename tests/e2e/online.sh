@@ -63,14 +63,18 @@ fi
 # Bad settings: one line, exit 2, --out untouched.
 mkdir -p "$WORK/untouched"
 before=$(snapshot "$WORK/untouched")
-expect_error 2 dn-learn "${ONLINE[@]}" --batch-size 5 --out "$WORK/untouched" "${INPUTS[@]}"
+# (BASE: the online settings without --learner and --batch-size, which the first cases vary.)
+BASE=(--filters 4 --filter-size 5 --iterations 6 "${FAST[@]}")
+expect_error 2 dn-learn "${BASE[@]}" --learner online --batch-size 5 --out "$WORK/untouched" \
+  "${INPUTS[@]}"
 expect_error 2 dn-learn "${ONLINE[@]}" --crop 25x25 --out "$WORK/untouched" "${INPUTS[@]}"
 expect_error 2 dn-learn "${ONLINE[@]}" --crop 4x4 --out "$WORK/untouched" "${INPUTS[@]}"
 expect_error 2 dn-learn "${ONLINE[@]}" --forgetting 0 --out "$WORK/untouched" "${INPUTS[@]}"
 expect_error 2 dn-learn "${ONLINE[@]}" --eta-a -1 --out "$WORK/untouched" "${INPUTS[@]}"
 expect_error 2 dn-learn "${ONLINE[@]}" --update adam --out "$WORK/untouched" "${INPUTS[@]}"
-expect_error 2 dn-learn "${ONLINE[@]}" --batch-size x --out "$WORK/untouched" "${INPUTS[@]}"
-expect_error 2 dn-learn "${ONLINE[@]}" --learner stochastic --out "$WORK/untouched" "${INPUTS[@]}"
+expect_error 2 dn-learn "${BASE[@]}" --learner online --batch-size x --out "$WORK/untouched" \
+  "${INPUTS[@]}"
+expect_error 2 dn-learn "${BASE[@]}" --learner stochastic --out "$WORK/untouched" "${INPUTS[@]}"
 expect_error 2 dn-learn "${ONLINE[@]}" --layers 2 --out "$WORK/untouched" "${INPUTS[@]}"
 expect_error 2 dn-learn "${ONLINE[@]}" --test "$WORK/colour.npy" --colour --out "$WORK/untouched" \
   "$WORK/wide.npy"
