@@ -23,8 +23,7 @@ void LearningOptions::Validate() const {
   if (!(lambda >= 0.0) || !std::isfinite(lambda))
     throw std::invalid_argument("--lambda must be finite and >= 0");
   if (iterations == 0) throw std::invalid_argument("--iterations must be positive");
-  if (codingIterations == 0)
-    throw std::invalid_argument("--coding-iterations must be positive");
+  if (codingIterations == 0) throw std::invalid_argument("--coding-iterations must be positive");
   CheckSolverSupports(solver, boundary);  // throws on an unknown name or an unsupported boundary
   dictionary.Validate();
   if (learner != "batch" && learner != "online")
@@ -34,9 +33,10 @@ void LearningOptions::Validate() const {
 
 template <typename T>
 DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
-                                        std::vector<Image<T>> signals,
-                                        const FilterBank<T>& initial)
-    : options_(options), signals_(std::move(signals)), updater_(options.dictionary),
+                                        std::vector<Image<T>> signals, const FilterBank<T>& initial)
+    : options_(options),
+      signals_(std::move(signals)),
+      updater_(options.dictionary),
       filters_(initial) {
   options_.Validate();
   if (signals_.empty()) throw std::invalid_argument("DictionaryLearner: no training images");
@@ -60,14 +60,18 @@ DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
   }
 }
 
-template <typename T> DictionaryLearner<T>::~DictionaryLearner() = default;
+template <typename T>
+DictionaryLearner<T>::~DictionaryLearner() = default;
 
-template <typename T> const FilterBank<T>& DictionaryLearner<T>::Dictionary() const {
+template <typename T>
+const FilterBank<T>& DictionaryLearner<T>::Dictionary() const {
   return filters_;
 }
 
-template <typename T> const Maps<T>& DictionaryLearner<T>::MapsOf(std::size_t image) const {
-  if (image >= solvers_.size()) throw std::invalid_argument("DictionaryLearner::MapsOf(): no such image");
+template <typename T>
+const Maps<T>& DictionaryLearner<T>::MapsOf(std::size_t image) const {
+  if (image >= solvers_.size())
+    throw std::invalid_argument("DictionaryLearner::MapsOf(): no such image");
   return solvers_[image]->Solution();
 }
 
@@ -90,9 +94,7 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
 
     const FilterBank<T> previous = filters_;
     updater_.Step(*op_, data, filters_);
-    if (!filters_.data.is_finite())
-      throw DivergenceError("DictionaryLearner: the dictionary step gave NaN or infinite filters "
-                            "at iteration " + std::to_string(iteration_ + 1) + " (diverged)");
+    CheckFiniteStep("DictionaryLearner", iteration_ + 1, filters_);
     op_->SetFilters(filters_);
     double after = 0.0;
     for (auto& solver : solvers_) after += solver->OperatorChanged().fidelity;
@@ -105,29 +107,12 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
       ++rejected_;
     }
 
-    double fidelity = 0.0, l1 = 0.0, density = 0.0;
-    for (auto& solver : solvers_) {
-      const IterationRecord current = solver->Current();
-      fidelity += current.fidelity;
-      l1 += current.l1;
-      density += current.density;
-    }
-    const double change = arma::norm(arma::vectorise(filters_.data - previous.data));
-    const double norm = arma::norm(arma::vectorise(filters_.data));
+    CodingSums sums;
+    for (auto& solver : solvers_) sums.Add(solver->Current());
     elapsed_ += timer.Seconds();
     ++iteration_;
-
-    record.iteration = iteration_;
-    record.seconds = elapsed_;
-    record.fidelity = fidelity;
-    record.l1 = l1;
-    record.objective = Objective(fidelity, options_.lambda, l1);
-    record.density = density / static_cast<double>(solvers_.size());
-    record.relativeChange = norm > 0 ? change / norm : 0.0;
-    record.rejectedSteps = rejected_;
-    if (!std::isfinite(record.objective))
-      throw DivergenceError("DictionaryLearner: the objective is not finite at iteration " +
-                            std::to_string(iteration_) + " (diverged)");
+    record = LearnerRecord("DictionaryLearner", iteration_, elapsed_, sums, options_.lambda,
+                           previous, filters_, rejected_);
     if (record.objective > kRunawayFactor * zeroObjective_)
       throw DivergenceError("DictionaryLearner: the objective " + Short(record.objective) +
                             " at iteration " + std::to_string(iteration_) + " exceeds " +
@@ -145,4 +130,4 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
 template class DictionaryLearner<float>;
 template class DictionaryLearner<double>;
 
-} // namespace dn
+}  // namespace dn

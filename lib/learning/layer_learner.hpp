@@ -35,4 +35,29 @@ public:
   virtual void RestoreState(const SavedState<T>& state) = 0;
 };
 
+//! The coding statistics of a learner's images in one outer iteration, summed.
+struct CodingSums {
+  double fidelity = 0.0, l1 = 0.0, density = 0.0;
+  std::size_t images = 0;
+  void Add(const IterationRecord& coded) {
+    fidelity += coded.fidelity;
+    l1 += coded.l1;
+    density += coded.density;
+    ++images;
+  }
+};
+
+//! The record of outer iteration `iteration` of learner `who` (e.g. "DictionaryLearner"):
+//! objective = fidelity + lambda * l1 of `sums`, density averaged over the images, the relative
+//! change of the filters from `previous`. Throws DivergenceError when the objective is not
+//! finite.
+template <typename T>
+IterationRecord LearnerRecord(const std::string& who, std::size_t iteration, double seconds,
+                              const CodingSums& sums, double lambda, const FilterBank<T>& previous,
+                              const FilterBank<T>& filters, std::size_t rejectedSteps);
+//! Throws DivergenceError naming `who` and the iteration (1-based) unless every filter value is
+//! finite after a dictionary step.
+template <typename T>
+void CheckFiniteStep(const std::string& who, std::size_t iteration, const FilterBank<T>& filters);
+
 }  // namespace dn

@@ -335,10 +335,9 @@ void OnlineLearner<T>::SurrogateStep() {
   // ||A|| by power iteration, warm started from the last update's vector (kept in T, so that a
   // restored learner starts from the same one): A changes little between updates.
   const bool cold = powerVector_.is_empty();
-  arma::Cube<double> v =
-      cold ? arma::Cube<double>(filters_.Rows(), filters_.Cols(), filters_.data.n_slices,
-                                arma::fill::ones)
-           : arma::conv_to<arma::Cube<double>>::from(powerVector_);
+  arma::Cube<double> v = cold ? arma::Cube<double>(filters_.Rows(), filters_.Cols(),
+                                                   filters_.data.n_slices, arma::fill::ones)
+                              : arma::conv_to<arma::Cube<double>>::from(powerVector_);
   arma::Cube<double> next;
   double norm = 0.0;
   for (int step = 0; step < (cold ? 30 : 5); ++step) {
@@ -377,7 +376,8 @@ IterationRecord OnlineLearner<T>::Run(Observer* observer) {
   const std::size_t B = online_.batchSize;
   for (std::size_t it = 0; it < options_.iterations; ++it) {
     Timer timer;
-    double fidelity = 0.0, l1 = 0.0, density = 0.0, lipschitz = 0.0;
+    CodingSums sums;
+    double lipschitz = 0.0;
     FilterBank<T> gradient, total;
     if (!sgd) {
       lagStatistics_ *= online_.forgetting;
@@ -388,10 +388,7 @@ IterationRecord OnlineLearner<T>::Run(Observer* observer) {
       Grid& grid = GridFor(signal);
       grid.op.SetFilters(filters_);
       grid.solver->Reset(grid.op, signal, options_.lambda);
-      const IterationRecord coded = grid.solver->Solve(coding).last;
-      fidelity += coded.fidelity;
-      l1 += coded.l1;
-      density += coded.density;
+      sums.Add(grid.solver->Solve(coding).last);
       if (sgd) {
         CodedSet<T> one;
         one.mapSpectra.push_back(&grid.solver->SolutionSpectra());
@@ -423,25 +420,11 @@ IterationRecord OnlineLearner<T>::Run(Observer* observer) {
     } else if (!sgd) {
       SurrogateStep();
     }
-    if (!filters_.data.is_finite())
-      throw DivergenceError(
-          "OnlineLearner: the dictionary step gave NaN or infinite filters at "
-          "iteration " +
-          std::to_string(iteration_ + 1) + " (diverged)");
-    const double change = arma::norm(arma::vectorise(filters_.data - previous.data));
-    const double norm = arma::norm(arma::vectorise(filters_.data));
+    CheckFiniteStep("OnlineLearner", iteration_ + 1, filters_);
     elapsed_ += timer.Seconds();
     ++iteration_;
-    record.iteration = iteration_;
-    record.seconds = elapsed_;
-    record.fidelity = fidelity;
-    record.l1 = l1;
-    record.objective = Objective(fidelity, options_.lambda, l1);
-    record.density = density / double(B);
-    record.relativeChange = norm > 0 ? change / norm : 0.0;
-    if (!std::isfinite(record.objective))
-      throw DivergenceError("OnlineLearner: the objective is not finite at iteration " +
-                            std::to_string(iteration_) + " (diverged)");
+    record = LearnerRecord("OnlineLearner", iteration_, elapsed_, sums, options_.lambda, previous,
+                           filters_, 0);
     if (observer && observer->Observe(record)) {
       reason = StopReason::Observer;
       break;

@@ -185,33 +185,18 @@ IterationRecord PixelLayerLearner<T>::Run(Observer* observer) {
     }
     const FilterBank<T> previous = state_.filters;
     const bool changed = FilterStep(fidelity);
-    double l1 = 0.0, density = 0.0;
-    fidelity = 0.0;
+    CodingSums sums;
     for (std::size_t i = 0; i < signals_.size(); ++i) {
       Bind(i);
       if (changed)
         coder_->OperatorChanged(*op_, signals_[i], state_.codes[i], kRefreshPowerSteps,
                                 &trialResiduals_[i]);
-      fidelity += state_.codes[i].current.fidelity;
-      l1 += state_.codes[i].current.l1;
-      density += state_.codes[i].current.density;
+      sums.Add(state_.codes[i].current);
     }
-    const double change = arma::norm(
-        arma::vectorise(arma::conv_to<arma::cube>::from(state_.filters.data - previous.data)));
-    const double norm =
-        arma::norm(arma::vectorise(arma::conv_to<arma::cube>::from(state_.filters.data)));
     state_.elapsed += timer.Seconds();
     ++state_.iteration;
-    record.iteration = state_.iteration;
-    record.seconds = state_.elapsed;
-    record.fidelity = fidelity;
-    record.l1 = l1;
-    record.objective = Objective(fidelity, options_.lambda, l1);
-    record.density = density / static_cast<double>(signals_.size());
-    record.relativeChange = norm > 0 ? change / norm : 0.0;
-    record.rejectedSteps = 0;
-    if (!std::isfinite(record.objective))
-      throw DivergenceError("PixelLayerLearner: the objective is not finite (diverged)");
+    record = LearnerRecord("PixelLayerLearner", state_.iteration, state_.elapsed, sums,
+                           options_.lambda, previous, state_.filters, 0);
     if (observer && observer->Observe(record)) {
       reason = StopReason::Observer;
       break;

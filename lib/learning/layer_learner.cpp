@@ -1,0 +1,47 @@
+#include "learning/layer_learner.hpp"
+
+#include <cmath>
+
+#include "solvers/csc_solver.hpp"
+#include "solvers/proximal.hpp"
+
+namespace dn {
+
+template <typename T>
+IterationRecord LearnerRecord(const std::string& who, std::size_t iteration, double seconds,
+                              const CodingSums& sums, double lambda, const FilterBank<T>& previous,
+                              const FilterBank<T>& filters, std::size_t rejectedSteps) {
+  IterationRecord record;
+  record.iteration = iteration;
+  record.seconds = seconds;
+  record.fidelity = sums.fidelity;
+  record.l1 = sums.l1;
+  record.objective = Objective(sums.fidelity, lambda, sums.l1);
+  record.density = sums.images > 0 ? sums.density / double(sums.images) : 0.0;
+  const double change = arma::norm(arma::vectorise(filters.data - previous.data));
+  const double norm = arma::norm(arma::vectorise(filters.data));
+  record.relativeChange = norm > 0 ? change / norm : 0.0;
+  record.rejectedSteps = rejectedSteps;
+  if (!std::isfinite(record.objective))
+    throw DivergenceError(who + ": the objective is not finite at iteration " +
+                          std::to_string(iteration) + " (diverged)");
+  return record;
+}
+
+template <typename T>
+void CheckFiniteStep(const std::string& who, std::size_t iteration, const FilterBank<T>& filters) {
+  if (!filters.data.is_finite())
+    throw DivergenceError(who + ": the dictionary step gave NaN or infinite filters at iteration " +
+                          std::to_string(iteration) + " (diverged)");
+}
+
+template IterationRecord LearnerRecord(const std::string&, std::size_t, double, const CodingSums&,
+                                       double, const FilterBank<float>&, const FilterBank<float>&,
+                                       std::size_t);
+template IterationRecord LearnerRecord(const std::string&, std::size_t, double, const CodingSums&,
+                                       double, const FilterBank<double>&, const FilterBank<double>&,
+                                       std::size_t);
+template void CheckFiniteStep(const std::string&, std::size_t, const FilterBank<float>&);
+template void CheckFiniteStep(const std::string&, std::size_t, const FilterBank<double>&);
+
+}  // namespace dn
