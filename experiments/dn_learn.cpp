@@ -19,7 +19,6 @@
 #include "core/signals.hpp"
 #include "core/threads.hpp"
 #include "io/image_set.hpp"
-#include "io/image_stream.hpp"
 #include "run/held_out.hpp"
 #include "run/learning_run.hpp"
 
@@ -200,36 +199,15 @@ int Learn(int argc, const char* const argv[]) {
   cli.Resolve("threads", std::to_string(threads));  // replays use the same count
   if (resuming) ReportResumedOptions(resumed, cli, console, threads, depth);
 
-  // The online learner reads one image at a time, each at its own size.
-  const bool online = config.learning.learner == "online";
-  std::shared_ptr<const ImageSource> source;
-  std::vector<Image<double>> images;
-  if (online) {
-    source = OpenImageSource(inputs, config.colour);
-    AsUsageError([&] { CheckDraws(*source, config.learning.online); });
-  } else {  // refused before reading when it would not fit in memory
-    std::unique_ptr<ImageSource> headers;
-    try {
-      headers = OpenImageSource(inputs, config.colour);
-    } catch (const std::exception&) {  // reading the images reports it
-    }
-    if (headers) {
-      const ImageShape smallest = SmallestDraw(*headers, 0, 0);
-      AsUsageError([&] {
-        CheckBatchFits(config, headers->Count(), smallest.channels, smallest.rows, smallest.cols,
-                       AvailableMemoryBytes());
-      });
-    }
-    images = ReadInputImages(inputs, config.colour);
-  }
-  if (!online && CropToCommonSize(images))
+  // Online: images read one at a time, each at its own size; batch: refused before reading when
+  // it would not fit in memory.
+  TrainingInputs training;
+  AsUsageError([&] { training = OpenTrainingInputs(config, inputs, AvailableMemoryBytes()); });
+  if (training.cropped)
     console.Warning("the training images differ in size; all were centre-cropped to " +
-                    std::to_string(images.front().n_rows) + "x" +
-                    std::to_string(images.front().n_cols));
-  const OnlineOptions& draws = config.learning.online;
-  const ImageShape first =
-      online ? SmallestDraw(*source, draws.cropRows, draws.cropCols)
-             : ImageShape{images.front().n_rows, images.front().n_cols, images.front().n_slices};
+                    std::to_string(training.shape.rows) + "x" +
+                    std::to_string(training.shape.cols));
+  const ImageShape first = training.shape;
   const std::size_t channels = first.channels;
   // A resumed run takes its filters from the checkpoint (and its shape from run.ini).
   std::optional<InitialFilters> init;
@@ -245,25 +223,19 @@ int Learn(int argc, const char* const argv[]) {
       for (const std::string& key : kLayerKeys)
         cli.Resolve(LayerKey(l, key), *LayerSettingText(layers[l - 1].Settings(), key));
   }
-  std::string architecture;
-  for (const ResolvedLayer& layer : layers)
-    architecture += (architecture.empty() ? "" : ", then ") + std::to_string(layer.spec.filters) +
-                    " filters of " + layer.size.ToString();
-  const std::size_t count = online ? source->Count() : images.size();
-  console.Info(
-      std::to_string(count) + (online ? " images read as drawn, the smallest " : " images of ") +
-      std::to_string(first.rows) + "x" + std::to_string(first.cols) + "x" +
-      std::to_string(channels) + ", " + architecture + ", " + ToString(config.precision) +
-      " precision, " + std::to_string(threads) + " threads, seed " + std::to_string(config.seed));
+  console.Info(training.Describe() + ", " + DescribeLayers(layers) + ", " +
+               ToString(config.precision) + " precision, " + std::to_string(threads) +
+               " threads, seed " + std::to_string(config.seed));
 
   RemoveStaleStaging(out);  // left by killed runs (this one's is made next)
   OutputDirectory directory(out, LearningRun::OutputNames(depth));
   console.Info("planning FFTs");
+  const InitialFilters* initial = init ? &*init : nullptr;
   std::unique_ptr<LearningRun> learning =
-      online ? std::make_unique<LearningRun>(config, source, init ? &*init : nullptr, out)
-             : std::make_unique<LearningRun>(config, images, init ? &*init : nullptr, out);
+      training.source ? std::make_unique<LearningRun>(config, training.source, initial, out)
+                      : std::make_unique<LearningRun>(config, training.images, initial, out);
   LearningRun& run = *learning;
-  images.clear();
+  training.images.clear();
   run.KeepInCheckpoints("run.ini", cli.ResolvedConfig());
   if (resuming) {
     AsUsageError([&] { run.Resume(resumed.checkpoint); });

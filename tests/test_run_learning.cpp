@@ -325,6 +325,39 @@ BOOST_AUTO_TEST_CASE(test_objective_is_the_mean_objective_of_the_held_out_images
   BOOST_TEST(run.History().Rows()[3].record.testObjective == keeper.seen[3].first.testObjective);
 }
 
+// dn-learn's inputs: the online learner's opened by their headers, each at its own size; the
+// batch learner's read and centre-cropped to one size; draws the images cannot give and batch
+// runs that cannot fit refused (invalid_argument) before reading, unreadable files runtime_error.
+BOOST_AUTO_TEST_CASE(training_inputs) {
+  ScratchDir dir;
+  WriteNpy((dir.path / "a.npy").string(), arma::Cube<double>(20, 18, 1, arma::fill::randu), true);
+  WriteNpy((dir.path / "b.npy").string(), arma::Cube<double>(16, 24, 1, arma::fill::randu), true);
+  const std::vector<std::string> inputs = {(dir.path / "a.npy").string(),
+                                           (dir.path / "b.npy").string()};
+  LearningConfig c = TinyConfig(1);
+  const TrainingInputs batch = OpenTrainingInputs(c, inputs, 0);
+  BOOST_TEST(batch.cropped);
+  BOOST_TEST(batch.Count() == 2u);
+  BOOST_TEST((batch.shape.rows == 16 && batch.shape.cols == 18 && batch.shape.channels == 1));
+  BOOST_TEST(batch.Describe() == "2 images of 16x18x1");
+  BOOST_CHECK_THROW(OpenTrainingInputs(c, inputs, 1000), std::invalid_argument);  // 1 kB
+  c.learning.learner = "online";
+  c.learning.online.batchSize = 2;
+  const TrainingInputs online = OpenTrainingInputs(c, inputs, 1000);  // no memory check
+  BOOST_TEST(online.images.empty());
+  BOOST_TEST(online.source->Shape(1).cols == 24u);
+  BOOST_TEST(online.Describe() == "2 images read as drawn, the smallest 16x18x1");
+  c.learning.online.batchSize = 3;
+  BOOST_CHECK_THROW(OpenTrainingInputs(c, inputs, 0), std::invalid_argument);
+  c.learning.learner = "batch";
+  BOOST_CHECK_THROW(OpenTrainingInputs(c, {(dir.path / "missing.npy").string()}, 0),
+                    std::runtime_error);
+  ResolvedLayer layer;
+  layer.spec.filters = 4;
+  layer.size = {5, 3};
+  BOOST_TEST(DescribeLayers({layer, layer}) == "4 filters of 5x3, then 4 filters of 5x3");
+}
+
 BOOST_AUTO_TEST_CASE(test_set_checks) {
   ScratchDir dir;
   LearningConfig c = TinyConfig(1);

@@ -13,6 +13,7 @@
 #include "core/signals.hpp"
 #include "core/timer.hpp"
 #include "io/image.hpp"
+#include "io/image_set.hpp"
 #include "io/npy.hpp"
 #include "network/top_down.hpp"
 #include "preprocess/preprocess.hpp"
@@ -264,8 +265,8 @@ private:
     c.kind = single ? kSingleKind : kNetworkKind;
     c.layer = layer;
     c.iteration = iteration;
-    c.state = single && trainer_->Learner() ? trainer_->Learner()->SaveState()
-                                            : trainer_->SaveState();
+    c.state =
+        single && trainer_->Learner() ? trainer_->Learner()->SaveState() : trainer_->SaveState();
     c.info["signals"] = signalsChecksum_;
     if (!history.Empty()) c.info["objective"] = Number(history.Last().objective);
     c.files = files;
@@ -330,6 +331,53 @@ void CheckBatchFits(const LearningConfig& config, std::size_t images, std::size_
       " (" + gb(double(needed - std::size_t(100e6)) / double(images)) + " each), more than the " +
       gb(double(available)) +
       " available; use --learner online, which keeps no image's maps (docs/online.md)");
+}
+
+std::string TrainingInputs::Describe() const {
+  const std::string size = std::to_string(shape.rows) + "x" + std::to_string(shape.cols) + "x" +
+                           std::to_string(shape.channels);
+  return std::to_string(Count()) +
+         (source ? " images read as drawn, the smallest " : " images of ") + size;
+}
+
+TrainingInputs OpenTrainingInputs(const LearningConfig& config,
+                                  const std::vector<std::string>& inputs,
+                                  std::size_t availableBytes) {
+  TrainingInputs in;
+  if (config.learning.learner == "online") {
+    in.source = OpenImageSource(inputs, config.colour);
+    const OnlineOptions& online = config.learning.online;
+    CheckDraws(*in.source, online);
+    in.shape = SmallestDraw(*in.source, online.cropRows, online.cropCols);
+    return in;
+  }
+  std::unique_ptr<ImageSource> headers;
+  try {
+    headers = OpenImageSource(inputs, config.colour);
+  } catch (const std::exception&) {  // reading the images reports it
+  }
+  if (headers) {
+    const ImageShape smallest = SmallestDraw(*headers, 0, 0);
+    CheckBatchFits(config, headers->Count(), smallest.channels, smallest.rows, smallest.cols,
+                   availableBytes);
+  }
+  try {
+    in.images = ReadInputImages(inputs, config.colour);
+  } catch (const std::invalid_argument& e) {  // a file's content, not the caller's arguments
+    throw std::runtime_error(e.what());
+  }
+  in.cropped = CropToCommonSize(in.images);
+  const Image<double>& first = in.images.front();
+  in.shape = {first.n_rows, first.n_cols, first.n_slices};
+  return in;
+}
+
+std::string DescribeLayers(const std::vector<ResolvedLayer>& layers) {
+  std::string text;
+  for (const ResolvedLayer& layer : layers)
+    text += (text.empty() ? "" : ", then ") + std::to_string(layer.spec.filters) + " filters of " +
+            layer.size.ToString();
+  return text;
 }
 
 void FitToInitialFilters(LearningConfig& config, const InitialFilters& initial,

@@ -68,6 +68,29 @@ std::size_t EstimateBatchBytes(const LearningConfig& config, std::size_t images,
 void CheckBatchFits(const LearningConfig& config, std::size_t images, std::size_t channels,
                     std::size_t rows, std::size_t cols, std::size_t available);
 
+//! A run's training images as dn-learn names them (image files, directories, .txt lists, .npy
+//! stacks): opened by their headers for the online learner, read whole for the batch learner.
+struct TrainingInputs {
+  std::shared_ptr<const ImageSource> source;  //!< online: read one at a time as drawn
+  std::vector<Image<double>> images;          //!< batch: as read, cropped to one size
+  bool cropped = false;  //!< batch: the images differed in size and were centre-cropped
+  ImageShape shape;      //!< online: the smallest draw; batch: the images'
+  std::size_t Count() const { return source ? source->Count() : images.size(); }
+  //! "N images of HxWxC" (batch), "N images read as drawn, the smallest HxWxC" (online).
+  std::string Describe() const;
+};
+
+//! Opens or reads `inputs` for a run of `config`. Before any pixel is read it refuses, with
+//! std::invalid_argument and one line: draws the images cannot give (CheckDraws), a batch run
+//! that would not fit in `availableBytes` (CheckBatchFits; 0: unknown). A file that cannot be
+//! read or used (missing, corrupt, a shape or values it cannot hold): std::runtime_error naming it.
+TrainingInputs OpenTrainingInputs(const LearningConfig& config,
+                                  const std::vector<std::string>& inputs,
+                                  std::size_t availableBytes);
+
+//! "K filters of hxw, then ..." for every layer.
+std::string DescribeLayers(const std::vector<ResolvedLayer>& layers);
+
 class LearningRun {
 public:
   //! A run of `config` on `images` as read (one size for the batch learner, any sizes for the
