@@ -58,6 +58,20 @@ assert all(math.isfinite(float(r["test_objective"])) and float(r["test_objective
 EOF
   grep -qxF "test = $WORK/held_out.npy" "$WORK/test/run.ini" || fail "run.ini lacks the test set"
   grep -q "test [0-9]" "$WORK/stderr" || fail "the progress lines lack the test objective"
+  # plot_history.py draws the held-out panel from the column's non-empty cells.
+  if "$PYTHON" -c "import matplotlib" 2>/dev/null; then
+    "$PYTHON" "$HERE/../../scripts/plot_history.py" "$WORK/test/history.csv" \
+      "$WORK/list/history.csv" "$WORK/test.png" >/dev/null 2>"$WORK/plot.err" ||
+      fail "plot_history.py failed: $(cat "$WORK/plot.err")"
+    "$PYTHON" - "$WORK/test.png" <<'EOF' || fail "plot_history.py: no held-out panel"
+import sys
+import matplotlib.image
+height, width = matplotlib.image.imread(sys.argv[1]).shape[:2]
+assert width == 2000, width  # four panels of 5 inches at 100 dpi (three: 1500)
+EOF
+  else
+    fail "matplotlib is missing (scripts/install-deps installs python3-matplotlib)"
+  fi
 fi
 
 # Bad settings: one line, exit 2, --out untouched.
