@@ -21,8 +21,10 @@ Image<T> DirectApply(const FilterBank<T>& filters, const Maps<T>& maps, arma::uw
           double sum = 0.0;
           for (arma::uword q = 0; q < w; ++q)
             for (arma::uword p = 0; p < h; ++p) {
-              const arma::uword zi = boundary == Boundary::Valid ? i + h - 1 - p : (i + Hm - p) % Hm;
-              const arma::uword zj = boundary == Boundary::Valid ? j + w - 1 - q : (j + Wm - q) % Wm;
+              const arma::uword zi =
+                  boundary == Boundary::Valid ? i + h - 1 - p : (i + Hm - p) % Hm;
+              const arma::uword zj =
+                  boundary == Boundary::Valid ? j + w - 1 - q : (j + Wm - q) % Wm;
               sum += double(d(p, q)) * double(maps(zi, zj, k));
             }
           out(i, j, c) += static_cast<T>(sum);
@@ -47,13 +49,109 @@ Maps<T> DirectAdjoint(const FilterBank<T>& filters, const Image<T>& residual, Bo
         for (arma::uword i = 0; i < H; ++i)
           for (arma::uword q = 0; q < w; ++q)
             for (arma::uword p = 0; p < h; ++p) {
-              const arma::uword zi = boundary == Boundary::Valid ? i + h - 1 - p : (i + Hm - p) % Hm;
-              const arma::uword zj = boundary == Boundary::Valid ? j + w - 1 - q : (j + Wm - q) % Wm;
+              const arma::uword zi =
+                  boundary == Boundary::Valid ? i + h - 1 - p : (i + Hm - p) % Hm;
+              const arma::uword zj =
+                  boundary == Boundary::Valid ? j + w - 1 - q : (j + Wm - q) % Wm;
               maps(zi, zj, k) += d(p, q) * residual(i, j, c);
             }
     }
   return maps;
 }
+
+namespace {
+
+//! Calls visit(out_row, out_col, a, b) for the taps (a, b) by which map entry (i, j) reaches an
+//! image pixel (dropping the others under valid, wrapping under circular).
+template <typename Visit>
+void ForEachTap(arma::uword i, arma::uword j, arma::uword h, arma::uword w, arma::uword H,
+                arma::uword W, const StridedGeometry& g, Boundary boundary, Visit&& visit) {
+  const long long s = static_cast<long long>(g.stride);
+  for (arma::uword b = 0; b < w; ++b) {
+    long long col = s * static_cast<long long>(j) - static_cast<long long>(g.paddingCols) +
+                    static_cast<long long>(b);
+    if (boundary == Boundary::Circular)
+      col = ((col % static_cast<long long>(W)) + static_cast<long long>(W)) %
+            static_cast<long long>(W);
+    else if (col < 0 || col >= static_cast<long long>(W))
+      continue;
+    for (arma::uword a = 0; a < h; ++a) {
+      long long row = s * static_cast<long long>(i) - static_cast<long long>(g.paddingRows) +
+                      static_cast<long long>(a);
+      if (boundary == Boundary::Circular)
+        row = ((row % static_cast<long long>(H)) + static_cast<long long>(H)) %
+              static_cast<long long>(H);
+      else if (row < 0 || row >= static_cast<long long>(H))
+        continue;
+      visit(arma::uword(row), arma::uword(col), a, b);
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+Image<T> DirectStridedApply(const FilterBank<T>& filters, const Maps<T>& maps,
+                            arma::uword imageRows, arma::uword imageCols,
+                            const StridedGeometry& geometry, Boundary boundary) {
+  const arma::uword K = filters.filters, C = filters.channels;
+  const arma::uword h = filters.Rows(), w = filters.Cols();
+  geometry.Check(h, w);
+  if (maps.n_rows != geometry.MapRows(imageRows, h, boundary) ||
+      maps.n_cols != geometry.MapCols(imageCols, w, boundary) || maps.n_slices != K)
+    throw std::invalid_argument(
+        "DirectStridedApply(): maps do not match the filters, the "
+        "geometry and the image size");
+  arma::Cube<double> out(imageRows, imageCols, C, arma::fill::zeros);
+  for (arma::uword k = 0; k < K; ++k)
+    for (arma::uword j = 0; j < maps.n_cols; ++j)
+      for (arma::uword i = 0; i < maps.n_rows; ++i) {
+        const double z = maps(i, j, k);
+        if (z == 0) continue;
+        ForEachTap(i, j, h, w, imageRows, imageCols, geometry, boundary,
+                   [&](arma::uword row, arma::uword col, arma::uword a, arma::uword b) {
+                     for (arma::uword c = 0; c < C; ++c)
+                       out(row, col, c) += double(filters.Filter(k, c)(a, b)) * z;
+                   });
+      }
+  return arma::conv_to<Image<T>>::from(out);
+}
+
+template <typename T>
+Maps<T> DirectStridedAdjoint(const FilterBank<T>& filters, const Image<T>& residual,
+                             const StridedGeometry& geometry, Boundary boundary) {
+  const arma::uword K = filters.filters, C = filters.channels;
+  const arma::uword h = filters.Rows(), w = filters.Cols();
+  const arma::uword H = residual.n_rows, W = residual.n_cols;
+  geometry.Check(h, w);
+  if (residual.n_slices != C)
+    throw std::invalid_argument(
+        "DirectStridedAdjoint(): residual channels do not match the filters");
+  const arma::uword Hm = geometry.MapRows(H, h, boundary), Wm = geometry.MapCols(W, w, boundary);
+  Maps<T> maps(Hm, Wm, K, arma::fill::zeros);
+  for (arma::uword k = 0; k < K; ++k)
+    for (arma::uword j = 0; j < Wm; ++j)
+      for (arma::uword i = 0; i < Hm; ++i) {
+        double sum = 0;
+        ForEachTap(i, j, h, w, H, W, geometry, boundary,
+                   [&](arma::uword row, arma::uword col, arma::uword a, arma::uword b) {
+                     for (arma::uword c = 0; c < C; ++c)
+                       sum += double(filters.Filter(k, c)(a, b)) * double(residual(row, col, c));
+                   });
+        maps(i, j, k) = static_cast<T>(sum);
+      }
+  return maps;
+}
+
+template Image<float> DirectStridedApply(const FilterBank<float>&, const Maps<float>&, arma::uword,
+                                         arma::uword, const StridedGeometry&, Boundary);
+template Image<double> DirectStridedApply(const FilterBank<double>&, const Maps<double>&,
+                                          arma::uword, arma::uword, const StridedGeometry&,
+                                          Boundary);
+template Maps<float> DirectStridedAdjoint(const FilterBank<float>&, const Image<float>&,
+                                          const StridedGeometry&, Boundary);
+template Maps<double> DirectStridedAdjoint(const FilterBank<double>&, const Image<double>&,
+                                           const StridedGeometry&, Boundary);
 
 template Image<float> DirectApply(const FilterBank<float>&, const Maps<float>&, arma::uword,
                                   arma::uword, Boundary);
@@ -62,4 +160,4 @@ template Image<double> DirectApply(const FilterBank<double>&, const Maps<double>
 template Maps<float> DirectAdjoint(const FilterBank<float>&, const Image<float>&, Boundary);
 template Maps<double> DirectAdjoint(const FilterBank<double>&, const Image<double>&, Boundary);
 
-} // namespace dn
+}  // namespace dn

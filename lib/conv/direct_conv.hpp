@@ -2,6 +2,7 @@
 // Used by tests only, to check the FFT implementation against the definition.
 #pragma once
 
+#include "conv/strided_geometry.hpp"
 #include "core/types.hpp"
 
 namespace dn {
@@ -17,4 +18,19 @@ Image<T> DirectApply(const FilterBank<T>& filters, const Maps<T>& maps, arma::uw
 template <typename T>
 Maps<T> DirectAdjoint(const FilterBank<T>& filters, const Image<T>& residual, Boundary boundary);
 
-} // namespace dn
+//! The transposed convolution of conv/strided_geometry.hpp by scattering, the recipe itself:
+//! out(s i - p + a, s j - q + b, c) += d_kc(a, b) z_k(i, j) for every map entry and tap, kept
+//! when inside the image (valid) or taken modulo the image size (circular); p, q the padding.
+//! The maps must have geometry.MapRows/MapCols's size for the image.
+template <typename T>
+Image<T> DirectStridedApply(const FilterBank<T>& filters, const Maps<T>& maps,
+                            arma::uword imageRows, arma::uword imageCols,
+                            const StridedGeometry& geometry, Boundary boundary);
+
+//! Its adjoint, the strided correlation: z_k(i, j) = sum_{a,b,c} d_kc(a, b) r(s i - p + a, ...)
+//! over the taps that land inside the image (valid) or modulo its size (circular).
+template <typename T>
+Maps<T> DirectStridedAdjoint(const FilterBank<T>& filters, const Image<T>& residual,
+                             const StridedGeometry& geometry, Boundary boundary);
+
+}  // namespace dn

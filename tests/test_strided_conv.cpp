@@ -1,0 +1,178 @@
+// Strided layers (conv/strided_geometry.hpp): the size arithmetic o' = s (i' - 1) + k - 2p, and
+// the direct transposed convolution checked against the zero-insertion recipe written out here
+// (insert s - 1 zeros between neighbouring map entries, pad k - p - 1 zeros on each side,
+// correlate with the flipped filter), against the stride-1 operator of today's boundary modes,
+// and through the adjoint identity <A z, r> = <z, A^T r>.
+#define BOOST_TEST_MODULE strided_conv
+#include <boost/test/unit_test.hpp>
+
+#include "conv/direct_conv.hpp"
+#include "conv/strided_geometry.hpp"
+#include "test_support.hpp"
+
+using namespace dn;
+using namespace dn::test;
+
+namespace {
+
+//! One channel of the transposed convolution of map z (i' x j') with filter d by the recipe,
+//! giving all o' x o'' outputs (valid) or the N x M image (circular, zero insertion on the
+//! period and a circular correlation).
+arma::mat Recipe(const arma::mat& z, const arma::mat& d, std::size_t s, std::size_t p,
+                 std::size_t q, Boundary boundary, arma::uword N = 0, arma::uword M = 0) {
+  const arma::uword h = d.n_rows, w = d.n_cols;
+  const arma::mat flipped = arma::fliplr(arma::flipud(d));
+  if (boundary == Boundary::Circular) {
+    arma::mat u(N, M, arma::fill::zeros);  // zeros inserted, on the period
+    for (arma::uword j = 0; j < z.n_cols; ++j)
+      for (arma::uword i = 0; i < z.n_rows; ++i) u(s * i, s * j) = z(i, j);
+    arma::mat out(N, M, arma::fill::zeros);
+    for (arma::uword n = 0; n < M; ++n)
+      for (arma::uword m = 0; m < N; ++m)
+        for (arma::uword b = 0; b < w; ++b)
+          for (arma::uword a = 0; a < h; ++a)  // out[m] = sum_a d[a] u[(m + p - a) mod N]
+            out(m, n) += d(a, b) * u((m + p + N * h - a) % N, (n + q + M * w - b) % M);
+    return out;
+  }
+  const arma::uword rows = s * (z.n_rows - 1) + 1, cols = s * (z.n_cols - 1) + 1;
+  const arma::uword padRows = h - p - 1, padCols = w - q - 1;
+  arma::mat v(rows + 2 * padRows, cols + 2 * padCols, arma::fill::zeros);
+  for (arma::uword j = 0; j < z.n_cols; ++j)
+    for (arma::uword i = 0; i < z.n_rows; ++i) v(padRows + s * i, padCols + s * j) = z(i, j);
+  arma::mat out(v.n_rows - h + 1, v.n_cols - w + 1, arma::fill::zeros);
+  for (arma::uword n = 0; n < out.n_cols; ++n)
+    for (arma::uword m = 0; m < out.n_rows; ++m)
+      out(m, n) = arma::accu(v.submat(m, n, m + h - 1, n + w - 1) % flipped);
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(size_arithmetic_and_refusals) {
+  StridedGeometry g;
+  g.stride = 2;
+  g.paddingRows = g.paddingCols = 1;
+  BOOST_TEST(g.OutputSize(3, 3, 1) == 5u);  // the 3x3, k = 3, s = 2, p = 1 example
+  BOOST_TEST(g.MapSize(5, 3, 1, Boundary::Valid) == 3u);
+  BOOST_TEST(g.MapSize(6, 3, 1, Boundary::Valid) == 4u);  // o' = 7 covers 6
+  BOOST_TEST(g.MapSize(1, 3, 1, Boundary::Valid) == 1u);
+  BOOST_TEST(g.MapSize(8, 3, 1, Boundary::Circular) == 4u);
+  BOOST_CHECK_THROW(g.MapSize(7, 3, 1, Boundary::Circular), std::invalid_argument);
+  BOOST_CHECK_THROW(g.OutputSize(0, 3, 1), std::invalid_argument);
+  BOOST_CHECK_THROW(g.OutputSize(1, 3, 2), std::invalid_argument);  // 3 - 4 < 1
+  BOOST_CHECK_NO_THROW(g.Check(3, 3));
+  BOOST_CHECK_THROW(g.Check(1, 3), std::invalid_argument);  // p = 1 >= k = 1
+  g.stride = 0;
+  BOOST_CHECK_THROW(g.Check(3, 3), std::invalid_argument);
+  // Stride 1 with p = k - 1 is the ordinary valid layer: maps H + k - 1, output H.
+  const StridedGeometry valid = StridedGeometry::Ordinary(5, 3, Boundary::Valid);
+  BOOST_TEST(valid.MapRows(20, 5, Boundary::Valid) == 24u);
+  BOOST_TEST(valid.MapCols(17, 3, Boundary::Valid) == 19u);
+  BOOST_TEST(valid.OutputSize(24, 5, 4) == 20u);
+  BOOST_TEST(
+      StridedGeometry::Ordinary(5, 3, Boundary::Circular).MapRows(20, 5, Boundary::Circular) ==
+      20u);
+  BOOST_TEST(valid.ToString() == "stride 1, padding 4x2");
+}
+
+BOOST_AUTO_TEST_CASE(three_by_three_example_gives_five_by_five) {
+  const arma::mat z = {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}};
+  const arma::mat d = {{1, 0, -1}, {2, 1, 0}, {0, 3, 1}};
+  FilterBank<double> filters(1, 1, 3, 3);
+  filters.Filter(0, 0) = d;
+  StridedGeometry g;
+  g.stride = 2;
+  g.paddingRows = g.paddingCols = 1;
+  Maps<double> maps(3, 3, 1);
+  maps.slice(0) = z;
+  const Image<double> out = DirectStridedApply(filters, maps, 5, 5, g, Boundary::Valid);
+  const arma::mat recipe = Recipe(z, d, 2, 1, 1, Boundary::Valid);
+  BOOST_TEST(recipe.n_rows == 5u);
+  BOOST_TEST(recipe.n_cols == 5u);
+  BOOST_TEST(arma::approx_equal(out.slice(0), recipe, "absdiff", 0.0));
+  // Entry (0, 0) of the output: map entry (0, 0) through tap (1, 1) only: 1 * 1.
+  BOOST_TEST(out(0, 0, 0) == 1.0);
+  // Entry (1, 1): map entries (0..1, 0..1) through taps (2 - 2i, 2 - 2j) ... by hand:
+  // z00 d22 + z01 d20 + z10 d02 + z11 d00 = 1*1 + 2*0 + 4*(-1) + 5*1 = 2.
+  BOOST_TEST(out(1, 1, 0) == 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(random_geometries_follow_the_recipe_and_the_adjoint_identity) {
+  Seed(1301);
+  std::size_t cases = 0;
+  for (const std::size_t s : {1, 2, 3})
+    for (const std::size_t k : {3, 4, 5, 8})
+      for (std::size_t p = 0; p < k; ++p)
+        for (const arma::uword C : {1, 3}) {
+          const arma::uword H = 9 + (s + p + C) % 4, W = 12 + (k + p) % 3;  // odd and even
+          const arma::uword K = 2, kw = k == 8 ? 5 : k;  // square and non-square filters
+          const std::size_t q = std::min<std::size_t>(p, kw - 1);
+          StridedGeometry g;
+          g.stride = s;
+          g.paddingRows = p;
+          g.paddingCols = q;
+          const FilterBank<double> filters = RandomFilters<double>(K, C, k, kw);
+          const arma::uword Hm = g.MapRows(H, k, Boundary::Valid);
+          const arma::uword Wm = g.MapCols(W, kw, Boundary::Valid);
+          Maps<double> z(Hm, Wm, K, arma::fill::randn);
+          const Image<double> out = DirectStridedApply(filters, z, H, W, g, Boundary::Valid);
+          BOOST_TEST_CONTEXT("s " << s << " k " << k << "x" << kw << " p " << p << "x" << q << " C "
+                                  << C << " image " << H << "x" << W) {
+            for (arma::uword c = 0; c < C; ++c) {
+              arma::mat sum;
+              for (arma::uword m = 0; m < K; ++m) {
+                const arma::mat one =
+                    Recipe(z.slice(m), filters.Filter(m, c), s, p, q, Boundary::Valid);
+                sum = m == 0 ? one : arma::mat(sum + one);
+              }
+              BOOST_REQUIRE(sum.n_rows >= H);
+              BOOST_REQUIRE(sum.n_cols >= W);
+              BOOST_TEST(arma::approx_equal(out.slice(c), sum.submat(0, 0, H - 1, W - 1), "absdiff",
+                                            Tolerance<double>::fftVsDirect));
+            }
+            const Image<double> r(H, W, C, arma::fill::randn);
+            const Maps<double> back = DirectStridedAdjoint(filters, r, g, Boundary::Valid);
+            const double left = Dot(out, r), right = Dot(z, back);
+            BOOST_TEST(std::abs(left - right) <=
+                       Tolerance<double>::adjoint * (std::abs(left) + std::abs(right) + 1));
+            // Circular: the image a multiple of the stride.
+            const arma::uword N = s * 4, M = s * 5;
+            Maps<double> zc(N / s, M / s, K, arma::fill::randn);
+            const Image<double> periodic =
+                DirectStridedApply(filters, zc, N, M, g, Boundary::Circular);
+            for (arma::uword c = 0; c < C; ++c) {
+              arma::mat sum(N, M, arma::fill::zeros);
+              for (arma::uword m = 0; m < K; ++m)
+                sum += Recipe(zc.slice(m), filters.Filter(m, c), s, p, q, Boundary::Circular, N, M);
+              BOOST_TEST(arma::approx_equal(periodic.slice(c), sum, "absdiff",
+                                            Tolerance<double>::fftVsDirect));
+            }
+            const Image<double> rc(N, M, C, arma::fill::randn);
+            const double cl = Dot(periodic, rc),
+                         cr = Dot(zc, DirectStridedAdjoint(filters, rc, g, Boundary::Circular));
+            BOOST_TEST(std::abs(cl - cr) <=
+                       Tolerance<double>::adjoint * (std::abs(cl) + std::abs(cr) + 1));
+          }
+          ++cases;
+        }
+  BOOST_TEST_MESSAGE(cases << " geometries");
+}
+
+BOOST_AUTO_TEST_CASE(stride_one_is_the_ordinary_layer) {
+  Seed(1302);
+  for (const Boundary boundary : {Boundary::Valid, Boundary::Circular}) {
+    const FilterBank<double> filters = RandomFilters<double>(3, 2, 5, 4);
+    const StridedGeometry g = StridedGeometry::Ordinary(5, 4, boundary);
+    const arma::uword H = 13, W = 10;
+    const Maps<double> z(MapRows(H, 5, boundary), MapCols(W, 4, boundary), 3, arma::fill::randn);
+    BOOST_TEST(z.n_rows == g.MapRows(H, 5, boundary));
+    BOOST_TEST(z.n_cols == g.MapCols(W, 4, boundary));
+    BOOST_TEST(arma::approx_equal(DirectStridedApply(filters, z, H, W, g, boundary),
+                                  DirectApply(filters, z, H, W, boundary), "absdiff",
+                                  Tolerance<double>::fftVsDirect));
+    const Image<double> r(H, W, 2, arma::fill::randn);
+    BOOST_TEST(arma::approx_equal(DirectStridedAdjoint(filters, r, g, boundary),
+                                  DirectAdjoint(filters, r, boundary), "absdiff",
+                                  Tolerance<double>::fftVsDirect));
+  }
+}
