@@ -294,3 +294,43 @@ BOOST_AUTO_TEST_CASE(fista_codes_through_a_strided_layer) {
   BOOST_TEST(arma::norm(arma::vectorise(coded - signal)) <=
              0.05 * arma::norm(arma::vectorise(signal)));
 }
+
+// The filter gradient of 1/2 ||A z - s||^2 against central finite differences, for both
+// boundaries and strides 1 to 3.
+BOOST_AUTO_TEST_CASE(filter_gradient_matches_finite_differences) {
+  Seed(1307);
+  for (const Boundary boundary : {Boundary::Valid, Boundary::Circular})
+    for (const std::size_t s : {1, 2, 3}) {
+      StridedGeometry g;
+      g.stride = s;
+      g.paddingRows = 2;
+      g.paddingCols = 1;
+      const arma::uword H = 6 * s, W = 5 * s, C = 2, K = 3;
+      FilterBank<double> filters = RandomFilters<double>(K, C, 4, 3);
+      StridedConvOperator<double> op(filters, H, W, g, boundary);
+      const arma::Cube<double> z(op.MapRows(), op.MapCols(), K, arma::fill::randn);
+      const arma::Cube<double> signal(H, W, C, arma::fill::randn);
+      const auto objective = [&](const FilterBank<double>& f) {
+        StridedConvOperator<double> at(f, H, W, g, boundary);
+        arma::Cube<double> image;
+        at.Apply(z, image);
+        return 0.5 * std::pow(arma::norm(arma::vectorise(image - signal)), 2);
+      };
+      arma::Cube<double> image;
+      op.Apply(z, image);
+      FilterBank<double> gradient;
+      op.FilterGradient(z, arma::Cube<double>(image - signal), gradient);
+      double worst = 0;
+      const double step = 1e-5;
+      for (arma::uword e = 0; e < filters.data.n_elem; e += 5) {
+        FilterBank<double> plus = filters, minus = filters;
+        plus.data[e] += step;
+        minus.data[e] -= step;
+        const double numeric = (objective(plus) - objective(minus)) / (2 * step);
+        worst = std::max(worst, std::abs(numeric - gradient.data[e]) / (1 + std::abs(numeric)));
+      }
+      BOOST_TEST_CONTEXT(ToString(boundary) << " s " << s) {
+        BOOST_TEST(worst <= Tolerance<double>::gradient);
+      }
+    }
+}

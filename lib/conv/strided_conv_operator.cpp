@@ -30,8 +30,7 @@ StridedConvOperator<T>::StridedConvOperator(const FilterBank<T>& filters, arma::
   if (h > imageRows || w > imageCols)
     throw std::invalid_argument("StridedConvOperator(): filters (" + std::to_string(h) + "x" +
                                 std::to_string(w) + ") are larger than the image (" +
-                                std::to_string(imageRows) + "x" + std::to_string(imageCols) +
-                                ")");
+                                std::to_string(imageRows) + "x" + std::to_string(imageCols) + ")");
   mapRows_ = geometry.MapRows(imageRows, h, boundary);
   mapCols_ = geometry.MapCols(imageCols, w, boundary);
   if (boundary == Boundary::Circular) {
@@ -109,6 +108,41 @@ void StridedConvOperator<T>::Adjoint(const arma::Cube<T>& r, arma::Cube<T>& out)
     fft_->Inverse(spectrum_.memptr(), grid_.memptr());
     for (arma::uword j = 0; j < mapCols_; ++j)
       for (arma::uword i = 0; i < mapRows_; ++i) out(i, j, k) = grid_(s * i, s * j) * scale;
+  }
+}
+
+template <typename T>
+void StridedConvOperator<T>::FilterGradient(const arma::Cube<T>& z, const arma::Cube<T>& residual,
+                                            FilterBank<T>& gradient) {
+  if (arma::size(z) != DomainSize() ||
+      arma::size(residual) != arma::size(imageRows_, imageCols_, C_))
+    throw std::invalid_argument(
+        "StridedConvOperator::FilterGradient(): the maps or the residual do not fit");
+  const arma::uword s = geometry_.stride, Gr = fft_->Rows(), Gc = fft_->Cols();
+  const arma::uword h = filters_.Rows(), w = filters_.Cols();
+  // The residual placed at offset (p, q), as Adjoint places it, per channel.
+  residualSpectra_.set_size(fft_->SpectrumSize(), C_);
+  for (arma::uword c = 0; c < C_; ++c) {
+    grid_.zeros();
+    for (arma::uword n = 0; n < imageCols_; ++n)
+      for (arma::uword m = 0; m < imageRows_; ++m)
+        grid_((m + geometry_.paddingRows) % Gr, (n + geometry_.paddingCols) % Gc) =
+            residual(m, n, c);
+    fft_->Forward(grid_.memptr(), residualSpectra_.colptr(c));
+  }
+  gradient = FilterBank<T>(K_, C_, h, w);
+  const T scale = T(1) / T(Gr * Gc);
+  arma::Col<Complex<T>> mapSpectrum(fft_->SpectrumSize());
+  for (arma::uword k = 0; k < K_; ++k) {
+    grid_.zeros();
+    for (arma::uword j = 0; j < mapCols_; ++j)
+      for (arma::uword i = 0; i < mapRows_; ++i) grid_(s * i, s * j) = z(i, j, k);
+    fft_->Forward(grid_.memptr(), mapSpectrum.memptr());
+    for (arma::uword c = 0; c < C_; ++c) {  // correlation of the residual with u_k: taps (a, b)
+      spectrum_ = arma::conj(mapSpectrum) % residualSpectra_.col(c);
+      fft_->Inverse(spectrum_.memptr(), grid_.memptr());
+      gradient.Filter(k, c) = grid_.submat(0, 0, h - 1, w - 1) * scale;
+    }
   }
 }
 

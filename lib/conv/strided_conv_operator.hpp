@@ -52,6 +52,12 @@ public:
   void Apply(const arma::Cube<T>& z, arma::Cube<T>& out) override;
   //! out = A^T r: r (H, W, C), out of DomainSize().
   void Adjoint(const arma::Cube<T>& r, arma::Cube<T>& out) override;
+  //! The gradient with respect to the filters of 1/2 ||A z - s||^2 at maps `z`, given the
+  //! residual r = A z - s (H, W, C): g_kc(a, b) = sum_{i,j} z_k(i, j) r_c(s i - p + a,
+  //! s j - q + b) over the taps inside the image (valid) or modulo its size (circular); the
+  //! dictionary step of learning through a strided layer.
+  void FilterGradient(const arma::Cube<T>& z, const arma::Cube<T>& residual,
+                      FilterBank<T>& gradient);
   //! The exact ||A||^2 of the file comment (an upper bound for valid); ignores its arguments.
   double Lipschitz(arma::Cube<T>& /*powerVector*/, int /*powerSteps*/) override {
     return lipschitz_;
@@ -77,7 +83,8 @@ private:
   // Buffers reused by Apply and Adjoint.
   arma::Mat<T> grid_;
   arma::Col<Complex<T>> spectrum_;
-  arma::Mat<Complex<T>> accumulated_;  //!< F x C (Apply) or F x K (Adjoint)
+  arma::Mat<Complex<T>> accumulated_;      //!< F x C (Apply) or F x K (Adjoint)
+  arma::Mat<Complex<T>> residualSpectra_;  //!< F x C (FilterGradient)
 };
 
 extern template class StridedConvOperator<float>;
