@@ -4,7 +4,7 @@
 // solution; the known pixels of a planted signal are reproduced within the fidelity the objective
 // allows; bad weights are refused. The operator is a stride-1 StridedConvOperator, the ordinary
 // dictionary operator as a LinearOperator.
-#define BOOST_TEST_MODULE masked_coding
+#define BOOST_TEST_MODULE weighted_operator
 #include <boost/test/unit_test.hpp>
 
 #include "conv/strided_conv_operator.hpp"
