@@ -72,6 +72,8 @@ std::string RunBenchmarks(const BenchOptions& o, const BenchInputs& in, const Be
     out.print(LearningText(result));
     out.write("learning.csv", LearningCsv(result));
     out.write("learning_history.csv", LearningHistoryCsv(result));
+    for (const LearnerComparison& c : result.learners)
+      out.write("learning_" + c.learner + "_history.csv", LearnerHistoryCsv(c));
     results.Object("learning", LearningJson(result));
   }
   if (o.Runs("scaling")) {
