@@ -1,6 +1,7 @@
 #include "bench/learning_benchmark.hpp"
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 
 #include "bench/report.hpp"
