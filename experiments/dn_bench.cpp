@@ -76,6 +76,16 @@ void DeclareOptions(CommandLine& cli) {
   cli.Add()("learning-zero-mean", OnOff(), "learning: as dn-learn --zero-mean");
   AddText(cli, "learning-boundary", ToString(learning.learning.boundary), "B",
           "learning: as dn-learn --boundary");
+  AddText(cli, "learning-learner", learning.learner, "L",
+          "learning: batch, online or both (both needs --learning-test)");
+  AddCount(cli, "learning-batch-size", learning.learning.online.batchSize, "B",
+           "learning: online learner's images per iteration, as dn-learn --batch-size");
+  AddText(cli, "learning-update", learning.learning.online.update, "U",
+          "learning: online learner's update, surrogate or sgd, as dn-learn --update");
+  AddValue(cli, "learning-test", "PATH",
+           "learning: held-out images; every iteration's record gets their mean objective");
+  AddCount(cli, "learning-test-iterations", learning.testIterations, "N",
+           "learning: solver iterations per held-out image, as dn-learn --test-iterations");
   AddText(cli, "learning-precision", ToString(learning.precision), "P",
           "learning: as dn-learn --precision");
   AddValue(
@@ -100,6 +110,7 @@ void DeclareOptions(CommandLine& cli) {
            "internal: measure one scaling case (or 'baseline') in this process and print it; the "
            "scaling benchmark runs each case so in a child process");
   cli.MarkPaths({"out", "coding-image", "coding-dictionary", "learning-images", "learning-init",
+                 "learning-test",
                  "scaling-image", "scaling-dictionary"});
 }
 
@@ -157,6 +168,11 @@ Settings ReadSettings(const CommandLine& cli) {
     l.dictionary.zeroMean = cli.Flag("learning-zero-mean");
     l.effort = effort;
     AsUsageError([&] { l.Validate(); });
+    b.learner = cli.Get<std::string>("learning-learner");
+    l.online.batchSize = cli.Positive("learning-batch-size");
+    l.online.update = cli.Get<std::string>("learning-update");
+    if (cli.Has("learning-test")) b.test = cli.Get<std::string>("learning-test");
+    b.testIterations = cli.Positive("learning-test-iterations");
     if (cli.Has("learning-target")) b.target = cli.Get<double>("learning-target");
     const std::string precision = cli.Get<std::string>("learning-precision");
     if (precision != "single" && precision != "double")

@@ -2,6 +2,10 @@
 // at the right record, time-to-target detection, the CSV and case protocol of results, and tiny
 // runs of each benchmark whose results hang together. No timing is asserted.
 #define BOOST_TEST_MODULE bench
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "bench/benchmarks.hpp"
 #include "bench/coding_benchmark.hpp"
 #include "bench/learning_benchmark.hpp"
@@ -9,6 +13,7 @@
 #include "bench/scaling_benchmark.hpp"
 #include "bench/time_to_target.hpp"
 #include "conv/conv_operator.hpp"
+#include "io/npy.hpp"
 #include "solvers/csc_solver.hpp"
 #include "solvers/stop_policies.hpp"
 #include "test_support.hpp"
@@ -307,6 +312,83 @@ BOOST_AUTO_TEST_CASE(a_tiny_learning_benchmark_reports_its_target_and_command) {
   BOOST_TEST(result.command.find(" --seed 1 ") != std::string::npos);
   BOOST_TEST(result.command.substr(result.command.size() - 15) == "OUT a.npy b.npy");
   BOOST_TEST(LearningHistoryCsv(result).find("\n4,") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_tiny_learning_benchmark_compares_batch_and_online_on_held_out_images) {
+  test::Seed(12);
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("dn_test_bench_learners_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  arma::mat held(16, 16, arma::fill::randn);
+  const std::string testPath = (dir / "held.npy").string();
+  WriteNpy(testPath, {16, 16}, held.memptr());
+  LearningBenchmarkOptions options;
+  options.images = {"a.npy", "b.npy", "c.npy"};
+  options.learning.iterations = 4;
+  options.learning.online.batchSize = 2;
+  options.repeats = 2;
+  options.testIterations = 20;
+  LearningInputs inputs;
+  inputs.images.assign(3, Image<double>(16, 16, 1));
+  for (auto& image : inputs.images) image.randn();
+  inputs.initial = test::RandomFilters<double>(3, 1, 4, 4);
+
+  // Bad combinations name the option.
+  options.learner = "both";
+  BOOST_CHECK_EXCEPTION(RunLearningBenchmark(options, inputs), std::invalid_argument,
+                        [](const std::invalid_argument& e) {
+                          return std::string(e.what()).find("--learning-test") !=
+                                 std::string::npos;
+                        });
+  options.learner = "stochastic";
+  options.test = testPath;
+  BOOST_CHECK_EXCEPTION(RunLearningBenchmark(options, inputs), std::invalid_argument,
+                        [](const std::invalid_argument& e) {
+                          return std::string(e.what()).find("--learning-learner") !=
+                                 std::string::npos;
+                        });
+  options.learner = "both";
+  options.testIterations = 0;
+  BOOST_CHECK_THROW(RunLearningBenchmark(options, inputs), std::invalid_argument);
+  options.testIterations = 20;
+
+  const LearningBenchmarkResult result = RunLearningBenchmark(options, inputs);
+  BOOST_TEST_REQUIRE(result.learners.size() == 2u);
+  BOOST_TEST(result.learners[0].learner == "batch");
+  BOOST_TEST(result.learners[1].learner == "online");
+  for (const LearnerComparison& c : result.learners) {
+    BOOST_TEST_CONTEXT(c.learner) {
+      BOOST_TEST_REQUIRE(c.history.size() == 4u);
+      double lowest = std::numeric_limits<double>::infinity();
+      for (std::size_t i = 0; i < c.history.size(); ++i) {
+        BOOST_TEST(c.history[i].iteration == i + 1);
+        BOOST_TEST(std::isfinite(c.history[i].testObjective));
+        BOOST_TEST(c.history[i].testObjective > 0.0);
+        if (i > 0) BOOST_TEST(c.history[i].seconds > c.history[i - 1].seconds);
+        lowest = std::min(lowest, c.history[i].testObjective);
+      }
+      BOOST_TEST(c.bestTest == lowest);
+      BOOST_TEST(c.history[c.bestTestIteration - 1].testObjective == lowest);
+      BOOST_TEST(c.bestTestSeconds == c.history[c.bestTestIteration - 1].seconds);
+      const std::string csv = LearnerHistoryCsv(c);
+      BOOST_TEST(csv.find("iteration,seconds,objective,test_objective\n1,") == 0u);
+    }
+  }
+  // The first learner's history is the default report's.
+  BOOST_TEST(result.history.size() == result.learners[0].history.size());
+  BOOST_TEST(result.command.find(" --test " + testPath) != std::string::npos);
+  BOOST_TEST(LearningText(result).find("lowest test objective") != std::string::npos);
+
+  // Without a test set the online learner alone runs, with no test objective.
+  options.learner = "online";
+  options.test.clear();
+  const LearningBenchmarkResult online = RunLearningBenchmark(options, inputs);
+  BOOST_TEST_REQUIRE(online.learners.size() == 1u);
+  BOOST_TEST(online.learners[0].learner == "online");
+  BOOST_TEST(std::isnan(online.learners[0].history.back().testObjective));
+  BOOST_TEST(online.command.find("--learner online --batch-size 2") != std::string::npos);
+  fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(a_tiny_scaling_benchmark_measures_every_case) {

@@ -15,7 +15,12 @@ std::vector<std::string> BenchOptions::OutputNames() const {
   std::vector<std::string> names = {"results.json", "run.ini"};
   if (Runs("coding")) names.insert(names.end(), {"coding.csv", "coding_history.csv"});
   if (Runs("fft")) names.push_back("fft.csv");
-  if (Runs("learning")) names.insert(names.end(), {"learning.csv", "learning_history.csv"});
+  if (Runs("learning")) {
+    names.insert(names.end(), {"learning.csv", "learning_history.csv"});
+    if (learning.learner != "online" && (learning.learner == "both" || !learning.test.empty()))
+      names.push_back("learning_batch_history.csv");
+    if (learning.learner != "batch") names.push_back("learning_online_history.csv");
+  }
   if (Runs("scaling")) names.push_back("scaling.csv");
   return names;
 }
@@ -72,6 +77,8 @@ std::string RunBenchmarks(const BenchOptions& o, const BenchInputs& in, const Be
     out.print(LearningText(result));
     out.write("learning.csv", LearningCsv(result));
     out.write("learning_history.csv", LearningHistoryCsv(result));
+    for (const LearnerComparison& c : result.learners)
+      out.write("learning_" + c.learner + "_history.csv", LearnerHistoryCsv(c));
     results.Object("learning", LearningJson(result));
   }
   if (o.Runs("scaling")) {

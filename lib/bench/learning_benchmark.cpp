@@ -1,6 +1,7 @@
 #include "bench/learning_benchmark.hpp"
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 
 #include "bench/report.hpp"
@@ -8,6 +9,9 @@
 #include "core/threads.hpp"
 #include "dictionary/dictionary.hpp"
 #include "io/image_set.hpp"
+#include "io/image_stream.hpp"
+#include "learning/online_learning.hpp"
+#include "run/held_out.hpp"
 
 namespace dn {
 namespace {
@@ -37,6 +41,100 @@ LearningBenchmarkResult TimeLearning(const LearningBenchmarkOptions& o, const Le
   return run;
 }
 
+// Keeps every record with the held-out objective at the learner's dictionary after that
+// iteration. The learners time each iteration on their own clock, stopped before the observer
+// is called, so the evaluation is not in the records' seconds.
+template <typename T>
+class TestedKeeper : public Observer {
+public:
+  TestedKeeper(const LayerLearner<T>& learner, HeldOutSet<T>* test)
+      : learner_(learner), test_(test) {}
+  bool Observe(const IterationRecord& record) override {
+    records.push_back(record);
+    if (test_) records.back().testObjective = test_->Objective(learner_.Dictionary());
+    return false;
+  }
+  std::vector<IterationRecord> records;
+
+private:
+  const LayerLearner<T>& learner_;
+  HeldOutSet<T>* test_;
+};
+
+template <typename T>
+std::unique_ptr<LayerLearner<T>> MakeLearner(const std::string& which,
+                                             const LearningBenchmarkOptions& o,
+                                             const std::vector<Image<T>>& signals,
+                                             const LearningInputs& in, const FilterBank<T>& start) {
+  LearningOptions learning = o.learning;
+  learning.learner = which;
+  if (which == "batch") return std::make_unique<DictionaryLearner<T>>(learning, signals, start);
+  // The images as given (no preprocessing), the run's seed, whole images: as dn-learn
+  // --learner online on a MemoryImageSource (run/learning_run.cpp's StartStream).
+  PreprocessOptions none;
+  none.method = PreprocessMethod::None;
+  auto stream = std::make_shared<TrainingStream<T>>(
+      std::shared_ptr<const ImageSource>(MemoryImageSource(in.images)), none, o.seed);
+  return std::make_unique<OnlineLearner<T>>(learning, stream, start);
+}
+
+// One learner, with a test set: the fastest of o.repeats repetitions, its lowest test objective.
+template <typename T>
+LearnerComparison CompareLearner(const std::string& which, const LearningBenchmarkOptions& o,
+                                 const std::vector<Image<T>>& signals, const LearningInputs& in,
+                                 const FilterBank<T>& start, HeldOutSet<T>* test) {
+  LearnerComparison c;
+  c.learner = which;
+  double fastestEnd = std::numeric_limits<double>::infinity();
+  for (std::size_t repeat = 0; repeat < o.repeats; ++repeat) {
+    std::unique_ptr<LayerLearner<T>> learner = MakeLearner<T>(which, o, signals, in, start);
+    TestedKeeper<T> keeper(*learner, test);
+    learner->Run(&keeper);
+    if (keeper.records.back().seconds < fastestEnd) {
+      fastestEnd = keeper.records.back().seconds;
+      c.history = keeper.records;
+    }
+  }
+  for (const IterationRecord& r : c.history)
+    if (std::isfinite(r.testObjective) && !(r.testObjective >= c.bestTest)) {
+      c.bestTest = r.testObjective;
+      c.bestTestSeconds = r.seconds;
+      c.bestTestIteration = r.iteration;
+    }
+  return c;
+}
+
+template <typename T>
+LearningBenchmarkResult CompareLearning(const LearningBenchmarkOptions& o,
+                                        const LearningInputs& in) {
+  std::vector<Image<T>> signals;
+  for (std::size_t i = 0; i < in.images.size(); ++i)
+    signals.push_back(Convert<T>(in.images[i], "training image " + std::to_string(i + 1)));
+  const FilterBank<T> start = Convert<T>(in.initial, "the initial filters");
+  std::unique_ptr<HeldOutSet<T>> test;
+  if (!o.test.empty()) {
+    LearningConfig config;
+    config.learning = o.learning;
+    config.preprocess.method = PreprocessMethod::None;
+    config.precision = o.precision;
+    config.test.path = o.test;
+    config.test.iterations = o.testIterations;
+    config.filterSize = FilterSize{in.initial.Rows(), in.initial.Cols()};
+    test = std::make_unique<HeldOutSet<T>>(config, 1, config.filterSize, o.learning.lambda);
+  }
+  LearningBenchmarkResult run;
+  const std::vector<std::string> learners =
+      o.learner == "both" ? std::vector<std::string>{"batch", "online"}
+                          : std::vector<std::string>{o.learner};
+  for (const std::string& which : learners)
+    run.learners.push_back(CompareLearner<T>(which, o, signals, in, start, test.get()));
+  run.history = run.learners.front().history;
+  const TargetHit hit = FirstAtOrBelow(run.history, o.target);
+  run.timeToTarget = hit.iteration != 0 ? hit.seconds : run.timeToTarget;
+  run.iterationsToTarget = hit.iteration;
+  return run;
+}
+
 }  // namespace
 
 LearningOptions LearningBenchmarkOptions::Defaults() {
@@ -55,7 +153,17 @@ void LearningBenchmarkOptions::Validate() const {
     throw std::invalid_argument("LearningBenchmarkOptions::repeats must be positive");
   if (std::isinf(target))
     throw std::invalid_argument("LearningBenchmarkOptions::target must be finite (or NaN)");
+  if (learner != "batch" && learner != "online" && learner != "both")
+    throw std::invalid_argument("--learning-learner must be batch, online or both, not '" +
+                                learner + "'");
+  if (learner == "both" && test.empty())
+    throw std::invalid_argument(
+        "--learning-learner both needs held-out images (--learning-test PATH): the learners "
+        "compare by their test objective");
+  if (testIterations == 0)
+    throw std::invalid_argument("--learning-test-iterations must be positive");
   learning.Validate();
+  if (learner != "batch") learning.online.Validate();
 }
 
 LearningInputs ReadLearningInputs(const LearningBenchmarkOptions& o) {
@@ -78,8 +186,11 @@ LearningInputs ReadLearningInputs(const LearningBenchmarkOptions& o) {
 LearningBenchmarkResult RunLearningBenchmark(const LearningBenchmarkOptions& o,
                                              const LearningInputs& in) {
   o.Validate();
-  LearningBenchmarkResult result =
-      WithPrecision(o.precision, [&](auto tag) { return TimeLearning<decltype(tag)>(o, in); });
+  const bool compare = o.learner != "batch" || !o.test.empty();
+  LearningBenchmarkResult result = WithPrecision(o.precision, [&](auto tag) {
+    using T = decltype(tag);
+    return compare ? CompareLearning<T>(o, in) : TimeLearning<T>(o, in);
+  });
   result.images = in.images.size();
   result.rows = in.images.front().n_rows;
   result.cols = in.images.front().n_cols;

@@ -1,6 +1,10 @@
 // dn-bench's learning benchmark: dictionary learning (learning/dictionary_learning.hpp) with
 // dn-learn's options on images used as given, objective against time, and the time and iteration
 // at which the objective first reached a target. Every run is repeated and the fastest counts.
+// With `learner` "online" or "both" the online learner (learning/online_learning.hpp) draws
+// minibatches from the same images; with held-out images (`test`) every iteration's record gets
+// the mean objective of those images at the learner's current dictionary (run/held_out.hpp),
+// evaluated outside the timed learning: the seconds are learning time only.
 // Messages name dn-bench's options (--learning-*).
 #pragma once
 
@@ -26,6 +30,9 @@ struct LearningBenchmarkOptions {
   Precision precision = Precision::Single;
   double target = std::numeric_limits<double>::quiet_NaN();  //!< NaN: no time to target
   std::size_t repeats = 3;  //!< repetitions of the run; the fastest counts
+  std::string learner = "batch";  //!< "batch", "online" or "both" (--learning-learner)
+  std::string test;               //!< held-out images (--learning-test); "": none
+  std::size_t testIterations = 200;  //!< solver iterations per held-out image
   //! Throws std::invalid_argument naming the field (learning's Validate() included).
   void Validate() const;
   //! dn-learn's LearningOptions with this benchmark's lambda (0.2) and boundary (circular).
@@ -43,8 +50,18 @@ struct LearningInputs {
 //! for unreadable files, colour filters, or filters larger than the images.
 LearningInputs ReadLearningInputs(const LearningBenchmarkOptions& options);
 
+//! One learner's run in the comparison (a test set or a learner other than the default batch).
+struct LearnerComparison {
+  std::string learner;                   //!< "batch" or "online"
+  std::vector<IterationRecord> history;  //!< of the repetition fastest to its end, testObjective set
+  double bestTest = std::numeric_limits<double>::quiet_NaN();  //!< lowest test objective
+  double bestTestSeconds = std::numeric_limits<double>::quiet_NaN();  //!< when it was reached
+  std::size_t bestTestIteration = 0;
+};
+
 struct LearningBenchmarkResult {
-  std::vector<IterationRecord> history;  //!< of the repetition fastest to its end
+  std::vector<LearnerComparison> learners;  //!< empty for the default (batch, no test set)
+  std::vector<IterationRecord> history;  //!< of the repetition fastest to its end (first learner)
   double timeToTarget = std::numeric_limits<double>::quiet_NaN();  //!< fastest repetition
   std::size_t iterationsToTarget = 0;  //!< of the last repetition that reached it; 0: none did
   std::size_t images = 0;

@@ -81,6 +81,13 @@ std::string EquivalentLearnCommand(const LearningBenchmarkOptions& o,
       " --dictionary-iterations " + std::to_string(l.dictionary.iterations) +
       (l.dictionary.zeroMean ? " --zero-mean" : "") + " --precision " + ToString(o.precision);
   command += o.init.empty() ? " --seed " + std::to_string(o.seed) : " --init " + o.init;
+  // The first learner compared (batch for "both"); the default adds nothing.
+  if (o.learner == "online")
+    command += " --learner online --batch-size " + std::to_string(l.online.batchSize) +
+               " --update " + l.online.update;
+  if (!o.test.empty())
+    command += " --test " + o.test + " --test-every 1 --test-iterations " +
+               std::to_string(o.testIterations);
   command += " --threads " + std::to_string(threads) + " --out OUT";
   for (const std::string& input : o.images) command += " " + input;
   return command;
@@ -163,7 +170,27 @@ std::string LearningText(const LearningBenchmarkResult& r) {
   table.Add({std::to_string(last.iteration), Short(last.seconds),
              Short(last.seconds / double(last.iteration)), General(last.objective),
              General(r.target), Short(r.timeToTarget), Count(r.iterationsToTarget, "-")});
-  return out + table.Text();
+  out += table.Text();
+  if (r.learners.empty()) return out;
+  out += "\nLearners on the held-out images (test objective at each iteration's dictionary, "
+         "outside the timed learning)\n";
+  TextTable learners({"learner", "iterations", "seconds", "final objective",
+                      "final test objective", "lowest test objective", "at (s)", "at iteration"});
+  for (const LearnerComparison& c : r.learners) {
+    const IterationRecord& end = c.history.back();
+    learners.Add({c.learner, std::to_string(end.iteration), Short(end.seconds),
+                  General(end.objective), General(end.testObjective), General(c.bestTest),
+                  Short(c.bestTestSeconds), Count(c.bestTestIteration, "-")});
+  }
+  return out + learners.Text();
+}
+
+std::string LearnerHistoryCsv(const LearnerComparison& c) {
+  std::string csv = "iteration,seconds,objective,test_objective\n";
+  for (const IterationRecord& h : c.history)
+    csv += std::to_string(h.iteration) + "," + General(h.seconds) + "," +
+           General(h.objective, 12) + "," + General(h.testObjective, 12) + "\n";
+  return csv;
 }
 
 std::string LearningCsv(const LearningBenchmarkResult& r) {

@@ -35,6 +35,8 @@ std::string LearningText(const LearningBenchmarkResult& result);
 std::string LearningCsv(const LearningBenchmarkResult& result);
 //! learning_history.csv: every record of the kept run.
 std::string LearningHistoryCsv(const LearningBenchmarkResult& result);
+//! learning_<learner>_history.csv: iteration,seconds,objective,test_objective (NaN: none).
+std::string LearnerHistoryCsv(const LearnerComparison& learner);
 
 std::string ScalingText(const ScalingResult& result);
 std::string ScalingCsv(const ScalingResult& result);

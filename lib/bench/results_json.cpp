@@ -56,7 +56,7 @@ std::vector<JsonObject> FftJson(const std::vector<FftRow>& rows) {
 
 JsonObject LearningJson(const LearningBenchmarkResult& r) {
   const IterationRecord& last = r.history.back();
-  return JsonObject()
+  JsonObject json = JsonObject()
       .String("command", r.command)
       .Integer("images", r.images)
       .Integer("filters", r.filters)
@@ -67,6 +67,18 @@ JsonObject LearningJson(const LearningBenchmarkResult& r) {
       .Number("target", r.target)
       .Number("seconds_to_target", r.timeToTarget)
       .Integer("iterations_to_target", r.iterationsToTarget);
+  if (r.learners.empty()) return json;
+  std::vector<JsonObject> learners;
+  for (const LearnerComparison& c : r.learners)
+    learners.push_back(JsonObject()
+                           .String("learner", c.learner)
+                           .Integer("iterations", c.history.back().iteration)
+                           .Number("seconds", c.history.back().seconds)
+                           .Number("final_test_objective", c.history.back().testObjective)
+                           .Number("lowest_test_objective", c.bestTest)
+                           .Number("seconds_to_lowest", c.bestTestSeconds)
+                           .Integer("iteration_of_lowest", c.bestTestIteration));
+  return json.Array("learners", learners);
 }
 
 JsonObject ScalingJson(const ScalingResult& result) {

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 stack = np.load(sys.argv[1])
 np.save(sys.argv[2] + "/image.npy", stack[0])
+np.save(sys.argv[2] + "/held.npy", stack[-1])
 rng = np.random.default_rng(5)
 d = rng.standard_normal((4, 5, 5))
 np.save(sys.argv[2] + "/dictionary.npy", d / np.sqrt((d ** 2).sum(axis=(1, 2), keepdims=True)))
@@ -32,6 +33,28 @@ if expect_ok dn-bench --out "$OUT" --repeats 2 "${FAST[@]}" \
   expect_ok dn-bench --config "$OUT/run.ini" --run fft --out "$WORK/replay" &&
     expect_file "$WORK/replay"/{results.json,fft.csv,run.ini}
 fi
+
+# Batch against online on held-out images: one history per learner with the test objective.
+OUT=$WORK/learners
+if expect_ok dn-bench --out "$OUT" --run learning --repeats 1 "${FAST[@]}" \
+  --learning-images "$DATA/e2e_stack.npy" --learning-filters 3 --learning-filter-size 4 \
+  --learning-iterations 3 --learning-learner both --learning-batch-size 2 \
+  --learning-test "$WORK/held.npy" --learning-test-iterations 10; then
+  for learner in batch online; do
+    expect_file "$OUT/learning_${learner}_history.csv"
+    [ "$(head -1 "$OUT/learning_${learner}_history.csv")" = "iteration,seconds,objective,test_objective" ] ||
+      fail "learning_${learner}_history.csv has the header $(head -1 "$OUT/learning_${learner}_history.csv")"
+    [ "$(wc -l <"$OUT/learning_${learner}_history.csv")" -eq 4 ] ||
+      fail "learning_${learner}_history.csv does not have 3 iterations"
+    awk -F, 'NR > 1 && $4 == "" { exit 1 }' "$OUT/learning_${learner}_history.csv" ||
+      fail "learning_${learner}_history.csv lacks a test objective"
+  done
+  grep -q "lowest test objective" "$WORK/stdout" || fail "no learner comparison on stdout"
+fi
+# The default writes no per-learner histories (checked above by the file list of --run fft);
+# both without held-out images is refused.
+expect_error 2 dn-bench --out "$WORK/bad" "${FAST[@]}" --run learning \
+  --learning-images "$DATA/e2e_stack.npy" --learning-learner both
 
 # Only some benchmarks: the others' files are not written, their inputs not needed.
 OUT=$WORK/fft_only
