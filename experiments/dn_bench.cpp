@@ -110,8 +110,7 @@ void DeclareOptions(CommandLine& cli) {
            "internal: measure one scaling case (or 'baseline') in this process and print it; the "
            "scaling benchmark runs each case so in a child process");
   cli.MarkPaths({"out", "coding-image", "coding-dictionary", "learning-images", "learning-init",
-                 "learning-test",
-                 "scaling-image", "scaling-dictionary"});
+                 "learning-test", "scaling-image", "scaling-dictionary"});
 }
 
 //! The validated options of a run.
@@ -167,10 +166,10 @@ Settings ReadSettings(const CommandLine& cli) {
     l.dictionary.iterations = cli.Positive("learning-dictionary-iterations");
     l.dictionary.zeroMean = cli.Flag("learning-zero-mean");
     l.effort = effort;
-    AsUsageError([&] { l.Validate(); });
     b.learner = cli.Get<std::string>("learning-learner");
     l.online.batchSize = cli.Positive("learning-batch-size");
     l.online.update = cli.Get<std::string>("learning-update");
+    AsUsageError([&] { l.Validate(); });
     if (cli.Has("learning-test")) b.test = cli.Get<std::string>("learning-test");
     b.testIterations = cli.Positive("learning-test-iterations");
     if (cli.Has("learning-target")) b.target = cli.Get<double>("learning-target");
@@ -179,6 +178,7 @@ Settings ReadSettings(const CommandLine& cli) {
       throw UsageError("--learning-precision must be single or double, not '" + precision + "'");
     b.precision = ParsePrecision(precision);
     b.repeats = repeats;
+    AsUsageError([&] { b.Validate(); });  // the learner, the test set
   }
   if (s.Runs("scaling") || cli.Has("scaling-case")) {
     ScalingOptions& c = s.scaling;
