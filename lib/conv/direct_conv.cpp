@@ -61,29 +61,28 @@ Maps<T> DirectAdjoint(const FilterBank<T>& filters, const Image<T>& residual, Bo
 
 namespace {
 
+//! The image index on one axis (of `size` entries) that map entry `index` reaches through tap
+//! `tap`: s index - padding + tap, wrapped (circular), or -1 outside the image (valid).
+long long TapTarget(arma::uword index, std::size_t stride, std::size_t padding, arma::uword tap,
+                    arma::uword size, Boundary boundary) {
+  const long long n = static_cast<long long>(size);
+  const long long target =
+      static_cast<long long>(stride * index + tap) - static_cast<long long>(padding);
+  if (boundary == Boundary::Circular) return (target % n + n) % n;
+  return target < 0 || target >= n ? -1 : target;
+}
+
 //! Calls visit(out_row, out_col, a, b) for the taps (a, b) by which map entry (i, j) reaches an
 //! image pixel (dropping the others under valid, wrapping under circular).
 template <typename Visit>
 void ForEachTap(arma::uword i, arma::uword j, arma::uword h, arma::uword w, arma::uword H,
                 arma::uword W, const StridedGeometry& g, Boundary boundary, Visit&& visit) {
-  const long long s = static_cast<long long>(g.stride);
   for (arma::uword b = 0; b < w; ++b) {
-    long long col = s * static_cast<long long>(j) - static_cast<long long>(g.paddingCols) +
-                    static_cast<long long>(b);
-    if (boundary == Boundary::Circular)
-      col = ((col % static_cast<long long>(W)) + static_cast<long long>(W)) %
-            static_cast<long long>(W);
-    else if (col < 0 || col >= static_cast<long long>(W))
-      continue;
+    const long long col = TapTarget(j, g.stride, g.paddingCols, b, W, boundary);
+    if (col < 0) continue;
     for (arma::uword a = 0; a < h; ++a) {
-      long long row = s * static_cast<long long>(i) - static_cast<long long>(g.paddingRows) +
-                      static_cast<long long>(a);
-      if (boundary == Boundary::Circular)
-        row = ((row % static_cast<long long>(H)) + static_cast<long long>(H)) %
-              static_cast<long long>(H);
-      else if (row < 0 || row >= static_cast<long long>(H))
-        continue;
-      visit(arma::uword(row), arma::uword(col), a, b);
+      const long long row = TapTarget(i, g.stride, g.paddingRows, a, H, boundary);
+      if (row >= 0) visit(arma::uword(row), arma::uword(col), a, b);
     }
   }
 }

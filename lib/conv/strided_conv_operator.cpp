@@ -57,17 +57,32 @@ void StridedConvOperator<T>::SetFilters(const FilterBank<T>& filters) {
 }
 
 template <typename T>
+void StridedConvOperator<T>::ZeroInsert(const arma::Cube<T>& z, arma::uword k) {
+  const arma::uword s = geometry_.stride;
+  grid_.zeros();
+  for (arma::uword j = 0; j < mapCols_; ++j)
+    for (arma::uword i = 0; i < mapRows_; ++i) grid_(s * i, s * j) = z(i, j, k);
+}
+
+template <typename T>
+void StridedConvOperator<T>::PlaceResidual(const arma::Cube<T>& r, arma::uword c) {
+  const arma::uword Gr = fft_->Rows(), Gc = fft_->Cols();
+  grid_.zeros();
+  for (arma::uword n = 0; n < imageCols_; ++n)
+    for (arma::uword m = 0; m < imageRows_; ++m)
+      grid_((m + geometry_.paddingRows) % Gr, (n + geometry_.paddingCols) % Gc) = r(m, n, c);
+}
+
+template <typename T>
 void StridedConvOperator<T>::Apply(const arma::Cube<T>& z, arma::Cube<T>& out) {
   if (arma::size(z) != DomainSize())
     throw std::invalid_argument("StridedConvOperator::Apply(): the maps are not " +
                                 std::to_string(mapRows_) + "x" + std::to_string(mapCols_) + "x" +
                                 std::to_string(K_));
-  const arma::uword s = geometry_.stride, Gr = fft_->Rows(), Gc = fft_->Cols();
+  const arma::uword Gr = fft_->Rows(), Gc = fft_->Cols();
   accumulated_.zeros(fft_->SpectrumSize(), C_);
   for (arma::uword k = 0; k < K_; ++k) {
-    grid_.zeros();
-    for (arma::uword j = 0; j < mapCols_; ++j)
-      for (arma::uword i = 0; i < mapRows_; ++i) grid_(s * i, s * j) = z(i, j, k);
+    ZeroInsert(z, k);
     fft_->Forward(grid_.memptr(), spectrum_.memptr());
     for (arma::uword c = 0; c < C_; ++c)
       accumulated_.col(c) += spectra_.col(k * C_ + c) % spectrum_;
@@ -93,10 +108,7 @@ void StridedConvOperator<T>::Adjoint(const arma::Cube<T>& r, arma::Cube<T>& out)
   const arma::uword s = geometry_.stride, Gr = fft_->Rows(), Gc = fft_->Cols();
   accumulated_.zeros(fft_->SpectrumSize(), K_);
   for (arma::uword c = 0; c < C_; ++c) {
-    grid_.zeros();
-    for (arma::uword n = 0; n < imageCols_; ++n)
-      for (arma::uword m = 0; m < imageRows_; ++m)
-        grid_((m + geometry_.paddingRows) % Gr, (n + geometry_.paddingCols) % Gc) = r(m, n, c);
+    PlaceResidual(r, c);
     fft_->Forward(grid_.memptr(), spectrum_.memptr());
     for (arma::uword k = 0; k < K_; ++k)
       accumulated_.col(k) += arma::conj(spectra_.col(k * C_ + c)) % spectrum_;
@@ -118,25 +130,19 @@ void StridedConvOperator<T>::FilterGradient(const arma::Cube<T>& z, const arma::
       arma::size(residual) != arma::size(imageRows_, imageCols_, C_))
     throw std::invalid_argument(
         "StridedConvOperator::FilterGradient(): the maps or the residual do not fit");
-  const arma::uword s = geometry_.stride, Gr = fft_->Rows(), Gc = fft_->Cols();
+  const arma::uword Gr = fft_->Rows(), Gc = fft_->Cols();
   const arma::uword h = filters_.Rows(), w = filters_.Cols();
   // The residual placed at offset (p, q), as Adjoint places it, per channel.
   residualSpectra_.set_size(fft_->SpectrumSize(), C_);
   for (arma::uword c = 0; c < C_; ++c) {
-    grid_.zeros();
-    for (arma::uword n = 0; n < imageCols_; ++n)
-      for (arma::uword m = 0; m < imageRows_; ++m)
-        grid_((m + geometry_.paddingRows) % Gr, (n + geometry_.paddingCols) % Gc) =
-            residual(m, n, c);
+    PlaceResidual(residual, c);
     fft_->Forward(grid_.memptr(), residualSpectra_.colptr(c));
   }
   gradient = FilterBank<T>(K_, C_, h, w);
   const T scale = T(1) / T(Gr * Gc);
   arma::Col<Complex<T>> mapSpectrum(fft_->SpectrumSize());
   for (arma::uword k = 0; k < K_; ++k) {
-    grid_.zeros();
-    for (arma::uword j = 0; j < mapCols_; ++j)
-      for (arma::uword i = 0; i < mapRows_; ++i) grid_(s * i, s * j) = z(i, j, k);
+    ZeroInsert(z, k);
     fft_->Forward(grid_.memptr(), mapSpectrum.memptr());
     for (arma::uword c = 0; c < C_; ++c) {  // correlation of the residual with u_k: taps (a, b)
       spectrum_ = arma::conj(mapSpectrum) % residualSpectra_.col(c);

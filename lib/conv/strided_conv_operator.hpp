@@ -71,6 +71,10 @@ public:
 
 private:
   double ComputeLipschitz() const;
+  //! grid_ = map k of z with s - 1 zeros inserted between its entries.
+  void ZeroInsert(const arma::Cube<T>& z, arma::uword k);
+  //! grid_ = channel c of the image-shaped r at offset (p, q) (modulo the grid).
+  void PlaceResidual(const arma::Cube<T>& r, arma::uword c);
 
   FilterBank<T> filters_;
   arma::uword imageRows_, imageCols_;
