@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/atomic_file.hpp"
+#include "core/checksum.hpp"
 #include "io/image.hpp"
 #include "io/npy.hpp"
 
@@ -742,10 +743,22 @@ void CheckCubes(const TempDir& dir) {
   BOOST_REQUIRE(maps.n_rows == 4u && maps.n_cols == 5u && maps.n_slices == 3u);
   BOOST_TEST(maps(3, 1, 2) == T(231));
   BOOST_TEST(maps(1, 4, 0) == T(14));
-  dn::WriteNpy(path, maps, true);
+  // The checksum the writer returns is that of the file's bytes, computed while writing.
+  const std::uint64_t written = dn::WriteNpy(path, maps, true);
+  BOOST_TEST(written == dn::FileChecksum(path));
   dn::NpyArray a = dn::ReadNpy(path);
   BOOST_TEST(a.shape == (std::vector<std::size_t>{3, 4, 5}));
   BOOST_TEST(a.values == DigitArray({3, 4, 5}).values);
+  // Rows longer than the writer's chunk, and more of them than fit one chunk.
+  const arma::Cube<T> wide(3, 70001, 2, arma::fill::randn), tall(2501, 31, 2, arma::fill::randn);
+  for (const arma::Cube<T>* cube : {&wide, &tall}) {
+    const std::uint64_t checksum = dn::WriteNpy(path, *cube, false);
+    BOOST_TEST(checksum == dn::FileChecksum(path));
+    BOOST_TEST(arma::approx_equal(dn::CubeFromNpy<T>(dn::ReadNpy(path)), *cube, "absdiff", T(0)));
+  }
+  const std::vector<T> flat(wide.begin(), wide.end());
+  const std::uint64_t flatChecksum = dn::WriteNpy(path, {2, 3, 70001}, flat.data());
+  BOOST_TEST(flatChecksum == dn::FileChecksum(path));
 
   const arma::Cube<T> image = dn::CubeFromNpy<T>(DigitArray({4, 6}));
   BOOST_REQUIRE(image.n_rows == 4u && image.n_cols == 6u && image.n_slices == 1u);

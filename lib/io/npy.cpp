@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <type_traits>
 
 #include "core/atomic_file.hpp"
+#include "core/checksum.hpp"
 #include "io/input_file.hpp"
 
 namespace dn {
@@ -234,8 +236,15 @@ bool ShapeProduct(const std::vector<std::size_t>& shape, std::size_t& product) {
   return true;
 }
 
+//! Fills `out` with the C-order rows [first, first + count) of an array's last axis.
 template <typename T>
-void WriteNpyImpl(const std::string& path, const std::vector<std::size_t>& shape, const T* data) {
+using RowSource = std::function<void(std::size_t first, std::size_t count, T* out)>;
+
+//! Writes an array of `shape` whose rows `source` supplies a chunk at a time, and returns the
+//! checksum of the bytes written; no copy of the whole array is made.
+template <typename T>
+std::uint64_t WriteNpyRows(const std::string& path, const std::vector<std::size_t>& shape,
+                           const RowSource<T>& source) {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
   constexpr std::size_t itemSize = sizeof(T);
   if (shape.empty()) {
@@ -245,9 +254,6 @@ void WriteNpyImpl(const std::string& path, const std::vector<std::size_t>& shape
   if (!ShapeProduct(shape, size) || size > std::numeric_limits<std::size_t>::max() / itemSize) {
     throw std::invalid_argument("WriteNpy(): " + path + ": shape " + ShapeToString(shape) +
                                 " is too large");
-  }
-  if (size > 0 && data == nullptr) {
-    throw std::invalid_argument("WriteNpy(): " + path + ": null data pointer");
   }
 
   std::string header = std::string("{'descr': '") + (itemSize == 4 ? "<f4" : "<f8") +
@@ -260,21 +266,46 @@ void WriteNpyImpl(const std::string& path, const std::vector<std::size_t>& shape
                                 " does not fit a version 1.0 header");
   }
 
+  const std::size_t rowLength = shape.back();
+  const std::size_t rows = rowLength == 0 ? 0 : size / rowLength;
+  const std::size_t rowsPerChunk =
+      std::max<std::size_t>(1, kChunkElements / std::max<std::size_t>(rowLength, 1));
+  std::uint64_t checksum = kChecksumStart;
   WriteFileAtomically(path, [&](std::ostream& out) {
-    out.write(kMagic, kMagicLength);
+    const auto put = [&](const void* bytes, std::size_t count) {
+      checksum = Checksum(bytes, count, checksum);
+      out.write(static_cast<const char*>(bytes), static_cast<std::streamsize>(count));
+    };
+    put(kMagic, kMagicLength);
     const char version[2] = {1, 0};
-    out.write(version, 2);
+    put(version, 2);
     const char length[2] = {static_cast<char>(header.size() & 0xFFu),
                             static_cast<char>((header.size() >> 8) & 0xFFu)};
-    out.write(length, 2);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    std::vector<unsigned char> buffer(std::min(size, kChunkElements) * itemSize);
-    for (std::size_t start = 0; start < size && out; start += kChunkElements) {
-      const std::size_t count = std::min(kChunkElements, size - start);
-      for (std::size_t i = 0; i < count; ++i) Encode(data[start + i], &buffer[i * itemSize]);
-      out.write(reinterpret_cast<const char*>(buffer.data()),
-                static_cast<std::streamsize>(count * itemSize));
+    put(length, 2);
+    put(header.data(), header.size());
+    std::vector<T> values(std::min(rows, rowsPerChunk) * rowLength);
+    std::vector<unsigned char> bytes(values.size() * itemSize);
+    for (std::size_t first = 0; first < rows && out; first += rowsPerChunk) {
+      const std::size_t count = std::min(rowsPerChunk, rows - first);
+      source(first, count, values.data());
+      const std::size_t elements = count * rowLength;
+      for (std::size_t i = 0; i < elements; ++i) Encode(values[i], &bytes[i * itemSize]);
+      put(bytes.data(), elements * itemSize);
     }
+  });
+  return checksum;
+}
+
+template <typename T>
+std::uint64_t WriteNpyImpl(const std::string& path, const std::vector<std::size_t>& shape,
+                           const T* data) {
+  std::size_t size = 0;
+  if (ShapeProduct(shape, size) && size > 0 && data == nullptr) {
+    throw std::invalid_argument("WriteNpy(): " + path + ": null data pointer");
+  }
+  const std::size_t rowLength = shape.empty() ? 0 : shape.back();
+  return WriteNpyRows<T>(path, shape, [&](std::size_t first, std::size_t count, T* out) {
+    std::copy_n(data + first * rowLength, count * rowLength, out);
   });
 }
 
@@ -416,12 +447,14 @@ NpyArray ReadNpy(const std::string& path) {
   return array;
 }
 
-void WriteNpy(const std::string& path, const std::vector<std::size_t>& shape, const float* data) {
-  WriteNpyImpl(path, shape, data);
+std::uint64_t WriteNpy(const std::string& path, const std::vector<std::size_t>& shape,
+                       const float* data) {
+  return WriteNpyImpl(path, shape, data);
 }
 
-void WriteNpy(const std::string& path, const std::vector<std::size_t>& shape, const double* data) {
-  WriteNpyImpl(path, shape, data);
+std::uint64_t WriteNpy(const std::string& path, const std::vector<std::size_t>& shape,
+                       const double* data) {
+  return WriteNpyImpl(path, shape, data);
 }
 
 template <typename T>
@@ -542,20 +575,20 @@ void WriteNpy(const std::string& path, const FilterBank<T>& filters) {
 }
 
 template <typename T>
-void WriteNpy(const std::string& path, const arma::Cube<T>& cube, bool squeezeSingleSlice) {
+std::uint64_t WriteNpy(const std::string& path, const arma::Cube<T>& cube,
+                       bool squeezeSingleSlice) {
   const std::size_t rows = cube.n_rows, cols = cube.n_cols, slices = cube.n_slices;
   if (cube.n_elem == 0) throw std::invalid_argument("WriteNpy(): " + path + ": empty array");
-  std::vector<T> buffer(cube.n_elem);
-  for (std::size_t s = 0; s < slices; ++s) {
-    T* base = buffer.data() + s * rows * cols;
-    for (std::size_t x = 0; x < cols; ++x) {
-      for (std::size_t y = 0; y < rows; ++y) base[y * cols + x] = cube(y, x, s);
-    }
-  }
   const std::vector<std::size_t> shape = slices == 1 && squeezeSingleSlice
                                              ? std::vector<std::size_t>{rows, cols}
                                              : std::vector<std::size_t>{slices, rows, cols};
-  WriteNpy(path, shape, buffer.data());
+  // C-order row r is row r % rows of slice r / rows: a strided read of the column-major cube.
+  return WriteNpyRows<T>(path, shape, [&](std::size_t first, std::size_t count, T* out) {
+    for (std::size_t r = first; r < first + count; ++r, out += cols) {
+      const T* column = cube.slice(r / rows).memptr() + r % rows;
+      for (std::size_t x = 0; x < cols; ++x) out[x] = column[x * rows];
+    }
+  });
 }
 
 template <typename T>
@@ -584,8 +617,8 @@ template FilterBank<float> FilterBankFromNpy<float>(const NpyArray&);
 template FilterBank<double> FilterBankFromNpy<double>(const NpyArray&);
 template void WriteNpy<float>(const std::string&, const FilterBank<float>&);
 template void WriteNpy<double>(const std::string&, const FilterBank<double>&);
-template void WriteNpy<float>(const std::string&, const arma::Cube<float>&, bool);
-template void WriteNpy<double>(const std::string&, const arma::Cube<double>&, bool);
+template std::uint64_t WriteNpy<float>(const std::string&, const arma::Cube<float>&, bool);
+template std::uint64_t WriteNpy<double>(const std::string&, const arma::Cube<double>&, bool);
 template arma::Cube<float> CubeFromNpy<float>(const NpyArray&);
 template arma::Cube<double> CubeFromNpy<double>(const NpyArray&);
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,14 @@ struct NpyArray {
 NpyArray ReadNpy(const std::string& path);
 
 //! Writes a C-order float32 ('<f4') array of the given shape (rank >= 1), atomically.
-//! The version 1.0 header is padded so the data starts at a multiple of 64 bytes.
-void WriteNpy(const std::string& path, const std::vector<std::size_t>& shape, const float* data);
+//! The version 1.0 header is padded so the data starts at a multiple of 64 bytes. Returns the
+//! checksum (core/checksum.hpp) of the bytes written, the file's
+//! FileChecksum(), computed while writing (so does the cube writer below).
+std::uint64_t WriteNpy(const std::string& path, const std::vector<std::size_t>& shape,
+                       const float* data);
 //! Writes a C-order float64 ('<f8') array of the given shape (rank >= 1), atomically.
-void WriteNpy(const std::string& path, const std::vector<std::size_t>& shape, const double* data);
+std::uint64_t WriteNpy(const std::string& path, const std::vector<std::size_t>& shape,
+                       const double* data);
 
 //! Images from an array. Without `colour`: (H, W) is one grey image, (N, H, W) N grey images,
 //! (N, 1, H, W) likewise, and (N, 3, H, W) colour images converted to grey with
@@ -61,8 +66,9 @@ void WriteNpy(const std::string& path, const FilterBank<T>& filters);
 
 //! Writes a cube (rows, cols, slices) as (slices, rows, cols), or as (rows, cols) when it has
 //! one slice and `squeezeSingleSlice` is set, in T's dtype. For maps (K, Hm, Wm) and images.
+//! Transposes a chunk of rows at a time: no copy of the whole cube.
 template <typename T>
-void WriteNpy(const std::string& path, const arma::Cube<T>& cube, bool squeezeSingleSlice);
+std::uint64_t WriteNpy(const std::string& path, const arma::Cube<T>& cube, bool squeezeSingleSlice);
 
 //! Inverse of the cube writer: (H, W) gives one slice, (S, H, W) S slices. Other ranks or a
 //! zero dimension: std::invalid_argument.

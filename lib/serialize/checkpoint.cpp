@@ -233,8 +233,8 @@ void SyncDirectories(const fs::path& root) {
 }
 
 template <typename T>
-void WriteComplex(const std::string& path, const arma::Mat<Complex<T>>& m) {
-  WriteNpy(path, {m.n_cols, m.n_rows, 2}, reinterpret_cast<const T*>(m.memptr()));
+std::uint64_t WriteComplex(const std::string& path, const arma::Mat<Complex<T>>& m) {
+  return WriteNpy(path, {m.n_cols, m.n_rows, 2}, reinterpret_cast<const T*>(m.memptr()));
 }
 
 }  // namespace
@@ -288,15 +288,15 @@ std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& c
     };
     for (const auto& [name, array] : c.state.arrays) {
       const std::string path = place(fs::path(temp) / kStateDirectory / (name + ".npy"));
-      WriteNpy(path, array, false);
+      const std::uint64_t checksum = WriteNpy(path, array, false);
       arrays << name << " = real " << ShapeToString({array.n_slices, array.n_rows, array.n_cols})
-             << " " << ChecksumText(FileChecksum(path)) << "\n";
+             << " " << ChecksumText(checksum) << "\n";
     }
     for (const auto& [name, array] : c.state.complexArrays) {
       const std::string path = place(fs::path(temp) / kStateDirectory / (name + ".npy"));
-      WriteComplex(path, array);
+      const std::uint64_t checksum = WriteComplex(path, array);
       arrays << name << " = complex " << ShapeToString({array.n_cols, array.n_rows, 2}) << " "
-             << ChecksumText(FileChecksum(path)) << "\n";
+             << ChecksumText(checksum) << "\n";
     }
     for (const auto& [name, number] : c.state.numbers)
       numbers << name << " = " << Exact(number) << "\n";
