@@ -376,6 +376,59 @@ BOOST_AUTO_TEST_CASE(learner_resumed_from_disk_is_bit_identical) {
   BOOST_TEST(arma::approx_equal(resumed.MapsOf(1), whole.MapsOf(1), "absdiff", 0.0f));
 }
 
+// A checkpoint written from a view of a learner's state (what dn-learn writes, without copying
+// the maps) has the entries of its SaveState() and resumes alike; the view's maps are the
+// learner's own memory.
+BOOST_AUTO_TEST_CASE(a_state_view_is_the_saved_state_without_copies) {
+  test::Seed(6);
+  ScratchDir scratch;
+  std::vector<Image<float>> images;
+  for (int i = 0; i < 2; ++i) images.push_back(Image<float>(16, 15, 1, arma::fill::randn));
+  LearningOptions options;
+  options.iterations = 3;
+  const FilterBank<float> start = RandomFilters<float>(3, 1, 4, 4, 12, false);
+  DictionaryLearner<float> learner(options, images, start);
+  learner.Run();
+  const SavedState<float> view = learner.StateView(), saved = learner.SaveState();
+  BOOST_TEST(view.arrays.at("image/1/x").memptr() == learner.MapsOf(1).memptr());
+  BOOST_TEST(saved.arrays.at("image/1/x").memptr() != learner.MapsOf(1).memptr());
+  Checkpoint<float> c;
+  c.iteration = learner.Iteration();
+  c.state = learner.StateView();
+  BOOST_TEST(c.state.arrays.at("image/0/x").memptr() == learner.MapsOf(0).memptr());
+  const std::string path = WriteCheckpoint((scratch.path / "checkpoints").string(), c);
+  const SavedState<float> read = ReadCheckpoint<float>(path).state;
+  BOOST_TEST((read.numbers == saved.numbers));
+  BOOST_TEST(read.arrays.size() == saved.arrays.size());
+  for (const auto& [name, array] : saved.arrays)
+    BOOST_TEST(arma::approx_equal(read.arrays.at(name), array, "absdiff", 0.0f), name);
+  BOOST_TEST(read.complexArrays.size() == saved.complexArrays.size());
+  for (const auto& [name, array] : saved.complexArrays)
+    BOOST_TEST(arma::approx_equal(read.complexArrays.at(name), array, "absdiff", 0.0f), name);
+
+  // A network trainer's view nests its learner's: still views after the move under learner/.
+  LayerSpec layer;
+  layer.filters = 3;
+  layer.filterRows = layer.filterCols = 4;
+  layer.channels = 1;
+  Network<float> network;
+  network.layers = {layer};
+  network.MakeTables();
+  network.filters.push_back(InitialLayerFilters<float>(layer, network.tables[0], 3, false));
+  NetworkTrainingOptions trainingOptions;
+  trainingOptions.iterations = {2};
+  NetworkTrainer<float> trainer(trainingOptions, network, images);
+  trainer.StartLayer();
+  trainer.RunLayer();
+  const SavedState<float> trainerView = trainer.StateView();
+  BOOST_TEST(trainerView.arrays.at("learner/image/0/x").memptr() ==
+             trainer.Learner()->MapsOf(0).memptr());
+  const SavedState<float> trainerSaved = trainer.SaveState();
+  BOOST_TEST(trainerView.arrays.size() == trainerSaved.arrays.size());
+  for (const auto& [name, array] : trainerSaved.arrays)
+    BOOST_TEST(arma::approx_equal(trainerView.arrays.at(name), array, "absdiff", 0.0f), name);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(state_archive)

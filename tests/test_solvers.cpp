@@ -1,19 +1,20 @@
 // Sparse coding solvers: monotonicity, agreement, optimality (KKT), warm starts, bad input;
 // ADMM against FISTA.
 #define BOOST_TEST_MODULE solvers
+#include <boost/mpl/list.hpp>
+
 #include "core/threads.hpp"
 #include "solvers/admm.hpp"
 #include "solvers/csc_solver.hpp"
 #include "test_support.hpp"
-
-#include <boost/mpl/list.hpp>
 
 using namespace dn;
 using Types = boost::mpl::list<float, double>;
 
 namespace {
 
-template <typename T> struct Problem {
+template <typename T>
+struct Problem {
   FilterBank<T> filters;
   Image<T> signal;
   std::unique_ptr<ConvOperator<T>> op;
@@ -37,8 +38,7 @@ double DirectObjective(const ConvOperator<T>& op, const Image<T>& s, const Maps<
 // Largest violation of the optimality conditions of the lasso, relative to lambda:
 // g = D^T (D z - s); g_i = -lambda sign(z_i) where z_i != 0, |g_i| <= lambda where z_i = 0.
 template <typename T>
-double KktViolation(const ConvOperator<T>& op, const Image<T>& s, const Maps<T>& z,
-                    double lambda) {
+double KktViolation(const ConvOperator<T>& op, const Image<T>& s, const Maps<T>& z, double lambda) {
   const Maps<T> g = op.Adjoint(op.Apply(z) - s);
   double worst = 0;
   for (arma::uword i = 0; i < z.n_elem; ++i) {
@@ -52,7 +52,7 @@ double KktViolation(const ConvOperator<T>& op, const Image<T>& s, const Maps<T>&
 
 const Boundary kBoundaries[] = {Boundary::Valid, Boundary::Circular};
 
-} // namespace
+}  // namespace
 
 BOOST_AUTO_TEST_SUITE(solvers)
 
@@ -92,11 +92,12 @@ BOOST_AUTO_TEST_CASE(ista_and_fista_reach_the_same_optimum_with_kkt) {
       const double fistaObjective = fista->Solve(options).last.objective;
       options.maxIterations = 20000;
       const double istaObjective = ista->Solve(options).last.objective;
-      BOOST_TEST(std::abs(fistaObjective - istaObjective) <=
-                     test::Tolerance<T>::optimum * fistaObjective,
-                 ToString(b) << " C=" << C << " fista " << fistaObjective << " ista " << istaObjective);
-      BOOST_TEST(KktViolation(*p.op, p.signal, fista->Solution(), lambda) <= test::Tolerance<T>::kkt,
-                 ToString(b) << " C=" << C);
+      BOOST_TEST(
+          std::abs(fistaObjective - istaObjective) <= test::Tolerance<T>::optimum * fistaObjective,
+          ToString(b) << " C=" << C << " fista " << fistaObjective << " ista " << istaObjective);
+      BOOST_TEST(
+          KktViolation(*p.op, p.signal, fista->Solution(), lambda) <= test::Tolerance<T>::kkt,
+          ToString(b) << " C=" << C);
       BOOST_TEST(fista->Current().density > 0.0);
       BOOST_TEST(fista->Current().density < 1.0);
     }
@@ -191,6 +192,20 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(saved_state_continues_exactly, T, Types) {
           copy->RestoreState(saved);
           BOOST_TEST(copy->Current().iteration == 7u);
           BOOST_TEST(copy->Current().objective == original->Current().objective);
+          // The spectra are not saved but transformed again, to the same bits.
+          if (keep) {
+            BOOST_TEST(saved.complexArrays.count("spectra") == 0u);
+            BOOST_TEST(arma::approx_equal(copy->SolutionSpectra(), original->SolutionSpectra(),
+                                          "absdiff", T(0)));
+            // Without the previous iterate's spectra a change of operator restarts the
+            // momentum from the iterate: the objective at x stays.
+            auto restarted = MakeCscSolver<T>(name, keep);
+            restarted->Reset(*p.op, p.signal, 0.1);
+            restarted->RestoreState(saved);
+            const double objective = original->Current().objective;
+            BOOST_TEST(std::abs(restarted->OperatorChanged().objective - objective) <=
+                       10 * test::Tolerance<T>::adjoint * objective);
+          }
           const IterationRecord a = original->Solve(options).last;
           const IterationRecord c = copy->Solve(options).last;
           BOOST_TEST(a.objective == c.objective);
@@ -274,14 +289,16 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(admm_reaches_the_fista_optimum_with_kkt, T, Types)
     const double fistaObjective = fista->Solve(options).last.objective;
     options.maxIterations = 1000;
     const IterationRecord last = admm->Solve(options).last;
-    BOOST_TEST(std::abs(last.objective - fistaObjective) <= test::Tolerance<T>::optimum * fistaObjective,
-               "C=" << C << " admm " << last.objective << " fista " << fistaObjective);
+    BOOST_TEST(
+        std::abs(last.objective - fistaObjective) <= test::Tolerance<T>::optimum * fistaObjective,
+        "C=" << C << " admm " << last.objective << " fista " << fistaObjective);
     BOOST_TEST(KktViolation(*p.op, p.signal, admm->Solution(), lambda) <= test::Tolerance<T>::kkt,
                "C=" << C);
     // The reported objective is the functional at the returned (sparse) variable.
     const double direct = DirectObjective(*p.op, p.signal, admm->Solution(), lambda);
     BOOST_TEST(std::abs(last.objective - direct) <= 10 * test::Tolerance<T>::adjoint * direct);
-    BOOST_TEST(last.density == arma::accu(admm->Solution() != T(0)) / double(admm->Solution().n_elem));
+    BOOST_TEST(last.density ==
+               arma::accu(admm->Solution() != T(0)) / double(admm->Solution().n_elem));
     const auto& solver = dynamic_cast<const AdmmSolver<T>&>(*admm);
     BOOST_TEST(solver.PrimalResidual() < 1e-2);
     BOOST_TEST(solver.Rho() > 0.0);
@@ -311,7 +328,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(admm_warm_start_continues_exactly, T, Types) {
   const double optimum = fista->Solve(options).last.objective;
   auto warm = MakeCscSolver<T>("admm");
   warm->Reset(*p.op, p.signal, 0.1, &fista->Solution());
-  BOOST_TEST(std::abs(warm->Current().objective - optimum) <= test::Tolerance<T>::adjoint * 10 * optimum);
+  BOOST_TEST(std::abs(warm->Current().objective - optimum) <=
+             test::Tolerance<T>::adjoint * 10 * optimum);
   options.maxIterations = 100;
   const double after = warm->Solve(options).last.objective;
   BOOST_TEST(std::abs(after - optimum) <= test::Tolerance<T>::optimum * optimum,
@@ -422,9 +440,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(admm_is_exact_with_zero_filters, T, Types) {
       const double fistaObjective = fista->Solve(options).last.objective;
       options.maxIterations = 1000;
       const IterationRecord last = admm->Solve(options).last;
-      BOOST_TEST(std::abs(last.objective - fistaObjective) <=
-                     test::Tolerance<T>::optimum * fistaObjective,
-                 "admm " << last.objective << " fista " << fistaObjective);
+      BOOST_TEST(
+          std::abs(last.objective - fistaObjective) <= test::Tolerance<T>::optimum * fistaObjective,
+          "admm " << last.objective << " fista " << fistaObjective);
       BOOST_TEST(KktViolation(op, signal, fista->Solution(), lambda) <= test::Tolerance<T>::kkt);
       BOOST_TEST(KktViolation(op, signal, admm->Solution(), lambda) <= test::Tolerance<T>::kkt);
       const double direct = DirectObjective(op, signal, admm->Solution(), lambda);
@@ -495,7 +513,8 @@ BOOST_AUTO_TEST_CASE(thread_counts_agree_and_reruns_are_identical) {
       }
       const std::string what = std::string(name) + " " + ToString(b);
       BOOST_TEST(test::MaxAbs<float>(solutions[0] - solutions[1]) <=
-                     1e-4 * test::MaxAbs<float>(solutions[0]), what);
+                     1e-4 * test::MaxAbs<float>(solutions[0]),
+                 what);
       BOOST_TEST(std::abs(objectives[0] - objectives[1]) <= 1e-5 * objectives[0], what);
       BOOST_TEST(arma::approx_equal(solutions[1], solutions[2], "absdiff", 0.0f), what);
       BOOST_TEST(objectives[1] == objectives[2], what);

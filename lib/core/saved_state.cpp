@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 namespace dn {
 namespace {
@@ -55,6 +57,36 @@ void SavedState<T>::Put(const std::string& name, const arma::Mat<Complex<T>>& ma
 }
 
 template <typename T>
+void SavedState<T>::Borrow(const std::string& name, const arma::Cube<T>& array) {
+  if (array.is_empty()) return Put(name, array);
+  CheckName(name);
+  arrays.erase(name);
+  arrays.emplace(std::piecewise_construct, std::forward_as_tuple(name),
+                 std::forward_as_tuple(const_cast<T*>(array.memptr()), array.n_rows, array.n_cols,
+                                       array.n_slices, false, true));
+}
+
+template <typename T>
+void SavedState<T>::Borrow(const std::string& name, const arma::Mat<T>& matrix) {
+  if (matrix.is_empty()) return Put(name, matrix);
+  CheckName(name);
+  arrays.erase(name);
+  arrays.emplace(std::piecewise_construct, std::forward_as_tuple(name),
+                 std::forward_as_tuple(const_cast<T*>(matrix.memptr()), matrix.n_rows,
+                                       matrix.n_cols, 1, false, true));
+}
+
+template <typename T>
+void SavedState<T>::Borrow(const std::string& name, const arma::Mat<Complex<T>>& matrix) {
+  if (matrix.is_empty()) return Put(name, matrix);
+  CheckName(name);
+  complexArrays.erase(name);
+  complexArrays.emplace(std::piecewise_construct, std::forward_as_tuple(name),
+                        std::forward_as_tuple(const_cast<Complex<T>*>(matrix.memptr()),
+                                              matrix.n_rows, matrix.n_cols, false, true));
+}
+
+template <typename T>
 void SavedState<T>::Put(const std::string& name, double number) {
   CheckName(name);
   numbers[name] = number;
@@ -85,6 +117,16 @@ void SavedState<T>::Insert(const std::string& prefix, const SavedState& part) {
   CheckName(prefix);
   for (const auto& [name, value] : part.arrays) arrays[prefix + "/" + name] = value;
   for (const auto& [name, value] : part.complexArrays) complexArrays[prefix + "/" + name] = value;
+  for (const auto& [name, value] : part.numbers) numbers[prefix + "/" + name] = value;
+}
+
+template <typename T>
+void SavedState<T>::Insert(const std::string& prefix, SavedState&& part) {
+  CheckName(prefix);
+  // Moving a borrowed array keeps it borrowed (Armadillo moves aux memory without copying).
+  for (auto& [name, value] : part.arrays) arrays[prefix + "/" + name] = std::move(value);
+  for (auto& [name, value] : part.complexArrays)
+    complexArrays[prefix + "/" + name] = std::move(value);
   for (const auto& [name, value] : part.numbers) numbers[prefix + "/" + name] = value;
 }
 

@@ -4,7 +4,9 @@
 // through one description of their fields (core/state_archive.hpp).
 //
 // Names are paths of letters, digits, '_', '-' and '.', joined by '/', such as "image/3/x";
-// a part's state goes under a prefix (Insert, Extract). Arrays keep the run's element type T, so
+// a part's state goes under a prefix (Insert, Extract). A state normally holds copies; a view
+// (Borrow, core/state_archive.hpp's ViewDescribed) refers to the object's own arrays, for
+// writing a checkpoint at once without copying gigabytes. Arrays keep the run's element type T, so
 // a single-precision run restores exactly the floats it saved; numbers are doubles (counters
 // up to 2^53 are exact).
 #pragma once
@@ -27,6 +29,11 @@ struct SavedState {
   void Put(const std::string& name, const arma::Mat<T>& matrix);  //!< kept as a 1-slice cube
   void Put(const std::string& name, const arma::Mat<Complex<T>>& matrix);
   void Put(const std::string& name, double number);
+  //! Entries that refer to the array's memory instead of copying it (an empty array is put as
+  //! a copy): the state is valid only while the array is neither changed nor destroyed.
+  void Borrow(const std::string& name, const arma::Cube<T>& array);
+  void Borrow(const std::string& name, const arma::Mat<T>& matrix);  //!< as a 1-slice cube
+  void Borrow(const std::string& name, const arma::Mat<Complex<T>>& matrix);
 
   bool Has(const std::string& name) const;
   //! The number `name`; std::runtime_error naming the entry when it is missing.
@@ -36,6 +43,8 @@ struct SavedState {
 
   //! Adds every entry of `part` under "prefix/".
   void Insert(const std::string& prefix, const SavedState& part);
+  //! The same, moving the arrays: borrowed entries stay borrowed.
+  void Insert(const std::string& prefix, SavedState&& part);
   //! The entries under "prefix/", without the prefix.
   SavedState Extract(const std::string& prefix) const;
   //! Number of entries of all kinds.

@@ -105,8 +105,12 @@ template <typename T>
 const arma::Cube<T>& StateArchive<T>::Array(const std::string& name, arma::Cube<T>& array,
                                             arma::uword rows, arma::uword cols,
                                             arma::uword slices) {
-  const arma::Cube<T>& read = ArrayValue(name, array, rows, cols, slices);
-  if (Reading()) commits_.push_back([&array, &read] { array = read; });
+  if (!Reading()) {
+    Keep(FullName(name), array);
+    return array;
+  }
+  const arma::Cube<T>& read = Stored(FullName(name), rows, cols, slices);
+  commits_.push_back([&array, &read] { array = read; });
   return read;
 }
 
@@ -115,7 +119,7 @@ void StateArchive<T>::Matrix(const std::string& name, arma::Mat<T>& matrix, arma
                              arma::uword cols) {
   const std::string full = FullName(name);
   if (!Reading()) {
-    into_->Put(full, matrix);
+    Keep(full, matrix);
     return;
   }
   const arma::Cube<T>& a = Stored(full, rows, cols, 1);
@@ -127,7 +131,7 @@ void StateArchive<T>::ComplexMatrix(const std::string& name, CMat& matrix, arma:
                                     arma::uword cols) {
   const std::string full = FullName(name);
   if (!Reading()) {
-    into_->Put(full, matrix);
+    Keep(full, matrix);
     return;
   }
   const auto it = from_->complexArrays.find(full);

@@ -90,12 +90,28 @@ public:
     if (Reading()) commits_.push_back([&target, v = std::move(value)] { target = v; });
   }
 
+  //! Reading: runs `action` on Commit(), after the assignments described before it, to rebuild
+  //! what the state leaves out because it follows from the rest. Writing: nothing.
+  void OnCommit(std::function<void()> action) {
+    if (Reading()) commits_.push_back(std::move(action));
+  }
+
   //! The full name of the entry `name` in the current part.
   std::string FullName(const std::string& name) const { return prefix_ + name; }
 
 protected:
-  StateArchive(SavedState<T>* into, const SavedState<T>* from, std::string where)
-      : into_(into), from_(from), where_(std::move(where)) {}
+  StateArchive(SavedState<T>* into, const SavedState<T>* from, std::string where,
+               bool borrow = false)
+      : into_(into), from_(from), where_(std::move(where)), borrow_(borrow) {}
+
+  //! Writing: puts a field into the state, borrowed or copied.
+  template <typename Array>
+  void Keep(const std::string& full, const Array& field) {
+    if (borrow_)
+      into_->Borrow(full, field);
+    else
+      into_->Put(full, field);
+  }
 
   std::size_t CountEntry(const std::string& name, std::size_t value);
   //! Reading: the stored real array `full`, checked for this shape.
@@ -107,14 +123,18 @@ protected:
   const SavedState<T>* from_;
   std::string where_;   //!< prefix of every error message
   std::string prefix_;  //!< of the current part, "" or ending in '/'
+  bool borrow_;         //!< writing: the fields are borrowed, not copied
   std::vector<std::function<void()>> commits_;
 };
 
-//! Saves what Describe() names into a SavedState.
+//! Saves what Describe() names into a SavedState: copies, or with `borrow` a view whose arrays
+//! refer to the fields Array(), Matrix() and ComplexMatrix() name (values computed for
+//! ArrayValue() are copied all the same).
 template <typename T>
 class StateWriter : public StateArchive<T> {
 public:
-  explicit StateWriter(SavedState<T>& into) : StateArchive<T>(&into, nullptr, "") {}
+  explicit StateWriter(SavedState<T>& into, bool borrow = false)
+      : StateArchive<T>(&into, nullptr, "", borrow) {}
 };
 
 //! Reads what Describe() names out of a SavedState, which must outlive Commit(). Every problem
@@ -134,6 +154,16 @@ SavedState<T> SaveDescribed(const Object& object) {
   SavedState<T> state;
   StateWriter<T> writer(state);
   // One Describe() serves both directions; a writer only reads the fields it is given.
+  const_cast<Object&>(object).Describe(writer);
+  return state;
+}
+
+//! The state of `object` as SaveDescribed() gives it, but viewing the object's arrays instead of
+//! copying them: valid only until the object next changes, for writing it out at once.
+template <typename T, typename Object>
+SavedState<T> ViewDescribed(const Object& object) {
+  SavedState<T> state;
+  StateWriter<T> writer(state, true);
   const_cast<Object&>(object).Describe(writer);
   return state;
 }

@@ -66,14 +66,12 @@ public:
   //! The learner's state between outer iterations: filters, counters, the dictionary updater's
   //! state ("updater/...") and each image's solver state ("image/<i>/..."). Take it from an
   //! observer or between Run() calls.
-  SavedState<T> SaveState() const override;
+  void Describe(StateArchive<T>& archive) override;
   //! Continues from a state SaveState() returned in a learner made with the same options (the
   //! iteration count aside) and signals: the next Run() then gives bit for bit what the saving
   //! learner's would (with the same thread count). Throws std::runtime_error naming what
   //! disagrees (a missing entry, a shape, the image count); the learner is then left as it was.
   void RestoreState(const SavedState<T>& state) override;
-  //! The fields of SaveState(), for both directions (core/state_archive.hpp).
-  void Describe(StateArchive<T>& archive);
 
 private:
   LearningOptions options_;

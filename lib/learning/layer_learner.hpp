@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/saved_state.hpp"
+#include "core/state_archive.hpp"
 #include "core/types.hpp"
 #include "solvers/iteration_record.hpp"
 
@@ -28,8 +29,13 @@ public:
   virtual const Maps<T>& MapsOf(std::size_t image) const = 0;
   //! Outer iterations run so far.
   virtual std::size_t Iteration() const = 0;
-  //! Everything needed to go on bit for bit (same thread count).
-  virtual SavedState<T> SaveState() const = 0;
+  //! Everything needed to go on bit for bit (same thread count), as Describe() names it.
+  SavedState<T> SaveState() const { return SaveDescribed<T>(*this); }
+  //! SaveState() viewing the learner's arrays instead of copying them: valid only until the
+  //! learner next changes, for writing a checkpoint at once (gigabytes for the batch learner).
+  SavedState<T> StateView() const { return ViewDescribed<T>(*this); }
+  //! The fields of the state, for both directions (core/state_archive.hpp).
+  virtual void Describe(StateArchive<T>& archive) = 0;
   //! Continues from SaveState() of a learner made alike; std::runtime_error naming what
   //! disagrees, the learner then left as it was.
   virtual void RestoreState(const SavedState<T>& state) = 0;

@@ -24,11 +24,6 @@ void DictionaryLearner<T>::Describe(StateArchive<T>& a) {
 }
 
 template <typename T>
-SavedState<T> DictionaryLearner<T>::SaveState() const {
-  return SaveDescribed<T>(*this);
-}
-
-template <typename T>
 void DictionaryLearner<T>::RestoreState(const SavedState<T>& s) {
   RestoreDescribed(s, *this, "DictionaryLearner::RestoreState(): ");
   op_->SetFilters(filters_);
@@ -36,8 +31,6 @@ void DictionaryLearner<T>::RestoreState(const SavedState<T>& s) {
 
 template void DictionaryLearner<float>::Describe(StateArchive<float>&);
 template void DictionaryLearner<double>::Describe(StateArchive<double>&);
-template SavedState<float> DictionaryLearner<float>::SaveState() const;
-template SavedState<double> DictionaryLearner<double>::SaveState() const;
 template void DictionaryLearner<float>::RestoreState(const SavedState<float>&);
 template void DictionaryLearner<double>::RestoreState(const SavedState<double>&);
 

@@ -453,11 +453,6 @@ void OnlineLearner<T>::Describe(StateArchive<T>& a) {
 }
 
 template <typename T>
-SavedState<T> OnlineLearner<T>::SaveState() const {
-  return SaveDescribed<T>(*this);
-}
-
-template <typename T>
 void OnlineLearner<T>::RestoreState(const SavedState<T>& s) {
   RestoreDescribed(s, *this, "OnlineLearner::RestoreState(): ");
 }

@@ -98,10 +98,8 @@ public:
   //! The online learner keeps no maps: std::logic_error.
   const Maps<T>& MapsOf(std::size_t image) const override;
   std::size_t Iteration() const override { return iteration_; }
-  SavedState<T> SaveState() const override;
+  void Describe(StateArchive<T>& archive) override;
   void RestoreState(const SavedState<T>& state) override;
-  //! The fields of SaveState(), for both directions (core/state_archive.hpp).
-  void Describe(StateArchive<T>& archive);
 
 private:
   struct Grid;  //!< operator, solver and gradient of one signal size

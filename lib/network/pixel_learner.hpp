@@ -62,13 +62,11 @@ public:
   //! The state between outer iterations. Entries: filters, numbers images, iteration, elapsed,
   //! filter_lipschitz; per image i under image/<i>/: x, y, residual_x, residual_y, power (when
   //! set), t, lipschitz and the statistics of x (record/...). See pixel_learner_state.cpp.
-  SavedState<T> SaveState() const override;
+  void Describe(StateArchive<T>& archive) override;
   //! Continues from SaveState() of a learner made with the same options, network and images:
   //! the next Run() is then bit for bit that of the saved learner (same thread count). Checks
   //! every entry before changing anything; std::runtime_error naming the entry otherwise.
   void RestoreState(const SavedState<T>& state) override;
-  //! The fields of SaveState(), for both directions (core/state_archive.hpp).
-  void Describe(StateArchive<T>& archive);
 
 private:
   void Bind(std::size_t image);

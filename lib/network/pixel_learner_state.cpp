@@ -40,11 +40,6 @@ void PixelLayerLearner<T>::Describe(StateArchive<T>& a) {
 }
 
 template <typename T>
-SavedState<T> PixelLayerLearner<T>::SaveState() const {
-  return SaveDescribed<T>(*this);
-}
-
-template <typename T>
 void PixelLayerLearner<T>::RestoreState(const SavedState<T>& s) {
   RestoreDescribed(s, *this, "PixelLayerLearner::RestoreState(): ");
   // The only derived state: the spectra of the layer's filters in its operator (the filter step
@@ -54,8 +49,6 @@ void PixelLayerLearner<T>::RestoreState(const SavedState<T>& s) {
 
 template void PixelLayerLearner<float>::Describe(StateArchive<float>&);
 template void PixelLayerLearner<double>::Describe(StateArchive<double>&);
-template SavedState<float> PixelLayerLearner<float>::SaveState() const;
-template SavedState<double> PixelLayerLearner<double>::SaveState() const;
 template void PixelLayerLearner<float>::RestoreState(const SavedState<float>&);
 template void PixelLayerLearner<double>::RestoreState(const SavedState<double>&);
 

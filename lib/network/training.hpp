@@ -102,7 +102,10 @@ public:
   //! pool_maps, and `source`, the indices as an n x 2 array (low and high 16 bits; exact in
   //! float below 2^40), when the layer pools); and, between StartLayer() and FinishLayer(),
   //! the learner's state under learner/ (DictionaryLearner or PixelLayerLearner::SaveState).
-  SavedState<T> SaveState() const;
+  SavedState<T> SaveState() const { return State(false); }
+  //! SaveState() viewing the trainer's and the learner's arrays instead of copying them: valid
+  //! only until training next changes them, for writing a checkpoint at once.
+  SavedState<T> StateView() const { return State(true); }
   //! Restores SaveState() of a trainer of the same architecture and images into a trainer on
   //! which no layer has been started; the iteration counts may differ (a layer in progress then
   //! runs its new count less the iterations done, which must not exceed it:
@@ -122,6 +125,8 @@ public:
   }
 
 private:
+  //! SaveState() (view: StateView()).
+  SavedState<T> State(bool view) const;
   void Check() const;
   //! The layer shapes of the images held; none when learning from a stream.
   std::vector<LayerShape> SignalShapes(const Network<T>& network) const;

@@ -107,14 +107,14 @@ std::vector<LayerShape> NetworkTrainer<T>::SignalShapes(const Network<T>& networ
 }
 
 template <typename T>
-SavedState<T> NetworkTrainer<T>::SaveState() const {
+SavedState<T> NetworkTrainer<T>::State(bool view) const {
   SavedState<T> s;
-  StateWriter<T> writer(s);
+  StateWriter<T> writer(s, view);
   bool started = learner_ != nullptr;
   // A writer only reads what it is given.
   DescribeTraining(writer, const_cast<NetworkTrainingState<T>&>(state_), started,
                    SignalShapes(state_.network), signals_.size());
-  if (learner_) s.Insert("learner", learner_->SaveState());
+  if (learner_) s.Insert("learner", view ? learner_->StateView() : learner_->SaveState());
   return s;
 }
 
@@ -167,8 +167,8 @@ void NetworkTrainer<T>::RestoreState(const SavedState<T>& s) {
 
 template std::vector<LayerShape> NetworkTrainer<float>::SignalShapes(const Network<float>&) const;
 template std::vector<LayerShape> NetworkTrainer<double>::SignalShapes(const Network<double>&) const;
-template SavedState<float> NetworkTrainer<float>::SaveState() const;
-template SavedState<double> NetworkTrainer<double>::SaveState() const;
+template SavedState<float> NetworkTrainer<float>::State(bool) const;
+template SavedState<double> NetworkTrainer<double>::State(bool) const;
 template void NetworkTrainer<float>::RestoreState(const SavedState<float>&);
 template void NetworkTrainer<double>::RestoreState(const SavedState<double>&);
 

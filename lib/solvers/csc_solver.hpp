@@ -18,13 +18,13 @@
 // keeping the iterate and its momentum, as dictionary learning needs.
 #pragma once
 
-#include "conv/conv_operator.hpp"
-#include "core/state_archive.hpp"
-#include "solvers/iteration_record.hpp"
-
 #include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "conv/conv_operator.hpp"
+#include "core/state_archive.hpp"
+#include "solvers/iteration_record.hpp"
 
 namespace dn {
 
@@ -37,7 +37,7 @@ public:
 
 struct SolveOptions {
   std::size_t maxIterations = 200;  //!< iterations to run in one Solve() call
-  double tolerance = 0.0;           //!< stop when relativeChange < tolerance; 0 runs every iteration
+  double tolerance = 0.0;  //!< stop when relativeChange < tolerance; 0 runs every iteration
   void Validate() const;
 };
 
@@ -62,14 +62,17 @@ double CheckResetArguments(const ConvOperator<T>& op, const Image<T>& signal, do
                            const Maps<T>* start, const char* who);
 //! The operator's Lipschitz constant; throws std::invalid_argument prefixed with `who` when the
 //! dictionary is zero or not finite.
-template <typename T> double CheckedLipschitz(const ConvOperator<T>& op, const char* who);
+template <typename T>
+double CheckedLipschitz(const ConvOperator<T>& op, const char* who);
 
 //! The statistics of an iterate in a saved state, under the current part: numbers iteration,
 //! seconds, objective, fidelity, l1, density, relative_change (every record is saved so, under
 //! "record/").
-template <typename T> void DescribeRecord(StateArchive<T>& archive, IterationRecord& record);
+template <typename T>
+void DescribeRecord(StateArchive<T>& archive, IterationRecord& record);
 
-template <typename T> class CscSolver {
+template <typename T>
+class CscSolver {
 public:
   virtual ~CscSolver() = default;
   virtual std::string Name() const = 0;
@@ -94,7 +97,10 @@ public:
   //! residuals, counters, statistics), as arrays in T and numbers (Describe()). A solver of the
   //! same name and keepSpectra, Reset() on the same operator, signal and lambda, then given this
   //! state by RestoreState(), continues bit for bit as this one would (checkpoints,
-  //! docs/robustness.md).
+  //! docs/robustness.md). One exception keeps checkpoints small: ista and fista save the spectra
+  //! of neither the iterate (transformed again on restoring) nor the previous iterate, so an
+  //! OperatorChanged() before the first Solve() iteration after a restore restarts the momentum
+  //! from the iterate (dictionary learning always solves first).
   SavedState<T> SaveState() const;
   //! Replaces the state set by Reset() with one SaveState() returned. Throws std::runtime_error
   //! naming the entry when one is missing or has the wrong shape, or when the state is another
@@ -118,4 +124,4 @@ std::vector<std::string> CscSolverNames();
 //! circular only), so that callers can refuse a combination before any work.
 void CheckSolverSupports(const std::string& name, Boundary boundary);
 
-} // namespace dn
+}  // namespace dn

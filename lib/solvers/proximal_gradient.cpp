@@ -100,6 +100,18 @@ void ProximalGradientSolver<T>::SynthesizeIterate(CMat& synthesis) {
 }
 
 template <typename T>
+void ProximalGradientSolver<T>::TransformIterate() {
+  spectra_.set_size(op_->Fft().SpectrumSize(), op_->FilterCount());
+#pragma omp parallel num_threads(threads_)
+  {
+    T* scratch = op_->Padded() ? forwardScratch_[omp_get_thread_num()].memptr() : nullptr;
+#pragma omp for schedule(static)
+    for (arma::uword k = 0; k < op_->FilterCount(); ++k)
+      op_->ForwardMap(x_.slice(k).memptr(), spectra_.colptr(k), scratch);
+  }
+}
+
+template <typename T>
 void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
                                       double lambda, const Maps<T>* start) {
   const double lipschitz = CheckResetArguments(op, signal, lambda, start, "CscSolver::Reset()");
@@ -234,8 +246,11 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
     const double tNext = momentum_ ? 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t_ * t_)) : 1.0;
     const double betaValue = momentum_ ? (t_ - 1.0) / tNext : 0.0;
     const T beta = static_cast<T>(betaValue);
-    if (keepSpectra_) spectra_.swap(previousSpectra_);  // spectra_ is overwritten below
-    if (circular) residual_.swap(previousResidual_);    // so is residual_
+    if (keepSpectra_) {
+      spectra_.swap(previousSpectra_);  // spectra_ is overwritten below
+      spectra_.set_size(F, K);          // after a restore previousSpectra_ was empty
+    }
+    if (circular) residual_.swap(previousResidual_);  // so is residual_
 
 #pragma omp parallel num_threads(threads_)
     {
@@ -313,7 +328,7 @@ IterationRecord ProximalGradientSolver<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
   lipschitz_ = CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
   double fidelity;
-  if (keepSpectra_) {
+  if (keepSpectra_ && previousSpectra_.n_elem) {
     // Residuals at the previous and current iterate under the new filters give r_y by linearity.
     CMat synthesis;
     Synthesize(*op_, previousSpectra_, synthesis);
@@ -321,7 +336,8 @@ IterationRecord ProximalGradientSolver<T>::OperatorChanged() {
     Synthesize(*op_, spectra_, synthesis);
     fidelity = FinishResidual(synthesis, lastBeta_);
   } else {
-    // Without the spectra the momentum cannot be carried over: restart from x.
+    // Without the spectra of the previous iterate (none kept, or restored and not yet iterated)
+    // the momentum cannot be carried over: restart from x.
     fidelity = StartFromIterate();
   }
   current_.fidelity = fidelity;

@@ -17,7 +17,8 @@
 
 namespace dn {
 
-template <typename T> class ProximalGradientSolver : public CscSolver<T> {
+template <typename T>
+class ProximalGradientSolver : public CscSolver<T> {
 public:
   ProximalGradientSolver(bool momentum, bool keepSpectra)
       : momentum_(momentum), keepSpectra_(keepSpectra) {}
@@ -55,23 +56,25 @@ private:
   IterationRecord current_;
 
   Maps<T> x_, y_;
-  CMat spectra_, previousSpectra_;  //!< FFT of x and of the previous x (keepSpectra only)
-  CMat signalSpectra_;              //!< circular: FFT of s
+  CMat spectra_, previousSpectra_;    //!< FFT of x and of the previous x (keepSpectra only)
+  CMat signalSpectra_;                //!< circular: FFT of s
   CMat residual_, previousResidual_;  //!< circular: r = D x - s in frequency, F x C
   arma::Mat<T> residualImage_, previousResidualImage_;  //!< valid: r in space, (H*W) x C
-  CMat residualAtY_;                //!< r_y in frequency, F x C
+  CMat residualAtY_;                                    //!< r_y in frequency, F x C
   // Workspace.
   int threads_ = 1;
-  std::vector<kernels::MapSums> mapSums_;  //!< per map, summed in map order
-  std::vector<CMat> accumulators_;         //!< per thread: F x C partial sums of D X'
+  std::vector<kernels::MapSums> mapSums_;    //!< per map, summed in map order
+  std::vector<CMat> accumulators_;           //!< per thread: F x C partial sums of D X'
   std::vector<const Complex<T>*> partials_;  //!< [c * threads + t]: accumulators_[t].colptr(c)
   std::vector<arma::Col<Complex<T>>> gradientSpectra_, mapSpectra_;  //!< per thread
-  std::vector<arma::Col<T>> gradients_;       //!< per thread: one map
+  std::vector<arma::Col<T>> gradients_;                              //!< per thread: one map
   std::vector<arma::Col<T>> forwardScratch_;  //!< per thread, padded grids: see ForwardMap
   std::vector<arma::Col<T>> inverseScratch_;
   CMat synthesis_;                 //!< valid: D x' in frequency, F x C
   arma::Mat<T> grid_;              //!< valid: one channel on the FFT grid
   arma::Col<T> residualImageAtY_;  //!< valid: r_y of one channel in space
+  //! spectra_ = FFT of every map of x_, transformed as Solve() transforms them.
+  void TransformIterate();
   //! D x (F x C) from the maps of x_, accumulated per thread as in Solve() (no F x K array);
   //! with keepSpectra also the spectra of x into spectra_.
   void SynthesizeIterate(CMat& synthesis);
@@ -80,4 +83,4 @@ private:
 extern template class ProximalGradientSolver<float>;
 extern template class ProximalGradientSolver<double>;
 
-} // namespace dn
+}  // namespace dn

@@ -2,10 +2,9 @@
 // RestoreState(). Kept apart from the iteration in proximal_gradient.cpp.
 //
 // Entries: x, y (maps), residual_at_y (F x C); circular: residual, previous_residual (F x C);
-// valid: residual_image, previous_residual_image ((H*W) x C); with keepSpectra: spectra,
-// previous_spectra (F x K); numbers momentum, keep_spectra, lambda (which must be this solver's),
-// lipschitz, t, last_beta, iteration, elapsed and the statistics of the current iterate
-// (record/...).
+// valid: residual_image, previous_residual_image ((H*W) x C); numbers momentum, keep_spectra,
+// lambda (which must be this solver's), lipschitz, t, last_beta, iteration, elapsed and the
+// statistics of the current iterate (record/...).
 #include <cmath>
 
 #include "solvers/proximal_gradient.hpp"
@@ -38,10 +37,14 @@ void ProximalGradientSolver<T>::Describe(StateArchive<T>& a) {
     a.Matrix("residual_image", residualImage_, pixels, C);
     a.Matrix("previous_residual_image", previousResidualImage_, pixels, C);
   }
-  if (keepSpectra_) {
-    a.ComplexMatrix("spectra", spectra_, F, K);
-    a.ComplexMatrix("previous_spectra", previousSpectra_, F, K);
-  }
+  // The spectra of x are not saved but transformed again, as Solve() transforms x: the same
+  // plan on the same maps gives the same bits. Those of the previous x, which only an
+  // OperatorChanged() before the next iteration would use, are dropped (see csc_solver.hpp).
+  if (keepSpectra_)
+    a.OnCommit([this] {
+      TransformIterate();
+      previousSpectra_.reset();
+    });
 }
 
 template void ProximalGradientSolver<float>::Describe(StateArchive<float>&);
