@@ -203,28 +203,31 @@ BOOST_AUTO_TEST_CASE(request_stop_stops_after_the_current_iteration) {
 
 BOOST_AUTO_TEST_CASE(checkpoint_schedule) {
   CheckpointPolicy policy;
+  const double kLongWayLeft = 1e9;  // seconds the layer needs yet
   policy.every = 3;
   policy.seconds = 0;
   const CheckpointSchedule every(policy);
-  BOOST_TEST(every.Due(3));
-  BOOST_TEST(every.Due(6));
-  BOOST_TEST(!every.Due(4));
+  BOOST_TEST(every.Due(3, kLongWayLeft));
+  BOOST_TEST(every.Due(3, 0.0));  // --checkpoint-every does not look ahead
+  BOOST_TEST(every.Due(6, kLongWayLeft));
+  BOOST_TEST(!every.Due(4, kLongWayLeft));
   policy.every = 0;
-  BOOST_TEST(!CheckpointSchedule(policy).Due(3));
+  BOOST_TEST(!CheckpointSchedule(policy).Due(3, kLongWayLeft));
   policy.seconds = 3600;
   CheckpointSchedule hourly(policy);
-  BOOST_TEST(!hourly.Due(1));
+  BOOST_TEST(!hourly.Due(1, kLongWayLeft));
   policy.seconds = 1e-3;
   CheckpointSchedule often(policy);
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  BOOST_TEST(often.Due(1));
+  BOOST_TEST(often.Due(1, kLongWayLeft));
+  BOOST_TEST(!often.Due(1, 1e-4));  // left to the end-of-layer checkpoint, due sooner
   often.Written();
-  BOOST_TEST(!often.Due(2));
+  BOOST_TEST(!often.Due(2, kLongWayLeft));
   // --checkpoint-share: after a checkpoint that took 1 s, the seconds rule waits 19 s (5%).
   often.Written(1.0);
   BOOST_TEST(often.Wait() == 19.0, boost::test_tools::tolerance(1e-12));
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  BOOST_TEST(!often.Due(3));
+  BOOST_TEST(!often.Due(3, kLongWayLeft));
   policy.share = 0;
   CheckpointSchedule unbounded(policy);
   unbounded.Written(1.0);
@@ -232,7 +235,7 @@ BOOST_AUTO_TEST_CASE(checkpoint_schedule) {
   policy.every = 2;
   CheckpointSchedule counted(policy);
   counted.Written(100.0);
-  BOOST_TEST(counted.Due(2));  // --checkpoint-every is not bounded
+  BOOST_TEST(counted.Due(2, kLongWayLeft));  // --checkpoint-every is not bounded
   policy.share = 1;
   BOOST_CHECK_THROW(policy.Validate(), std::invalid_argument);
   BOOST_TEST(CheckpointDirectory("/x/run") == "/x/run/checkpoints");

@@ -14,12 +14,13 @@ namespace fs = std::filesystem;
 CheckpointSchedule::CheckpointSchedule(const CheckpointPolicy& policy)
     : policy_(policy), last_(std::chrono::steady_clock::now()) {}
 
-bool CheckpointSchedule::Due(std::size_t iteration) const {
+bool CheckpointSchedule::Due(std::size_t iteration, double secondsLeft) const {
   if (policy_.every > 0 && iteration % policy_.every == 0) return true;
   if (policy_.seconds <= 0) return false;
   const double since =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count();
-  return since >= Wait();
+  const double wait = Wait();
+  return since >= wait && secondsLeft >= wait;
 }
 
 double CheckpointSchedule::Wait() const {

@@ -16,8 +16,10 @@ namespace dn {
 class CheckpointSchedule {
 public:
   explicit CheckpointSchedule(const CheckpointPolicy& policy);
-  //! Whether a checkpoint is due after outer iteration `iteration`.
-  bool Due(std::size_t iteration) const;
+  //! Whether a checkpoint is due after outer iteration `iteration`, with the layer expected to
+  //! end in `secondsLeft`: the seconds rule leaves a checkpoint it would write less than Wait()
+  //! before the end to the end-of-layer checkpoint, which would follow too soon after it.
+  bool Due(std::size_t iteration, double secondsLeft) const;
   //! Restarts the clock after a checkpoint that took `seconds` to write.
   void Written(double seconds = 0.0);
   //! The wait after the last checkpoint before the seconds rule writes the next.

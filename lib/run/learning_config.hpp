@@ -29,8 +29,8 @@ struct FilterSize {
 //! When a run writes checkpoints: after every `every`-th iteration, and after an iteration that
 //! ends `seconds` or more after the last checkpoint (0 disables either) and late enough that the
 //! checkpoints of this rule take at most `share` of the run's time (the wait is then at least
-//! (1 - share) / share times the last checkpoint's cost; 0 disables the bound); always at the
-//! start and at the end of every layer.
+//! (1 - share) / share times the last checkpoint's cost; 0 disables the bound) unless the layer
+//! is expected to end sooner than that wait; always at the start and at the end of every layer.
 struct CheckpointPolicy {
   std::size_t every = 0;  //!< --checkpoint-every
   double seconds = 60;    //!< --checkpoint-seconds

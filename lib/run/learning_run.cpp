@@ -242,8 +242,18 @@ private:
     last = record;
     if (observer_ && observer_->Observe(record)) stopped_ = true;
     const bool stop = Stopping();
-    if (stop || schedule_.Due(record.iteration)) SaveCheckpoint();
+    if (stop || schedule_.Due(record.iteration, SecondsLeft(record))) SaveCheckpoint();
     return stop;
+  }
+
+  //! The time the layer in training needs for its remaining iterations, at the mean pace of
+  //! those done (`record` the last).
+  double SecondsLeft(const IterationRecord& record) const {
+    const std::size_t total =
+        layers_[std::min(trainer_->LayersTrained(), layers_.size() - 1)].iterations;
+    if (record.iteration == 0 || record.iteration >= total) return 0.0;
+    return static_cast<double>(total - record.iteration) * record.seconds /
+           static_cast<double>(record.iteration);
   }
 
   bool Stopping() const { return stopped_ || stopRequested_ || StopSignal() != 0; }
@@ -265,8 +275,9 @@ private:
     c.kind = single ? kSingleKind : kNetworkKind;
     c.layer = layer;
     c.iteration = iteration;
+    // Views, not copies: the state is written below, before training changes it again.
     c.state =
-        single && trainer_->Learner() ? trainer_->Learner()->SaveState() : trainer_->SaveState();
+        single && trainer_->Learner() ? trainer_->Learner()->StateView() : trainer_->StateView();
     c.info["signals"] = signalsChecksum_;
     if (!history.Empty()) c.info["objective"] = Number(history.Last().objective);
     c.files = files;
