@@ -58,11 +58,14 @@ latest() {
   echo $(( (layer - 1) * ITER + 10#$iteration ))
 }
 sleep_ms() { sleep "$(awk -v ms="$1" 'BEGIN { printf "%.3f", ms / 1000 }')"; }
-# kill_run REASON: kills the run with SIGKILL; it must not have ended by itself.
+# kill_run REASON: kills the run with SIGKILL. Returns 2 when the run had ended by itself
+# (training takes milliseconds per iteration here, so load can make a run finish within the
+# delay); any other ending fails.
 kill_run() {
   kill -KILL "$PID" 2>/dev/null
   wait "$PID" 2>/dev/null
   local status=$?
+  [ $status -eq 0 ] && return 2
   if [ $status -ne 137 ]; then
     fail "the run ended with $status before kill $((kills + 1)) ($1): $(cat "$WORK/stderr")"
     finish
@@ -83,13 +86,39 @@ kill_run() {
   fi
 }
 
+# kill_after TARGET BOUND: starts the run (a resume once there is a checkpoint), waits for the
+# checkpoint of iteration TARGET over all layers, then kills it after a random delay below BOUND
+# ms. A run that finishes within the delay is put back as it was and tried again with half the
+# bound, at most six times.
+kill_after() {
+  local target=$1 bound=$2 attempt current delay
+  rm -rf "$WORK/before"
+  [ -e "$RUN" ] && cp -a "$RUN" "$WORK/before"
+  for attempt in 1 2 3 4 5 6; do
+    start_run
+    for _ in $(seq 1 2000); do  # at most about 20 s
+      current=$(latest)
+      [ "${current:-0}" -ge "$target" ] && break
+      kill -0 "$PID" 2>/dev/null || break
+      sleep 0.01
+    done
+    delay=$(( RANDOM % bound ))
+    sleep_ms $delay
+    kill_run "${delay} ms after iteration $target of all layers" && return
+    echo "the run finished within $delay ms, before kill $((kills + 1)); again with a shorter delay"
+    rm -rf "$RUN"
+    [ -e "$WORK/before" ] && cp -a "$WORK/before" "$RUN"
+    bound=$(( bound / 2 + 1 ))
+  done
+  fail "six runs in a row finished before kill $((kills + 1))"
+  finish
+  exit 1
+}
+
 # Kill 1 anywhere in the start; the others at random moments after checkpoints further and
 # further on: three in layer 1 (at most 2 iterations apart), the last in layer 2.
 kills=0
-start_run
-delay=$(( RANDOM % 80 ))
-sleep_ms $delay
-kill_run "${delay} ms after the start"
+kill_after 0 80
 target=0
 iteration_ms=$(( span / (LAYERS * ITER) + 1 ))
 while [ $kills -lt $KILLS ]; do
@@ -98,16 +127,7 @@ while [ $kills -lt $KILLS ]; do
   else
     target=$(( ITER + 1 + RANDOM % 3 ))  # 2 iterations or more before the end
   fi
-  start_run
-  for _ in $(seq 1 2000); do  # at most about 20 s
-    current=$(latest)
-    [ "${current:-0}" -ge $target ] && break
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.01
-  done
-  delay=$(( RANDOM % (2 * iteration_ms) ))
-  sleep_ms $delay
-  kill_run "${delay} ms after iteration $target of all layers"
+  kill_after $target $(( 2 * iteration_ms ))
 done
 if expect_ok dn-learn --resume "$RUN"; then
   same_dictionaries "$RUN" "after $kills kills"
