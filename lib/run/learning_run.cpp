@@ -319,7 +319,7 @@ std::size_t EstimateBatchBytes(const LearningConfig& config, std::size_t images,
   for (const ResolvedLayer& layer : layers) specs.push_back(layer.spec);
   const std::vector<LayerShape> shapes = LayerShapes(specs, rows, cols, config.learning.boundary);
   const double element = config.precision == Precision::Single ? 4.0 : 8.0;
-  const double arrays = config.learning.solver == "admm" ? 6.5 : 8.5;
+  const double arrays = config.learning.solver == "admm" ? 4.5 : 5.5;
   double perImage = double(rows * cols * channels) * (8.0 + element);  // as read, as learned
   for (const LayerShape& shape : shapes)
     perImage += arrays * element * double(shape.maps * shape.mapRows * shape.mapCols);

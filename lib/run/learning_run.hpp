@@ -58,9 +58,12 @@ void FitToInitialFilters(LearningConfig& config, const InitialFilters& initial,
 
 //! The peak memory of a batch run (learner "batch") of `config` on `images` images of rows x cols
 //! x channels, in bytes: per image and layer, the solver's working arrays of the layer's maps
-//! (measured: about 8.5 map-sized arrays with ista/fista/cd, 6.5 with admm), plus the images and
-//! 100 MB for the rest. Measured with K = 64 filters of 8x8 on 256x256 images, single precision:
-//! 146 MB per image with fista (8.2 arrays), 104 MB with admm (6.2).
+//! (5.5 map-sized arrays with ista/fista/cd, 4.5 with admm: the measured figures and a margin),
+//! plus the images and 100 MB for the rest. Measured with K = 64 filters of 8x8, single
+//! precision, a checkpoint included: six 256x256 images, peak RSS 620 MB with fista (4.9
+//! arrays), 483 MB with admm (3.8); ten 342x512 images, 2.52 GB with fista (5.2). Before
+//! checkpoints were written from views (core/state_archive.hpp), a checkpoint's copy of the state
+//! added about 3.3 arrays.
 std::size_t EstimateBatchBytes(const LearningConfig& config, std::size_t images,
                                std::size_t channels, std::size_t rows, std::size_t cols);
 //! Refuses (std::invalid_argument, one line with the estimate and the advice to use --learner
