@@ -53,7 +53,13 @@ void StridedConvOperator<T>::SetFilters(const FilterBank<T>& filters) {
     throw std::invalid_argument("StridedConvOperator::SetFilters(): filter bank shape changed");
   filters_ = filters;
   FilterBankSpectra(*fft_, filters_, spectra_);
-  lipschitz_ = ComputeLipschitz();
+  lipschitz_ = -1.0;
+}
+
+template <typename T>
+double StridedConvOperator<T>::ExactLipschitz() const {
+  if (lipschitz_ < 0.0) lipschitz_ = ComputeLipschitz();
+  return lipschitz_;
 }
 
 template <typename T>
@@ -174,7 +180,10 @@ double StridedConvOperator<T>::ComputeLipschitz() const {
               aliases(row + c, k) = mirrored ? std::conj(d) : d;
             }
         }
-      const arma::cx_mat gram = aliases.t() * aliases;
+      // lambda_max(M^H M) = lambda_max(M M^H): the smaller Gram (C s^2 or K square).
+      const arma::cx_mat gram = aliases.n_rows < aliases.n_cols
+                                    ? arma::cx_mat(aliases * aliases.t())
+                                    : arma::cx_mat(aliases.t() * aliases);
       best = std::max(best, arma::max(arma::eig_sym(gram)));
     }
   return best / double(s * s);

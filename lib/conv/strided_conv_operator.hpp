@@ -60,9 +60,10 @@ public:
                       FilterBank<T>& gradient);
   //! The exact ||A||^2 of the file comment (an upper bound for valid); ignores its arguments.
   double Lipschitz(arma::Cube<T>& /*powerVector*/, int /*powerSteps*/) override {
-    return lipschitz_;
+    return ExactLipschitz();
   }
-  double ExactLipschitz() const { return lipschitz_; }
+  //! Computed on the first call after the filters changed (a learner's trial filters need none).
+  double ExactLipschitz() const;
 
   arma::uword MapRows() const { return mapRows_; }
   arma::uword MapCols() const { return mapCols_; }
@@ -82,8 +83,8 @@ private:
   Boundary boundary_;
   arma::uword K_, C_, mapRows_, mapCols_, lowRows_, lowCols_;
   std::unique_ptr<Fft2d<T>> fft_;
-  arma::Mat<Complex<T>> spectra_;  //!< F x K*C, column k*C + c
-  double lipschitz_ = 0.0;
+  arma::Mat<Complex<T>> spectra_;    //!< F x K*C, column k*C + c
+  mutable double lipschitz_ = -1.0;  //!< < 0: not computed for the current filters
   // Buffers reused by Apply and Adjoint.
   arma::Mat<T> grid_;
   arma::Col<Complex<T>> spectrum_;

@@ -6,22 +6,14 @@
 
 #include "core/timer.hpp"
 #include "dictionary/dictionary.hpp"
+#include "dictionary/filter_step.hpp"
 #include "solvers/proximal.hpp"
 
 namespace dn {
 namespace {
 
-template <typename T>
-double HalfSquaredNorm(const arma::Cube<T>& x) {
-  double sum = 0.0;
-  for (arma::uword i = 0; i < x.n_elem; ++i) sum += double(x[i]) * double(x[i]);
-  return 0.5 * sum;
-}
-
 //! Steps of warm power iteration per image after the filters change (they change little).
 constexpr int kRefreshPowerSteps = 1;
-//! Backtracking gives up after this many halvings of the step.
-constexpr int kMaxBacktracking = 40;
 
 }  // namespace
 
@@ -132,26 +124,13 @@ bool PixelLayerLearner<T>::FilterStep(double fidelity) {
         break;
       }
     }
-    bool accepted = false;
-    for (int attempt = 0; attempt < kMaxBacktracking && !accepted; ++attempt, lipschitz *= 2) {
-      FilterBank<T> fresh = current;
-      fresh.data -= static_cast<T>(1.0 / lipschitz) * gradient.data;
+    const auto project = [&](FilterBank<T>& fresh) {
       MaskFilters(fresh, table_);
       ProjectFilters(fresh, options_.dictionary.zeroMean);
-      double inner = 0.0, distance = 0.0;
-      for (arma::uword e = 0; e < fresh.data.n_elem; ++e) {
-        const double delta = double(fresh.data[e]) - double(current.data[e]);
-        inner += double(gradient.data[e]) * delta;
-        distance += delta * delta;
-      }
-      const double value = trial(fresh);
-      if (value <= fidelity + inner + 0.5 * lipschitz * distance && value <= fidelity) {
-        state_.filters = std::move(fresh);
-        state_.filterLipschitz = lipschitz;
-        fidelity = value;
-        accepted = true;
-      }
-    }
+    };
+    const bool accepted =
+        BacktrackingFilterStep<T>(state_.filters, gradient, fidelity, lipschitz, project, trial);
+    if (accepted) state_.filterLipschitz = lipschitz;
     if (!accepted) {
       conv.SetFilters(current);
       if (changed)  // the trials overwrote the residuals of the last accepted filters

@@ -25,17 +25,8 @@ void PixelLayerLearner<T>::Describe(StateArchive<T>& a) {
   const Image<T>& first = signals_.front();
   for (std::size_t i = 0; i < signals_.size(); ++i)
     a.Part("image/" + std::to_string(i), [&] {
-      PixelCodingState<T>& c = state_.codes[i];
-      a.Array("x", c.x, top.mapRows, top.mapCols, top.maps);
-      a.Array("y", c.y, top.mapRows, top.mapCols, top.maps);
-      a.Array("residual_x", c.residualX, first.n_rows, first.n_cols, first.n_slices);
-      a.Array("residual_y", c.residualY, first.n_rows, first.n_cols, first.n_slices);
-      a.OptionalArray("power", c.powerVector, top.mapRows, top.mapCols, top.maps);
-      a.Number("t", c.t);
-      const double lipschitz = a.Number("lipschitz", c.lipschitz);
-      a.Require(lipschitz > 0.0 && std::isfinite(lipschitz),
-                "'" + a.FullName("lipschitz") + "' is not a positive finite number");
-      a.Part("record", [&] { DescribeRecord(a, c.current); });
+      DescribeFistaState(a, state_.codes[i], arma::size(top.mapRows, top.mapCols, top.maps),
+                         arma::size(first));
     });
 }
 

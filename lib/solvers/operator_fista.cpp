@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/state_archive.hpp"
 #include "core/timer.hpp"
 #include "solvers/proximal.hpp"
 
@@ -142,6 +143,25 @@ SolveReport OperatorFista<T>::Solve(LinearOperator<T>& op, const arma::Cube<T>& 
   return report;
 }
 
+template <typename T>
+void DescribeFistaState(StateArchive<T>& a, OperatorFistaState<T>& c, const arma::SizeCube& maps,
+                        const arma::SizeCube& signal) {
+  a.Array("x", c.x, maps.n_rows, maps.n_cols, maps.n_slices);
+  a.Array("y", c.y, maps.n_rows, maps.n_cols, maps.n_slices);
+  a.Array("residual_x", c.residualX, signal.n_rows, signal.n_cols, signal.n_slices);
+  a.Array("residual_y", c.residualY, signal.n_rows, signal.n_cols, signal.n_slices);
+  a.OptionalArray("power", c.powerVector, maps.n_rows, maps.n_cols, maps.n_slices);
+  a.Number("t", c.t);
+  const double lipschitz = a.Number("lipschitz", c.lipschitz);
+  a.Require(lipschitz > 0.0 && std::isfinite(lipschitz),
+            "'" + a.FullName("lipschitz") + "' is not a positive finite number");
+  a.Part("record", [&] { DescribeRecord(a, c.current); });
+}
+
+template void DescribeFistaState(StateArchive<float>&, OperatorFistaState<float>&,
+                                 const arma::SizeCube&, const arma::SizeCube&);
+template void DescribeFistaState(StateArchive<double>&, OperatorFistaState<double>&,
+                                 const arma::SizeCube&, const arma::SizeCube&);
 template class OperatorFista<float>;
 template class OperatorFista<double>;
 

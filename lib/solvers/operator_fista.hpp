@@ -29,6 +29,13 @@ struct OperatorFistaState {
   IterationRecord current;             //!< statistics of x
 };
 
+//! The fields of `state` for both saving and restoring it (core/state_archive.hpp), maps of
+//! `maps` and signals of `signal`: x, y, residual_x, residual_y, power (when set), t, lipschitz
+//! (which must be positive and finite) and the statistics of x under record/.
+template <typename T>
+void DescribeFistaState(StateArchive<T>& archive, OperatorFistaState<T>& state,
+                        const arma::SizeCube& maps, const arma::SizeCube& signal);
+
 template <typename T>
 class OperatorFista {
 public:
