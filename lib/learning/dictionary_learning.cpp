@@ -77,9 +77,6 @@ const Maps<T>& DictionaryLearner<T>::MapsOf(std::size_t image) const {
 
 template <typename T>
 IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
-  IterationRecord record;
-  StopReason reason = StopReason::IterationLimit;
-  if (observer) observer->Begin({"batch", 0, options_.iterations});
   SolveOptions coding;
   coding.maxIterations = options_.codingIterations;
   CodedSet<T> data;
@@ -87,8 +84,7 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
     data.mapSpectra.push_back(&solvers_[i]->SolutionSpectra());
     data.signals.push_back(&signals_[i]);
   }
-  for (std::size_t it = 0; it < options_.iterations; ++it) {
-    Timer timer;
+  return RunOuterIterations("batch", options_.iterations, observer, [&](const Timer& timer) {
     double before = 0.0;
     for (auto& solver : solvers_) before += solver->Solve(coding).last.fidelity;
 
@@ -111,20 +107,15 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
     for (auto& solver : solvers_) sums.Add(solver->Current());
     elapsed_ += timer.Seconds();
     ++iteration_;
-    record = LearnerRecord("DictionaryLearner", iteration_, elapsed_, sums, options_.lambda,
-                           previous, filters_, rejected_);
+    const IterationRecord record = LearnerRecord("DictionaryLearner", iteration_, elapsed_, sums,
+                                                 options_.lambda, previous, filters_, rejected_);
     if (record.objective > kRunawayFactor * zeroObjective_)
       throw DivergenceError("DictionaryLearner: the objective " + Short(record.objective) +
                             " at iteration " + std::to_string(iteration_) + " exceeds " +
                             Short(kRunawayFactor) + " times its value at zero maps, " +
                             Short(zeroObjective_) + " (diverged)");
-    if (observer && observer->Observe(record)) {
-      reason = StopReason::Observer;
-      break;
-    }
-  }
-  if (observer) observer->End(record, reason);
-  return record;
+    return record;
+  });
 }
 
 template class DictionaryLearner<float>;

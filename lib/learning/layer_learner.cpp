@@ -7,6 +7,24 @@
 
 namespace dn {
 
+IterationRecord RunOuterIterations(const std::string& name, std::size_t iterations,
+                                   Observer* observer,
+                                   const std::function<IterationRecord(const Timer&)>& iterate) {
+  IterationRecord record;
+  StopReason reason = StopReason::IterationLimit;
+  if (observer) observer->Begin({name, 0, iterations});
+  for (std::size_t it = 0; it < iterations; ++it) {
+    const Timer timer;
+    record = iterate(timer);
+    if (observer && observer->Observe(record)) {
+      reason = StopReason::Observer;
+      break;
+    }
+  }
+  if (observer) observer->End(record, reason);
+  return record;
+}
+
 template <typename T>
 IterationRecord LearnerRecord(const std::string& who, std::size_t iteration, double seconds,
                               const CodingSums& sums, double lambda, const FilterBank<T>& previous,

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "core/saved_state.hpp"
 #include "core/state_archive.hpp"
+#include "core/timer.hpp"
 #include "core/types.hpp"
 #include "solvers/iteration_record.hpp"
 
@@ -40,6 +42,14 @@ public:
   //! disagrees, the learner then left as it was.
   virtual void RestoreState(const SavedState<T>& state) = 0;
 };
+
+//! The outer loop of every learner's Run(): the observer's Begin({name, 0, iterations}), then up
+//! to `iterations` calls of `iterate` (one outer iteration, given its time to add to the
+//! learner's and returning its record), each record shown to the observer, which may stop the
+//! loop; then End(). Returns the last record.
+IterationRecord RunOuterIterations(const std::string& name, std::size_t iterations,
+                                   Observer* observer,
+                                   const std::function<IterationRecord(const Timer&)>& iterate);
 
 //! The coding statistics of a learner's images in one outer iteration, summed.
 struct CodingSums {

@@ -367,15 +367,11 @@ void OnlineLearner<T>::SurrogateStep() {
 
 template <typename T>
 IterationRecord OnlineLearner<T>::Run(Observer* observer) {
-  IterationRecord record;
-  StopReason reason = StopReason::IterationLimit;
-  if (observer) observer->Begin({"online", 0, options_.iterations});
   SolveOptions coding;
   coding.maxIterations = options_.codingIterations;
   const bool sgd = online_.update == "sgd";
   const std::size_t B = online_.batchSize;
-  for (std::size_t it = 0; it < options_.iterations; ++it) {
-    Timer timer;
+  return RunOuterIterations("online", options_.iterations, observer, [&](const Timer& timer) {
     CodingSums sums;
     double lipschitz = 0.0;
     FilterBank<T> gradient, total;
@@ -423,15 +419,9 @@ IterationRecord OnlineLearner<T>::Run(Observer* observer) {
     CheckFiniteStep("OnlineLearner", iteration_ + 1, filters_);
     elapsed_ += timer.Seconds();
     ++iteration_;
-    record = LearnerRecord("OnlineLearner", iteration_, elapsed_, sums, options_.lambda, previous,
-                           filters_, 0);
-    if (observer && observer->Observe(record)) {
-      reason = StopReason::Observer;
-      break;
-    }
-  }
-  if (observer) observer->End(record, reason);
-  return record;
+    return LearnerRecord("OnlineLearner", iteration_, elapsed_, sums, options_.lambda, previous,
+                         filters_, 0);
+  });
 }
 
 template <typename T>

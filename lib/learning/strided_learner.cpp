@@ -102,11 +102,7 @@ bool StridedLayerLearner<T>::FilterSteps(double fidelity) {
 
 template <typename T>
 IterationRecord StridedLayerLearner<T>::Run(Observer* observer) {
-  IterationRecord record;
-  StopReason reason = StopReason::IterationLimit;
-  if (observer) observer->Begin({"batch", 0, options_.iterations});
-  for (std::size_t it = 0; it < options_.iterations; ++it) {
-    Timer timer;
+  return RunOuterIterations("batch", options_.iterations, observer, [&](const Timer& timer) {
     double fidelity = 0.0;
     for (std::size_t i = 0; i < signals_.size(); ++i) {
       for (std::size_t n = 0; n < options_.codingIterations; ++n)
@@ -124,15 +120,9 @@ IterationRecord StridedLayerLearner<T>::Run(Observer* observer) {
     }
     elapsed_ += timer.Seconds();
     ++iteration_;
-    record = LearnerRecord("StridedLayerLearner", iteration_, elapsed_, sums, options_.lambda,
-                           previous, filters_, 0);
-    if (observer && observer->Observe(record)) {
-      reason = StopReason::Observer;
-      break;
-    }
-  }
-  if (observer) observer->End(record, reason);
-  return record;
+    return LearnerRecord("StridedLayerLearner", iteration_, elapsed_, sums, options_.lambda,
+                         previous, filters_, 0);
+  });
 }
 
 template <typename T>

@@ -150,11 +150,7 @@ bool PixelLayerLearner<T>::FilterStep(double fidelity) {
 
 template <typename T>
 IterationRecord PixelLayerLearner<T>::Run(Observer* observer) {
-  IterationRecord record;
-  StopReason reason = StopReason::IterationLimit;
-  if (observer) observer->Begin({"pixel", 0, options_.iterations});
-  for (std::size_t it = 0; it < options_.iterations; ++it) {
-    Timer timer;
+  return RunOuterIterations("pixel", options_.iterations, observer, [&](const Timer& timer) {
     double fidelity = 0.0;
     for (std::size_t i = 0; i < signals_.size(); ++i) {
       Bind(i);
@@ -174,15 +170,9 @@ IterationRecord PixelLayerLearner<T>::Run(Observer* observer) {
     }
     state_.elapsed += timer.Seconds();
     ++state_.iteration;
-    record = LearnerRecord("PixelLayerLearner", state_.iteration, state_.elapsed, sums,
-                           options_.lambda, previous, state_.filters, 0);
-    if (observer && observer->Observe(record)) {
-      reason = StopReason::Observer;
-      break;
-    }
-  }
-  if (observer) observer->End(record, reason);
-  return record;
+    return LearnerRecord("PixelLayerLearner", state_.iteration, state_.elapsed, sums,
+                         options_.lambda, previous, state_.filters, 0);
+  });
 }
 
 template class PixelLayerLearner<float>;
