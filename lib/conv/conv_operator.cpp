@@ -1,12 +1,13 @@
 #include "conv/conv_operator.hpp"
 
-#include "core/complex_kernels.hpp"
-#include "core/threads.hpp"
+#include <omp.h>
 
 #include <algorithm>
-#include <omp.h>
 #include <stdexcept>
 #include <string>
+
+#include "core/complex_kernels.hpp"
+#include "core/threads.hpp"
 
 namespace dn {
 
@@ -21,10 +22,9 @@ ConvOperator<T>::ConvOperator(const FilterBank<T>& filters, arma::uword imageRow
   if (imageRows == 0 || imageCols == 0)
     throw std::invalid_argument("ConvOperator(): the image is empty");
   if (filters.Rows() > imageRows || filters.Cols() > imageCols)
-    throw std::invalid_argument("ConvOperator(): filters (" + std::to_string(filters.Rows()) +
-                                "x" + std::to_string(filters.Cols()) +
-                                ") are larger than the image (" + std::to_string(imageRows) +
-                                "x" + std::to_string(imageCols) + ")");
+    throw std::invalid_argument("ConvOperator(): filters (" + std::to_string(filters.Rows()) + "x" +
+                                std::to_string(filters.Cols()) + ") are larger than the image (" +
+                                std::to_string(imageRows) + "x" + std::to_string(imageCols) + ")");
   const bool valid = boundary == Boundary::Valid;
   cropRow_ = valid ? filters.Rows() - 1 : 0;
   cropCol_ = valid ? filters.Cols() - 1 : 0;
@@ -35,7 +35,8 @@ ConvOperator<T>::ConvOperator(const FilterBank<T>& filters, arma::uword imageRow
   SetFilters(filters);
 }
 
-template <typename T> void ConvOperator<T>::SetFilters(const FilterBank<T>& filters) {
+template <typename T>
+void ConvOperator<T>::SetFilters(const FilterBank<T>& filters) {
   if (filters.filters != filters_.filters || filters.channels != filters_.channels ||
       filters.Rows() != filters_.Rows() || filters.Cols() != filters_.Cols())
     throw std::invalid_argument("ConvOperator::SetFilters(): filter bank shape changed");
@@ -71,7 +72,8 @@ void FilterBankSpectra(const Fft2d<T>& fft, const FilterBank<T>& filters,
   }
 }
 
-template <typename T> void ConvOperator<T>::CheckMaps(const Maps<T>& maps, const char* who) const {
+template <typename T>
+void ConvOperator<T>::CheckMaps(const Maps<T>& maps, const char* who) const {
   if (maps.n_rows != MapRows() || maps.n_cols != MapCols() || maps.n_slices != FilterCount())
     throw std::invalid_argument(std::string(who) + ": maps are " + std::to_string(maps.n_rows) +
                                 "x" + std::to_string(maps.n_cols) + "x" +
@@ -132,30 +134,41 @@ void ConvOperator<T>::AccumulateSynthesis(arma::uword k, const Complex<T>* mapSp
   }
 }
 
-template <typename T> void ConvOperator<T>::Crop(const T* grid, T* image) const {
+template <typename T>
+void ConvOperator<T>::Crop(const T* grid, T* image) const {
   const arma::uword gridRows = GridRows();
   for (arma::uword x = 0; x < imageCols_; ++x)
     std::copy_n(grid + (x + cropCol_) * gridRows + cropRow_, imageRows_, image + x * imageRows_);
 }
 
-template <typename T> void ConvOperator<T>::Pad(const T* image, T* grid) const {
+template <typename T>
+void ConvOperator<T>::Pad(const T* image, T* grid) const {
   const arma::uword gridRows = GridRows();
   std::fill_n(grid, fft_->Size(), T(0));
   for (arma::uword x = 0; x < imageCols_; ++x)
     std::copy_n(image + x * imageRows_, imageRows_, grid + (x + cropCol_) * gridRows + cropRow_);
 }
 
-template <typename T> Image<T> ConvOperator<T>::Apply(const Maps<T>& maps) const {
-  CheckMaps(maps, "ConvOperator::Apply()");
-  const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
-  arma::Mat<Complex<T>> mapSpectra(F, K);
+template <typename T>
+void ConvOperator<T>::MapSpectra(const Maps<T>& maps, arma::Mat<Complex<T>>& spectra) const {
+  const arma::uword K = FilterCount();
+  spectra.set_size(fft_->SpectrumSize(), K);
   std::vector<arma::Col<T>> scratches = PerThread(MakeScratch());
 #pragma omp parallel num_threads(scratches.size())
   {
     T* scratch = scratches[omp_get_thread_num()].memptr();
 #pragma omp for schedule(static)
-    for (arma::uword k = 0; k < K; ++k) ForwardMap(maps.slice(k).memptr(), mapSpectra.colptr(k), scratch);
+    for (arma::uword k = 0; k < K; ++k)
+      ForwardMap(maps.slice(k).memptr(), spectra.colptr(k), scratch);
   }
+}
+
+template <typename T>
+Image<T> ConvOperator<T>::Apply(const Maps<T>& maps) const {
+  CheckMaps(maps, "ConvOperator::Apply()");
+  const arma::uword C = Channels(), F = fft_->SpectrumSize();
+  arma::Mat<Complex<T>> mapSpectra;
+  MapSpectra(maps, mapSpectra);
 
   Image<T> image(imageRows_, imageCols_, C);
   std::vector<arma::Col<Complex<T>>> sums = PerThread(arma::Col<Complex<T>>(F));
@@ -180,7 +193,8 @@ template <typename T> Image<T> ConvOperator<T>::Apply(const Maps<T>& maps) const
   return image;
 }
 
-template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual) const {
+template <typename T>
+Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual) const {
   CheckImage(residual, "ConvOperator::Adjoint()");
   const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
   arma::Mat<Complex<T>> channelSpectra(F, C);
@@ -213,7 +227,8 @@ template <typename T> Maps<T> ConvOperator<T>::Adjoint(const Image<T>& residual)
   return maps;
 }
 
-template <typename T> double ConvOperator<T>::ComputeGramAndLipschitz() {
+template <typename T>
+double ConvOperator<T>::ComputeGramAndLipschitz() {
   const arma::uword K = FilterCount(), C = Channels(), F = fft_->SpectrumSize();
   gram_.set_size(F, C * C);
   double best = 0.0;
@@ -229,7 +244,8 @@ template <typename T> double ConvOperator<T>::ComputeGramAndLipschitz() {
       for (arma::uword k = 0; k < K; ++k) {
         const T* d = reinterpret_cast<const T*>(spectra_.colptr(k) + begin);
         for (std::size_t f = 0; f < end - begin; ++f)
-          sum[f] += double(d[2 * f]) * double(d[2 * f]) + double(d[2 * f + 1]) * double(d[2 * f + 1]);
+          sum[f] +=
+              double(d[2 * f]) * double(d[2 * f]) + double(d[2 * f + 1]) * double(d[2 * f + 1]);
       }
       for (std::size_t f = 0; f < end - begin; ++f) {
         gram_[begin + f] = Complex<T>(static_cast<T>(sum[f]));
@@ -273,8 +289,8 @@ double SpectrumEnergy(const Complex<T>* spectrum, arma::uword gridRows, arma::uw
   double sum = 0.0;
   for (arma::uword x = 0; x < gridCols; ++x)
     for (arma::uword r = 0; r < halfRows; ++r)
-      sum += SpectrumRowWeight(r, gridRows) *
-             std::norm(Complex<double>(spectrum[x * halfRows + r]));
+      sum +=
+          SpectrumRowWeight(r, gridRows) * std::norm(Complex<double>(spectrum[x * halfRows + r]));
   return sum / static_cast<double>(gridRows * gridCols);
 }
 
@@ -306,4 +322,4 @@ template double EdgeRowsEnergy(const Complex<float>*, const Complex<float>*, arm
 template double EdgeRowsEnergy(const Complex<double>*, const Complex<double>*, arma::uword,
                                arma::uword, arma::uword);
 
-} // namespace dn
+}  // namespace dn

@@ -22,15 +22,16 @@
 // norm 1).
 #pragma once
 
-#include "core/types.hpp"
-#include "fft/fft.hpp"
-
 #include <memory>
 #include <vector>
 
+#include "core/types.hpp"
+#include "fft/fft.hpp"
+
 namespace dn {
 
-template <typename T> class ConvOperator {
+template <typename T>
+class ConvOperator {
 public:
   //! Operator for images of imageRows x imageCols; filters set the channel and filter counts.
   ConvOperator(const FilterBank<T>& filters, arma::uword imageRows, arma::uword imageCols,
@@ -86,6 +87,8 @@ public:
   //! only used when Padded() and must then be zero outside the map region: take it from
   //! MakeScratch() and use it for nothing else.
   void ForwardMap(const T* map, Complex<T>* spectrum, T* scratch) const;
+  //! The half spectra of every map (F x K, column k: map k), by ForwardMap, OpenMP across maps.
+  void MapSpectra(const Maps<T>& maps, arma::Mat<Complex<T>>& spectra) const;
   //! Unnormalised inverse FFT (spectrum destroyed) restricted to the map region; `scratch`
   //! (GridRows*GridCols values, any contents) is used when Padded().
   void InverseMap(Complex<T>* spectrum, T* map, T* scratch) const;
@@ -146,4 +149,4 @@ double EdgeRowsEnergy(const Complex<T>* a, const Complex<T>* b, arma::uword begi
 extern template class ConvOperator<float>;
 extern template class ConvOperator<double>;
 
-} // namespace dn
+}  // namespace dn

@@ -59,7 +59,6 @@ void CoordinateDescentSolver<T>::SetupWorkspace() {
   correlationSpectra_.assign(threads_, arma::Col<Complex<T>>(F));
   correlation_.assign(threads_, arma::Col<T>(N));
   scratch_.assign(threads_, op.MakeScratch());
-  forwardScratch_.assign(op.Padded() ? threads_ : 0, op.MakeScratch());
   grid_.set_size(op.GridRows(), op.GridCols());
   threadCandidates_.assign(threads_, {});
   mapViolation_.assign(K, 0.0);
@@ -102,22 +101,10 @@ void CoordinateDescentSolver<T>::ComputeResidual() {
 }
 
 template <typename T>
-void CoordinateDescentSolver<T>::ComputeSpectra() {
-  const arma::uword K = op_->FilterCount(), F = op_->Fft().SpectrumSize();
-  spectra_.set_size(F, K);
-#pragma omp parallel num_threads(threads_)
-  {
-    T* scratch = op_->Padded() ? forwardScratch_[omp_get_thread_num()].memptr() : nullptr;
-#pragma omp for schedule(static)
-    for (arma::uword k = 0; k < K; ++k)
-      op_->ForwardMap(z_.slice(k).memptr(), spectra_.colptr(k), scratch);
-  }
-}
-
-template <typename T>
-typename CoordinateDescentSolver<T>::Runs CoordinateDescentSolver<T>::RowRuns(arma::uword i) const {
-  const int n = static_cast<int>(op_->ImageRows()), f = static_cast<int>(op_->Filters().Rows());
-  const int p = static_cast<int>(i);
+typename CoordinateDescentSolver<T>::Runs CoordinateDescentSolver<T>::AxisRuns(
+    arma::uword position, arma::uword size, arma::uword filter) const {
+  const int n = static_cast<int>(size), f = static_cast<int>(filter);
+  const int p = static_cast<int>(position);
   Runs runs;
   if (op_->BoundaryMode() == Boundary::Circular) {
     const int first = std::min(f, n - p);
@@ -125,29 +112,10 @@ typename CoordinateDescentSolver<T>::Runs CoordinateDescentSolver<T>::RowRuns(ar
     runs.tap[0] = 0, runs.pixel[0] = p, runs.length[0] = first;
     runs.tap[1] = first, runs.pixel[1] = 0, runs.length[1] = f - first;
   } else {
-    const int offset = p - (f - 1);  // image row of tap 0
+    const int offset = p - (f - 1);  // image index of tap 0
     const int a0 = std::max(0, -offset), a1 = std::min(f, n - offset);
     runs.count = 1;
     runs.tap[0] = a0, runs.pixel[0] = offset + a0, runs.length[0] = a1 - a0;
-  }
-  return runs;
-}
-
-template <typename T>
-typename CoordinateDescentSolver<T>::Runs CoordinateDescentSolver<T>::ColRuns(arma::uword j) const {
-  const int n = static_cast<int>(op_->ImageCols()), f = static_cast<int>(op_->Filters().Cols());
-  const int p = static_cast<int>(j);
-  Runs runs;
-  if (op_->BoundaryMode() == Boundary::Circular) {
-    const int first = std::min(f, n - p);
-    runs.count = first < f ? 2 : 1;
-    runs.tap[0] = 0, runs.pixel[0] = p, runs.length[0] = first;
-    runs.tap[1] = first, runs.pixel[1] = 0, runs.length[1] = f - first;
-  } else {
-    const int offset = p - (f - 1);
-    const int b0 = std::max(0, -offset), b1 = std::min(f, n - offset);
-    runs.count = 1;
-    runs.tap[0] = b0, runs.pixel[0] = offset + b0, runs.length[0] = b1 - b0;
   }
   return runs;
 }
@@ -372,7 +340,8 @@ void CoordinateDescentSolver<T>::CheckAndGrow() {
         cutoff = std::min_element(candidates.begin(), candidates.end(),
                                   [](const Candidate& a, const Candidate& b) {
                                     return a.violation < b.violation;
-                                  })->violation;
+                                  })
+                     ->violation;
       }
     }
   }
@@ -451,7 +420,7 @@ void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>
   needCheck_ = true;
   violation_ = kkt_ = 0.0;
   UpdateStatistics(0.0);
-  if (keepSpectra_) ComputeSpectra();
+  if (keepSpectra_) op_->MapSpectra(z_, spectra_);
 }
 
 template <typename T>
@@ -517,7 +486,7 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
       break;
     }
   }
-  if (keepSpectra_) ComputeSpectra();
+  if (keepSpectra_) op_->MapSpectra(z_, spectra_);
   report.seconds = timer.Seconds();
   report.last = current_;
   if (observer) observer->End(report.last, report.reason);

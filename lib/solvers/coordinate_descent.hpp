@@ -117,11 +117,11 @@ private:
   void ComputeNorms();
   //! r = s - D z by FFT.
   void ComputeResidual();
-  //! Spectra of z (keepSpectra).
-  void ComputeSpectra();
   //! The image rows (columns) of the window of map row i (column j), as runs of taps.
-  Runs RowRuns(arma::uword i) const;
-  Runs ColRuns(arma::uword j) const;
+  Runs RowRuns(arma::uword i) const { return AxisRuns(i, op_->ImageRows(), op_->Filters().Rows()); }
+  Runs ColRuns(arma::uword j) const { return AxisRuns(j, op_->ImageCols(), op_->Filters().Cols()); }
+  //! The same on one axis: map index `position`, `size` image entries, filters of `filter` taps.
+  Runs AxisRuns(arma::uword position, arma::uword size, arma::uword filter) const;
   //! Squared norm of the column of D of a coordinate of map k with these runs.
   double ColumnNorm(arma::uword k, const Runs& rows, const Runs& cols) const;
   //! Updates one coordinate of a group (its value, and the residual); returns its violation
@@ -177,10 +177,9 @@ private:
   arma::Mat<Complex<T>> residualSpectra_;                  //!< F x C
   std::vector<arma::Col<Complex<T>>> correlationSpectra_;  //!< per thread, F
   std::vector<arma::Col<T>> correlation_, scratch_;        //!< per thread: one map, one grid
-  std::vector<arma::Col<T>> forwardScratch_;              //!< per thread, padded grids (ForwardMap)
-  arma::Mat<T> grid_;                                     //!< one channel on the grid
-  std::vector<std::vector<Candidate>> threadCandidates_;  //!< per thread
-  std::vector<double> mapViolation_;                      //!< per map
+  arma::Mat<T> grid_;                                      //!< one channel on the grid
+  std::vector<std::vector<Candidate>> threadCandidates_;   //!< per thread
+  std::vector<double> mapViolation_;                       //!< per map
   std::vector<Candidate> candidates_;
   std::vector<T> passStart_;  //!< z on the working set at a pass's start
   std::vector<Coordinate> merged_;

@@ -100,18 +100,6 @@ void ProximalGradientSolver<T>::SynthesizeIterate(CMat& synthesis) {
 }
 
 template <typename T>
-void ProximalGradientSolver<T>::TransformIterate() {
-  spectra_.set_size(op_->Fft().SpectrumSize(), op_->FilterCount());
-#pragma omp parallel num_threads(threads_)
-  {
-    T* scratch = op_->Padded() ? forwardScratch_[omp_get_thread_num()].memptr() : nullptr;
-#pragma omp for schedule(static)
-    for (arma::uword k = 0; k < op_->FilterCount(); ++k)
-      op_->ForwardMap(x_.slice(k).memptr(), spectra_.colptr(k), scratch);
-  }
-}
-
-template <typename T>
 void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
                                       double lambda, const Maps<T>* start) {
   const double lipschitz = CheckResetArguments(op, signal, lambda, start, "CscSolver::Reset()");

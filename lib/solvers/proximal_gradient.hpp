@@ -73,8 +73,6 @@ private:
   CMat synthesis_;                 //!< valid: D x' in frequency, F x C
   arma::Mat<T> grid_;              //!< valid: one channel on the FFT grid
   arma::Col<T> residualImageAtY_;  //!< valid: r_y of one channel in space
-  //! spectra_ = FFT of every map of x_, transformed as Solve() transforms them.
-  void TransformIterate();
   //! D x (F x C) from the maps of x_, accumulated per thread as in Solve() (no F x K array);
   //! with keepSpectra also the spectra of x into spectra_.
   void SynthesizeIterate(CMat& synthesis);

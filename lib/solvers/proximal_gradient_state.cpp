@@ -42,7 +42,7 @@ void ProximalGradientSolver<T>::Describe(StateArchive<T>& a) {
   // OperatorChanged() before the next iteration would use, are dropped (see csc_solver.hpp).
   if (keepSpectra_)
     a.OnCommit([this] {
-      TransformIterate();
+      op_->MapSpectra(x_, spectra_);
       previousSpectra_.reset();
     });
 }
