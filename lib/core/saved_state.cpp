@@ -57,23 +57,24 @@ void SavedState<T>::Put(const std::string& name, const arma::Mat<Complex<T>>& ma
 }
 
 template <typename T>
-void SavedState<T>::Borrow(const std::string& name, const arma::Cube<T>& array) {
-  if (array.is_empty()) return Put(name, array);
+void SavedState<T>::BorrowReal(const std::string& name, const T* memory, arma::uword rows,
+                               arma::uword cols, arma::uword slices) {
   CheckName(name);
   arrays.erase(name);
   arrays.emplace(std::piecewise_construct, std::forward_as_tuple(name),
-                 std::forward_as_tuple(const_cast<T*>(array.memptr()), array.n_rows, array.n_cols,
-                                       array.n_slices, false, true));
+                 std::forward_as_tuple(const_cast<T*>(memory), rows, cols, slices, false, true));
+}
+
+template <typename T>
+void SavedState<T>::Borrow(const std::string& name, const arma::Cube<T>& array) {
+  if (array.is_empty()) return Put(name, array);
+  BorrowReal(name, array.memptr(), array.n_rows, array.n_cols, array.n_slices);
 }
 
 template <typename T>
 void SavedState<T>::Borrow(const std::string& name, const arma::Mat<T>& matrix) {
   if (matrix.is_empty()) return Put(name, matrix);
-  CheckName(name);
-  arrays.erase(name);
-  arrays.emplace(std::piecewise_construct, std::forward_as_tuple(name),
-                 std::forward_as_tuple(const_cast<T*>(matrix.memptr()), matrix.n_rows,
-                                       matrix.n_cols, 1, false, true));
+  BorrowReal(name, matrix.memptr(), matrix.n_rows, matrix.n_cols, 1);
 }
 
 template <typename T>

@@ -49,6 +49,11 @@ struct SavedState {
   SavedState Extract(const std::string& prefix) const;
   //! Number of entries of all kinds.
   std::size_t Size() const { return arrays.size() + complexArrays.size() + numbers.size(); }
+
+private:
+  //! A real entry of this shape over `memory`, not copied.
+  void BorrowReal(const std::string& name, const T* memory, arma::uword rows, arma::uword cols,
+                  arma::uword slices);
 };
 
 //! True for a valid entry name (see above): non-empty parts of [A-Za-z0-9_.-] joined by '/', no

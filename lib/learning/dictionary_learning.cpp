@@ -39,18 +39,8 @@ DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
       updater_(options.dictionary),
       filters_(initial) {
   options_.Validate();
-  if (signals_.empty()) throw std::invalid_argument("DictionaryLearner: no training images");
+  CheckTrainingImages("DictionaryLearner", signals_, std::optional<std::size_t>(initial.channels));
   const Image<T>& first = signals_.front();
-  for (const Image<T>& s : signals_) {
-    if (s.n_rows != first.n_rows || s.n_cols != first.n_cols || s.n_slices != first.n_slices)
-      throw std::invalid_argument("DictionaryLearner: training images differ in size");
-    if (!s.is_finite())
-      throw std::invalid_argument("DictionaryLearner: a training image has NaN or infinite values");
-  }
-  if (first.n_slices != initial.channels)
-    throw std::invalid_argument("DictionaryLearner: images have " + std::to_string(first.n_slices) +
-                                " channels but the filters have " +
-                                std::to_string(initial.channels));
   op_ = std::make_unique<ConvOperator<T>>(initial, first.n_rows, first.n_cols, options_.boundary,
                                           options_.effort);
   for (const Image<T>& s : signals_) {

@@ -1,6 +1,7 @@
 #include "learning/layer_learner.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "solvers/csc_solver.hpp"
 #include "solvers/proximal.hpp"
@@ -24,6 +25,27 @@ IterationRecord RunOuterIterations(const std::string& name, std::size_t iteratio
   if (observer) observer->End(record, reason);
   return record;
 }
+
+template <typename T>
+void CheckTrainingImages(const std::string& who, const std::vector<Image<T>>& signals,
+                         std::optional<std::size_t> channels) {
+  if (signals.empty()) throw std::invalid_argument(who + ": no training images");
+  const Image<T>& first = signals.front();
+  for (const Image<T>& s : signals) {
+    if (s.n_rows != first.n_rows || s.n_cols != first.n_cols || s.n_slices != first.n_slices)
+      throw std::invalid_argument(who + ": training images differ in size");
+    if (!s.is_finite())
+      throw std::invalid_argument(who + ": a training image has NaN or infinite values");
+  }
+  if (channels && first.n_slices != *channels)
+    throw std::invalid_argument(who + ": images have " + std::to_string(first.n_slices) +
+                                " channels but the filters have " + std::to_string(*channels));
+}
+
+template void CheckTrainingImages(const std::string&, const std::vector<Image<float>>&,
+                                  std::optional<std::size_t>);
+template void CheckTrainingImages(const std::string&, const std::vector<Image<double>>&,
+                                  std::optional<std::size_t>);
 
 template <typename T>
 IterationRecord LearnerRecord(const std::string& who, std::size_t iteration, double seconds,

@@ -7,7 +7,9 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/saved_state.hpp"
 #include "core/state_archive.hpp"
@@ -50,6 +52,13 @@ public:
 IterationRecord RunOuterIterations(const std::string& name, std::size_t iterations,
                                    Observer* observer,
                                    const std::function<IterationRecord(const Timer&)>& iterate);
+
+//! Refuses (std::invalid_argument "<who>: ...") an empty set of training images, images of
+//! different sizes or with NaN or infinite values, and, when `channels` is given, images whose
+//! channel count is not the filters'.
+template <typename T>
+void CheckTrainingImages(const std::string& who, const std::vector<Image<T>>& signals,
+                         std::optional<std::size_t> channels);
 
 //! The coding statistics of a learner's images in one outer iteration, summed.
 struct CodingSums {

@@ -19,19 +19,9 @@ StridedLayerLearner<T>::StridedLayerLearner(const LearningOptions& options,
   options_.Validate();
   if (options_.solver != "ista" && options_.solver != "fista")
     throw std::invalid_argument("a strided layer codes with ista or fista, not " + options_.solver);
-  if (signals_.empty()) throw std::invalid_argument("StridedLayerLearner: no training images");
+  CheckTrainingImages("StridedLayerLearner", signals_,
+                      std::optional<std::size_t>(initial.channels));
   const Image<T>& first = signals_.front();
-  for (const Image<T>& s : signals_) {
-    if (s.n_rows != first.n_rows || s.n_cols != first.n_cols || s.n_slices != first.n_slices)
-      throw std::invalid_argument("StridedLayerLearner: training images differ in size");
-    if (!s.is_finite())
-      throw std::invalid_argument(
-          "StridedLayerLearner: a training image has NaN or infinite values");
-  }
-  if (first.n_slices != initial.channels)
-    throw std::invalid_argument("StridedLayerLearner: images have " +
-                                std::to_string(first.n_slices) + " channels but the filters have " +
-                                std::to_string(initial.channels));
   op_ = std::make_unique<StridedConvOperator<T>>(filters_, first.n_rows, first.n_cols, geometry_,
                                                  options_.boundary, options_.effort);
   coder_ = std::make_unique<OperatorFista<T>>(options_.lambda, options_.solver == "fista");
@@ -60,17 +50,15 @@ bool StridedLayerLearner<T>::FilterSteps(double fidelity) {
   const auto project = [&](FilterBank<T>& fresh) {
     ProjectFilters(fresh, options_.dictionary.zeroMean);
   };
-  for (std::size_t i = 0; i < images; ++i) residuals_[i] = codes_[i].residualX;
-
   FilterBank<T> gradient = filters_, part = filters_;
   bool changed = false;
   for (std::size_t it = 0; it < options_.dictionary.iterations; ++it) {
     gradient.data.zeros();
     for (std::size_t i = 0; i < images; ++i) {
-      op_->FilterGradient(codes_[i].x, residuals_[i], part);
+      // The residuals of the coded maps, then those of the last accepted filters.
+      op_->FilterGradient(codes_[i].x, changed ? residuals_[i] : codes_[i].residualX, part);
       gradient.data += part.data;
     }
-    const FilterBank<T> current = filters_;
     double lipschitz = filterLipschitz_ / 2;
     if (!(lipschitz > 0.0)) {
       // First step: the curvature of the fidelity along the gradient, sum_i ||A_g z_i||^2 /
@@ -84,13 +72,10 @@ bool StridedLayerLearner<T>::FilterSteps(double fidelity) {
         curvature += 2.0 * HalfSquaredNorm(residuals_[i]);
       }
       lipschitz = curvature / g2;
-      if (!(lipschitz > 0.0) || !std::isfinite(lipschitz)) {
-        fidelityAt(current);  // the residuals of the current filters again
-        break;
-      }
+      if (!(lipschitz > 0.0) || !std::isfinite(lipschitz)) break;  // nothing changed yet
     }
     if (!BacktrackingFilterStep<T>(filters_, gradient, fidelity, lipschitz, project, fidelityAt)) {
-      fidelityAt(current);
+      if (changed) fidelityAt(filters_);  // the residuals of the last accepted filters again
       break;
     }
     filterLipschitz_ = lipschitz;

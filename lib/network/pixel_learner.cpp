@@ -27,19 +27,13 @@ PixelLayerLearner<T>::PixelLayerLearner(const LearningOptions& options, const Ne
   if (layer < 2 || layer > network.Depth())
     throw std::invalid_argument("PixelLayerLearner: layer " + std::to_string(layer) +
                                 " is not a layer above the first of the network");
-  if (signals_.empty()) throw std::invalid_argument("PixelLayerLearner: no training images");
+  CheckTrainingImages("PixelLayerLearner", signals_, std::nullopt);
   if (switches_.size() != signals_.size())
     throw std::invalid_argument("PixelLayerLearner: need the switches of every training image");
-  const Image<T>& first = signals_.front();
-  for (std::size_t i = 0; i < signals_.size(); ++i) {
-    const Image<T>& s = signals_[i];
-    if (s.n_rows != first.n_rows || s.n_cols != first.n_cols || s.n_slices != first.n_slices)
-      throw std::invalid_argument("PixelLayerLearner: training images differ in size");
-    if (!s.is_finite())
-      throw std::invalid_argument("PixelLayerLearner: a training image has NaN or infinite values");
-    if (switches_[i].size() < layer - 1)
+  for (const std::vector<Switches>& below : switches_)
+    if (below.size() < layer - 1)
       throw std::invalid_argument("PixelLayerLearner: missing switches of the layers below");
-  }
+  const Image<T>& first = signals_.front();
   if (first.n_slices != network.layers.front().channels)
     throw std::invalid_argument("PixelLayerLearner: the images' channels do not match layer 1");
   table_ = network.tables[layer - 1];
