@@ -17,6 +17,23 @@ InferenceMode ParseInferenceMode(const std::string& name) {
   throw std::invalid_argument("unknown inference mode '" + name + "' (expected layer or pixel)");
 }
 
+StridedGeometry LayerSpec::Geometry(Boundary boundary) const {
+  StridedGeometry g = StridedGeometry::Ordinary(filterRows, filterCols, boundary);
+  g.stride = stride;
+  if (padding) {
+    g.paddingRows = padding->first;
+    g.paddingCols = padding->second;
+  }
+  return g;
+}
+
+bool LayerSpec::Ordinary(Boundary boundary) const {
+  const StridedGeometry g = Geometry(boundary),
+                        ordinary = StridedGeometry::Ordinary(filterRows, filterCols, boundary);
+  return g.stride == 1 && g.paddingRows == ordinary.paddingRows &&
+         g.paddingCols == ordinary.paddingCols;
+}
+
 void LayerSpec::Validate(std::size_t layer) const {
   const std::string who = "layer " + std::to_string(layer) + ": ";
   if (filters == 0) throw std::invalid_argument(who + "the filter count must be positive");
@@ -28,6 +45,7 @@ void LayerSpec::Validate(std::size_t layer) const {
   try {
     pooling.Validate();
     ConnectivityTable(connectivity, channels, filters, connectivitySeed);
+    Geometry(Boundary::Circular).Check(filterRows, filterCols);  // stride >= 1, padding < size
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(who + e.what());
   }
@@ -69,8 +87,14 @@ std::vector<LayerShape> LayerShapes(const std::vector<LayerSpec>& layers, arma::
     s.inputRows = r;
     s.inputCols = c;
     s.inputMaps = spec.channels;
-    s.mapRows = MapRows(r, spec.filterRows, boundary);
-    s.mapCols = MapCols(c, spec.filterCols, boundary);
+    if (spec.Ordinary(boundary)) {
+      s.mapRows = MapRows(r, spec.filterRows, boundary);
+      s.mapCols = MapCols(c, spec.filterCols, boundary);
+    } else {
+      const StridedGeometry g = spec.Geometry(boundary);
+      s.mapRows = g.MapRows(r, spec.filterRows, boundary);
+      s.mapCols = g.MapCols(c, spec.filterCols, boundary);
+    }
     s.maps = spec.filters;
     s.pooledRows = PoolingShape::Pooled(s.mapRows, spec.pooling.rows);
     s.pooledCols = PoolingShape::Pooled(s.mapCols, spec.pooling.cols);

@@ -17,10 +17,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "conv/conv_operator.hpp"
+#include "conv/strided_geometry.hpp"
 #include "network/connectivity.hpp"
 #include "network/pooling.hpp"
 
@@ -45,6 +48,15 @@ struct LayerSpec {
   std::uint64_t connectivitySeed = 1;  //!< random-doubles only
   PoolingShape pooling;                //!< applied to this layer's maps before the next layer
   InferenceMode inference = InferenceMode::Layer;
+  //! Stride of the layer's transposed convolution (conv/strided_geometry.hpp); 1: ordinary.
+  std::size_t stride = 1;
+  //! Padding (rows, columns); none: the boundary's ordinary padding (h - 1, w - 1 valid; 0
+  //! circular), so that stride 1 without padding is today's layer.
+  std::optional<std::pair<std::size_t, std::size_t>> padding;
+  //! The layer's stride and padding under `boundary`.
+  StridedGeometry Geometry(Boundary boundary) const;
+  //! Whether the layer is an ordinary one (stride 1, the boundary's padding) under `boundary`.
+  bool Ordinary(Boundary boundary) const;
   //! Throws std::invalid_argument naming the field ("layer N: ...").
   void Validate(std::size_t layer) const;
 };

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "learning/strided_learner.hpp"
+
 namespace dn {
 namespace {
 
@@ -204,6 +206,17 @@ std::unique_ptr<LayerLearner<T>> MakeLayerLearner(
     const std::shared_ptr<TrainingStream<T>>& stream) {
   const bool pixelLayer =
       layer > 1 && network.layers.at(layer - 1).inference == InferenceMode::Pixel;
+  const LayerSpec& spec = network.layers.at(layer - 1);
+  if (!spec.Ordinary(options.boundary)) {
+    if (name == "batch" && layer == 1 && network.Depth() == 1)
+      return std::make_unique<StridedLayerLearner<T>>(options, signals, network.filters[0],
+                                                      spec.Geometry(options.boundary));
+    throw std::invalid_argument(
+        "a strided layer (" + spec.Geometry(options.boundary).ToString() +
+        ") is learned by the batch learner as the only layer of a model, not yet by '" + name +
+        "' or in a network (layer " + std::to_string(layer) + " of " +
+        std::to_string(network.Depth()) + ")");
+  }
   if (name == "batch" && !pixelLayer)
     return std::make_unique<DictionaryLearner<T>>(options, layer == 1 ? signals : state.outputs,
                                                   network.filters[layer - 1]);
