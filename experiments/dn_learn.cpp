@@ -46,7 +46,9 @@ const std::vector<TableOption> kLayerOptions = {
      "maps; default none)"},
     {"inference", TableOption::Type::Text, "M",
      "layer (reconstruct the layer below) or pixel (reconstruct the image through the layers "
-     "below; default layer)"}};
+     "below; default layer)"},
+    {"stride", TableOption::Type::Count, "S", "stride (default --stride)"},
+    {"padding", TableOption::Type::Text, "P", "padding: default, P or PxQ (default --padding)"}};
 
 std::string LayerKey(std::size_t layer, const std::string& key) {
   return "layer" + std::to_string(layer) + "." + key;
@@ -85,7 +87,7 @@ void DeclareOptions(CommandLine& cli) {
           ->value_name("N"),
       "dictionary update iterations per outer iteration")("zero-mean", OnOff(),
                                                           "constrain every filter to zero mean");
-  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings})
+  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings, &kStridedSettings})
     for (const SettingHelp& o : *table) {
       auto* value = po::value<std::string>()->value_name(o.value);
       if (std::string(o.key) != "test") value->default_value(LearningSettingText(d, o.key));
@@ -146,7 +148,7 @@ LearningConfig ReadConfig(const CommandLine& cli, CheckpointOptions& checkpoints
   learning.dictionary.method = cli.Get<std::string>("dictionary-method");
   learning.dictionary.iterations = cli.Positive("dictionary-iterations");
   learning.dictionary.zeroMean = cli.Flag("zero-mean");
-  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings})
+  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings, &kStridedSettings})
     for (const SettingHelp& o : *table)
       if (cli.Has(o.key))
         AsUsageError([&] { SetLearningSetting(c, o.key, cli.Get<std::string>(o.key)); });

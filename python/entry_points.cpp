@@ -11,7 +11,7 @@ std::vector<Image<double>> FiltersInPixelSpace(const Model& model, std::size_t l
 }
 
 void SaveModelDirectory(const std::string& path, const Model& model) {
-  if (model.Depth() == 1)
+  if (model.manifest.layers.empty())  // a one-layer model given by its filters alone
     SaveModel(path, model.manifest, model.filters);
   else
     SaveModel(path, model.manifest, ToNetwork(model));

@@ -75,7 +75,7 @@ std::vector<LayerSettingsText> LayersArgument(const py::handle& layers) {
       if (std::find(kLayerKeys.begin(), kLayerKeys.end(), key) == kLayerKeys.end())
         throw std::invalid_argument(where + ": unknown setting '" + keyword +
                                     "' (filters, filter_size, lmbda, iterations, connectivity, "
-                                    "pooling, inference)");
+                                    "pooling, inference, stride, padding)");
       given[l].emplace_back(key, SettingText(value, where + "['" + keyword + "']"));
     }
   }
@@ -349,10 +349,14 @@ test, test_every, test_iterations: held-out images (a path: directory, .txt list
             elsewhere); one-layer runs)" +
          " (defaults none, " + LearningSettingText(d, "test-every") + ", " +
          LearningSettingText(d, "test-iterations") + R"()
+stride, padding: strided layers (transposed convolution, output s(i' - 1) + k - 2p): maps
+            stride times smaller on each axis; padding "default" (k - 1 valid, 0 circular), P or
+            (P, Q); batch learner, ista or fista (defaults 1, default))
 layers:     a network: a list of 1 to 4 dicts, layer by layer, of the settings filters,
             filter_size, lmbda, iterations (defaults: the run-wide ones), connectivity ("full",
             "singles-and-doubles", "random-doubles"), pooling ("none", P, "PxQ", "PxQxM" or a
-            tuple), inference ("layer" or "pixel"); replaces the config file's layers.
+            tuple), inference ("layer" or "pixel"), stride, padding; replaces the config file's
+            layers.
 config:     a dn-learn config file (experiments/configs/*.ini): its settings and [layerN]
             sections stand in for the defaults; keywords given here win.
 init:       layer 1's initial filters, an array (K, h, w) or (K, C, h, w) or a .npy path,
@@ -423,7 +427,9 @@ void DefineLearn(py::module_& m) {
                                           "forgetting",
                                           "test",
                                           "test_every",
-                                          "test_iterations"};
+                                          "test_iterations",
+                                          "stride",
+                                          "padding"};
   for (std::size_t k = 0; k < kRunKeys.size(); ++k)
     if (names.size() != kRunKeys.size() || KeywordOf(kRunKeys[k]) != names[k])
       throw std::logic_error("learn(): keyword " + std::to_string(k) + " is not " + kRunKeys[k]);
@@ -442,7 +448,7 @@ void DefineLearn(py::module_& m) {
          const py::object& batchSize, const py::object& crop, const py::object& update,
          const py::object& etaA, const py::object& etaB, const py::object& forgetting,
          const py::object& test, const py::object& testEvery, const py::object& testIterations,
-         const py::object& layers, const py::object& config, const py::object& init,
+         const py::object& stride, const py::object& padding, const py::object& layers, const py::object& config, const py::object& init,
          const std::optional<int>& threads, const py::object& out, bool resume,
          const py::object& callback) {
         // In kRunKeys' order.
@@ -476,7 +482,9 @@ void DefineLearn(py::module_& m) {
                                                   forgetting,
                                                   test,
                                                   testEvery,
-                                                  testIterations};
+                                                  testIterations,
+                                                  stride,
+                                                  padding};
         return LearnBinding(images, settings, layers, config, init, threads, out, resume, callback);
       },
       "images"_a, py::kw_only(), "filters"_a = py::none(), "filter_size"_a = py::none(),
@@ -490,7 +498,8 @@ void DefineLearn(py::module_& m) {
       "learner"_a = py::none(), "batch_size"_a = py::none(),
       "crop"_a = py::none(), "update"_a = py::none(), "eta_a"_a = py::none(),
       "eta_b"_a = py::none(), "forgetting"_a = py::none(), "test"_a = py::none(),
-      "test_every"_a = py::none(), "test_iterations"_a = py::none(), "layers"_a = py::none(),
+      "test_every"_a = py::none(), "test_iterations"_a = py::none(), "stride"_a = py::none(),
+      "padding"_a = py::none(), "layers"_a = py::none(),
       "config"_a = py::none(), "init"_a = py::none(), "threads"_a = py::none(),
       "out"_a = py::none(), "resume"_a = false, "callback"_a = py::none(), doc.c_str());
 }

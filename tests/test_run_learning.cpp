@@ -442,8 +442,8 @@ BOOST_AUTO_TEST_CASE(layer_settings_read_back_their_text) {
   LayerSettings layer;
   BOOST_TEST(!LayerSettingText(layer, "lambda").has_value());
   BOOST_TEST(*LayerSettingText(layer, "pooling") == "none");
-  const std::vector<std::string> texts = {"6",     "7x9",  "0.3", "12", "singles-and-doubles",
-                                          "2x2x1", "pixel"};
+  const std::vector<std::string> texts = {"6",     "7x9",   "0.3", "12", "singles-and-doubles",
+                                          "2x2x1", "pixel", "2",   "1x3"};
   for (std::size_t k = 0; k < kLayerKeys.size(); ++k)
     SetLayerSetting(layer, kLayerKeys[k], texts[k], "--layer2." + kLayerKeys[k]);
   BOOST_TEST((*layer.filters == 6u && *layer.iterations == 12u && *layer.lambda == 0.3));
@@ -464,6 +464,9 @@ BOOST_AUTO_TEST_CASE(layer_settings_read_back_their_text) {
   BOOST_TEST(message("iterations", "x") == "--layer2.iterations must be a whole number, not 'x'");
   BOOST_TEST(message("lambda", "0.1y") == "--layer2.lambda must be a number, not '0.1y'");
   BOOST_TEST(message("pooling", "3y").rfind("--layer2.pooling: ", 0) == 0u);
+  BOOST_TEST(message("padding", "-1") ==
+             "--layer2.padding must be default, P or PxQ with whole numbers, like 1 or 3x2, not "
+             "'-1'");
   BOOST_TEST(message("depth", "1") == "unknown layer setting 'depth'");
 
   const ResolvedLayer resolved = ResolveLayers(TinyConfig(2), 1, 24, 24)[1];

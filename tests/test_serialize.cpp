@@ -220,7 +220,7 @@ BOOST_AUTO_TEST_CASE(unsupported_or_missing_format_version) {
   {
     SavedModel saved;
     EditManifest(saved.dir, "format_version", "format_version = 7");
-    ExpectLoadError(saved.dir, "model format version 7 is not supported (this build reads 1 and 2)");
+    ExpectLoadError(saved.dir, "model format version 7 is not supported (this build reads 1 to 3)");
   }
   {
     SavedModel saved;

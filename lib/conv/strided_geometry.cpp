@@ -55,6 +55,42 @@ StridedGeometry StridedGeometry::Ordinary(std::size_t h, std::size_t w, Boundary
   return g;
 }
 
+StridedGeometry StridedGeometry::Of(std::size_t stride, const Padding& padding, std::size_t h,
+                                    std::size_t w, Boundary boundary) {
+  StridedGeometry g = Ordinary(h, w, boundary);
+  g.stride = stride;
+  if (!padding.ordinary) {
+    g.paddingRows = padding.rows;
+    g.paddingCols = padding.cols;
+  }
+  return g;
+}
+
+bool StridedGeometry::IsOrdinary(std::size_t h, std::size_t w, Boundary boundary) const {
+  const StridedGeometry o = Ordinary(h, w, boundary);
+  return stride == 1 && paddingRows == o.paddingRows && paddingCols == o.paddingCols;
+}
+
+Padding Padding::Parse(const std::string& text, const std::string& option) {
+  Padding padding;
+  if (text == "default") return padding;
+  const auto number = [&](const std::string& part) {
+    if (part.empty() || part.size() > 9 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
+      throw std::invalid_argument(option + " must be default, P or PxQ with whole numbers, like 1 or 3x2, not '" + text + "'");
+    return static_cast<std::size_t>(std::stoul(part));
+  };
+  const std::size_t x = text.find_first_of("xX");
+  padding.ordinary = false;
+  padding.rows = number(text.substr(0, x));
+  padding.cols = x == std::string::npos ? padding.rows : number(text.substr(x + 1));
+  return padding;
+}
+
+std::string Padding::ToString() const {
+  return ordinary ? "default" : std::to_string(rows) + "x" + std::to_string(cols);
+}
+
 std::string StridedGeometry::ToString() const {
   return "stride " + std::to_string(stride) + ", padding " +
          (paddingRows == paddingCols

@@ -26,6 +26,21 @@
 
 namespace dn {
 
+//! A layer's padding as a user gives it: the boundary's ordinary padding ("default": h - 1,
+//! w - 1 valid, 0 circular), or rows x columns ("P" or "PxQ").
+struct Padding {
+  bool ordinary = true;
+  std::size_t rows = 0, cols = 0;
+  //! "default", "P" or "PxQ"; std::invalid_argument naming `option` (e.g. "--padding").
+  static Padding Parse(const std::string& text, const std::string& option = "--padding");
+  //! What Parse reads back: "default" or "PxQ".
+  std::string ToString() const;
+  bool operator==(const Padding& o) const {
+    return ordinary == o.ordinary && (ordinary || (rows == o.rows && cols == o.cols));
+  }
+  bool operator!=(const Padding& o) const { return !(*this == o); }
+};
+
 //! Stride (the same on both axes) and padding (rows, columns) of a layer.
 struct StridedGeometry {
   std::size_t stride = 1;
@@ -51,6 +66,11 @@ struct StridedGeometry {
   //! The ordinary (stride-1) layer of `boundary` for filters of h x w: padding h - 1, w - 1
   //! (valid) or 0 (circular).
   static StridedGeometry Ordinary(std::size_t h, std::size_t w, Boundary boundary);
+  //! A layer of `stride` and `padding` for filters of h x w under `boundary`.
+  static StridedGeometry Of(std::size_t stride, const Padding& padding, std::size_t h,
+                            std::size_t w, Boundary boundary);
+  //! Whether this is the ordinary layer of `boundary` for h x w filters.
+  bool IsOrdinary(std::size_t h, std::size_t w, Boundary boundary) const;
   //! "stride S, padding P" or "stride S, padding PxQ".
   std::string ToString() const;
 };

@@ -12,21 +12,52 @@ namespace dn {
 template <typename T>
 ConnectedConv<T>::ConnectedConv(const FilterBank<T>& filters, const ConnectivityTable& table,
                                 arma::uword inputRows, arma::uword inputCols, Boundary boundary,
-                                PlannerEffort effort)
-    : op_(std::make_unique<ConvOperator<T>>(filters, inputRows, inputCols, boundary, effort)),
-      table_(table),
-      F_(op_->Fft().SpectrumSize()) {
+                                PlannerEffort effort,
+                                const std::optional<StridedGeometry>& geometry)
+    : table_(table), F_(0) {
   if (table.Maps() != filters.filters || table.Inputs() != filters.channels)
     throw std::invalid_argument(
         "ConnectedConv(): the connectivity table does not match the filters");
+  filters_ = filters;
+  if (geometry && !geometry->IsOrdinary(filters.Rows(), filters.Cols(), boundary)) {
+    for (arma::uword k = 0; k < filters.filters; ++k)
+      for (arma::uword c = 0; c < filters.channels; ++c)
+        if (!table.Connected(c, k))
+          throw std::invalid_argument(
+              "ConnectedConv(): a strided layer needs full connectivity");
+    strided_ = std::make_unique<StridedConvOperator<T>>(filters, inputRows, inputCols, *geometry,
+                                                        boundary, effort);
+    return;
+  }
+  op_ = std::make_unique<ConvOperator<T>>(filters, inputRows, inputCols, boundary, effort);
+  F_ = op_->Fft().SpectrumSize();
   sums_ = PerThread(arma::Col<Complex<T>>(F_));
   grids_ = PerThread(arma::Mat<T>(op_->GridRows(), op_->GridCols()));
   scratch_ = PerThread(op_->MakeScratch());
   mapSpectra_.set_size(F_, filters.filters);
   inputSpectra_.set_size(F_, filters.channels);
   spectra_.zeros(F_, filters.filters * filters.channels);
-  filters_ = filters;
   SetFilters(filters);
+}
+
+template <typename T>
+const ConvOperator<T>& ConnectedConv<T>::Geometry() const {
+  if (strided_) throw std::logic_error("ConnectedConv::Geometry(): the layer is strided");
+  return *op_;
+}
+
+template <typename T>
+StridedConvOperator<T>& ConnectedConv<T>::StridedOperator() {
+  if (!strided_) throw std::logic_error("ConnectedConv::StridedOperator(): not a strided layer");
+  return *strided_;
+}
+
+template <typename T>
+void ConnectedConv<T>::RefuseStrided(const char* who) const {
+  if (strided_)
+    throw std::invalid_argument(std::string(who) +
+                                ": a strided layer has no spectra on an ordinary grid (pixel-mode "
+                                "learning does not go through strided layers)");
 }
 
 template <typename T>
@@ -35,6 +66,10 @@ void ConnectedConv<T>::SetFilters(const FilterBank<T>& filters) {
       filters.Rows() != filters_.Rows() || filters.Cols() != filters_.Cols())
     throw std::invalid_argument("ConnectedConv::SetFilters(): filter bank shape changed");
   filters_ = filters;
+  if (strided_) {
+    strided_->SetFilters(filters);
+    return;
+  }
   const arma::uword C = filters.channels, slices = filters.data.n_slices;
   const arma::uword h = filters.Rows(), w = filters.Cols();
 #pragma omp parallel num_threads(grids_.size())
@@ -74,6 +109,7 @@ void ConnectedConv<T>::CheckInput(const Image<T>& input, const char* who) const 
 
 template <typename T>
 void ConnectedConv<T>::MapSpectra(const Maps<T>& maps, CMat& spectra) {
+  RefuseStrided("ConnectedConv::MapSpectra()");
   CheckMaps(maps, "ConnectedConv::MapSpectra()");
   const arma::uword K = filters_.filters;
   spectra.set_size(F_, K);
@@ -88,6 +124,7 @@ void ConnectedConv<T>::MapSpectra(const Maps<T>& maps, CMat& spectra) {
 
 template <typename T>
 void ConnectedConv<T>::Synthesize(const CMat& mapSpectra, Image<T>& out) {
+  RefuseStrided("ConnectedConv::Synthesize()");
   const arma::uword C = filters_.channels;
   if (mapSpectra.n_rows != F_ || mapSpectra.n_cols != filters_.filters)
     throw std::invalid_argument("ConnectedConv::Synthesize(): map spectra do not match");
@@ -116,12 +153,14 @@ void ConnectedConv<T>::Synthesize(const CMat& mapSpectra, Image<T>& out) {
 
 template <typename T>
 void ConnectedConv<T>::Apply(const Maps<T>& maps, Image<T>& out) {
+  if (strided_) return strided_->Apply(maps, out);
   MapSpectra(maps, mapSpectra_);
   Synthesize(mapSpectra_, out);
 }
 
 template <typename T>
 void ConnectedConv<T>::InputSpectra(const Image<T>& input, CMat& spectra) {
+  RefuseStrided("ConnectedConv::InputSpectra()");
   CheckInput(input, "ConnectedConv::InputSpectra()");
   const arma::uword C = filters_.channels;
   spectra.set_size(F_, C);
@@ -138,6 +177,7 @@ void ConnectedConv<T>::InputSpectra(const Image<T>& input, CMat& spectra) {
 
 template <typename T>
 void ConnectedConv<T>::Adjoint(const Image<T>& input, Maps<T>& out) {
+  if (strided_) return strided_->Adjoint(input, out);
   InputSpectra(input, inputSpectra_);
   const arma::uword K = filters_.filters, C = filters_.channels, F = F_;
   out.set_size(op_->MapRows(), op_->MapCols(), K);
@@ -165,6 +205,7 @@ template <typename T>
 void ConnectedConv<T>::FilterGradient(const std::vector<const CMat*>& mapSpectra,
                                       const std::vector<const CMat*>& residualSpectra,
                                       FilterBank<T>& gradient) {
+  RefuseStrided("ConnectedConv::FilterGradient()");
   if (mapSpectra.empty() || mapSpectra.size() != residualSpectra.size())
     throw std::invalid_argument(
         "ConnectedConv::FilterGradient(): need one map and one residual "

@@ -7,14 +7,17 @@
 // with the boundary modes and FFT grid of conv/conv_operator.hpp (whose geometry, transforms,
 // crop and pad it uses). With singles-and-doubles tables only 2 of every C pairs are connected,
 // so skipping the others cuts the frequency-domain work and the filter transforms by C / 2.
+// A strided layer (conv/strided_conv_operator.hpp) connects every pair and has Apply and Adjoint.
 // Buffers are allocated once; the object is therefore not shared between threads (the loops
 // inside are parallel over maps, input maps or filter pairs).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "conv/conv_operator.hpp"
+#include "conv/strided_conv_operator.hpp"
 #include "network/connectivity.hpp"
 
 namespace dn {
@@ -24,17 +27,26 @@ class ConnectedConv {
 public:
   using CMat = arma::Mat<Complex<T>>;
 
-  //! `filters` must be zero at unconnected pairs (K x C as the table's maps x inputs).
+  //! `filters` must be zero at unconnected pairs (K x C as the table's maps x inputs). A
+  //! `geometry` that is not the boundary's ordinary one makes a strided layer: Apply and Adjoint
+  //! go through StridedConvOperator (which needs a full table); the spectral functions below
+  //! serve pixel-mode learning, which strided layers do not have, and throw.
   ConnectedConv(const FilterBank<T>& filters, const ConnectivityTable& table, arma::uword inputRows,
                 arma::uword inputCols, Boundary boundary,
-                PlannerEffort effort = PlannerEffort::Estimate);
+                PlannerEffort effort = PlannerEffort::Estimate,
+                const std::optional<StridedGeometry>& geometry = std::nullopt);
 
   //! New filters of the same shape (zero at unconnected pairs): recomputes their spectra.
   void SetFilters(const FilterBank<T>& filters);
   const FilterBank<T>& Filters() const { return filters_; }
   const ConnectivityTable& Table() const { return table_; }
-  //! Geometry and transforms (its own filters are the initial ones: use Filters()).
-  const ConvOperator<T>& Geometry() const { return *op_; }
+  //! Whether the layer is strided.
+  bool Strided() const { return strided_ != nullptr; }
+  //! Geometry and transforms (its own filters are the initial ones: use Filters());
+  //! std::logic_error for a strided layer.
+  const ConvOperator<T>& Geometry() const;
+  //! The strided layer's operator (with the current filters); std::logic_error otherwise.
+  StridedConvOperator<T>& StridedOperator();
 
   //! F z into `out` (resized to the input shape).
   void Apply(const Maps<T>& maps, Image<T>& out);
@@ -56,6 +68,7 @@ public:
 
 private:
   std::unique_ptr<ConvOperator<T>> op_;
+  std::unique_ptr<StridedConvOperator<T>> strided_;
   ConnectivityTable table_;
   FilterBank<T> filters_;
   CMat spectra_;       //!< F x K*C filter spectra, zero columns at unconnected pairs
@@ -68,6 +81,8 @@ private:
 
   void CheckMaps(const Maps<T>& maps, const char* who) const;
   void CheckInput(const Image<T>& input, const char* who) const;
+  //! std::invalid_argument naming `who` for a strided layer.
+  void RefuseStrided(const char* who) const;
 };
 
 extern template class ConnectedConv<float>;

@@ -51,6 +51,11 @@ std::vector<LayerCodes<T>> NetworkCoder<T>::Infer(
     const Image<T>& signal, const NetworkCodingOptions& options,
     const std::function<Observer*(std::size_t layer)>& observer) {
   options.Validate(Depth());
+  for (std::size_t l = 1; l <= Depth(); ++l)
+    if (options.solver != "ista" && options.solver != "fista" && stack_->Conv(l).Strided())
+      throw std::invalid_argument("NetworkCoder::Infer(): layer " + std::to_string(l) +
+                                  " is strided; it is coded with ista or fista, not " +
+                                  options.solver);
   for (std::size_t l = 2; l <= Depth(); ++l)
     if (options.solver == "admm" && stack_->Spec(l).inference == InferenceMode::Pixel)
       throw std::invalid_argument("NetworkCoder::Infer(): layer " + std::to_string(l) +
@@ -70,7 +75,15 @@ std::vector<LayerCodes<T>> NetworkCoder<T>::Infer(
     Observer* watch = observer ? observer(l) : nullptr;
     codes.emplace_back();
     LayerCodes<T>& out = codes.back();
-    if (l == 1 || spec.inference == InferenceMode::Layer) {
+    if (stack_->Conv(l).Strided()) {
+      const Image<T>& input = l == 1 ? signal : codes[l - 2].Output();
+      StridedConvOperator<T>& op = stack_->Conv(l).StridedOperator();
+      OperatorFista<T> coder(lambda, options.solver == "fista");
+      OperatorFistaState<T> state;
+      coder.Start(op, input, state);
+      out.report = coder.Solve(op, input, state, solve, watch);
+      out.maps = std::move(state.x);
+    } else if (l == 1 || spec.inference == InferenceMode::Layer) {
       const Image<T>& input = l == 1 ? signal : codes[l - 2].Output();
       const auto solver = MakeCscSolver<T>(options.solver);
       solver->Reset(stack_->Conv(l).Geometry(), input, lambda);

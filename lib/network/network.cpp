@@ -18,20 +18,11 @@ InferenceMode ParseInferenceMode(const std::string& name) {
 }
 
 StridedGeometry LayerSpec::Geometry(Boundary boundary) const {
-  StridedGeometry g = StridedGeometry::Ordinary(filterRows, filterCols, boundary);
-  g.stride = stride;
-  if (padding) {
-    g.paddingRows = padding->first;
-    g.paddingCols = padding->second;
-  }
-  return g;
+  return StridedGeometry::Of(stride, padding, filterRows, filterCols, boundary);
 }
 
 bool LayerSpec::Ordinary(Boundary boundary) const {
-  const StridedGeometry g = Geometry(boundary),
-                        ordinary = StridedGeometry::Ordinary(filterRows, filterCols, boundary);
-  return g.stride == 1 && g.paddingRows == ordinary.paddingRows &&
-         g.paddingCols == ordinary.paddingCols;
+  return Geometry(boundary).IsOrdinary(filterRows, filterCols, boundary);
 }
 
 void LayerSpec::Validate(std::size_t layer) const {
@@ -48,6 +39,16 @@ void LayerSpec::Validate(std::size_t layer) const {
     Geometry(Boundary::Circular).Check(filterRows, filterCols);  // stride >= 1, padding < size
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(who + e.what());
+  }
+  if (stride != 1 || !padding.ordinary) {
+    if (inference == InferenceMode::Pixel)
+      throw std::invalid_argument(who + "a strided layer (stride " + std::to_string(stride) +
+                                  ", padding " + padding.ToString() +
+                                  ") codes its own input (layer inference), not the image");
+    if (connectivity != ConnectivityType::Full)
+      throw std::invalid_argument(who + "a strided layer (stride " + std::to_string(stride) +
+                                  ", padding " + padding.ToString() +
+                                  ") connects every map to every input map (full connectivity)");
   }
 }
 

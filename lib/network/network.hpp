@@ -17,9 +17,7 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "conv/conv_operator.hpp"
@@ -50,9 +48,9 @@ struct LayerSpec {
   InferenceMode inference = InferenceMode::Layer;
   //! Stride of the layer's transposed convolution (conv/strided_geometry.hpp); 1: ordinary.
   std::size_t stride = 1;
-  //! Padding (rows, columns); none: the boundary's ordinary padding (h - 1, w - 1 valid; 0
-  //! circular), so that stride 1 without padding is today's layer.
-  std::optional<std::pair<std::size_t, std::size_t>> padding;
+  //! By default the boundary's ordinary padding (h - 1, w - 1 valid; 0 circular), so that
+  //! stride 1 with the default padding is an ordinary layer.
+  Padding padding;
   //! The layer's stride and padding under `boundary`.
   StridedGeometry Geometry(Boundary boundary) const;
   //! Whether the layer is an ordinary one (stride 1, the boundary's padding) under `boundary`.

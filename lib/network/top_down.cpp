@@ -19,7 +19,8 @@ LayerStack<T>::LayerStack(const Network<T>& network, arma::uword rows, arma::uwo
   for (std::size_t l = 0; l < depth; ++l)
     convs_.push_back(std::make_unique<ConnectedConv<T>>(network.filters[l], network.tables[l],
                                                         shapes_[l].inputRows, shapes_[l].inputCols,
-                                                        network.boundary, effort));
+                                                        network.boundary, effort,
+                                                        specs_[l].Geometry(network.boundary)));
 }
 
 template <typename T>
@@ -144,15 +145,35 @@ double SquaredNorm(const arma::Cube<T>& x) {
 
 namespace {
 
-//! Extent in pixels of the footprint of one unit of layer `top` along one axis.
+//! Extent in pixels of the footprint of one unit of layer `top` along one axis: through each
+//! layer j below, e units of its maps (after unpooling) reach s_j (e - 1) + k_j of its input.
 arma::uword Footprint(const std::vector<LayerSpec>& layers, std::size_t top, bool rows) {
   arma::uword extent = rows ? layers[top - 1].filterRows : layers[top - 1].filterCols;
   for (std::size_t j = top - 1; j >= 1; --j) {
     const LayerSpec& s = layers[j - 1];
-    extent = extent * (rows ? s.pooling.rows : s.pooling.cols) +
-             (rows ? s.filterRows : s.filterCols) - 1;
+    extent = s.stride * (extent * (rows ? s.pooling.rows : s.pooling.cols) - 1) +
+             (rows ? s.filterRows : s.filterCols);
   }
   return extent;
+}
+
+//! With a strided layer among 1..top, the product of their strides and poolings along one axis:
+//! a canvas size that is a multiple of it gives whole maps at every layer (the circular
+//! boundary needs this); 1 without one.
+arma::uword Period(const std::vector<LayerSpec>& layers, std::size_t top, bool rows) {
+  arma::uword period = 1;
+  bool strided = false;
+  for (std::size_t j = 1; j <= top; ++j) {
+    strided = strided || layers[j - 1].stride > 1;
+    period *= layers[j - 1].stride;
+    if (j < top) period *= rows ? layers[j - 1].pooling.rows : layers[j - 1].pooling.cols;
+  }
+  return strided ? period : 1;
+}
+
+//! The smallest multiple of `period` >= `size`.
+arma::uword RoundUp(arma::uword size, arma::uword period) {
+  return (size + period - 1) / period * period;
 }
 
 }  // namespace
@@ -162,8 +183,10 @@ std::vector<Image<T>> FilterPictures(const Network<T>& network, std::size_t laye
   if (layer == 0 || layer > network.Depth())
     throw std::invalid_argument("FilterPictures(): the network has no layer " +
                                 std::to_string(layer));
-  const arma::uword rows = 2 * Footprint(network.layers, layer, true) + 1;
-  const arma::uword cols = 2 * Footprint(network.layers, layer, false) + 1;
+  const arma::uword rows = RoundUp(2 * Footprint(network.layers, layer, true) + 1,
+                                   Period(network.layers, layer, true));
+  const arma::uword cols = RoundUp(2 * Footprint(network.layers, layer, false) + 1,
+                                   Period(network.layers, layer, false));
   LayerStack<T> stack(network, rows, cols, layer);
   TopDownOperator<T> op(stack, layer);
   op.SetSwitches(std::vector<const Switches*>(layer - 1, nullptr));

@@ -208,14 +208,13 @@ std::unique_ptr<LayerLearner<T>> MakeLayerLearner(
       layer > 1 && network.layers.at(layer - 1).inference == InferenceMode::Pixel;
   const LayerSpec& spec = network.layers.at(layer - 1);
   if (!spec.Ordinary(options.boundary)) {
-    if (name == "batch" && layer == 1 && network.Depth() == 1)
-      return std::make_unique<StridedLayerLearner<T>>(options, signals, network.filters[0],
+    if (name == "batch")
+      return std::make_unique<StridedLayerLearner<T>>(options, layer == 1 ? signals : state.outputs,
+                                                      network.filters[layer - 1],
                                                       spec.Geometry(options.boundary));
-    throw std::invalid_argument(
-        "a strided layer (" + spec.Geometry(options.boundary).ToString() +
-        ") is learned by the batch learner as the only layer of a model, not yet by '" + name +
-        "' or in a network (layer " + std::to_string(layer) + " of " +
-        std::to_string(network.Depth()) + ")");
+    throw std::invalid_argument("layer " + std::to_string(layer) + " is strided (" +
+                                spec.Geometry(options.boundary).ToString() +
+                                "): the batch learner learns strided layers, not '" + name + "'");
   }
   if (name == "batch" && !pixelLayer)
     return std::make_unique<DictionaryLearner<T>>(options, layer == 1 ? signals : state.outputs,

@@ -49,7 +49,8 @@ ImageInference Infer(const Model& model, const Image<double>& image, const Infer
   out.layer = layer;
   Maps<T> maps;
   Image<T> reconstruction;
-  if (layer == 1) {
+  // A strided layer 1 goes through the network's coder, which codes through strided layers.
+  if (layer == 1 && model.manifest.layers.front().Ordinary(config.boundary)) {
     const FilterBank<T> filters = Convert<T>(model.filters, options.dictionaryName, options.advice);
     CodingResult<T> coded = SparseCode(filters, signal, config, begin(1));
     maps = std::move(coded.maps);
@@ -70,7 +71,7 @@ ImageInference Infer(const Model& model, const Image<double>& image, const Infer
     maps = codes[layer - 1].maps;
     out.report = codes[layer - 1].report;
     reconstruction = coder.Reconstruct(codes, layer);
-    if (options.projectMaps)
+    if (options.projectMaps && layer > 1)
       for (MapProjection<T>& p : ProjectMaps(coder.TopDown(codes, layer), maps))
         out.projections.push_back({p.map, p.energy, ToDouble(p.picture)});
   }

@@ -87,6 +87,10 @@ void SetLayerSetting(LayerSettings& layer, const std::string& key, const std::st
     }
   } else if (key == "inference") {
     layer.inference = ParseInferenceMode(text);
+  } else if (key == "stride") {
+    layer.stride = count();
+  } else if (key == "padding") {
+    layer.padding = Padding::Parse(text, option);
   } else {
     throw std::invalid_argument("unknown layer setting '" + key + "'");
   }
@@ -107,6 +111,9 @@ std::optional<std::string> LayerSettingText(const LayerSettings& layer, const st
   if (key == "connectivity") return ToString(layer.connectivity);
   if (key == "pooling") return ToString(layer.pooling);
   if (key == "inference") return ToString(layer.inference);
+  if (key == "stride") return count(layer.stride);
+  if (key == "padding")
+    return layer.padding ? std::optional<std::string>(layer.padding->ToString()) : std::nullopt;
   throw std::invalid_argument("unknown layer setting '" + key + "'");
 }
 
@@ -139,6 +146,8 @@ LayerSettings ResolvedLayer::Settings() const {
   settings.connectivity = spec.connectivity;
   settings.pooling = spec.pooling;
   settings.inference = spec.inference;
+  settings.stride = spec.stride;
+  settings.padding = spec.padding;
   return settings;
 }
 
@@ -165,6 +174,8 @@ void LearningConfig::Validate() const {
       throw std::invalid_argument(option("lambda") + " must be finite and >= 0");
     if (layer.iterations && *layer.iterations == 0)
       throw std::invalid_argument(option("iterations") + " must be positive");
+    if (layer.stride && *layer.stride == 0)
+      throw std::invalid_argument(option("stride") + " must be at least 1");
     if (l == layers.size() && layer.pooling.Active())
       throw std::invalid_argument(option("pooling") + ": layer " + std::to_string(l) +
                                   " is the top layer and its pooling would feed nothing");
@@ -172,6 +183,18 @@ void LearningConfig::Validate() const {
     if (zeroMean && size.rows * size.cols == 1 && l > 1)
       throw std::invalid_argument("--zero-mean needs filters larger than 1x1 (" +
                                   option("filter-size") + " is 1x1)");
+  }
+  if (stride == 0) throw std::invalid_argument("--stride must be at least 1");
+  if (Strided()) {
+    if (learning.solver != "ista" && learning.solver != "fista")
+      throw std::invalid_argument("strided layers (--stride, --padding) are coded with ista or "
+                                  "fista, not --solver " + learning.solver);
+    if (learning.learner != "batch")
+      throw std::invalid_argument("strided layers (--stride, --padding) are learned by the batch "
+                                  "learner, not --learner " + learning.learner);
+    if (!test.path.empty())
+      throw std::invalid_argument("--test monitors ordinary layers, not strided ones (--stride, "
+                                  "--padding)");
   }
   learning.Validate();
   if (learning.learner == "online" && layers.size() > 1)
@@ -185,6 +208,14 @@ void LearningConfig::Validate() const {
     throw std::invalid_argument(
         "--test monitors one-layer runs: a network's upper layers have no objective of their own "
         "on images (their inputs are the maps below)");
+}
+
+bool LearningConfig::Strided() const {
+  const auto strided = [](std::size_t s, const Padding& p) { return s != 1 || !p.ordinary; };
+  if (strided(stride, padding)) return true;
+  for (const LayerSettings& layer : layers)
+    if (strided(layer.stride.value_or(stride), layer.padding.value_or(padding))) return true;
+  return false;
 }
 
 void HeldOutOptions::Validate() const {
@@ -214,6 +245,8 @@ std::vector<ResolvedLayer> ResolveLayers(const LearningConfig& config, std::size
     spec.connectivity = given.connectivity;
     spec.pooling = given.pooling;
     spec.inference = given.inference;
+    spec.stride = given.stride.value_or(config.stride);
+    spec.padding = given.padding.value_or(config.padding);
     spec.connectivitySeed = config.seed + (l - 1);
     spec.channels =
         l == 1 ? channels
@@ -350,6 +383,10 @@ void SetLearningSetting(LearningConfig& c, const std::string& key, const std::st
     c.test.every = WholeNumber(text, option);
   else if (key == "test-iterations")
     c.test.iterations = WholeNumber(text, option);
+  else if (key == "stride")
+    c.stride = WholeNumber(text, option);
+  else if (key == "padding")
+    c.padding = Padding::Parse(text, option);
   else
     throw std::invalid_argument("unknown learning setting '" + key + "'");
 }
@@ -389,6 +426,8 @@ std::string LearningSettingText(const LearningConfig& c, const std::string& key)
   if (key == "test") return c.test.path.empty() ? "none" : c.test.path;
   if (key == "test-every") return std::to_string(c.test.every);
   if (key == "test-iterations") return std::to_string(c.test.iterations);
+  if (key == "stride") return std::to_string(c.stride);
+  if (key == "padding") return c.padding.ToString();
   throw std::invalid_argument("unknown learning setting '" + key + "'");
 }
 

@@ -47,12 +47,15 @@ struct LayerSettings {
   ConnectivityType connectivity = ConnectivityType::Full;
   PoolingShape pooling;  //!< none by default
   InferenceMode inference = InferenceMode::Layer;
+  std::optional<std::size_t> stride;  //!< default: LearningConfig::stride
+  std::optional<Padding> padding;     //!< default: LearningConfig::padding
 };
 
 //! The keys of a layer's settings, as dn-learn's layerN.* options, run.ini and the config text
 //! name them, in that order.
 inline const std::vector<std::string> kLayerKeys = {
-    "filters", "filter-size", "lambda", "iterations", "connectivity", "pooling", "inference"};
+    "filters", "filter-size", "lambda",    "iterations", "connectivity",
+    "pooling", "inference",   "stride",    "padding"};
 
 //! Sets setting `key` (one of kLayerKeys) of `layer` from its text, as LayerSettingText writes
 //! it; std::invalid_argument naming `option` (e.g. "--layer2.pooling") for a bad value.
@@ -81,11 +84,17 @@ struct LearningConfig {
   bool colour = false;     //!< learn on colour images (C channels) instead of grey
   std::uint64_t seed = 1;  //!< of the random initial filters (layer l: seed + l - 1)
   Precision precision = Precision::Single;
+  //! Every layer's stride and padding unless it gives its own (conv/strided_geometry.hpp):
+  //! stride 1 with the default padding is the ordinary layer.
+  std::size_t stride = 1;
+  Padding padding;
   //! A network's layers, 1 to kMaxLayers; empty: one layer of the run-wide settings.
   std::vector<LayerSettings> layers;
   CheckpointPolicy checkpoints;
   HeldOutOptions test;
 
+  //! Whether any layer is strided (a stride above 1 or a padding other than the default).
+  bool Strided() const;
   //! Layers of the run (1 when `layers` is empty).
   std::size_t Depth() const { return layers.empty() ? 1 : layers.size(); }
   //! Throws std::invalid_argument naming the field as dn-learn names the option, e.g.
@@ -153,12 +162,14 @@ inline const std::vector<std::string> kRunKeys = {"filters",
                                                   "forgetting",
                                                   "test",
                                                   "test-every",
-                                                  "test-iterations"};
+                                                  "test-iterations",
+                                                  "stride",
+                                                  "padding"};
 //! The keys added after the first checkpoint format: a checkpoint's config text without them
 //! takes their defaults.
 inline const std::vector<std::string> kLaterRunKeys = {
     "checkpoint-share", "learner", "batch-size", "crop",           "update", "eta-a", "eta-b",
-    "forgetting",       "test",    "test-every", "test-iterations"};
+    "forgetting",       "test",    "test-every", "test-iterations", "stride", "padding"};
 
 //! A setting as front ends describe it: its key (of kRunKeys), the name of its value, and what
 //! it means (dn-learn's --help).
@@ -189,6 +200,15 @@ inline const std::vector<SettingHelp> kHeldOutSettings = {
     {"test-every", "N", "evaluate the test objective every N iterations and after the last"},
     {"test-iterations", "N",
      "solver iterations (from zero maps, with --solver) per test image and evaluation"}};
+
+//! The strided-layer settings, for dn-learn's --help.
+inline const std::vector<SettingHelp> kStridedSettings = {
+    {"stride", "S",
+     "stride of every layer's transposed convolution (learned upsampling): maps S times smaller "
+     "than the layer's input on each axis; 1 is the ordinary layer"},
+    {"padding", "P",
+     "padding of the transposed convolution, output o' = S(i' - 1) + k - 2P: default (the "
+     "boundary's: k - 1 valid, 0 circular), P or PxQ (rows x columns)"}};
 
 //! Sets run-wide setting `key` (one of kRunKeys) of `config` from its text as
 //! LearningSettingText writes it (switches also on/off, yes/no, 1/0); std::invalid_argument

@@ -205,10 +205,7 @@ public:
   void WriteOutputs(const std::string& dir, const ModelManifest& manifest) const override {
     const Network<T>& trained = trainer_->Result();
     WriteNpy(File(dir, "dictionary.npy"), trained.filters[0]);
-    if (layers_.size() == 1)
-      SaveModel(File(dir, "model"), manifest, trained.filters[0].template Cast<double>());
-    else
-      SaveModel(File(dir, "model"), manifest, trained.template Cast<double>());
+    SaveModel(File(dir, "model"), manifest, trained.template Cast<double>());
     WriteTextFileAtomically(File(dir, "history.csv"), history.Csv());
     if (layers_.size() == 1) {
       WritePng(File(dir, "filters.png"), FilterMontage(trained.filters[0]));

@@ -117,7 +117,11 @@ std::string ManifestText(const ModelManifest& m, const Network<double>& network)
         << "# 3-D max pooling of this layer's maps: none or rows x columns x maps\n"
         << "pooling = " << ToString(s.pooling) << "\n"
         << "# inference: layer (reconstructs the layer below) or pixel (the image)\n"
-        << "inference = " << ToString(s.inference) << "\n";
+        << "inference = " << ToString(s.inference) << "\n"
+        << "# transposed convolution: output s (i - 1) + k - 2p of maps of i; padding default is\n"
+        << "# the boundary's (k - 1 valid, 0 circular), else rows x columns\n"
+        << "stride = " << s.stride << "\n"
+        << "padding = " << s.padding.ToString() << "\n";
   }
   return out.str();
 }
@@ -279,12 +283,12 @@ ModelManifest ReadManifest(const std::string& file) {
   ManifestReader r(file);
   if (!r.Has("format_version")) r.Fail("missing key 'format_version' (not a deconvnet model?)");
   const std::string version = r.Text("format_version");
-  if (version != "1" && version != std::to_string(kModelFormatVersion))
-    r.Fail("model format version " + version + " is not supported (this build reads 1 and " +
+  if (version != "1" && version != "2" && version != std::to_string(kModelFormatVersion))
+    r.Fail("model format version " + version + " is not supported (this build reads 1 to " +
            std::to_string(kModelFormatVersion) + ")");
 
   ModelManifest m;
-  m.formatVersion = version == "1" ? 1 : kModelFormatVersion;
+  m.formatVersion = std::stoi(version);
   m.precision = ParsePrecision(r.Choice("precision", {"single", "double"}));
   m.boundary = ParseBoundary(r.Choice("boundary", {"valid", "circular"}));
   m.zeroMean = r.Flag("zero_mean");
@@ -324,6 +328,10 @@ ModelManifest ReadManifest(const std::string& file) {
       try {
         layer.pooling = ParsePooling(r.Text(p + "pooling"));
         layer.inference = ParseInferenceMode(r.Choice(p + "inference", {"layer", "pixel"}));
+        if (m.formatVersion >= 3) {
+          layer.stride = r.Positive(p + "stride");
+          layer.padding = Padding::Parse(r.Text(p + "padding"), "padding");
+        }
       } catch (const std::invalid_argument& e) {
         r.Fail(std::string("[") + section + "]: " + e.what());
       }

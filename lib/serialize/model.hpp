@@ -9,7 +9,8 @@
 //                          connectivity table has no connection
 //
 // Format 1 (single-layer models of deconvnet 0.1) had no layer sections: layer 1's shape and
-// lambda were keys of [model]. LoadModel reads both formats; SaveModel writes format 2.
+// lambda were keys of [model]. Format 3 added each layer's stride and padding (strided layers;
+// format 2's layers are ordinary). LoadModel reads all three; SaveModel writes format 3.
 //
 // A model is written into a temporary sibling directory and renamed into place, so a crash never
 // leaves a half-written model (see SaveModel).
@@ -28,8 +29,8 @@
 
 namespace dn {
 
-//! The manifest format this build writes; it reads this one and format 1.
-constexpr int kModelFormatVersion = 2;
+//! The manifest format this build writes; it reads this one and formats 1 and 2.
+constexpr int kModelFormatVersion = 3;
 
 //! The settings a model was learned with, and the defaults it gives inference.
 struct ModelManifest {

@@ -103,7 +103,7 @@ expect_error 2 dn-learn --zero-mean=maybe --out "$OUT" "$IMAGES"
 
 MODEL=$WORK/model
 expect_ok dn-learn --filters 2 --filter-size 5 --iterations 2 "${FAST[@]}" --out "$MODEL" "$IMAGES"
-cp -r "$MODEL/model" "$BAD/v7" && sed -i 's/^format_version = 2$/format_version = 7/' "$BAD/v7/manifest.ini"
+cp -r "$MODEL/model" "$BAD/v7" && sed -i 's/^format_version = 3$/format_version = 7/' "$BAD/v7/manifest.ini"
 cp -r "$MODEL/model" "$BAD/nodict" && rm "$BAD/nodict/dictionary.npy"
 cp -r "$MODEL/model" "$BAD/badlambda" && sed -i 's/^lambda = .*/lambda = -1/' "$BAD/badlambda/manifest.ini"
 cp -r "$MODEL/model" "$BAD/zeromodel" && cp "$BAD/zeros.npy" "$BAD/zeromodel/dictionary.npy"
@@ -113,7 +113,7 @@ echo "== dn-reconstruct: files and data (exit 1)"
 expect_error 1 "${RECON[@]}" --model "$BAD/missing_model" --out "$OUT" "$IMAGE"
 expect_error 1 "${RECON[@]}" --model "$BAD/empty" --out "$OUT" "$IMAGE"
 expect_error 1 "${RECON[@]}" --model "$BAD/v7" --out "$OUT" "$IMAGE"
-grep -q "model format version 7 is not supported (this build reads 1 and 2)" "$WORK/stderr" ||
+grep -q "model format version 7 is not supported (this build reads 1 to 3)" "$WORK/stderr" ||
   fail "unclear message for format version 7"
 expect_error 1 "${RECON[@]}" --model "$BAD/nodict" --out "$OUT" "$IMAGE"
 expect_error 1 "${RECON[@]}" --model "$BAD/badlambda" --out "$OUT" "$IMAGE"

@@ -4,11 +4,16 @@
     check_outputs.py reconstruction DIR DICTIONARY.npy BOUNDARY
     check_outputs.py network DIR LAYERS ITERATIONS
     check_outputs.py network-reconstruction DIR MODEL_DIR LAYER BOUNDARY   (no pooling)
+    check_outputs.py strided-reconstruction DIR MODEL_DIR
+    check_outputs.py convtranspose-export DIR MODEL_DIR WEIGHT.npy
     check_outputs.py bench DIR SOLVERS PRECISIONS SCALING_CASES_PER_PRECISION LEARNING_ITERATIONS
 
 Convolution conventions (docs/file_formats.md): circular = periodic convolution with filter tap
 (0, 0) at pixel (0, 0); valid = circular convolution on the map grid (H+h-1, W+w-1) cropped to
 rows h-1.., columns w-1...
+Strided layers (docs/maths.md): map entry (i, j) reaches output (s i - p + a, s j - q + b) through
+tap (a, b) of an o' = s (i' - 1) + k - 2p output (PyTorch's ConvTranspose2d); valid keeps its first
+H x W, circular takes outputs modulo H x W.
 Exits non-zero with a message naming the failed check.
 """
 import configparser
@@ -65,7 +70,7 @@ def check_learn(directory, K, C, h, w, precision, iterations):
     manifest = configparser.ConfigParser()
     expect(manifest.read(os.path.join(directory, "model", "manifest.ini")), "no manifest.ini")
     m = manifest["model"]
-    expect(m["format_version"] == "2", "format_version")
+    expect(m["format_version"] == "3", "format_version")
     expect(m["layers"] == "1", "layers")
     layer = manifest["layer1"]
     expect((int(layer["filters"]), int(layer["channels"]), int(layer["filter_rows"]),
@@ -159,7 +164,7 @@ def check_network(directory, layers, iterations):
     model = os.path.join(directory, "model")
     manifest = configparser.ConfigParser()
     expect(manifest.read(os.path.join(model, "manifest.ini")), "no manifest.ini")
-    expect(manifest["model"]["format_version"] == "2", "format_version")
+    expect(manifest["model"]["format_version"] == "3", "format_version")
     expect(int(manifest["model"]["layers"]) == layers, "manifest layers")
     for layer in range(1, layers + 1):
         section = manifest[f"layer{layer}"]
@@ -222,6 +227,143 @@ def check_network_reconstruction(directory, model, layer, boundary):
         rows = list(csv.DictReader(f))
     expect(sorted({int(r["layer"]) for r in rows}) == list(range(1, layer + 1)),
            "history.csv does not hold every layer")
+
+
+def strided_layer(model, layer=1):
+    """(dictionary (K, C, h, w), stride, (p, q), boundary) of a model's layer from manifest.ini."""
+    manifest = configparser.ConfigParser()
+    expect(manifest.read(os.path.join(model, "manifest.ini")), "no manifest.ini")
+    boundary = manifest["model"]["boundary"]
+    section = manifest[f"layer{layer}"]
+    d = layer_dictionary(model, layer).astype(np.float64)
+    h, w = d.shape[2:]
+    stride = int(section.get("stride", "1"))
+    padding = section.get("padding", "default")
+    if padding == "default":
+        pads = (h - 1, w - 1) if boundary == "valid" else (0, 0)
+    else:
+        rows, _, cols = padding.partition("x")
+        pads = (int(rows), int(cols or rows))
+    expect(stride >= 1 and 0 <= pads[0] < h and 0 <= pads[1] < w,
+           f"manifest stride {stride} padding {padding}")
+    return d, stride, pads, boundary
+
+
+def strided_maps_shape(image, k, stride, pad, boundary):
+    """Map entries along one axis for an image axis of `image`: valid i', circular N / s."""
+    if boundary == "circular":
+        expect(image % stride == 0, f"stride {stride} does not divide {image}")
+        return image // stride
+    return max(1, -(-(image - k + 2 * pad) // stride) + 1)
+
+
+def transposed_by_recipe(z, d, stride, pads, boundary, image):
+    """Convolution arithmetic: insert s - 1 zeros between map entries, pad k - p - 1 zeros and
+    convolve (stride 1, scipy) with d; valid keeps the first H x W of the o' x o' output,
+    circular convolves the unpadded maps fully (p = 0) and folds position n onto (n - p) mod N."""
+    from scipy.signal import convolve2d
+    K, C, h, w = d.shape
+    I, J = z.shape[1:]
+    up = np.zeros((K, stride * (I - 1) + 1, stride * (J - 1) + 1))
+    up[:, ::stride, ::stride] = z
+    pr, pc = (h - 1 - pads[0], w - 1 - pads[1]) if boundary == "valid" else (h - 1, w - 1)
+    up = np.pad(up, ((0, 0), (pr, pr), (pc, pc)))
+    out = np.array([sum(convolve2d(up[k], d[k, c], mode="valid") for k in range(K))
+                    for c in range(C)])
+    if boundary == "valid":
+        expect(out.shape[1] >= image[0] and out.shape[2] >= image[1],
+               f"transposed output {out.shape[1:]} smaller than the image {image}")
+        return out[:, :image[0], :image[1]]
+    rows = (np.arange(out.shape[1]) - pads[0]) % image[0]
+    cols = (np.arange(out.shape[2]) - pads[1]) % image[1]
+    folded = np.zeros((C,) + tuple(image))
+    np.add.at(folded, (slice(None), rows[:, None], cols[None, :]), out)
+    return folded
+
+
+def transposed_by_scatter(z, d, stride, pads, boundary, image):
+    """The definition: out_c[s i - p + a, s j - q + b] += d[k, c, a, b] z_k[i, j], one tap at a
+    time over every map entry; valid drops outputs outside the image, circular wraps them."""
+    K, C, h, w = d.shape
+    I, J = z.shape[1:]
+    out = np.zeros((C,) + tuple(image))
+    for a in range(h):
+        for b in range(w):
+            rows = stride * np.arange(I) - pads[0] + a
+            cols = stride * np.arange(J) - pads[1] + b
+            part = np.einsum("kc,kij->cij", d[:, :, a, b], z)
+            if boundary == "circular":
+                rows, cols = rows % image[0], cols % image[1]
+            keep_r = (rows >= 0) & (rows < image[0])
+            keep_c = (cols >= 0) & (cols < image[1])
+            np.add.at(out, (slice(None), rows[keep_r][:, None], cols[keep_c][None, :]),
+                      part[:, keep_r][:, :, keep_c])
+    return out
+
+
+def strided_outputs(directory, model):
+    features = np.load(os.path.join(directory, "features.npy")).astype(np.float64)
+    reconstruction = np.load(os.path.join(directory, "reconstruction.npy")).astype(np.float64)
+    d, stride, pads, boundary = strided_layer(model)
+    K, C, h, w = d.shape
+    image = reconstruction.shape[-2:]
+    expect(reconstruction.shape == (image if C == 1 else (C,) + image),
+           f"reconstruction.npy shape {reconstruction.shape} for {C} channels")
+    expect(features.ndim == 3 and features.shape[0] == K,
+           f"features.npy shape {features.shape} for {K} filters")
+    maps = (K, strided_maps_shape(image[0], h, stride, pads[0], boundary),
+            strided_maps_shape(image[1], w, stride, pads[1], boundary))
+    expect(features.shape == maps, f"features.npy shape {features.shape} != {maps} "
+           f"(stride {stride}, padding {pads}, {boundary}, image {image})")
+    return features, reconstruction.reshape((C,) + image), d, stride, pads, boundary
+
+
+def check_strided_reconstruction(directory, model):
+    """A strided layer's maps and reconstruction: the maps' size from the arithmetic, and the
+    reconstruction both as the zero-insertion recipe and as the direct scatter."""
+    z, reconstruction, d, stride, pads, boundary = strided_outputs(directory, model)
+    image = reconstruction.shape[1:]
+    for name, method in [("zero-insertion recipe", transposed_by_recipe),
+                         ("direct scatter", transposed_by_scatter)]:
+        error = relative(method(z, d, stride, pads, boundary, image), reconstruction)
+        expect(error <= 1e-4, f"the {name} differs from reconstruction.npy: relative {error:.3g}"
+               f" (stride {stride}, padding {pads}, {boundary})")
+
+
+def conv_transpose2d(x, weight, stride, padding):
+    """torch.nn.ConvTranspose2d's forward as documented (no bias, groups, dilation or
+    output_padding): x (K, i', j'), weight (K, C, kH, kW) ->
+    (C, s (i' - 1) + kH - 2p, s (j' - 1) + kW - 2q), out[c, s i - p + a, s j - q + b] +=
+    x[k, i, j] weight[k, c, a, b]; computed on the unpadded output and then cropped by (p, q)."""
+    K, C, kh, kw = weight.shape
+    I, J = x.shape[1:]
+    full = np.zeros((C, stride * (I - 1) + kh, stride * (J - 1) + kw))
+    for a in range(kh):
+        for b in range(kw):
+            full[:, a:a + stride * (I - 1) + 1:stride, b:b + stride * (J - 1) + 1:stride] += \
+                np.einsum("kc,kij->cij", weight[:, :, a, b], x)
+    p, q = padding
+    return full[:, p:full.shape[1] - p, q:full.shape[2] - q]
+
+
+def check_convtranspose_export(directory, model, weight_path):
+    """scripts/convtranspose_weight.py's weight in ConvTranspose2d's forward, cropped to the first
+    H x W, gives the reconstruction."""
+    z, reconstruction, d, stride, pads, boundary = strided_outputs(directory, model)
+    expect(boundary == "valid", "a circular layer has no ConvTranspose2d equivalent")
+    weight = np.load(weight_path)
+    expect(weight.dtype == np.float32 and weight.shape == d.shape,
+           f"{weight_path}: {weight.dtype} {weight.shape}, not float32 {d.shape}")
+    out = conv_transpose2d(z, weight.astype(np.float64), stride, pads)
+    H, W = reconstruction.shape[1:]
+    K, C, h, w = d.shape
+    sizes = (stride * (z.shape[1] - 1) + h - 2 * pads[0],
+             stride * (z.shape[2] - 1) + w - 2 * pads[1])
+    expect(out.shape[1:] == sizes and sizes[0] >= H and sizes[1] >= W,
+           f"ConvTranspose2d output {out.shape[1:]}, o' {sizes}, image {(H, W)}")
+    error = relative(out[:, :H, :W], reconstruction)
+    expect(error <= 1e-4, f"ConvTranspose2d with {weight_path} differs from reconstruction.npy: "
+           f"relative {error:.3g}")
 
 
 def read_csv(path):
@@ -321,6 +463,10 @@ def main(argv):
         check_network(argv[2], int(argv[3]), int(argv[4]))
     elif argv[1] == "network-reconstruction":
         check_network_reconstruction(argv[2], argv[3], int(argv[4]), argv[5])
+    elif argv[1] == "strided-reconstruction":
+        check_strided_reconstruction(argv[2], argv[3])
+    elif argv[1] == "convtranspose-export":
+        check_convtranspose_export(argv[2], argv[3], argv[4])
     elif argv[1] == "bench":
         check_bench(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]))
     else:
