@@ -35,7 +35,13 @@ void DeclareOptions(CommandLine& cli) {
       "with a multi-layer model: infer layers 1 to L, each in its mode, and reconstruct the "
       "image from layer L's maps alone, top down")(
       "out", po::value<std::string>()->value_name("DIR"),
-      "output directory (required; created if missing, files in it are replaced)");
+      "output directory (required; created if missing, files in it are replaced)")(
+      "stride", po::value<long long>()->default_value(1)->value_name("S"),
+      "with --dictionary: the stride of its transposed convolution, maps S times smaller than "
+      "the image (a model records its own)")(
+      "padding", po::value<std::string>()->default_value("default")->value_name("P"),
+      "with --dictionary: the padding of its transposed convolution, default (k - 1 valid, 0 "
+      "circular), P or PxQ (a model records its own)");
   const std::string note = "with --model, the model's by default";
   const InferenceConfig defaults;
   cli.AddIterations(static_cast<long long>(defaults.iterations),
@@ -78,6 +84,10 @@ InferenceOverrides Given(const CommandLine& cli, bool fromModel) {
   if (ours("colour")) o.colour = cli.Flag("colour");
   if (ours("precision")) o.precision = cli.PrecisionOption();
   o.layer = cli.Positive("layer");
+  if (!fromModel) {
+    o.stride = cli.Positive("stride");
+    AsUsageError([&] { o.padding = Padding::Parse(cli.Get<std::string>("padding")); });
+  }
   return o;
 }
 
@@ -95,6 +105,8 @@ void RecordResolved(CommandLine& cli, const InferenceConfig& c) {
   cli.Resolve("lcn-sigma", NumberText(p.lcnSigma));
   cli.Resolve("colour", c.colour ? "true" : "false");
   cli.Resolve("precision", ToString(c.precision));
+  cli.Resolve("stride", std::to_string(c.stride));
+  cli.Resolve("padding", c.padding.ToString());
 }
 
 //! The observers of one layer's inference: its progress line.
@@ -151,6 +163,24 @@ int Reconstruct(int argc, const char* const argv[]) {
   if (fromModel) {
     config = ResolveInference(model.manifest, Given(cli, true));
     AsUsageError([&] { config.Validate(); });
+    // run.ini records the model's stride and padding; other values would not fit its filters.
+    const bool strideDiffers =
+        cli.Given("stride") && static_cast<std::size_t>(cli.Positive("stride")) != config.stride;
+    bool paddingDiffers = false;
+    if (cli.Given("padding"))
+      AsUsageError([&] {
+        paddingDiffers = Padding::Parse(cli.Get<std::string>("padding")) != config.padding;
+      });
+    if (strideDiffers || paddingDiffers)
+      throw UsageError(
+          "--stride and --padding describe a --dictionary; the model's layer 1 has "
+          "stride " +
+          std::to_string(config.stride) + ", padding " + config.padding.ToString());
+  } else {  // the stride and padding must suit the dictionary's filters
+    const std::size_t h = model.filters.Rows(), w = model.filters.Cols();
+    AsUsageError([&] {
+      StridedGeometry::Of(config.stride, config.padding, h, w, config.boundary).Check(h, w);
+    });
   }
   RecordResolved(cli, config);
 

@@ -84,8 +84,20 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
                                    const std::string& boundary, long long iterations,
                                    double tolerance, const std::string& precision,
                                    const std::optional<int>& threads, const py::object& init,
-                                   const py::object& callback, const std::string& planner) {
+                                   const py::object& callback, const std::string& planner,
+                                   long long stride, const py::object& padding) {
   InferenceConfig config;
+  config.stride = PositiveCount(stride, "stride");
+  if (py::isinstance<py::int_>(padding) && !py::isinstance<py::bool_>(padding))
+    config.padding = Padding::Parse(std::string(py::str(padding)), "padding");
+  else if (py::isinstance<py::tuple>(padding) && py::len(padding) == 2)
+    config.padding = Padding::Parse(std::string(py::str(padding.cast<py::tuple>()[0])) + "x" +
+                                        std::string(py::str(padding.cast<py::tuple>()[1])),
+                                    "padding");
+  else if (py::isinstance<py::str>(padding))
+    config.padding = Padding::Parse(padding.cast<std::string>(), "padding");
+  else
+    throw std::invalid_argument("padding must be \"default\", an int or a tuple (P, Q)");
   config.lambda = NonNegative(lmbda, "lmbda");
   config.solver = CheckedSolver(solver);
   config.boundary = ParseBoundary(boundary);
@@ -98,10 +110,13 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
   std::optional<Maps<double>> start;
   if (!init.is_none()) {
     start = CubeFromArray(init, "init", 3, 3);
+    const StridedGeometry geometry = StridedGeometry::Of(
+        config.stride, config.padding, filters.Rows(), filters.Cols(), config.boundary);
+    geometry.Check(filters.Rows(), filters.Cols());
     const std::string expected =
         "(" + std::to_string(filters.filters) + ", " +
-        std::to_string(MapRows(image.n_rows, filters.Rows(), config.boundary)) + ", " +
-        std::to_string(MapCols(image.n_cols, filters.Cols(), config.boundary)) + ")";
+        std::to_string(geometry.MapRows(image.n_rows, filters.Rows(), config.boundary)) + ", " +
+        std::to_string(geometry.MapCols(image.n_cols, filters.Cols(), config.boundary)) + ")";
     const std::string given = "(" + std::to_string(start->n_slices) + ", " +
                               std::to_string(start->n_rows) + ", " + std::to_string(start->n_cols) +
                               ")";
@@ -389,7 +404,8 @@ path cannot be read, KeyboardInterrupt on Ctrl-C (within one iteration).)")
   m.def("sparse_code", &SparseCodeBinding, "dictionary"_a, "signal"_a, "lmbda"_a, py::kw_only(),
         "solver"_a = "fista", "boundary"_a = "valid", "iterations"_a = 200, "tolerance"_a = 0.0,
         "precision"_a = "single", "threads"_a = py::none(), "init"_a = py::none(),
-        "callback"_a = py::none(), "planner"_a = "estimate",
+        "callback"_a = py::none(), "planner"_a = "estimate", "stride"_a = 1,
+        "padding"_a = "default",
         R"(Convolutional sparse coding of one signal over a dictionary:
 
     minimise_z  1/2 sum_c || sum_k d_kc * z_k - s_c ||^2 + lmbda sum_k ||z_k||_1
@@ -411,6 +427,9 @@ callback:   called after every iteration with its record, a dict (iteration, sec
             objective, fidelity, l1, density, relative_change); a true return value stops
             the solver after that iteration; an exception it raises stops it and propagates.
 planner:    FFTW planning, "estimate" or "measure".
+stride, padding: a strided layer (transposed convolution: maps of i' give s(i' - 1) + k - 2p
+            outputs; valid keeps the first H x W, circular needs s to divide H and W): padding
+            "default" (k - 1 valid, 0 circular), P or (P, Q); ista or fista only.
 
 Returns a SparseCodeResult (.maps, .objective, .history, .iterations, .stop_reason, ...).
 Raises ValueError for bad arguments (dtype, dimensions, shapes, NaN or infinity, a negative

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "conv/direct_conv.hpp"
+#include "conv/strided_conv_operator.hpp"
 #include "dictionary/dictionary.hpp"
 #include "io/npy.hpp"
 #include "network/connected_conv.hpp"
@@ -945,3 +946,185 @@ BOOST_AUTO_TEST_CASE(layer_learners_are_made_by_name) {
   BOOST_CHECK_THROW(MakeLayerLearner<double>("batch", options, network, 2, signals, state),
                     std::invalid_argument);
 }
+
+// Networks with strided layers (issue 13): the top-down operator, inference, training, filter
+// pictures and the model format go through transposed convolutions with stride s.
+BOOST_AUTO_TEST_SUITE(strided_networks)
+
+LayerSpec StridedLayer(std::size_t filters, std::size_t size, std::size_t stride,
+                       PoolingShape pooling = PoolingShape(), double lambda = 0.1) {
+  LayerSpec s = Layer(filters, size, ConnectivityType::Full, pooling, InferenceMode::Layer, lambda);
+  s.stride = stride;
+  return s;
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(top_down_is_adjoint_and_the_composition_of_the_layers, T, Types) {
+  test::Seed(71);
+  for (Boundary b : {Boundary::Valid, Boundary::Circular}) {
+    // Layer 1 strided and pooled, layer 2 strided with an explicit padding.
+    LayerSpec second = StridedLayer(3, 3, 2);
+    second.padding.ordinary = false;
+    second.padding.rows = 1;
+    second.padding.cols = 2;
+    const Network<T> network =
+        RandomNetwork<T>({StridedLayer(4, 4, 2, Pool(2, 2, 1)), second}, 2, b, 7);
+    LayerStack<T> stack(network, 24, 16, 2);
+    BOOST_TEST(stack.Conv(1).Strided());
+    BOOST_TEST(stack.Conv(2).Strided());
+    const LayerShape& s1 = stack.Shape(1);
+    const LayerShape& s2 = stack.Shape(2);
+    const StridedGeometry g1 = network.layers[0].Geometry(b), g2 = network.layers[1].Geometry(b);
+    BOOST_TEST(s1.mapRows == g1.MapRows(24, 4, b));
+    BOOST_TEST(s2.mapRows == g2.MapRows(s2.inputRows, 3, b));
+    BOOST_TEST(s2.mapCols == g2.MapCols(s2.inputCols, 3, b));
+    Maps<T> pooled;
+    Switches switches;
+    MaxPool(RandomCube<T>(s1.mapRows, s1.mapCols, s1.maps), network.layers[0].pooling, pooled,
+            switches);
+    TopDownOperator<T> op(stack, 2);
+    op.SetSwitches({&switches});
+    const Maps<T> z = RandomCube<T>(s2.mapRows, s2.mapCols, s2.maps);
+    const Image<T> r = RandomCube<T>(24, 16, 2);
+    Image<T> image;
+    Maps<T> back;
+    op.Apply(z, image);
+    op.Adjoint(r, back);
+    BOOST_TEST(test::Dot(image, r) == test::Dot(z, back),
+               boost::test_tools::tolerance(test::Tolerance<T>::adjoint) << ToString(b));
+    // R_2 z = A_1 U_1 A_2 z with the strided operators alone.
+    StridedConvOperator<T> a2(network.filters[1], s2.inputRows, s2.inputCols, g2, b);
+    StridedConvOperator<T> a1(network.filters[0], 24, 16, g1, b);
+    Image<T> input, expected;
+    Maps<T> unpooled;
+    a2.Apply(z, input);
+    Unpool(input, switches, unpooled);
+    a1.Apply(unpooled, expected);
+    BOOST_TEST(test::MaxAbs(Image<T>(image - expected)) <=
+                   test::Tolerance<T>::fftVsDirect * test::MaxAbs(expected),
+               ToString(b));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_network_with_a_strided_layer_two_trains_infers_and_draws) {
+  test::Seed(72);
+  const std::vector<Image<float>> images = SmoothImages<float>(3, 24, 1);
+  const Network<float> initial = RandomNetwork<float>(
+      {Layer(4, 5, ConnectivityType::Full, PoolingShape(), InferenceMode::Layer, 0.05),
+       StridedLayer(6, 4, 2, PoolingShape(), 0.01)},
+      1, Boundary::Valid, 13);
+  NetworkTrainingOptions options;
+  options.common.effort = PlannerEffort::Estimate;
+  options.iterations = {8, 8};
+  NetworkTrainer<float> trainer(options, initial, images);
+  LayerHistory history;
+  while (!trainer.Done()) trainer.TrainNextLayer(&history);
+  BOOST_REQUIRE(history.records.size() == 2u);
+  for (std::size_t l = 0; l < 2; ++l)
+    BOOST_TEST(history.records[l].back().objective < history.records[l].front().objective,
+               "layer " << l + 1);
+  const Network<float>& trained = trainer.Result();
+  const FilterBank<float>& d2 = trained.filters[1];
+  for (arma::uword k = 0; k < d2.filters; ++k) {
+    double norm = 0.0;
+    for (arma::uword c = 0; c < d2.channels; ++c) norm += arma::accu(arma::square(d2.Filter(k, c)));
+    BOOST_TEST(norm <= 1.0 + 1e-5);
+  }
+
+  // Inference: layer 2's maps are half of layer 1's (s = 2, valid: ceil((28 - 4 + 6) / 2) + 1),
+  // and the reconstruction from layer 2 is A_1 A_2 z_2.
+  NetworkCoder<float> coder(trained, 24, 24, 2);
+  NetworkCodingOptions coding;
+  coding.iterations = 30;
+  const auto codes = coder.Infer(images[0], coding);
+  BOOST_TEST(codes[0].maps.n_rows == 28u);
+  BOOST_TEST(codes[1].maps.n_rows == 16u);
+  BOOST_TEST(codes[1].maps.n_slices == 6u);
+  const Image<float> reconstruction = coder.Reconstruct(codes, 2);
+  StridedConvOperator<float> a2(trained.filters[1], 28, 28,
+                                trained.layers[1].Geometry(Boundary::Valid), Boundary::Valid);
+  const ConvOperator<float> f1(trained.filters[0], 24, 24, Boundary::Valid);
+  Image<float> below;
+  a2.Apply(codes[1].maps, below);
+  const Image<float> expected = f1.Apply(below);
+  BOOST_TEST(test::MaxAbs(Image<float>(reconstruction - expected)) <=
+             test::Tolerance<float>::fftVsDirect * test::MaxAbs(expected));
+  coding.solver = "admm";
+  BOOST_CHECK_THROW(coder.Infer(images[0], coding), std::invalid_argument);
+
+  // Filters in pixel space: one unit of layer 2 reaches at most s (k2 - 1) + k1 = 2 * 3 + 5 = 11
+  // pixels (the pictures are cut to the pixels above rounding noise).
+  const std::vector<Image<float>> pictures = FilterPictures(trained, 2);
+  BOOST_REQUIRE(pictures.size() == 6u);
+  BOOST_TEST(pictures[0].n_rows <= 11u);
+  BOOST_TEST(pictures[0].n_rows > 5u);  // wider than one layer-1 filter: the taps spread by 2
+  for (Boundary b : {Boundary::Valid, Boundary::Circular}) {
+    Network<float> other = trained;
+    other.boundary = b;
+    BOOST_TEST(FilterPictures(other, 2).size() == 6u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(strided_layers_are_refused_where_they_do_not_fit) {
+  LayerSpec pixel = StridedLayer(3, 3, 2);
+  pixel.inference = InferenceMode::Pixel;
+  pixel.channels = 4;
+  BOOST_CHECK_THROW(pixel.Validate(2), std::invalid_argument);
+  LayerSpec sparse = StridedLayer(6, 3, 2);
+  sparse.connectivity = ConnectivityType::SinglesAndDoubles;
+  sparse.channels = 3;
+  BOOST_CHECK_THROW(sparse.Validate(2), std::invalid_argument);
+  LayerSpec wide = StridedLayer(3, 3, 1);
+  wide.channels = 1;
+  wide.padding.ordinary = false;
+  wide.padding.rows = wide.padding.cols = 3;  // p >= k
+  BOOST_CHECK_THROW(wide.Validate(1), std::invalid_argument);
+  // The online and pixel learners do not learn strided layers.
+  Network<double> network;
+  network.boundary = Boundary::Valid;
+  network.layers = {StridedLayer(3, 3, 2)};
+  const std::vector<Image<double>> signals;
+  const NetworkTrainingState<double> state;
+  BOOST_CHECK_THROW(
+      MakeLayerLearner<double>("online", LearningOptions(), network, 1, signals, state),
+      std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(the_model_format_records_stride_and_padding_and_reads_format_two) {
+  test::Seed(73);
+  LayerSpec second = StridedLayer(3, 3, 3);
+  second.padding.ordinary = false;
+  second.padding.rows = 2;
+  second.padding.cols = 0;
+  const Network<double> network =
+      RandomNetwork<double>({StridedLayer(4, 4, 2, Pool(2, 2, 1)), second}, 1, Boundary::Valid, 8);
+  ScratchDir scratch;
+  ModelManifest manifest;
+  const fs::path dir = scratch.path / "model";
+  SaveModel(dir.string(), manifest, network);
+  const Model model = LoadModel(dir.string());
+  BOOST_TEST(model.manifest.formatVersion == 3);
+  for (std::size_t l = 0; l < 2; ++l) {
+    BOOST_TEST(model.manifest.layers[l].stride == network.layers[l].stride);
+    BOOST_TEST((model.manifest.layers[l].padding == network.layers[l].padding));
+  }
+  BOOST_TEST(model.manifest.layers[1].padding.ToString() == "2x0");
+  // Format 2 has no stride or padding: its layers are ordinary.
+  std::ifstream in(dir / "manifest.ini");
+  std::string text, line;
+  while (std::getline(in, line))
+    if (line.rfind("stride", 0) != 0 && line.rfind("padding", 0) != 0)
+      text += (line == "format_version = 3" ? "format_version = 2" : line) + "\n";
+  in.close();
+  std::ofstream(dir / "manifest.ini") << text;
+  const Model old = LoadModel(dir.string());
+  BOOST_TEST(old.manifest.formatVersion == 2);
+  BOOST_TEST(old.manifest.layers[0].stride == 1u);
+  BOOST_TEST(old.manifest.layers[1].padding.ordinary);
+  // Format 3 without them is refused.
+  std::string three = text;
+  three.replace(three.find("format_version = 2"), 18, "format_version = 3");
+  std::ofstream(dir / "manifest.ini") << three;
+  BOOST_CHECK_THROW(LoadModel(dir.string()), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

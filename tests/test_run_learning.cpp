@@ -436,6 +436,36 @@ BOOST_AUTO_TEST_CASE(config_checks_and_round_trip) {
   BOOST_TEST(layers[1].spec.channels == 4u);
   BOOST_TEST(layers[1].spec.lambda == 0.25);
   BOOST_TEST(layers[1].iterations == 4u);
+
+  // Strided layers: the run-wide stride and padding are every layer's unless it gives its own.
+  LearningConfig strided = c;
+  strided.stride = 2;
+  strided.layers[1].padding = Padding::Parse("1x2");
+  strided.layers[1].inference = InferenceMode::Layer;  // strided layers code their own input
+  const std::string stridedText = LearningConfigText(strided);
+  BOOST_TEST(LearningConfigText(ParseLearningConfig(stridedText)) == stridedText);
+  BOOST_TEST(message(strided).empty());
+  const std::vector<ResolvedLayer> stridedLayers = ResolveLayers(strided, 1, 24, 24);
+  BOOST_TEST((stridedLayers[0].spec.stride == 2u && stridedLayers[0].spec.padding.ordinary));
+  BOOST_TEST((stridedLayers[1].spec.stride == 2u && stridedLayers[1].spec.padding.rows == 1u &&
+              stridedLayers[1].spec.padding.cols == 2u));
+  BOOST_TEST(ParseLearningConfig(LearningConfigText(c)).stride == 1u);
+  bad = strided;
+  bad.stride = 0;
+  BOOST_TEST(message(bad) == "--stride must be at least 1");
+  bad = strided;
+  bad.learning.solver = "admm";
+  BOOST_TEST(
+      message(bad) ==
+      "strided layers (--stride, --padding) are coded with ista or fista, not --solver admm");
+  bad = c;
+  bad.layers[1].stride = 2;
+  bad.learning.learner = "online";
+  BOOST_TEST(message(bad).find("are learned by the batch learner, not --learner online") !=
+             std::string::npos);
+  bad = strided;
+  bad.layers[1].padding = Padding::Parse("3");  // layer 2's filters are 3x3 (TinyConfig)
+  BOOST_CHECK_THROW(ResolveLayers(bad, 1, 24, 24), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(layer_settings_read_back_their_text) {

@@ -77,7 +77,9 @@ Padding Padding::Parse(const std::string& text, const std::string& option) {
   const auto number = [&](const std::string& part) {
     if (part.empty() || part.size() > 9 ||
         part.find_first_not_of("0123456789") != std::string::npos)
-      throw std::invalid_argument(option + " must be default, P or PxQ with whole numbers, like 1 or 3x2, not '" + text + "'");
+      throw std::invalid_argument(
+          option + " must be default, P or PxQ with whole numbers, like 1 or 3x2, not '" + text +
+          "'");
     return static_cast<std::size_t>(std::stoul(part));
   };
   const std::size_t x = text.find_first_of("xX");

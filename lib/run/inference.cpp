@@ -5,10 +5,12 @@
 #include <stdexcept>
 
 #include "conv/conv_operator.hpp"
+#include "conv/strided_conv_operator.hpp"
 #include "io/npy.hpp"
 #include "network/inference.hpp"
 #include "run/layer_outputs.hpp"
 #include "serialize/json.hpp"
+#include "solvers/operator_fista.hpp"
 #include "solvers/proximal.hpp"
 #include "viz/montage.hpp"
 
@@ -49,8 +51,7 @@ ImageInference Infer(const Model& model, const Image<double>& image, const Infer
   out.layer = layer;
   Maps<T> maps;
   Image<T> reconstruction;
-  // A strided layer 1 goes through the network's coder, which codes through strided layers.
-  if (layer == 1 && model.manifest.layers.front().Ordinary(config.boundary)) {
+  if (layer == 1) {
     const FilterBank<T> filters = Convert<T>(model.filters, options.dictionaryName, options.advice);
     CodingResult<T> coded = SparseCode(filters, signal, config, begin(1));
     maps = std::move(coded.maps);
@@ -97,6 +98,12 @@ void InferenceConfig::Validate() const {
   if (layer == 0 || layer > kMaxLayers)
     throw std::invalid_argument("InferenceConfig: layer must be 1 to " +
                                 std::to_string(kMaxLayers));
+  if (stride == 0) throw std::invalid_argument("--stride must be at least 1");
+  if ((stride != 1 || !padding.ordinary) && solver != "ista" && solver != "fista")
+    throw std::invalid_argument(
+        "a strided layer (--stride, --padding) is coded with ista or "
+        "fista, not --solver " +
+        solver);
   preprocess.Validate();
 }
 
@@ -114,6 +121,8 @@ InferenceConfig InferenceOverrides::Over(InferenceConfig base) const {
   base.colour = colour.value_or(base.colour);
   base.precision = precision.value_or(base.precision);
   base.layer = layer.value_or(base.layer);
+  base.stride = stride.value_or(base.stride);
+  base.padding = padding.value_or(base.padding);
   return base;
 }
 
@@ -132,6 +141,10 @@ InferenceConfig ModelInferenceConfig(const ModelManifest& manifest, std::size_t 
   c.colour = manifest.colour;
   c.precision = manifest.precision;
   c.layer = layer;
+  if (!manifest.layers.empty()) {
+    c.stride = manifest.layers.front().stride;
+    c.padding = manifest.layers.front().padding;
+  }
   return c;
 }
 
@@ -193,19 +206,31 @@ double Psnr(const Image<double>& viewable, const Image<double>& image) {
 
 template <typename T>
 CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
-                           const InferenceConfig& config, Observer* observer,
-                           const Maps<T>* init) {
-  const ConvOperator<T> op(filters, signal.n_rows, signal.n_cols, config.boundary, config.effort);
-  const auto solver = MakeCscSolver<T>(config.solver);
-  solver->Reset(op, signal, config.lambda, init);
+                           const InferenceConfig& config, Observer* observer, const Maps<T>* init) {
   SolveOptions options;
   options.maxIterations = config.iterations;
   options.tolerance = config.tolerance;
   LayerObservers observers(observer);
   CodingResult<T> result;
-  result.report = solver->Solve(options, &observers.list);
-  result.maps = solver->Solution();
-  result.reconstruction = op.Apply(result.maps);
+  const StridedGeometry geometry = StridedGeometry::Of(
+      config.stride, config.padding, filters.Rows(), filters.Cols(), config.boundary);
+  if (geometry.IsOrdinary(filters.Rows(), filters.Cols(), config.boundary)) {
+    const ConvOperator<T> op(filters, signal.n_rows, signal.n_cols, config.boundary, config.effort);
+    const auto solver = MakeCscSolver<T>(config.solver);
+    solver->Reset(op, signal, config.lambda, init);
+    result.report = solver->Solve(options, &observers.list);
+    result.maps = solver->Solution();
+    result.reconstruction = op.Apply(result.maps);
+  } else {
+    StridedConvOperator<T> op(filters, signal.n_rows, signal.n_cols, geometry, config.boundary,
+                              config.effort);
+    OperatorFista<T> coder(config.lambda, config.solver == "fista");
+    OperatorFistaState<T> state;
+    coder.Start(op, signal, state, init);
+    result.report = coder.Solve(op, signal, state, options, &observers.list);
+    result.maps = std::move(state.x);
+    op.Apply(result.maps, result.reconstruction);
+  }
   result.history = std::move(observers.history.records);
   result.metrics = Measure(result.maps, result.reconstruction, signal, config.lambda);
   return result;
@@ -213,8 +238,8 @@ CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
 
 CodingResult<double> SparseCodeInPrecision(const FilterBank<double>& filters,
                                            const Image<double>& signal,
-                                           const InferenceConfig& config,
-                                           Observer* observer, const Maps<double>* init) {
+                                           const InferenceConfig& config, Observer* observer,
+                                           const Maps<double>* init) {
   config.Validate();
   CheckCodable(filters, signal, config.colour);
   return WithPrecision(config.precision, [&](auto tag) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "conv/strided_geometry.hpp"
 #include "core/precision.hpp"
 #include "core/types.hpp"
 #include "fft/fft.hpp"
@@ -34,6 +35,10 @@ struct InferenceConfig {
   bool colour = false;  //!< images are read in colour
   Precision precision = Precision::Single;
   std::size_t layer = 1;  //!< infer layers 1 to `layer`, reconstruct from layer `layer`
+  //! Layer 1's stride and padding (conv/strided_geometry.hpp): a model's, or those of a bare
+  //! dictionary; strided layers are coded with ista or fista.
+  std::size_t stride = 1;
+  Padding padding;
 
   //! Throws std::invalid_argument naming the field (the solver's: CheckSolverSupports).
   void Validate() const;
@@ -54,6 +59,8 @@ struct InferenceOverrides {
   std::optional<bool> colour;
   std::optional<Precision> precision;
   std::optional<std::size_t> layer;
+  std::optional<std::size_t> stride;
+  std::optional<Padding> padding;
 
   //! `base` with every given setting replaced.
   InferenceConfig Over(InferenceConfig base) const;
