@@ -2,7 +2,8 @@
 # dn-reconstruct writes maps of the shape the arithmetic gives, and a NumPy transposed
 # convolution of features.npy with the dictionary (by the zero-insertion recipe and by a direct
 # scatter, outside the library), cut to the image size, equals reconstruction.npy; the
-# ConvTranspose2d weight export reproduces it; circular layers, a bare --dictionary, a network
+# ConvTranspose2d weight export reproduces it; circular layers, a bare --dictionary, a resumed
+# run, a network
 # with a strided layer 2 (learned, reconstructed from layer 2, its filters drawn in pixel
 # space); bad strides and paddings exit 2 with one line.
 source "$(dirname "$0")/common.bash"
@@ -56,6 +57,15 @@ if expect_ok dn-learn --stride 2 --boundary circular --filter-size 6 --filters 6
   "$PYTHON" "$EXPORT" "$SC" "$WORK/cw.npy" 2>"$WORK/cw.err"
   [ $? -eq 2 ] && [ "$(wc -l <"$WORK/cw.err")" -eq 1 ] && [ ! -e "$WORK/cw.npy" ] ||
     fail "a circular layer's export did not exit 2 with one line: $(cat "$WORK/cw.err")"
+fi
+
+echo "== a strided run resumed with more iterations equals the uninterrupted run"
+RESUME=(--stride 2 --filters 4 --filter-size 5 "${FAST[@]}")
+if expect_ok dn-learn "${RESUME[@]}" --iterations 6 --out "$WORK/full" "$SMALL" &&
+  expect_ok dn-learn "${RESUME[@]}" --iterations 3 --out "$WORK/part" "$SMALL" &&
+  expect_ok dn-learn --resume "$WORK/part" --iterations 6; then
+  cmp -s "$WORK/full/dictionary.npy" "$WORK/part/dictionary.npy" ||
+    fail "the resumed strided run differs from the uninterrupted one"
 fi
 
 echo "== a network with a strided layer 2"
