@@ -3,9 +3,8 @@
 # convolution of features.npy with the dictionary (by the zero-insertion recipe and by a direct
 # scatter, outside the library), cut to the image size, equals reconstruction.npy; the
 # ConvTranspose2d weight export reproduces it; circular layers, a bare --dictionary, a resumed
-# run, a network
-# with a strided layer 2 (learned, reconstructed from layer 2, its filters drawn in pixel
-# space); bad strides and paddings exit 2 with one line.
+# run, a network with a strided layer 2 (learned, reconstructed from layer 2, its filters drawn
+# in pixel space); bad strides and paddings exit 2 with one line.
 source "$(dirname "$0")/common.bash"
 
 SAMPLES=$(cd "$DATA/../../data" && pwd)
