@@ -82,6 +82,16 @@ if expect_ok dn-learn --layers 2 --filter-size 5 --filters 4 --iterations 3 --la
     expect_file "$WORK/net2.png" "$WORK/net2maps.png"
 fi
 
+# Layer 1 strided, layer 2 in pixel mode through it.
+PX=$WORK/px
+if expect_ok dn-learn --layers 2 --stride 2 --layer2.stride 1 --layer2.inference pixel \
+  --layer2.filter-size 3 --filters 4 --filter-size 5 --iterations 3 "${FAST[@]}" --out "$PX" "$SMALL"; then
+  expect_ok dn-reconstruct --model "$PX" --layer 2 --iterations 10 "${FAST[@]}" --out "$WORK/rpx" \
+    "$SMALL/a.png" && expect_file "$WORK/rpx/reconstruction.npy"
+  expect_ok dn-inspect --model "$PX" --layer 2 --out "$WORK/px2.png" --threads 2 &&
+    expect_file "$WORK/px2.png"
+fi
+
 echo "== bad strides and paddings (exit 2)"
 OUT=$WORK/bad
 LEARN=(dn-learn --filters 4 --filter-size 3 --iterations 2 "${FAST[@]}" --out "$OUT")
