@@ -6,6 +6,7 @@
 #include <string>
 
 #include "conv/conv_operator.hpp"
+#include "core/complex_kernels.hpp"
 
 namespace dn {
 
@@ -41,8 +42,41 @@ StridedConvOperator<T>::StridedConvOperator(const FilterBank<T>& filters, arma::
     lowCols_ = FastFftSize(mapCols_ - 1 + (w + s - 1) / s);
   }
   fft_ = std::make_unique<Fft2d<T>>(s * lowRows_, s * lowCols_, effort);
-  grid_.zeros(fft_->Rows(), fft_->Cols());
-  spectrum_.zeros(fft_->SpectrumSize());
+  lowFft_ = std::make_unique<Fft2d<T>>(lowRows_, lowCols_, effort);
+  const arma::uword Gr = fft_->Rows(), Gc = fft_->Cols(), Fr = fft_->SpectrumRows();
+  const arma::uword Lr = lowRows_, Lc = lowCols_, LFr = lowFft_->SpectrumRows();
+  // Full half-spectrum entry (fr, fc) <- low-resolution (fr mod Lr, fc mod Lc), or the
+  // conjugate of its mirror (Lr - gr, Lc - gc) when that row is outside the stored half.
+  replicaOf_.resize(fft_->SpectrumSize());
+  for (arma::uword fc = 0; fc < Gc; ++fc)
+    for (arma::uword fr = 0; fr < Fr; ++fr) {
+      const arma::uword gr = fr % Lr, gc = fc % Lc;
+      replicaOf_[fr + Fr * fc] =
+          gr < LFr ? 2 * (gr + LFr * gc) : 2 * ((Lr - gr) + LFr * ((Lc - gc) % Lc)) + 1;
+    }
+  // Low-resolution entry (gr, gc) -> its aliases (gr + jr Lr, gc + jc Lc) in the full half
+  // spectrum, mirrored (Gr - fr, Gc - fc) and conjugated when fr is outside it.
+  aliasesOf_.resize(lowFft_->SpectrumSize() * s * s);
+  for (arma::uword gc = 0, a = 0; gc < Lc; ++gc)
+    for (arma::uword gr = 0; gr < LFr; ++gr)
+      for (arma::uword jc = 0; jc < s; ++jc)
+        for (arma::uword jr = 0; jr < s; ++jr, ++a) {
+          const arma::uword fr = gr + jr * Lr, fc = gc + jc * Lc;
+          aliasesOf_[a] =
+              fr < Fr ? 2 * (fr + Fr * fc) : 2 * ((Gr - fr) + Fr * ((Gc - fc) % Gc)) + 1;
+        }
+  gridRowOf_.resize(imageRows_);
+  gridColOf_.resize(imageCols_);
+  for (arma::uword m = 0; m < imageRows_; ++m) gridRowOf_[m] = (m + geometry.paddingRows) % Gr;
+  for (arma::uword n = 0; n < imageCols_; ++n) gridColOf_[n] = (n + geometry.paddingCols) % Gc;
+  Workspace ws;
+  ws.grid.zeros(Gr, Gc);
+  ws.lowGrid.zeros(Lr, Lc);
+  ws.lowOut.zeros(Lr, Lc);
+  ws.spectrum.zeros(fft_->SpectrumSize());
+  ws.replica.zeros(fft_->SpectrumSize());
+  ws.lowSpectrum.zeros(lowFft_->SpectrumSize());
+  workspaces_.assign(1, ws);
   SetFilters(filters);
 }
 
@@ -63,20 +97,58 @@ double StridedConvOperator<T>::ExactLipschitz() const {
 }
 
 template <typename T>
-void StridedConvOperator<T>::ZeroInsert(const arma::Cube<T>& z, arma::uword k) {
-  const arma::uword s = geometry_.stride;
-  grid_.zeros();
-  for (arma::uword j = 0; j < mapCols_; ++j)
-    for (arma::uword i = 0; i < mapRows_; ++i) grid_(s * i, s * j) = z(i, j, k);
+void StridedConvOperator<T>::MapSpectrum(const arma::Cube<T>& z, arma::uword k, Workspace& ws,
+                                         Complex<T>* out) const {
+  if (mapRows_ == lowRows_ && mapCols_ == lowCols_)
+    return lowFft_->Forward(z.slice(k).memptr(), out);
+  for (arma::uword j = 0; j < mapCols_; ++j)  // the rest of lowGrid stays zero
+    std::copy_n(z.slice(k).colptr(j), mapRows_, ws.lowGrid.colptr(j));
+  lowFft_->Forward(ws.lowGrid.memptr(), out);
 }
 
 template <typename T>
-void StridedConvOperator<T>::PlaceResidual(const arma::Cube<T>& r, arma::uword c) {
-  const arma::uword Gr = fft_->Rows(), Gc = fft_->Cols();
-  grid_.zeros();
-  for (arma::uword n = 0; n < imageCols_; ++n)
-    for (arma::uword m = 0; m < imageRows_; ++m)
-      grid_((m + geometry_.paddingRows) % Gr, (n + geometry_.paddingCols) % Gc) = r(m, n, c);
+void StridedConvOperator<T>::Replicate(const Complex<T>* low, arma::uword begin, arma::uword end,
+                                       Complex<T>* out) const {
+  for (arma::uword f = begin; f < end; ++f) {
+    const arma::uword code = replicaOf_[f];
+    const Complex<T> v = low[code >> 1];
+    out[f] = (code & 1) ? std::conj(v) : v;
+  }
+}
+
+template <typename T>
+void StridedConvOperator<T>::Fold(const Complex<T>* full, Complex<T>* low) const {
+  const arma::uword aliases = geometry_.stride * geometry_.stride, G = lowFft_->SpectrumSize();
+  const arma::uword* code = aliasesOf_.data();
+  for (arma::uword g = 0; g < G; ++g) {
+    Complex<T> sum(0);
+    for (arma::uword a = 0; a < aliases; ++a, ++code) {
+      const Complex<T> v = full[*code >> 1];
+      sum += (*code & 1) ? std::conj(v) : v;
+    }
+    low[g] = sum;
+  }
+}
+
+template <typename T>
+void StridedConvOperator<T>::PlaceResidual(const arma::Cube<T>& r, arma::uword c, T* grid) const {
+  const arma::uword Gr = fft_->Rows();
+  std::fill_n(grid, fft_->Size(), T(0));
+  for (arma::uword n = 0; n < imageCols_; ++n) {
+    const T* column = r.slice(c).colptr(n);
+    T* target = grid + Gr * gridColOf_[n];
+    for (arma::uword m = 0; m < imageRows_; ++m) target[gridRowOf_[m]] = column[m];
+  }
+}
+
+template <typename T>
+void StridedConvOperator<T>::ResidualSpectra(const arma::Cube<T>& r) {
+  residualSpectra_.set_size(fft_->SpectrumSize(), C_);
+  Workspace& ws = workspaces_[0];
+  for (arma::uword c = 0; c < C_; ++c) {
+    PlaceResidual(r, c, ws.grid.memptr());
+    fft_->Forward(ws.grid.memptr(), residualSpectra_.colptr(c));
+  }
 }
 
 template <typename T>
@@ -85,23 +157,31 @@ void StridedConvOperator<T>::Apply(const arma::Cube<T>& z, arma::Cube<T>& out) {
     throw std::invalid_argument("StridedConvOperator::Apply(): the maps are not " +
                                 std::to_string(mapRows_) + "x" + std::to_string(mapCols_) + "x" +
                                 std::to_string(K_));
-  const arma::uword Gr = fft_->Rows(), Gc = fft_->Cols();
-  accumulated_.zeros(fft_->SpectrumSize(), C_);
-  for (arma::uword k = 0; k < K_; ++k) {
-    ZeroInsert(z, k);
-    fft_->Forward(grid_.memptr(), spectrum_.memptr());
-    for (arma::uword c = 0; c < C_; ++c)
-      accumulated_.col(c) += spectra_.col(k * C_ + c) % spectrum_;
-  }
+  const arma::uword F = fft_->SpectrumSize();
+  lowSpectra_.set_size(lowFft_->SpectrumSize(), K_);
+  accumulated_.set_size(F, C_);
   out.set_size(imageRows_, imageCols_, C_);
-  const T scale = T(1) / T(Gr * Gc);
+  const T scale = T(1) / T(fft_->Size());
+  Workspace& ws = workspaces_[0];
+  for (arma::uword k = 0; k < K_; ++k) MapSpectrum(z, k, ws, lowSpectra_.colptr(k));
+  // Sum over the maps of filter spectrum times replicated map spectrum, per channel.
+  for (arma::uword k = 0; k < K_; ++k) {
+    Replicate(lowSpectra_.colptr(k), 0, F, ws.replica.memptr());
+    for (arma::uword c = 0; c < C_; ++c) {
+      if (k == 0)
+        kernels::Product(spectra_.colptr(c), ws.replica.memptr(), accumulated_.colptr(c), F);
+      else
+        kernels::MultiplyAccumulate(spectra_.colptr(k * C_ + c), ws.replica.memptr(),
+                                    accumulated_.colptr(c), F);
+    }
+  }
   for (arma::uword c = 0; c < C_; ++c) {
-    spectrum_ = accumulated_.col(c);
-    fft_->Inverse(spectrum_.memptr(), grid_.memptr());
-    for (arma::uword n = 0; n < imageCols_; ++n)
-      for (arma::uword m = 0; m < imageRows_; ++m)
-        out(m, n, c) =
-            grid_((m + geometry_.paddingRows) % Gr, (n + geometry_.paddingCols) % Gc) * scale;
+    fft_->Inverse(accumulated_.colptr(c), ws.grid.memptr());
+    for (arma::uword n = 0; n < imageCols_; ++n) {
+      const T* source = ws.grid.colptr(gridColOf_[n]);
+      T* column = out.slice(c).colptr(n);
+      for (arma::uword m = 0; m < imageRows_; ++m) column[m] = source[gridRowOf_[m]] * scale;
+    }
   }
 }
 
@@ -111,21 +191,28 @@ void StridedConvOperator<T>::Adjoint(const arma::Cube<T>& r, arma::Cube<T>& out)
     throw std::invalid_argument("StridedConvOperator::Adjoint(): the residual is not " +
                                 std::to_string(imageRows_) + "x" + std::to_string(imageCols_) +
                                 "x" + std::to_string(C_));
-  const arma::uword s = geometry_.stride, Gr = fft_->Rows(), Gc = fft_->Cols();
-  accumulated_.zeros(fft_->SpectrumSize(), K_);
-  for (arma::uword c = 0; c < C_; ++c) {
-    PlaceResidual(r, c);
-    fft_->Forward(grid_.memptr(), spectrum_.memptr());
-    for (arma::uword k = 0; k < K_; ++k)
-      accumulated_.col(k) += arma::conj(spectra_.col(k * C_ + c)) % spectrum_;
-  }
+  const arma::uword F = fft_->SpectrumSize();
+  ResidualSpectra(r);
   out.set_size(mapRows_, mapCols_, K_);
-  const T scale = T(1) / T(Gr * Gc);
+  const T scale = T(1) / T(fft_->Size());
+  Workspace& ws = workspaces_[0];
   for (arma::uword k = 0; k < K_; ++k) {
-    spectrum_ = accumulated_.col(k);
-    fft_->Inverse(spectrum_.memptr(), grid_.memptr());
-    for (arma::uword j = 0; j < mapCols_; ++j)
-      for (arma::uword i = 0; i < mapRows_; ++i) out(i, j, k) = grid_(s * i, s * j) * scale;
+    // The correlation's full spectrum, folded to every s-th sample, at low resolution.
+    for (arma::uword c = 0; c < C_; ++c) {
+      if (c == 0)
+        kernels::ConjugateProduct(spectra_.colptr(k * C_), residualSpectra_.colptr(0),
+                                  ws.spectrum.memptr(), F);
+      else
+        kernels::MultiplyAccumulate(spectra_.colptr(k * C_ + c), residualSpectra_.colptr(c),
+                                    ws.spectrum.memptr(), F, true);
+    }
+    Fold(ws.spectrum.memptr(), ws.lowSpectrum.memptr());
+    lowFft_->Inverse(ws.lowSpectrum.memptr(), ws.lowOut.memptr());
+    for (arma::uword j = 0; j < mapCols_; ++j) {
+      const T* source = ws.lowOut.colptr(j);
+      T* column = out.slice(k).colptr(j);
+      for (arma::uword i = 0; i < mapRows_; ++i) column[i] = source[i] * scale;
+    }
   }
 }
 
@@ -136,24 +223,24 @@ void StridedConvOperator<T>::FilterGradient(const arma::Cube<T>& z, const arma::
       arma::size(residual) != arma::size(imageRows_, imageCols_, C_))
     throw std::invalid_argument(
         "StridedConvOperator::FilterGradient(): the maps or the residual do not fit");
-  const arma::uword Gr = fft_->Rows(), Gc = fft_->Cols();
+  const arma::uword F = fft_->SpectrumSize();
   const arma::uword h = filters_.Rows(), w = filters_.Cols();
   // The residual placed at offset (p, q), as Adjoint places it, per channel.
-  residualSpectra_.set_size(fft_->SpectrumSize(), C_);
-  for (arma::uword c = 0; c < C_; ++c) {
-    PlaceResidual(residual, c);
-    fft_->Forward(grid_.memptr(), residualSpectra_.colptr(c));
-  }
+  ResidualSpectra(residual);
+  lowSpectra_.set_size(lowFft_->SpectrumSize(), K_);
   gradient = FilterBank<T>(K_, C_, h, w);
-  const T scale = T(1) / T(Gr * Gc);
-  arma::Col<Complex<T>> mapSpectrum(fft_->SpectrumSize());
+  const T scale = T(1) / T(fft_->Size());
+  Workspace& ws = workspaces_[0];
   for (arma::uword k = 0; k < K_; ++k) {
-    ZeroInsert(z, k);
-    fft_->Forward(grid_.memptr(), mapSpectrum.memptr());
+    MapSpectrum(z, k, ws, lowSpectra_.colptr(k));
+    Replicate(lowSpectra_.colptr(k), 0, F, ws.replica.memptr());
     for (arma::uword c = 0; c < C_; ++c) {  // correlation of the residual with u_k: taps (a, b)
-      spectrum_ = arma::conj(mapSpectrum) % residualSpectra_.col(c);
-      fft_->Inverse(spectrum_.memptr(), grid_.memptr());
-      gradient.Filter(k, c) = grid_.submat(0, 0, h - 1, w - 1) * scale;
+      kernels::ConjugateProduct(ws.replica.memptr(), residualSpectra_.colptr(c),
+                                ws.spectrum.memptr(), F);
+      fft_->Inverse(ws.spectrum.memptr(), ws.grid.memptr());
+      arma::Mat<T>& tap = gradient.Filter(k, c);
+      for (arma::uword b = 0; b < w; ++b)
+        for (arma::uword a = 0; a < h; ++a) tap(a, b) = ws.grid(a, b) * scale;
     }
   }
 }

@@ -6,7 +6,7 @@
 //
 // as a LinearOperator (solvers/linear_operator.hpp), so that OperatorFista codes through it.
 //
-// FFT implementation: the maps are zero-inserted onto a grid of s Lr x s Lc (Lr x Lc the
+// FFT implementation: the maps are in effect zero-inserted onto a grid of s Lr x s Lc (Lr x Lc the
 // low-resolution grid: the maps for circular, the next fast size >= Hm - 1 + ceil(h/s) for
 // valid, so that the linear convolution never wraps), convolved with the filters there, and the
 // image read at offset (p, q) (modulo the grid for circular). The adjoint places the residual at
@@ -20,12 +20,18 @@
 // exact for circular and an upper bound for valid (the crop and the zero padding have norm <= 1).
 // Stride 1 gives max_w lambda_max(D(w)^H D(w)) of conv/conv_operator.hpp.
 //
-// The transforms run at the grid's resolution: one forward FFT per map and one inverse per
-// channel in Apply, the reverse in the adjoint. Transforming the maps at low resolution and
-// replicating their spectra would save s^2 in the maps' transforms (not done yet).
+// The maps are transformed on the low-resolution grid (Lr x Lc, s^2 times fewer samples): their
+// zero-inserted spectrum on the full grid is the low-resolution one replicated, U(f) =
+// Z(f mod (Lr, Lc)), read from the stored half spectra (rows <= Lr/2 of Z stored, the others as
+// the conjugate of the mirrored frequency). Apply: one low-resolution forward FFT per map, one
+// full inverse per channel. The adjoint keeps every s-th sample of the full-grid correlation,
+// whose low-resolution spectrum is the sum of the s^2 aliases over s^2 (the fold): one full
+// forward FFT per channel, one low-resolution inverse per map. FilterGradient: one full forward
+// per channel, one low-resolution forward per map and one full inverse per (map, channel) pair.
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "conv/strided_geometry.hpp"
 #include "core/types.hpp"
@@ -71,25 +77,52 @@ public:
   arma::uword GridCols() const { return fft_->Cols(); }
 
 private:
+  //! Buffers of one thread.
+  struct Workspace {
+    arma::Mat<T> grid;                  //!< full grid
+    arma::Mat<T> lowGrid;               //!< low-resolution grid, zero outside the map (forward)
+    arma::Mat<T> lowOut;                //!< low-resolution grid (inverse)
+    arma::Col<Complex<T>> spectrum;     //!< full half spectrum
+    arma::Col<Complex<T>> replica;      //!< full half spectrum
+    arma::Col<Complex<T>> lowSpectrum;  //!< low-resolution half spectrum
+  };
+
   double ComputeLipschitz() const;
-  //! grid_ = map k of z with s - 1 zeros inserted between its entries.
-  void ZeroInsert(const arma::Cube<T>& z, arma::uword k);
-  //! grid_ = channel c of the image-shaped r at offset (p, q) (modulo the grid).
-  void PlaceResidual(const arma::Cube<T>& r, arma::uword c);
+  //! out = the low-resolution half spectrum of map k of z (through ws.lowGrid when padded).
+  void MapSpectrum(const arma::Cube<T>& z, arma::uword k, Workspace& ws, Complex<T>* out) const;
+  //! out[f] = the zero-inserted map's full half spectrum at f in [begin, end), from its
+  //! low-resolution half spectrum `low`.
+  void Replicate(const Complex<T>* low, arma::uword begin, arma::uword end, Complex<T>* out) const;
+  //! low = the sum of the s^2 aliases of each low-resolution frequency in the full half
+  //! spectrum `full` (the spectrum of every s-th sample, times s^2).
+  void Fold(const Complex<T>* full, Complex<T>* low) const;
+  //! grid = channel c of the image-shaped r at offset (p, q) (modulo the grid), zero elsewhere.
+  void PlaceResidual(const arma::Cube<T>& r, arma::uword c, T* grid) const;
+  //! The full half spectrum of every channel of r placed as PlaceResidual does, into
+  //! residualSpectra_.
+  void ResidualSpectra(const arma::Cube<T>& r);
 
   FilterBank<T> filters_;
   arma::uword imageRows_, imageCols_;
   StridedGeometry geometry_;
   Boundary boundary_;
   arma::uword K_, C_, mapRows_, mapCols_, lowRows_, lowCols_;
-  std::unique_ptr<Fft2d<T>> fft_;
-  arma::Mat<Complex<T>> spectra_;    //!< F x K*C, column k*C + c
-  mutable double lipschitz_ = -1.0;  //!< < 0: not computed for the current filters
-  // Buffers reused by Apply and Adjoint.
-  arma::Mat<T> grid_;
-  arma::Col<Complex<T>> spectrum_;
-  arma::Mat<Complex<T>> accumulated_;      //!< F x C (Apply) or F x K (Adjoint)
-  arma::Mat<Complex<T>> residualSpectra_;  //!< F x C (FilterGradient)
+  std::unique_ptr<Fft2d<T>> fft_;     //!< the full grid, s Lr x s Lc
+  std::unique_ptr<Fft2d<T>> lowFft_;  //!< the low-resolution grid, Lr x Lc
+  arma::Mat<Complex<T>> spectra_;     //!< F x K*C, column k*C + c
+  mutable double lipschitz_ = -1.0;   //!< < 0: not computed for the current filters
+  //! Per full half-spectrum entry f: 2 x (its low-resolution half-spectrum entry) + 1 when that
+  //! entry's conjugate is meant (Replicate).
+  std::vector<arma::uword> replicaOf_;
+  //! Per low-resolution half-spectrum entry g, s^2 consecutive codes of its aliases in the full
+  //! half spectrum, coded as in replicaOf_ (Fold).
+  std::vector<arma::uword> aliasesOf_;
+  //! Grid row (column) of image row (column) m: (m + p) mod the grid.
+  std::vector<arma::uword> gridRowOf_, gridColOf_;
+  std::vector<Workspace> workspaces_;
+  arma::Mat<Complex<T>> lowSpectra_;       //!< Flow x K: the maps' low-resolution spectra
+  arma::Mat<Complex<T>> accumulated_;      //!< F x C (Apply)
+  arma::Mat<Complex<T>> residualSpectra_;  //!< F x C (Adjoint, FilterGradient)
 };
 
 extern template class StridedConvOperator<float>;
