@@ -11,6 +11,7 @@
 #include "conv/direct_conv.hpp"
 #include "conv/strided_conv_operator.hpp"
 #include "conv/strided_geometry.hpp"
+#include "core/threads.hpp"
 #include "learning/strided_learner.hpp"
 #include "solvers/operator_fista.hpp"
 #include "test_support.hpp"
@@ -233,6 +234,67 @@ BOOST_AUTO_TEST_CASE(fft_operator_equals_the_direct_loop_double) {
 
 BOOST_AUTO_TEST_CASE(fft_operator_equals_the_direct_loop_float) {
   CheckFftAgainstDirect<float>(1304);
+}
+
+// Operators large enough to run threaded (StridedConvOperator::Threaded): Apply and Adjoint
+// against the direct loop, FilterGradient through <G(z, r), E> = <A_E z, r> (A is linear in the
+// filters) with A_E by the direct loop; one thread and three agree to rounding, and a rerun on
+// three threads agrees bit for bit.
+BOOST_AUTO_TEST_CASE(threaded_operator_equals_the_direct_loop) {
+  Seed(1308);
+  const int before = ThreadCount();
+  for (const Boundary boundary : {Boundary::Valid, Boundary::Circular})
+    for (const std::size_t s : {2, 3}) {
+      const arma::uword K = 64, C = 3, k = 5;
+      const arma::uword H = boundary == Boundary::Circular ? s * (144 / s) : 132, W = H - s;
+      StridedGeometry g;
+      g.stride = s;
+      g.paddingRows = 2;
+      g.paddingCols = 1;
+      const FilterBank<double> filters = RandomFilters<double>(K, C, k, k);
+      const FilterBank<double> other = RandomFilters<double>(K, C, k, k);
+      StridedConvOperator<double> op(filters, H, W, g, boundary);
+      const arma::Cube<double> z(op.MapRows(), op.MapCols(), K, arma::fill::randn);
+      const arma::Cube<double> r(H, W, C, arma::fill::randn);
+      arma::Cube<double> images[3], maps[3];
+      FilterBank<double> gradients[3];
+      const int counts[3] = {1, 3, 3};
+      for (int run = 0; run < 3; ++run) {
+        ConfigureThreads(counts[run]);
+        op.Apply(z, images[run]);
+        op.Adjoint(r, maps[run]);
+        op.FilterGradient(z, r, gradients[run]);
+      }
+      ConfigureThreads(before);
+      BOOST_TEST_CONTEXT(ToString(boundary) << " s " << s << " image " << H << "x" << W << " grid "
+                                            << op.GridRows() << "x" << op.GridCols()) {
+        BOOST_REQUIRE(op.Threaded());
+        const Image<double> direct = DirectStridedApply(filters, z, H, W, g, boundary);
+        const Maps<double> back = DirectStridedAdjoint(filters, r, g, boundary);
+        const double left = Dot(gradients[1].data, other.data);
+        const double right = Dot(DirectStridedApply(other, z, H, W, g, boundary), r);
+        for (int run = 0; run < 2; ++run) {
+          BOOST_TEST(MaxAbs<double>(images[run] - direct) <=
+                         Tolerance<double>::fftVsDirect * (1 + MaxAbs(direct)),
+                     run);
+          BOOST_TEST(MaxAbs<double>(maps[run] - back) <=
+                         Tolerance<double>::fftVsDirect * (1 + MaxAbs(back)),
+                     run);
+        }
+        BOOST_TEST(std::abs(left - right) <=
+                   Tolerance<double>::adjoint * (std::abs(left) + std::abs(right) + 1));
+        BOOST_TEST(MaxAbs<double>(gradients[0].data - gradients[1].data) <=
+                   Tolerance<double>::fftVsDirect * (1 + MaxAbs(gradients[0].data)));
+        BOOST_TEST(arma::approx_equal(images[1], images[2], "absdiff", 0.0));
+        BOOST_TEST(arma::approx_equal(maps[1], maps[2], "absdiff", 0.0));
+        BOOST_TEST(arma::approx_equal(gradients[1].data, gradients[2].data, "absdiff", 0.0));
+      }
+    }
+  // The unit tests' sizes stay on one thread.
+  const FilterBank<double> small = RandomFilters<double>(3, 3, 5, 4);
+  StridedGeometry g;
+  g.stride = 2;
+  BOOST_TEST(!StridedConvOperator<double>(small, 32, 32, g, Boundary::Valid).Threaded());
 }
 
 // The Lipschitz constant from the s^2 aliases' Gram: reached by a converged power iteration for

@@ -1,5 +1,7 @@
 #include "conv/strided_conv_operator.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <complex>
 #include <stdexcept>
@@ -7,6 +9,7 @@
 
 #include "conv/conv_operator.hpp"
 #include "core/complex_kernels.hpp"
+#include "core/threads.hpp"
 
 namespace dn {
 
@@ -77,6 +80,7 @@ StridedConvOperator<T>::StridedConvOperator(const FilterBank<T>& filters, arma::
   ws.replica.zeros(fft_->SpectrumSize());
   ws.lowSpectrum.zeros(lowFft_->SpectrumSize());
   workspaces_.assign(1, ws);
+  threaded_ = (K_ + C_) * fft_->Size() >= kThreadedSamples;
   SetFilters(filters);
 }
 
@@ -99,10 +103,10 @@ double StridedConvOperator<T>::ExactLipschitz() const {
 template <typename T>
 void StridedConvOperator<T>::MapSpectrum(const arma::Cube<T>& z, arma::uword k, Workspace& ws,
                                          Complex<T>* out) const {
-  if (mapRows_ == lowRows_ && mapCols_ == lowCols_)
-    return lowFft_->Forward(z.slice(k).memptr(), out);
+  const T* map = z.slice_memptr(k);
+  if (mapRows_ == lowRows_ && mapCols_ == lowCols_) return lowFft_->Forward(map, out);
   for (arma::uword j = 0; j < mapCols_; ++j)  // the rest of lowGrid stays zero
-    std::copy_n(z.slice(k).colptr(j), mapRows_, ws.lowGrid.colptr(j));
+    std::copy_n(map + j * mapRows_, mapRows_, ws.lowGrid.colptr(j));
   lowFft_->Forward(ws.lowGrid.memptr(), out);
 }
 
@@ -135,20 +139,27 @@ void StridedConvOperator<T>::PlaceResidual(const arma::Cube<T>& r, arma::uword c
   const arma::uword Gr = fft_->Rows();
   std::fill_n(grid, fft_->Size(), T(0));
   for (arma::uword n = 0; n < imageCols_; ++n) {
-    const T* column = r.slice(c).colptr(n);
+    const T* column = r.slice_memptr(c) + n * imageRows_;
     T* target = grid + Gr * gridColOf_[n];
     for (arma::uword m = 0; m < imageRows_; ++m) target[gridRowOf_[m]] = column[m];
   }
 }
 
 template <typename T>
-void StridedConvOperator<T>::ResidualSpectra(const arma::Cube<T>& r) {
-  residualSpectra_.set_size(fft_->SpectrumSize(), C_);
-  Workspace& ws = workspaces_[0];
-  for (arma::uword c = 0; c < C_; ++c) {
-    PlaceResidual(r, c, ws.grid.memptr());
-    fft_->Forward(ws.grid.memptr(), residualSpectra_.colptr(c));
+void StridedConvOperator<T>::ResidualSpectrum(const arma::Cube<T>& r, arma::uword c,
+                                              Workspace& ws) {
+  PlaceResidual(r, c, ws.grid.memptr());
+  fft_->Forward(ws.grid.memptr(), residualSpectra_.colptr(c));
+}
+
+template <typename T>
+int StridedConvOperator<T>::Team() {
+  const std::size_t threads = threaded_ ? static_cast<std::size_t>(ThreadCount()) : 1;
+  if (workspaces_.size() < threads) {
+    const Workspace prototype = workspaces_.front();  // lowGrid is zero outside the map
+    workspaces_.resize(threads, prototype);
   }
+  return static_cast<int>(threads);
 }
 
 template <typename T>
@@ -162,25 +173,36 @@ void StridedConvOperator<T>::Apply(const arma::Cube<T>& z, arma::Cube<T>& out) {
   accumulated_.set_size(F, C_);
   out.set_size(imageRows_, imageCols_, C_);
   const T scale = T(1) / T(fft_->Size());
-  Workspace& ws = workspaces_[0];
-  for (arma::uword k = 0; k < K_; ++k) MapSpectrum(z, k, ws, lowSpectra_.colptr(k));
-  // Sum over the maps of filter spectrum times replicated map spectrum, per channel.
-  for (arma::uword k = 0; k < K_; ++k) {
-    Replicate(lowSpectra_.colptr(k), 0, F, ws.replica.memptr());
-    for (arma::uword c = 0; c < C_; ++c) {
-      if (k == 0)
-        kernels::Product(spectra_.colptr(c), ws.replica.memptr(), accumulated_.colptr(c), F);
-      else
-        kernels::MultiplyAccumulate(spectra_.colptr(k * C_ + c), ws.replica.memptr(),
-                                    accumulated_.colptr(c), F);
+#pragma omp parallel num_threads(Team())
+  {
+    Workspace& ws = workspaces_[omp_get_thread_num()];
+#pragma omp for schedule(static)
+    for (arma::uword k = 0; k < K_; ++k) MapSpectrum(z, k, ws, lowSpectra_.colptr(k));
+    // Per channel, the sum over the maps of filter spectrum times replicated map spectrum; each
+    // thread owns a range of frequencies (one channel alone would leave the others idle).
+    std::size_t begin, end;
+    ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    for (arma::uword k = 0; k < K_; ++k) {
+      Replicate(lowSpectra_.colptr(k), begin, end, ws.replica.memptr());
+      for (arma::uword c = 0; c < C_; ++c) {
+        const Complex<T>* d = spectra_.colptr(k * C_ + c) + begin;
+        if (k == 0)
+          kernels::Product(d, ws.replica.memptr() + begin, accumulated_.colptr(c) + begin,
+                           end - begin);
+        else
+          kernels::MultiplyAccumulate(d, ws.replica.memptr() + begin,
+                                      accumulated_.colptr(c) + begin, end - begin);
+      }
     }
-  }
-  for (arma::uword c = 0; c < C_; ++c) {
-    fft_->Inverse(accumulated_.colptr(c), ws.grid.memptr());
-    for (arma::uword n = 0; n < imageCols_; ++n) {
-      const T* source = ws.grid.colptr(gridColOf_[n]);
-      T* column = out.slice(c).colptr(n);
-      for (arma::uword m = 0; m < imageRows_; ++m) column[m] = source[gridRowOf_[m]] * scale;
+#pragma omp barrier
+#pragma omp for schedule(static)
+    for (arma::uword c = 0; c < C_; ++c) {
+      fft_->Inverse(accumulated_.colptr(c), ws.grid.memptr());
+      for (arma::uword n = 0; n < imageCols_; ++n) {
+        const T* source = ws.grid.colptr(gridColOf_[n]);
+        T* column = out.slice_memptr(c) + n * imageRows_;
+        for (arma::uword m = 0; m < imageRows_; ++m) column[m] = source[gridRowOf_[m]] * scale;
+      }
     }
   }
 }
@@ -192,26 +214,32 @@ void StridedConvOperator<T>::Adjoint(const arma::Cube<T>& r, arma::Cube<T>& out)
                                 std::to_string(imageRows_) + "x" + std::to_string(imageCols_) +
                                 "x" + std::to_string(C_));
   const arma::uword F = fft_->SpectrumSize();
-  ResidualSpectra(r);
+  residualSpectra_.set_size(F, C_);
   out.set_size(mapRows_, mapCols_, K_);
   const T scale = T(1) / T(fft_->Size());
-  Workspace& ws = workspaces_[0];
-  for (arma::uword k = 0; k < K_; ++k) {
-    // The correlation's full spectrum, folded to every s-th sample, at low resolution.
-    for (arma::uword c = 0; c < C_; ++c) {
-      if (c == 0)
-        kernels::ConjugateProduct(spectra_.colptr(k * C_), residualSpectra_.colptr(0),
-                                  ws.spectrum.memptr(), F);
-      else
-        kernels::MultiplyAccumulate(spectra_.colptr(k * C_ + c), residualSpectra_.colptr(c),
-                                    ws.spectrum.memptr(), F, true);
-    }
-    Fold(ws.spectrum.memptr(), ws.lowSpectrum.memptr());
-    lowFft_->Inverse(ws.lowSpectrum.memptr(), ws.lowOut.memptr());
-    for (arma::uword j = 0; j < mapCols_; ++j) {
-      const T* source = ws.lowOut.colptr(j);
-      T* column = out.slice(k).colptr(j);
-      for (arma::uword i = 0; i < mapRows_; ++i) column[i] = source[i] * scale;
+#pragma omp parallel num_threads(Team())
+  {
+    Workspace& ws = workspaces_[omp_get_thread_num()];
+#pragma omp for schedule(static)
+    for (arma::uword c = 0; c < C_; ++c) ResidualSpectrum(r, c, ws);
+#pragma omp for schedule(static)
+    for (arma::uword k = 0; k < K_; ++k) {
+      // The correlation's full spectrum, folded to every s-th sample, at low resolution.
+      for (arma::uword c = 0; c < C_; ++c) {
+        if (c == 0)
+          kernels::ConjugateProduct(spectra_.colptr(k * C_), residualSpectra_.colptr(0),
+                                    ws.spectrum.memptr(), F);
+        else
+          kernels::MultiplyAccumulate(spectra_.colptr(k * C_ + c), residualSpectra_.colptr(c),
+                                      ws.spectrum.memptr(), F, true);
+      }
+      Fold(ws.spectrum.memptr(), ws.lowSpectrum.memptr());
+      lowFft_->Inverse(ws.lowSpectrum.memptr(), ws.lowOut.memptr());
+      for (arma::uword j = 0; j < mapCols_; ++j) {
+        const T* source = ws.lowOut.colptr(j);
+        T* column = out.slice_memptr(k) + j * mapRows_;
+        for (arma::uword i = 0; i < mapRows_; ++i) column[i] = source[i] * scale;
+      }
     }
   }
 }
@@ -225,22 +253,27 @@ void StridedConvOperator<T>::FilterGradient(const arma::Cube<T>& z, const arma::
         "StridedConvOperator::FilterGradient(): the maps or the residual do not fit");
   const arma::uword F = fft_->SpectrumSize();
   const arma::uword h = filters_.Rows(), w = filters_.Cols();
-  // The residual placed at offset (p, q), as Adjoint places it, per channel.
-  ResidualSpectra(residual);
-  lowSpectra_.set_size(lowFft_->SpectrumSize(), K_);
+  residualSpectra_.set_size(F, C_);
   gradient = FilterBank<T>(K_, C_, h, w);
   const T scale = T(1) / T(fft_->Size());
-  Workspace& ws = workspaces_[0];
-  for (arma::uword k = 0; k < K_; ++k) {
-    MapSpectrum(z, k, ws, lowSpectra_.colptr(k));
-    Replicate(lowSpectra_.colptr(k), 0, F, ws.replica.memptr());
-    for (arma::uword c = 0; c < C_; ++c) {  // correlation of the residual with u_k: taps (a, b)
-      kernels::ConjugateProduct(ws.replica.memptr(), residualSpectra_.colptr(c),
-                                ws.spectrum.memptr(), F);
-      fft_->Inverse(ws.spectrum.memptr(), ws.grid.memptr());
-      arma::Mat<T>& tap = gradient.Filter(k, c);
-      for (arma::uword b = 0; b < w; ++b)
-        for (arma::uword a = 0; a < h; ++a) tap(a, b) = ws.grid(a, b) * scale;
+#pragma omp parallel num_threads(Team())
+  {
+    Workspace& ws = workspaces_[omp_get_thread_num()];
+    // The residual placed at offset (p, q), as Adjoint places it, per channel.
+#pragma omp for schedule(static)
+    for (arma::uword c = 0; c < C_; ++c) ResidualSpectrum(residual, c, ws);
+#pragma omp for schedule(static)
+    for (arma::uword k = 0; k < K_; ++k) {
+      MapSpectrum(z, k, ws, ws.lowSpectrum.memptr());
+      Replicate(ws.lowSpectrum.memptr(), 0, F, ws.replica.memptr());
+      for (arma::uword c = 0; c < C_; ++c) {  // correlation of the residual with u_k: taps (a, b)
+        kernels::ConjugateProduct(ws.replica.memptr(), residualSpectra_.colptr(c),
+                                  ws.spectrum.memptr(), F);
+        fft_->Inverse(ws.spectrum.memptr(), ws.grid.memptr());
+        T* tap = gradient.data.slice_memptr(k * C_ + c);
+        for (arma::uword b = 0; b < w; ++b)
+          for (arma::uword a = 0; a < h; ++a) tap[a + h * b] = ws.grid(a, b) * scale;
+      }
     }
   }
 }

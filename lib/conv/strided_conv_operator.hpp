@@ -28,6 +28,15 @@
 // whose low-resolution spectrum is the sum of the s^2 aliases over s^2 (the fold): one full
 // forward FFT per channel, one low-resolution inverse per map. FilterGradient: one full forward
 // per channel, one low-resolution forward per map and one full inverse per (map, channel) pair.
+//
+// Threads: the loops over maps and over channels (and, for Apply's sum over the maps, the
+// frequencies) are split over ThreadCount() threads with one set of buffers each, when
+// (K + C) x the full grid's samples >= 2^20, about a millisecond of transforms on one core
+// (roughly 1 ns per sample and transform here). Smaller problems run on one thread: on a loaded
+// machine a thread waiting at a barrier for a descheduled partner costs more than such a call
+// (tiny operators ran about 40x slower threaded). The thread count can change the last bits of
+// Apply (the vectorised kernels split its frequencies differently); a rerun with the same count
+// is identical.
 #pragma once
 
 #include <memory>
@@ -75,6 +84,8 @@ public:
   arma::uword MapCols() const { return mapCols_; }
   arma::uword GridRows() const { return fft_->Rows(); }
   arma::uword GridCols() const { return fft_->Cols(); }
+  //! True when Apply, Adjoint and FilterGradient run on ThreadCount() threads (file comment).
+  bool Threaded() const { return threaded_; }
 
 private:
   //! Buffers of one thread.
@@ -98,9 +109,14 @@ private:
   void Fold(const Complex<T>* full, Complex<T>* low) const;
   //! grid = channel c of the image-shaped r at offset (p, q) (modulo the grid), zero elsewhere.
   void PlaceResidual(const arma::Cube<T>& r, arma::uword c, T* grid) const;
-  //! The full half spectrum of every channel of r placed as PlaceResidual does, into
-  //! residualSpectra_.
-  void ResidualSpectra(const arma::Cube<T>& r);
+  //! Column c of residualSpectra_ = the full half spectrum of channel c of r placed as
+  //! PlaceResidual does (through ws.grid).
+  void ResidualSpectrum(const arma::Cube<T>& r, arma::uword c, Workspace& ws);
+  //! The thread count of a call (1 unless threaded_), with a Workspace for each thread.
+  int Team();
+
+  //! (K + C) x full-grid samples from which calls run on ThreadCount() threads (file comment).
+  static constexpr arma::uword kThreadedSamples = arma::uword(1) << 20;
 
   FilterBank<T> filters_;
   arma::uword imageRows_, imageCols_;
@@ -119,8 +135,9 @@ private:
   std::vector<arma::uword> aliasesOf_;
   //! Grid row (column) of image row (column) m: (m + p) mod the grid.
   std::vector<arma::uword> gridRowOf_, gridColOf_;
-  std::vector<Workspace> workspaces_;
-  arma::Mat<Complex<T>> lowSpectra_;       //!< Flow x K: the maps' low-resolution spectra
+  bool threaded_ = false;
+  std::vector<Workspace> workspaces_;      //!< one per thread (Team)
+  arma::Mat<Complex<T>> lowSpectra_;       //!< Flow x K: the maps' low-resolution spectra (Apply)
   arma::Mat<Complex<T>> accumulated_;      //!< F x C (Apply)
   arma::Mat<Complex<T>> residualSpectra_;  //!< F x C (Adjoint, FilterGradient)
 };
