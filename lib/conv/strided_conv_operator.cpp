@@ -48,26 +48,27 @@ StridedConvOperator<T>::StridedConvOperator(const FilterBank<T>& filters, arma::
   lowFft_ = std::make_unique<Fft2d<T>>(lowRows_, lowCols_, effort);
   const arma::uword Gr = fft_->Rows(), Gc = fft_->Cols(), Fr = fft_->SpectrumRows();
   const arma::uword Lr = lowRows_, Lc = lowCols_, LFr = lowFft_->SpectrumRows();
-  // Full half-spectrum entry (fr, fc) <- low-resolution (fr mod Lr, fc mod Lc), or the
-  // conjugate of its mirror (Lr - gr, Lc - gc) when that row is outside the stored half.
-  replicaOf_.resize(fft_->SpectrumSize());
-  for (arma::uword fc = 0; fc < Gc; ++fc)
+  // The full half spectrum is s column blocks of Fr x Lc (columns jc Lc .. jc Lc + Lc - 1); a
+  // replicated spectrum is the same in every block. Block entry (fr, gc) <- low-resolution
+  // (fr mod Lr, gc), or the conjugate of its mirror (Lr - gr, Lc - gc) when that row is outside
+  // the stored half.
+  replicaOf_.resize(Fr * Lc);
+  for (arma::uword gc = 0; gc < Lc; ++gc)
     for (arma::uword fr = 0; fr < Fr; ++fr) {
-      const arma::uword gr = fr % Lr, gc = fc % Lc;
-      replicaOf_[fr + Fr * fc] =
+      const arma::uword gr = fr % Lr;
+      replicaOf_[fr + Fr * gc] =
           gr < LFr ? 2 * (gr + LFr * gc) : 2 * ((Lr - gr) + LFr * ((Lc - gc) % Lc)) + 1;
     }
-  // Low-resolution entry (gr, gc) -> its aliases (gr + jr Lr, gc + jc Lc) in the full half
-  // spectrum, mirrored (Gr - fr, Gc - fc) and conjugated when fr is outside it.
-  aliasesOf_.resize(lowFft_->SpectrumSize() * s * s);
+  // Low-resolution entry (gr, gc) <- its s row aliases gr + jr Lr in the block sum of the full
+  // half spectrum, mirrored to (Gr - fr, Lc - gc) and conjugated when fr is outside the half
+  // (the column aliases gc + jc Lc mirror to all of -gc mod Lc, i.e. the block sum there).
+  aliasesOf_.resize(lowFft_->SpectrumSize() * s);
   for (arma::uword gc = 0, a = 0; gc < Lc; ++gc)
     for (arma::uword gr = 0; gr < LFr; ++gr)
-      for (arma::uword jc = 0; jc < s; ++jc)
-        for (arma::uword jr = 0; jr < s; ++jr, ++a) {
-          const arma::uword fr = gr + jr * Lr, fc = gc + jc * Lc;
-          aliasesOf_[a] =
-              fr < Fr ? 2 * (fr + Fr * fc) : 2 * ((Gr - fr) + Fr * ((Gc - fc) % Gc)) + 1;
-        }
+      for (arma::uword jr = 0; jr < s; ++jr, ++a) {
+        const arma::uword fr = gr + jr * Lr;
+        aliasesOf_[a] = fr < Fr ? 2 * (fr + Fr * gc) : 2 * ((Gr - fr) + Fr * ((Lc - gc) % Lc)) + 1;
+      }
   gridRowOf_.resize(imageRows_);
   gridColOf_.resize(imageCols_);
   for (arma::uword m = 0; m < imageRows_; ++m) gridRowOf_[m] = (m + geometry.paddingRows) % Gr;
@@ -77,7 +78,7 @@ StridedConvOperator<T>::StridedConvOperator(const FilterBank<T>& filters, arma::
   ws.lowGrid.zeros(Lr, Lc);
   ws.lowOut.zeros(Lr, Lc);
   ws.spectrum.zeros(fft_->SpectrumSize());
-  ws.replica.zeros(fft_->SpectrumSize());
+  ws.block.zeros(Fr * Lc);
   ws.lowSpectrum.zeros(lowFft_->SpectrumSize());
   workspaces_.assign(1, ws);
   threaded_ = (K_ + C_) * fft_->Size() >= kThreadedSamples;
@@ -121,13 +122,13 @@ void StridedConvOperator<T>::Replicate(const Complex<T>* low, arma::uword begin,
 }
 
 template <typename T>
-void StridedConvOperator<T>::Fold(const Complex<T>* full, Complex<T>* low) const {
-  const arma::uword aliases = geometry_.stride * geometry_.stride, G = lowFft_->SpectrumSize();
+void StridedConvOperator<T>::Fold(const Complex<T>* block, Complex<T>* low) const {
+  const arma::uword aliases = geometry_.stride, G = lowFft_->SpectrumSize();
   const arma::uword* code = aliasesOf_.data();
   for (arma::uword g = 0; g < G; ++g) {
     Complex<T> sum(0);
     for (arma::uword a = 0; a < aliases; ++a, ++code) {
-      const Complex<T> v = full[*code >> 1];
+      const Complex<T> v = block[*code >> 1];
       sum += (*code & 1) ? std::conj(v) : v;
     }
     low[g] = sum;
@@ -168,7 +169,7 @@ void StridedConvOperator<T>::Apply(const arma::Cube<T>& z, arma::Cube<T>& out) {
     throw std::invalid_argument("StridedConvOperator::Apply(): the maps are not " +
                                 std::to_string(mapRows_) + "x" + std::to_string(mapCols_) + "x" +
                                 std::to_string(K_));
-  const arma::uword F = fft_->SpectrumSize();
+  const arma::uword F = fft_->SpectrumSize(), B = replicaOf_.size();
   lowSpectra_.set_size(lowFft_->SpectrumSize(), K_);
   accumulated_.set_size(F, C_);
   out.set_size(imageRows_, imageCols_, C_);
@@ -179,20 +180,20 @@ void StridedConvOperator<T>::Apply(const arma::Cube<T>& z, arma::Cube<T>& out) {
 #pragma omp for schedule(static)
     for (arma::uword k = 0; k < K_; ++k) MapSpectrum(z, k, ws, lowSpectra_.colptr(k));
     // Per channel, the sum over the maps of filter spectrum times replicated map spectrum; each
-    // thread owns a range of frequencies (one channel alone would leave the others idle).
+    // thread owns a range of every column block (one channel alone would leave the others idle).
     std::size_t begin, end;
-    ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    ThreadRange(B, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    const Complex<T>* replica = ws.block.memptr() + begin;
     for (arma::uword k = 0; k < K_; ++k) {
-      Replicate(lowSpectra_.colptr(k), begin, end, ws.replica.memptr());
-      for (arma::uword c = 0; c < C_; ++c) {
-        const Complex<T>* d = spectra_.colptr(k * C_ + c) + begin;
-        if (k == 0)
-          kernels::Product(d, ws.replica.memptr() + begin, accumulated_.colptr(c) + begin,
-                           end - begin);
-        else
-          kernels::MultiplyAccumulate(d, ws.replica.memptr() + begin,
-                                      accumulated_.colptr(c) + begin, end - begin);
-      }
+      Replicate(lowSpectra_.colptr(k), begin, end, ws.block.memptr());
+      for (arma::uword c = 0; c < C_; ++c)
+        for (arma::uword f = begin; f < F; f += B) {
+          const Complex<T>* d = spectra_.colptr(k * C_ + c) + f;
+          if (k == 0)
+            kernels::Product(d, replica, accumulated_.colptr(c) + f, end - begin);
+          else
+            kernels::MultiplyAccumulate(d, replica, accumulated_.colptr(c) + f, end - begin);
+        }
     }
 #pragma omp barrier
 #pragma omp for schedule(static)
@@ -213,7 +214,7 @@ void StridedConvOperator<T>::Adjoint(const arma::Cube<T>& r, arma::Cube<T>& out)
     throw std::invalid_argument("StridedConvOperator::Adjoint(): the residual is not " +
                                 std::to_string(imageRows_) + "x" + std::to_string(imageCols_) +
                                 "x" + std::to_string(C_));
-  const arma::uword F = fft_->SpectrumSize();
+  const arma::uword F = fft_->SpectrumSize(), B = replicaOf_.size();
   residualSpectra_.set_size(F, C_);
   out.set_size(mapRows_, mapCols_, K_);
   const T scale = T(1) / T(fft_->Size());
@@ -224,16 +225,18 @@ void StridedConvOperator<T>::Adjoint(const arma::Cube<T>& r, arma::Cube<T>& out)
     for (arma::uword c = 0; c < C_; ++c) ResidualSpectrum(r, c, ws);
 #pragma omp for schedule(static)
     for (arma::uword k = 0; k < K_; ++k) {
-      // The correlation's full spectrum, folded to every s-th sample, at low resolution.
-      for (arma::uword c = 0; c < C_; ++c) {
-        if (c == 0)
-          kernels::ConjugateProduct(spectra_.colptr(k * C_), residualSpectra_.colptr(0),
-                                    ws.spectrum.memptr(), F);
-        else
-          kernels::MultiplyAccumulate(spectra_.colptr(k * C_ + c), residualSpectra_.colptr(c),
-                                      ws.spectrum.memptr(), F, true);
-      }
-      Fold(ws.spectrum.memptr(), ws.lowSpectrum.memptr());
+      // The correlation's spectrum summed over the column blocks, folded over the rows: every
+      // s-th sample, at low resolution.
+      for (arma::uword c = 0; c < C_; ++c)
+        for (arma::uword f = 0; f < F; f += B) {
+          const Complex<T>* d = spectra_.colptr(k * C_ + c) + f;
+          if (c == 0 && f == 0)
+            kernels::ConjugateProduct(d, residualSpectra_.colptr(c) + f, ws.block.memptr(), B);
+          else
+            kernels::MultiplyAccumulate(d, residualSpectra_.colptr(c) + f, ws.block.memptr(), B,
+                                        true);
+        }
+      Fold(ws.block.memptr(), ws.lowSpectrum.memptr());
       lowFft_->Inverse(ws.lowSpectrum.memptr(), ws.lowOut.memptr());
       for (arma::uword j = 0; j < mapCols_; ++j) {
         const T* source = ws.lowOut.colptr(j);
@@ -251,7 +254,7 @@ void StridedConvOperator<T>::FilterGradient(const arma::Cube<T>& z, const arma::
       arma::size(residual) != arma::size(imageRows_, imageCols_, C_))
     throw std::invalid_argument(
         "StridedConvOperator::FilterGradient(): the maps or the residual do not fit");
-  const arma::uword F = fft_->SpectrumSize();
+  const arma::uword F = fft_->SpectrumSize(), B = replicaOf_.size();
   const arma::uword h = filters_.Rows(), w = filters_.Cols();
   residualSpectra_.set_size(F, C_);
   gradient = FilterBank<T>(K_, C_, h, w);
@@ -265,10 +268,11 @@ void StridedConvOperator<T>::FilterGradient(const arma::Cube<T>& z, const arma::
 #pragma omp for schedule(static)
     for (arma::uword k = 0; k < K_; ++k) {
       MapSpectrum(z, k, ws, ws.lowSpectrum.memptr());
-      Replicate(ws.lowSpectrum.memptr(), 0, F, ws.replica.memptr());
+      Replicate(ws.lowSpectrum.memptr(), 0, B, ws.block.memptr());
       for (arma::uword c = 0; c < C_; ++c) {  // correlation of the residual with u_k: taps (a, b)
-        kernels::ConjugateProduct(ws.replica.memptr(), residualSpectra_.colptr(c),
-                                  ws.spectrum.memptr(), F);
+        for (arma::uword f = 0; f < F; f += B)
+          kernels::ConjugateProduct(ws.block.memptr(), residualSpectra_.colptr(c) + f,
+                                    ws.spectrum.memptr() + f, B);
         fft_->Inverse(ws.spectrum.memptr(), ws.grid.memptr());
         T* tap = gradient.data.slice_memptr(k * C_ + c);
         for (arma::uword b = 0; b < w; ++b)

@@ -23,7 +23,9 @@
 // The maps are transformed on the low-resolution grid (Lr x Lc, s^2 times fewer samples): their
 // zero-inserted spectrum on the full grid is the low-resolution one replicated, U(f) =
 // Z(f mod (Lr, Lc)), read from the stored half spectra (rows <= Lr/2 of Z stored, the others as
-// the conjugate of the mirrored frequency). Apply: one low-resolution forward FFT per map, one
+// the conjugate of the mirrored frequency). Since Gc = s Lc, the full half spectrum is s column
+// blocks of (Gr/2 + 1) x Lc and U is the same in each: it is gathered once per map, for one
+// block, and the adjoint first sums its blocks. Apply: one low-resolution forward FFT per map, one
 // full inverse per channel. The adjoint keeps every s-th sample of the full-grid correlation,
 // whose low-resolution spectrum is the sum of the s^2 aliases over s^2 (the fold): one full
 // forward FFT per channel, one low-resolution inverse per map. FilterGradient: one full forward
@@ -94,19 +96,19 @@ private:
     arma::Mat<T> lowGrid;               //!< low-resolution grid, zero outside the map (forward)
     arma::Mat<T> lowOut;                //!< low-resolution grid (inverse)
     arma::Col<Complex<T>> spectrum;     //!< full half spectrum
-    arma::Col<Complex<T>> replica;      //!< full half spectrum
+    arma::Col<Complex<T>> block;        //!< one column block of it, Fr x Lc
     arma::Col<Complex<T>> lowSpectrum;  //!< low-resolution half spectrum
   };
 
   double ComputeLipschitz() const;
   //! out = the low-resolution half spectrum of map k of z (through ws.lowGrid when padded).
   void MapSpectrum(const arma::Cube<T>& z, arma::uword k, Workspace& ws, Complex<T>* out) const;
-  //! out[f] = the zero-inserted map's full half spectrum at f in [begin, end), from its
-  //! low-resolution half spectrum `low`.
+  //! out[f] = entry f in [begin, end) of a column block of the zero-inserted map's full half
+  //! spectrum (the same in every block), from its low-resolution half spectrum `low`.
   void Replicate(const Complex<T>* low, arma::uword begin, arma::uword end, Complex<T>* out) const;
-  //! low = the sum of the s^2 aliases of each low-resolution frequency in the full half
-  //! spectrum `full` (the spectrum of every s-th sample, times s^2).
-  void Fold(const Complex<T>* full, Complex<T>* low) const;
+  //! low = the sum of the s^2 aliases of each low-resolution frequency in a full half spectrum
+  //! (the spectrum of every s-th sample, times s^2), from `block`, the sum of its column blocks.
+  void Fold(const Complex<T>* block, Complex<T>* low) const;
   //! grid = channel c of the image-shaped r at offset (p, q) (modulo the grid), zero elsewhere.
   void PlaceResidual(const arma::Cube<T>& r, arma::uword c, T* grid) const;
   //! Column c of residualSpectra_ = the full half spectrum of channel c of r placed as
@@ -127,11 +129,11 @@ private:
   std::unique_ptr<Fft2d<T>> lowFft_;  //!< the low-resolution grid, Lr x Lc
   arma::Mat<Complex<T>> spectra_;     //!< F x K*C, column k*C + c
   mutable double lipschitz_ = -1.0;   //!< < 0: not computed for the current filters
-  //! Per full half-spectrum entry f: 2 x (its low-resolution half-spectrum entry) + 1 when that
-  //! entry's conjugate is meant (Replicate).
+  //! Per entry f of a column block (Fr x Lc) of the full half spectrum: 2 x (its
+  //! low-resolution half-spectrum entry) + 1 when that entry's conjugate is meant (Replicate).
   std::vector<arma::uword> replicaOf_;
-  //! Per low-resolution half-spectrum entry g, s^2 consecutive codes of its aliases in the full
-  //! half spectrum, coded as in replicaOf_ (Fold).
+  //! Per low-resolution half-spectrum entry g, s consecutive codes of its row aliases in a
+  //! column block, coded as in replicaOf_ (Fold).
   std::vector<arma::uword> aliasesOf_;
   //! Grid row (column) of image row (column) m: (m + p) mod the grid.
   std::vector<arma::uword> gridRowOf_, gridColOf_;
