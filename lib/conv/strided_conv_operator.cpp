@@ -286,30 +286,38 @@ template <typename T>
 double StridedConvOperator<T>::ComputeLipschitz() const {
   const arma::uword s = geometry_.stride, Gr = fft_->Rows(), Gc = fft_->Cols();
   const arma::uword Fr = fft_->SpectrumRows();
-  arma::cx_mat aliases(C_ * s * s, K_);
+  // The aliases of -g are those of g negated, and real filters have conjugate-symmetric
+  // spectra: M_{-g} is conj(M_g) with its rows permuted, with the same eigenvalues. So the columns
+  // gc <= Lc/2 of the low-resolution grid give every one.
+  const arma::uword columns = lowCols_ / 2 + 1;
   double best = 0.0;
-  for (arma::uword gc = 0; gc < lowCols_; ++gc)
-    for (arma::uword gr = 0; gr < lowRows_; ++gr) {
-      arma::uword row = 0;
-      for (arma::uword jc = 0; jc < s; ++jc)
-        for (arma::uword jr = 0; jr < s; ++jr, row += C_) {
-          // Alias (fr, fc) of g; the half spectrum holds rows <= Gr/2, the others by symmetry.
-          const arma::uword fr = gr + jr * lowRows_, fc = gc + jc * lowCols_;
-          const bool mirrored = fr >= Fr;
-          const arma::uword r = mirrored ? Gr - fr : fr, cc = mirrored ? (Gc - fc) % Gc : fc;
-          for (arma::uword k = 0; k < K_; ++k)
-            for (arma::uword c = 0; c < C_; ++c) {
-              const Complex<T> v = spectra_(r + Fr * cc, k * C_ + c);
-              const std::complex<double> d(double(v.real()), double(v.imag()));
-              aliases(row + c, k) = mirrored ? std::conj(d) : d;
-            }
-        }
-      // lambda_max(M^H M) = lambda_max(M M^H): the smaller Gram (C s^2 or K square).
-      const arma::cx_mat gram = aliases.n_rows < aliases.n_cols
-                                    ? arma::cx_mat(aliases * aliases.t())
-                                    : arma::cx_mat(aliases.t() * aliases);
-      best = std::max(best, arma::max(arma::eig_sym(gram)));
-    }
+#pragma omp parallel num_threads(threaded_ ? ThreadCount() : 1) reduction(max : best)
+  {
+    arma::cx_mat aliases(C_ * s * s, K_);
+#pragma omp for schedule(static)
+    for (arma::uword gc = 0; gc < columns; ++gc)
+      for (arma::uword gr = 0; gr < lowRows_; ++gr) {
+        arma::uword row = 0;
+        for (arma::uword jc = 0; jc < s; ++jc)
+          for (arma::uword jr = 0; jr < s; ++jr, row += C_) {
+            // Alias (fr, fc) of g; the half spectrum holds rows <= Gr/2, the others by symmetry.
+            const arma::uword fr = gr + jr * lowRows_, fc = gc + jc * lowCols_;
+            const bool mirrored = fr >= Fr;
+            const arma::uword r = mirrored ? Gr - fr : fr, cc = mirrored ? (Gc - fc) % Gc : fc;
+            for (arma::uword k = 0; k < K_; ++k)
+              for (arma::uword c = 0; c < C_; ++c) {
+                const Complex<T> v = spectra_(r + Fr * cc, k * C_ + c);
+                const std::complex<double> d(double(v.real()), double(v.imag()));
+                aliases(row + c, k) = mirrored ? std::conj(d) : d;
+              }
+          }
+        // lambda_max(M^H M) = lambda_max(M M^H): the smaller Gram (C s^2 or K square).
+        const arma::cx_mat gram = aliases.n_rows < aliases.n_cols
+                                      ? arma::cx_mat(aliases * aliases.t())
+                                      : arma::cx_mat(aliases.t() * aliases);
+        best = std::max(best, arma::max(arma::eig_sym(gram)));
+      }
+  }
   return best / double(s * s);
 }
 
