@@ -359,6 +359,28 @@ BOOST_AUTO_TEST_CASE(npy_message_for_truncated_data) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(npy_header_alone) {
+  TempDir dir;
+  const std::string path = dir.File("a.npy");
+  const std::vector<float> values(2 * 3 * 4, 1.5f);
+  dn::WriteNpy(path, {2, 3, 4}, values.data());
+  const dn::NpyHeader header = dn::ReadNpyHeader("Caller()", path);
+  BOOST_TEST((header.shape == std::vector<std::size_t>{2, 3, 4}));
+  BOOST_TEST(header.itemSize == 4u);
+  BOOST_TEST(header.Size() == 24u);
+  BOOST_TEST(header.dataOffset % 64 == 0u);  // WriteNpy aligns the data
+  BOOST_TEST(header.dataOffset + 24 * 4 == std::filesystem::file_size(path));
+  // The checks of ReadNpy, in the caller's name.
+  WriteBytes(path, NpyBytes(Dict("<f8", "False", "(10, 10)"), std::string(12, '\0')));
+  try {
+    (void)dn::ReadNpyHeader("Caller()", path);
+    BOOST_ERROR("no exception");
+  } catch (const std::runtime_error& e) {
+    BOOST_TEST(std::string(e.what()) ==
+               "Caller(): " + path + ": truncated data (expected 800 bytes, found 12)");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(npy_refuses_bad_files) {
   TempDir dir;
   const std::string good = DoubleBytes({1, 2, 3, 4, 5, 6});

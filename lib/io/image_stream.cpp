@@ -331,133 +331,7 @@ Dimensions ImageFileHeader(const std::string& path) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// .npy headers (the format of io/npy.hpp; ReadNpy's checks, without reading the data).
-
-constexpr char kNpyMagic[] = "\x93NUMPY";
-constexpr std::size_t kNpyMagicLength = 6;
-
-//! The header's dictionary, e.g. {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }
-class NpyDictionary {
-public:
-  NpyDictionary(const std::string& text, const std::string& path) : text_(text), path_(path) {}
-
-  std::string descr;
-  bool fortranOrder = false;
-  std::vector<std::size_t> shape;
-
-  void Parse() {
-    bool haveDescr = false, haveFortran = false, haveShape = false;
-    SkipSpace();
-    Expect('{');
-    for (;;) {
-      SkipSpace();
-      if (Consume('}')) break;
-      const std::string key = ParseString();
-      SkipSpace();
-      Expect(':');
-      SkipSpace();
-      if (key == "descr" && !haveDescr) {
-        haveDescr = true;
-        if (Peek() != '\'' && Peek() != '"')
-          FailOpen(path_,
-                   "unsupported dtype (structured or non-string descr); only '<f4' and '<f8' are "
-                   "supported");
-        descr = ParseString();
-      } else if (key == "fortran_order" && !haveFortran) {
-        haveFortran = true;
-        fortranOrder = ParseBool();
-      } else if (key == "shape" && !haveShape) {
-        haveShape = true;
-        ParseShape();
-      } else {
-        Malformed("unexpected or repeated key");
-      }
-      SkipSpace();
-      if (Consume(',')) continue;
-      Expect('}');
-      break;
-    }
-    SkipSpace();
-    if (pos_ != text_.size()) Malformed("unexpected text after the dictionary");
-    if (!haveDescr) Malformed("no 'descr' key");
-    if (!haveFortran) Malformed("no 'fortran_order' key");
-    if (!haveShape) Malformed("no 'shape' key");
-  }
-
-private:
-  [[noreturn]] void Malformed(const std::string& what) const {
-    FailOpen(path_, "malformed .npy header: " + what);
-  }
-  char Peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
-  void SkipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
-                                   text_[pos_] == '\n' || text_[pos_] == '\r'))
-      ++pos_;
-  }
-  bool Consume(char c) {
-    if (pos_ >= text_.size() || text_[pos_] != c) return false;
-    ++pos_;
-    return true;
-  }
-  void Expect(char c) {
-    if (!Consume(c))
-      Malformed(std::string("expected '") + c + "' at offset " + std::to_string(pos_));
-  }
-  std::string ParseString() {
-    const char quote = Peek();
-    if (quote != '\'' && quote != '"')
-      Malformed("expected a quoted string at offset " + std::to_string(pos_));
-    const std::size_t end = text_.find(quote, pos_ + 1);
-    if (end == std::string::npos) Malformed("unterminated string");
-    std::string value = text_.substr(pos_ + 1, end - pos_ - 1);
-    if (value.find('\\') != std::string::npos) Malformed("escape sequences are not supported");
-    pos_ = end + 1;
-    return value;
-  }
-  bool ParseBool() {
-    if (text_.compare(pos_, 4, "True") == 0) {
-      pos_ += 4;
-      return true;
-    }
-    if (text_.compare(pos_, 5, "False") == 0) {
-      pos_ += 5;
-      return false;
-    }
-    Malformed("fortran_order must be True or False");
-  }
-  void ParseShape() {
-    Expect('(');
-    SkipSpace();
-    if (Consume(')')) return;
-    for (;;) {
-      if (!std::isdigit(static_cast<unsigned char>(Peek())))
-        Malformed("expected a non-negative integer in the shape at offset " + std::to_string(pos_));
-      std::size_t value = 0;
-      while (std::isdigit(static_cast<unsigned char>(Peek()))) {
-        const std::size_t digit = static_cast<std::size_t>(text_[pos_++] - '0');
-        if (value > (std::numeric_limits<std::size_t>::max() - digit) / 10)
-          FailOpen(path_, "shape dimension too large");
-        value = value * 10 + digit;
-      }
-      if (Peek() == 'L') ++pos_;  // Python 2 long literal
-      shape.push_back(value);
-      if (shape.size() > 64) Malformed("more than 64 dimensions");
-      SkipSpace();
-      if (Consume(',')) {
-        SkipSpace();
-        if (Consume(')')) return;
-        continue;
-      }
-      if (shape.size() == 1) Malformed("shape is not a tuple (a 1-tuple needs a comma)");
-      Expect(')');
-      return;
-    }
-  }
-
-  const std::string& text_;
-  const std::string& path_;
-  std::size_t pos_ = 0;
-};
+// .npy arrays: the header as ReadNpyHeader (io/npy.hpp) checks it, the images read one at a time.
 
 //! A .npy array's images, as ImagesFromNpy reads them; read one at a time.
 struct NpyLayout {
@@ -471,45 +345,10 @@ struct NpyLayout {
 };
 
 NpyLayout NpyHeader(const std::string& path, bool colour) {
-  HeaderFile file(path);
-  const std::uintmax_t fileSize = file.Size();
-  unsigned char preamble[12] = {};
-  const std::size_t got = file.Read(0, 10, preamble);
-  if (got < kNpyMagicLength || std::memcmp(preamble, kNpyMagic, kNpyMagicLength) != 0)
-    FailOpen(path, "bad magic (not a .npy file)");
-  if (got < 10) FailOpen(path, "truncated .npy header");
-  const int major = preamble[6], minor = preamble[7];
-  if (!((major == 1 || major == 2 || major == 3) && minor == 0)) {
-    FailOpen(path, "unsupported NPY format version " + std::to_string(major) + "." +
-                       std::to_string(minor) + " (1.0, 2.0 and 3.0 are supported)");
-  }
-  std::uint64_t headerLength = LittleEndian16(preamble + 8);
-  std::uint64_t headerStart = 10;
-  if (major >= 2) {
-    file.ReadExactly(0, 12, preamble, "truncated .npy header");
-    headerLength = LittleEndian32(preamble + 8);
-    headerStart = 12;
-  }
-  if (headerLength > fileSize - headerStart) {
-    FailOpen(path, "truncated .npy header (expected " + std::to_string(headerLength) +
-                       " bytes, found " + std::to_string(fileSize - headerStart) + ")");
-  }
-  std::string text(static_cast<std::size_t>(headerLength), '\0');
-  file.Read(headerStart, text.size(), reinterpret_cast<unsigned char*>(text.data()));
-  NpyDictionary header(text, path);
-  header.Parse();
-
+  const dn::NpyHeader header = ReadNpyHeader(kOpen, path);
   NpyLayout layout;
-  if (header.descr == "<f4") {
-    layout.itemSize = 4;
-  } else if (header.descr == "<f8") {
-    layout.itemSize = 8;
-  } else if (header.descr == ">f4" || header.descr == ">f8") {
-    FailOpen(path, "big-endian data ('" + header.descr + "') is not supported");
-  } else {
-    FailOpen(path, "unsupported dtype (only '<f4' and '<f8' are supported)");
-  }
-  if (header.fortranOrder) FailOpen(path, "Fortran-order arrays are not supported");
+  layout.itemSize = header.itemSize;
+  layout.dataOffset = header.dataOffset;
   const std::vector<std::size_t>& s = header.shape;
 
   const std::string expected = colour ? "(H, W), (C, H, W), (N, H, W) or (N, C, H, W)"
@@ -518,23 +357,8 @@ NpyLayout NpyHeader(const std::string& path, bool colour) {
     FailOpen(path, "unsupported array shape " + ShapeToString(s) + "; expected " + what);
   };
   if (s.size() < 2 || s.size() > 4) badShape(expected);
-  std::size_t elements = 1;
-  for (std::size_t d : s) {
+  for (std::size_t d : s)
     if (d == 0) badShape(expected + " with no zero dimension");
-    if (elements > std::numeric_limits<std::size_t>::max() / d)
-      FailOpen(path, "shape " + ShapeToString(s) + " is too large");
-    elements *= d;
-  }
-  if (elements > std::numeric_limits<std::size_t>::max() / layout.itemSize)
-    FailOpen(path, "shape " + ShapeToString(s) + " is too large");
-  const std::uint64_t dataBytes = static_cast<std::uint64_t>(elements) * layout.itemSize;
-  const std::uint64_t available = fileSize - headerStart - headerLength;
-  if (available < dataBytes) {
-    FailOpen(path, "truncated data (expected " + std::to_string(dataBytes) + " bytes, found " +
-                       std::to_string(available) + ")");
-  }
-
-  layout.dataOffset = headerStart + headerLength;
   layout.rows = s[s.size() - 2];
   layout.cols = s[s.size() - 1];
   if (s.size() == 3) {
@@ -564,29 +388,13 @@ NpyLayout NpyHeader(const std::string& path, bool colour) {
   return layout;
 }
 
-//! Little-endian float32 / float64 decoding that does not depend on the host's byte order.
-double DecodeF4(const unsigned char* p) {
-  const std::uint32_t bits = LittleEndian32(p);
-  float value;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
-double DecodeF8(const unsigned char* p) {
-  std::uint64_t bits = 0;
-  for (int i = 7; i >= 0; --i) bits = (bits << 8) | p[i];
-  double value;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
 //! Element k of raw little-endian data of `kItemSize` bytes per element.
 template <std::size_t kItemSize>
 double Decode(const unsigned char* raw, std::size_t k) {
   if constexpr (kItemSize == 4) {
-    return DecodeF4(raw + 4 * k);
+    return DecodeNpyF4(raw + 4 * k);
   } else {
-    return DecodeF8(raw + 8 * k);
+    return DecodeNpyF8(raw + 8 * k);
   }
 }
 

@@ -23,8 +23,8 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr std::size_t kMagicLength = 6;
 constexpr std::size_t kChunkElements = std::size_t(1) << 16;
 
-[[noreturn]] void Fail(const std::string& path, const std::string& what) {
-  throw std::runtime_error("ReadNpy(): " + path + ": " + what);
+[[noreturn]] void Fail(const std::string& who, const std::string& path, const std::string& what) {
+  throw std::runtime_error(who + ": " + path + ": " + what);
 }
 
 //! Header text quoted in a message: non-printable bytes escaped, at most 40 characters.
@@ -45,23 +45,7 @@ std::string Printable(const std::string& text) {
   return out;
 }
 
-//! Little-endian decoding and encoding that do not depend on the host's byte order.
-double DecodeF4(const unsigned char* p) {
-  const std::uint32_t bits = std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) |
-                             (std::uint32_t(p[2]) << 16) | (std::uint32_t(p[3]) << 24);
-  float value;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
-double DecodeF8(const unsigned char* p) {
-  std::uint64_t bits = 0;
-  for (int i = 7; i >= 0; --i) bits = (bits << 8) | p[i];
-  double value;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
+//! Little-endian encoding that does not depend on the host's byte order.
 void Encode(float value, unsigned char* p) {
   std::uint32_t bits;
   std::memcpy(&bits, &value, sizeof bits);
@@ -78,7 +62,8 @@ void Encode(double value, unsigned char* p) {
 //! {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }
 class HeaderParser {
 public:
-  HeaderParser(const std::string& text, const std::string& path) : text_(text), path_(path) {}
+  HeaderParser(const std::string& text, const std::string& who, const std::string& path)
+      : text_(text), who_(who), path_(path) {}
 
   struct Header {
     std::string descr;
@@ -105,7 +90,7 @@ public:
           header.descr = ParseString();
           header.descrIsString = true;
         } else {
-          Fail(path_,
+          Fail(who_, path_,
                "unsupported dtype (structured or non-string descr); only '<f4' and "
                "'<f8' are supported");
         }
@@ -133,7 +118,7 @@ public:
 
 private:
   [[noreturn]] void Malformed(const std::string& what) const {
-    Fail(path_, "malformed header: " + what);
+    Fail(who_, path_, "malformed header: " + what);
   }
 
   char Peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
@@ -191,7 +176,7 @@ private:
     while (std::isdigit(static_cast<unsigned char>(Peek()))) {
       const std::size_t digit = static_cast<std::size_t>(text_[pos_] - '0');
       if (value > (std::numeric_limits<std::size_t>::max() - digit) / 10) {
-        Fail(path_, "shape dimension too large");
+        Fail(who_, path_, "shape dimension too large");
       }
       value = value * 10 + digit;
       ++pos_;
@@ -222,6 +207,7 @@ private:
   }
 
   const std::string& text_;
+  const std::string& who_;
   const std::string& path_;
   std::size_t pos_ = 0;
 };
@@ -357,89 +343,115 @@ std::string ShapeToString(const std::vector<std::size_t>& shape) {
   return text + ")";
 }
 
-NpyArray ReadNpy(const std::string& path) {
-  std::ifstream in;
-  const std::uintmax_t fileSize = OpenInputFile("ReadNpy()", path, in);
+namespace {
 
+//! ReadNpyHeader on an open stream of `fileSize` bytes, which it leaves at the data.
+NpyHeader ReadHeader(const std::string& who, const std::string& path, std::istream& in,
+                     std::uintmax_t fileSize) {
   // Preamble: magic, version, header length.
   unsigned char preamble[12] = {};
   const std::size_t preambleRead = static_cast<std::size_t>(std::min<std::uintmax_t>(fileSize, 10));
   in.read(reinterpret_cast<char*>(preamble), static_cast<std::streamsize>(preambleRead));
-  if (static_cast<std::size_t>(in.gcount()) != preambleRead) Fail(path, "read error");
+  if (static_cast<std::size_t>(in.gcount()) != preambleRead) Fail(who, path, "read error");
   if (preambleRead < kMagicLength || std::memcmp(preamble, kMagic, kMagicLength) != 0) {
-    Fail(path, "bad magic (not a .npy file)");
+    Fail(who, path, "bad magic (not a .npy file)");
   }
-  if (preambleRead < 10) Fail(path, "truncated header");
+  if (preambleRead < 10) Fail(who, path, "truncated header");
   const int major = preamble[6], minor = preamble[7];
   if (!((major == 1 || major == 2 || major == 3) && minor == 0)) {
-    Fail(path, "unsupported NPY format version " + std::to_string(major) + "." +
-                   std::to_string(minor) + " (1.0, 2.0 and 3.0 are supported)");
+    Fail(who, path,
+         "unsupported NPY format version " + std::to_string(major) + "." + std::to_string(minor) +
+             " (1.0, 2.0 and 3.0 are supported)");
   }
-  std::size_t lengthBytes = major == 1 ? 2 : 4;
-  std::size_t headerLength = 0;
+  std::size_t headerLength = std::size_t(preamble[8]) | (std::size_t(preamble[9]) << 8);
   std::size_t headerStart = 10;
-  if (lengthBytes == 2) {
-    headerLength = std::size_t(preamble[8]) | (std::size_t(preamble[9]) << 8);
-  } else {
-    if (fileSize < 12) Fail(path, "truncated header");
+  if (major >= 2) {
+    if (fileSize < 12) Fail(who, path, "truncated header");
     in.read(reinterpret_cast<char*>(preamble + 10), 2);
-    if (in.gcount() != 2) Fail(path, "read error");
-    headerLength = std::size_t(preamble[8]) | (std::size_t(preamble[9]) << 8) |
-                   (std::size_t(preamble[10]) << 16) | (std::size_t(preamble[11]) << 24);
+    if (in.gcount() != 2) Fail(who, path, "read error");
+    headerLength |= (std::size_t(preamble[10]) << 16) | (std::size_t(preamble[11]) << 24);
     headerStart = 12;
   }
   if (headerLength > fileSize - headerStart) {
-    Fail(path, "truncated header (expected " + std::to_string(headerLength) + " bytes, found " +
-                   std::to_string(fileSize - headerStart) + ")");
+    Fail(who, path,
+         "truncated header (expected " + std::to_string(headerLength) + " bytes, found " +
+             std::to_string(fileSize - headerStart) + ")");
   }
   std::string headerText(headerLength, '\0');
   in.read(headerText.data(), static_cast<std::streamsize>(headerLength));
-  if (static_cast<std::size_t>(in.gcount()) != headerLength) Fail(path, "read error");
+  if (static_cast<std::size_t>(in.gcount()) != headerLength) Fail(who, path, "read error");
 
-  const HeaderParser::Header header = HeaderParser(headerText, path).Parse();
-  std::size_t itemSize = 0;
-  if (header.descr == "<f4") {
-    itemSize = 4;
-  } else if (header.descr == "<f8") {
-    itemSize = 8;
-  } else if (header.descr == ">f4" || header.descr == ">f8") {
-    Fail(path, "big-endian data ('" + header.descr + "') is not supported");
+  const HeaderParser::Header dictionary = HeaderParser(headerText, who, path).Parse();
+  NpyHeader header;
+  if (dictionary.descr == "<f4") {
+    header.itemSize = 4;
+  } else if (dictionary.descr == "<f8") {
+    header.itemSize = 8;
+  } else if (dictionary.descr == ">f4" || dictionary.descr == ">f8") {
+    Fail(who, path, "big-endian data ('" + dictionary.descr + "') is not supported");
   } else {
-    Fail(path, "unsupported dtype '" + Printable(header.descr) +
-                   "' (only '<f4' and '<f8' are supported)");
+    Fail(who, path,
+         "unsupported dtype '" + Printable(dictionary.descr) +
+             "' (only '<f4' and '<f8' are supported)");
   }
-  if (header.fortranOrder) Fail(path, "Fortran-order arrays are not supported");
-  if (header.shape.empty()) Fail(path, "scalar (0-d) arrays are not supported");
+  if (dictionary.fortranOrder) Fail(who, path, "Fortran-order arrays are not supported");
+  if (dictionary.shape.empty()) Fail(who, path, "scalar (0-d) arrays are not supported");
+  header.shape = dictionary.shape;
+  std::size_t size = 0;
+  if (!ShapeProduct(header.shape, size) ||
+      size > std::numeric_limits<std::size_t>::max() / header.itemSize) {
+    Fail(who, path, "shape " + ShapeToString(header.shape) + " is too large");
+  }
+  const std::size_t dataBytes = size * header.itemSize;
+  const std::uintmax_t available = fileSize - headerStart - headerLength;
+  if (available < dataBytes) {
+    Fail(who, path,
+         "truncated data (expected " + std::to_string(dataBytes) + " bytes, found " +
+             std::to_string(available) + ")");
+  }
+  header.dataOffset = headerStart + headerLength;
+  return header;
+}
 
+}  // namespace
+
+std::size_t NpyHeader::Size() const {
+  std::size_t size = 1;
+  for (std::size_t d : shape) size *= d;
+  return size;
+}
+
+NpyHeader ReadNpyHeader(const std::string& who, const std::string& path) {
+  std::ifstream in;
+  const std::uintmax_t fileSize = OpenInputFile(who, path, in);
+  return ReadHeader(who, path, in, fileSize);
+}
+
+NpyArray ReadNpy(const std::string& path) {
+  const std::string who = "ReadNpy()";
+  std::ifstream in;
+  const std::uintmax_t fileSize = OpenInputFile(who, path, in);
+  const NpyHeader header = ReadHeader(who, path, in, fileSize);
+  const std::size_t size = header.Size(), itemSize = header.itemSize;
   NpyArray array;
   array.shape = header.shape;
   array.isFloat32 = itemSize == 4;
-  std::size_t size = 0;
-  if (!ShapeProduct(header.shape, size) ||
-      size > std::numeric_limits<std::size_t>::max() / itemSize) {
-    Fail(path, "shape " + ShapeToString(header.shape) + " is too large");
-  }
-  const std::size_t dataBytes = size * itemSize;
-  const std::uintmax_t available = fileSize - headerStart - headerLength;
-  if (available < dataBytes) {
-    Fail(path, "truncated data (expected " + std::to_string(dataBytes) + " bytes, found " +
-                   std::to_string(available) + ")");
-  }
-
   array.values.resize(size);
   std::vector<unsigned char> buffer(std::min(size, kChunkElements) * itemSize);
   for (std::size_t start = 0; start < size; start += kChunkElements) {
     const std::size_t count = std::min(kChunkElements, size - start);
     in.read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(count * itemSize));
     if (static_cast<std::size_t>(in.gcount()) != count * itemSize) {
-      Fail(path,
+      Fail(who, path,
            "truncated data (read error after " + std::to_string(start * itemSize) + " bytes)");
     }
     for (std::size_t i = 0; i < count; ++i) {
-      const double value = itemSize == 4 ? DecodeF4(&buffer[i * 4]) : DecodeF8(&buffer[i * 8]);
+      const double value =
+          itemSize == 4 ? DecodeNpyF4(&buffer[i * 4]) : DecodeNpyF8(&buffer[i * 8]);
       if (!std::isfinite(value)) {
-        Fail(path, "contains NaN or infinite values (first at flat index " +
-                       std::to_string(start + i) + ")");
+        Fail(who, path,
+             "contains NaN or infinite values (first at flat index " + std::to_string(start + i) +
+                 ")");
       }
       array.values[start + i] = value;
     }

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,37 @@ struct NpyArray {
   //! Product of the shape (the number of elements).
   std::size_t Size() const;
 };
+
+//! What a .npy file's header says, checked: the supported subset above, and data of the
+//! shape's size present in the file.
+struct NpyHeader {
+  std::vector<std::size_t> shape;  //!< NumPy shape, outermost axis first (rank >= 1)
+  std::size_t itemSize = 0;        //!< 4 ('<f4') or 8 ('<f8')
+  std::uint64_t dataOffset = 0;    //!< where element 0 starts in the file
+  //! Product of the shape (the number of elements).
+  std::size_t Size() const;
+};
+
+//! Reads and checks the header of the .npy file `path` without reading its data. Throws
+//! std::runtime_error "<who>: <path>: <what>" for a missing, unreadable, malformed, unsupported
+//! or truncated file.
+NpyHeader ReadNpyHeader(const std::string& who, const std::string& path);
+
+//! The little-endian float32 / float64 value at `p`, whatever the host's byte order.
+inline double DecodeNpyF4(const unsigned char* p) {
+  const std::uint32_t bits = std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) |
+                             (std::uint32_t(p[2]) << 16) | (std::uint32_t(p[3]) << 24);
+  float value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+inline double DecodeNpyF8(const unsigned char* p) {
+  std::uint64_t bits = 0;
+  for (int i = 7; i >= 0; --i) bits = (bits << 8) | p[i];
+  double value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
 
 //! Reads a .npy file (see the supported subset above). Throws std::runtime_error for a missing,
 //! unreadable, malformed, unsupported or truncated file, or one holding NaN or infinite values.
