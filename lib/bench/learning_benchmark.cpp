@@ -11,10 +11,44 @@
 #include "io/image_set.hpp"
 #include "io/image_stream.hpp"
 #include "learning/online_learning.hpp"
+#include "network/training.hpp"
 #include "run/held_out.hpp"
 
 namespace dn {
 namespace {
+
+//! Layer learner `which` (batch or online) from `start` over the benchmark's images.
+template <typename T>
+std::unique_ptr<LayerLearner<T>> MakeLearner(const std::string& which,
+                                             const LearningBenchmarkOptions& o,
+                                             const std::vector<Image<T>>& signals,
+                                             const LearningInputs& in, const FilterBank<T>& start) {
+  LearningOptions learning = o.learning;
+  learning.learner = which;
+  // A one-layer model of the start filters, its learner made by name as dn-learn makes it.
+  Network<T> network;
+  network.boundary = learning.boundary;
+  LayerSpec layer;
+  layer.filters = start.filters;
+  layer.channels = start.channels;
+  layer.filterRows = start.Rows();
+  layer.filterCols = start.Cols();
+  layer.lambda = learning.lambda;
+  network.layers = {layer};
+  network.filters = {start};
+  network.MakeTables();
+  // Online: the images as given (no preprocessing), the run's seed, whole images: as dn-learn
+  // --learner online on a MemoryImageSource (run/learning_run.cpp's StartStream).
+  std::shared_ptr<TrainingStream<T>> stream;
+  if (which == "online") {
+    PreprocessOptions none;
+    none.method = PreprocessMethod::None;
+    stream = std::make_shared<TrainingStream<T>>(
+        std::shared_ptr<const ImageSource>(MemoryImageSource(in.images)), none, o.seed);
+  }
+  return MakeLayerLearner<T>(which, learning, network, 1, signals, NetworkTrainingState<T>(),
+                             stream);
+}
 
 template <typename T>
 LearningBenchmarkResult TimeLearning(const LearningBenchmarkOptions& o, const LearningInputs& in) {
@@ -25,9 +59,9 @@ LearningBenchmarkResult TimeLearning(const LearningBenchmarkOptions& o, const Le
   LearningBenchmarkResult run;
   double fastestEnd = std::numeric_limits<double>::infinity();
   for (std::size_t repeat = 0; repeat < o.repeats; ++repeat) {
-    DictionaryLearner<T> learner(o.learning, signals, start);
+    const std::unique_ptr<LayerLearner<T>> learner = MakeLearner<T>("batch", o, signals, in, start);
     RecordKeeper keeper;
-    learner.Run(&keeper);
+    learner->Run(&keeper);
     const TargetHit hit = FirstAtOrBelow(keeper.records, o.target);
     if (hit.iteration != 0) {
       KeepSmaller(run.timeToTarget, hit.seconds);
@@ -60,23 +94,6 @@ private:
   const LayerLearner<T>& learner_;
   HeldOutSet<T>* test_;
 };
-
-template <typename T>
-std::unique_ptr<LayerLearner<T>> MakeLearner(const std::string& which,
-                                             const LearningBenchmarkOptions& o,
-                                             const std::vector<Image<T>>& signals,
-                                             const LearningInputs& in, const FilterBank<T>& start) {
-  LearningOptions learning = o.learning;
-  learning.learner = which;
-  if (which == "batch") return std::make_unique<DictionaryLearner<T>>(learning, signals, start);
-  // The images as given (no preprocessing), the run's seed, whole images: as dn-learn
-  // --learner online on a MemoryImageSource (run/learning_run.cpp's StartStream).
-  PreprocessOptions none;
-  none.method = PreprocessMethod::None;
-  auto stream = std::make_shared<TrainingStream<T>>(
-      std::shared_ptr<const ImageSource>(MemoryImageSource(in.images)), none, o.seed);
-  return std::make_unique<OnlineLearner<T>>(learning, stream, start);
-}
 
 // One learner, with a test set: the fastest of o.repeats repetitions, its lowest test objective.
 template <typename T>
@@ -123,9 +140,9 @@ LearningBenchmarkResult CompareLearning(const LearningBenchmarkOptions& o,
     test = std::make_unique<HeldOutSet<T>>(config, 1, config.filterSize, o.learning.lambda);
   }
   LearningBenchmarkResult run;
-  const std::vector<std::string> learners =
-      o.learner == "both" ? std::vector<std::string>{"batch", "online"}
-                          : std::vector<std::string>{o.learner};
+  const std::vector<std::string> learners = o.learner == "both"
+                                                ? std::vector<std::string>{"batch", "online"}
+                                                : std::vector<std::string>{o.learner};
   for (const std::string& which : learners)
     run.learners.push_back(CompareLearner<T>(which, o, signals, in, start, test.get()));
   run.history = run.learners.front().history;
