@@ -12,6 +12,7 @@
 
 #include "core/threads.hpp"
 #include "fft/fft.hpp"
+#include "serialize/json.hpp"
 #include "solvers/csc_solver.hpp"
 
 namespace dn::python {
@@ -75,6 +76,27 @@ inline std::string PathText(const py::handle& path) {
 //! True for a str or os.PathLike argument.
 inline bool IsPath(const py::handle& object) {
   return py::isinstance<py::str>(object) || py::hasattr(object, "__fspath__");
+}
+
+//! A keyword's value as the text SetLearningSetting and SetLayerSetting read: a bool as
+//! true/false, an int as its digits, a float exactly (NumberText), a str or path as given, a tuple
+//! or list of ints joined by "x" (filter sizes, pooling shapes, paddings).
+inline std::string SettingText(const py::handle& value, const std::string& name) {
+  if (py::isinstance<py::bool_>(value)) return value.cast<bool>() ? "true" : "false";
+  if (py::isinstance<py::int_>(value)) return py::str(value);
+  if (py::isinstance<py::float_>(value)) return NumberText(value.cast<double>());
+  if (IsPath(value)) return PathText(value);  // str, or os.PathLike (test=)
+  if (py::isinstance<py::tuple>(value) || py::isinstance<py::list>(value)) {
+    std::string text;
+    for (const py::handle item : value) {
+      if (!py::isinstance<py::int_>(item) || py::isinstance<py::bool_>(item))
+        throw std::invalid_argument(name + " must hold whole numbers, like (7, 9)");
+      text += (text.empty() ? "" : "x") + std::string(py::str(item));
+    }
+    return text;
+  }
+  throw std::invalid_argument(name + " must be a number, a string or a bool, not " +
+                              std::string(py::str(py::type::handle_of(value).attr("__name__"))));
 }
 
 }  // namespace dn::python

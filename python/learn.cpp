@@ -34,27 +34,6 @@ std::string KeywordOf(const std::string& key) {
   return name;
 }
 
-//! A keyword's value as the text SetLearningSetting and SetLayerSetting read: a bool as
-//! true/false, an int as its digits, a float exactly (NumberText), a str or path as given, a tuple or
-//! list of ints joined by "x" (filter sizes, pooling shapes).
-std::string SettingText(const py::handle& value, const std::string& name) {
-  if (py::isinstance<py::bool_>(value)) return value.cast<bool>() ? "true" : "false";
-  if (py::isinstance<py::int_>(value)) return py::str(value);
-  if (py::isinstance<py::float_>(value)) return NumberText(value.cast<double>());
-  if (IsPath(value)) return PathText(value);  // str, or os.PathLike (test=)
-  if (py::isinstance<py::tuple>(value) || py::isinstance<py::list>(value)) {
-    std::string text;
-    for (const py::handle item : value) {
-      if (!py::isinstance<py::int_>(item) || py::isinstance<py::bool_>(item))
-        throw std::invalid_argument(name + " must hold whole numbers, like (7, 9)");
-      text += (text.empty() ? "" : "x") + std::string(py::str(item));
-    }
-    return text;
-  }
-  throw std::invalid_argument(name + " must be a number, a string or a bool, not " +
-                              std::string(py::str(py::type::handle_of(value).attr("__name__"))));
-}
-
 //! layers=[{...}, ...]: each dict's keys are a layer's settings with Python names.
 std::vector<LayerSettingsText> LayersArgument(const py::handle& layers) {
   if (!py::isinstance<py::list>(layers) && !py::isinstance<py::tuple>(layers))
@@ -444,11 +423,11 @@ void DefineLearn(py::module_& m) {
          const py::object& highpassPad, const py::object& lcnSigma, const py::object& colour,
          const py::object& seed, const py::object& precision, const py::object& checkpointEvery,
          const py::object& checkpointSeconds, const py::object& checkpointShare,
-         const py::object& learner,
-         const py::object& batchSize, const py::object& crop, const py::object& update,
-         const py::object& etaA, const py::object& etaB, const py::object& forgetting,
-         const py::object& test, const py::object& testEvery, const py::object& testIterations,
-         const py::object& stride, const py::object& padding, const py::object& layers, const py::object& config, const py::object& init,
+         const py::object& learner, const py::object& batchSize, const py::object& crop,
+         const py::object& update, const py::object& etaA, const py::object& etaB,
+         const py::object& forgetting, const py::object& test, const py::object& testEvery,
+         const py::object& testIterations, const py::object& stride, const py::object& padding,
+         const py::object& layers, const py::object& config, const py::object& init,
          const std::optional<int>& threads, const py::object& out, bool resume,
          const py::object& callback) {
         // In kRunKeys' order.
@@ -495,13 +474,13 @@ void DefineLearn(py::module_& m) {
       "lcn_sigma"_a = py::none(), "colour"_a = py::none(), "seed"_a = py::none(),
       "precision"_a = py::none(), "checkpoint_every"_a = py::none(),
       "checkpoint_seconds"_a = py::none(), "checkpoint_share"_a = py::none(),
-      "learner"_a = py::none(), "batch_size"_a = py::none(),
-      "crop"_a = py::none(), "update"_a = py::none(), "eta_a"_a = py::none(),
-      "eta_b"_a = py::none(), "forgetting"_a = py::none(), "test"_a = py::none(),
-      "test_every"_a = py::none(), "test_iterations"_a = py::none(), "stride"_a = py::none(),
-      "padding"_a = py::none(), "layers"_a = py::none(),
-      "config"_a = py::none(), "init"_a = py::none(), "threads"_a = py::none(),
-      "out"_a = py::none(), "resume"_a = false, "callback"_a = py::none(), doc.c_str());
+      "learner"_a = py::none(), "batch_size"_a = py::none(), "crop"_a = py::none(),
+      "update"_a = py::none(), "eta_a"_a = py::none(), "eta_b"_a = py::none(),
+      "forgetting"_a = py::none(), "test"_a = py::none(), "test_every"_a = py::none(),
+      "test_iterations"_a = py::none(), "stride"_a = py::none(), "padding"_a = py::none(),
+      "layers"_a = py::none(), "config"_a = py::none(), "init"_a = py::none(),
+      "threads"_a = py::none(), "out"_a = py::none(), "resume"_a = false, "callback"_a = py::none(),
+      doc.c_str());
 }
 
 }  // namespace dn::python

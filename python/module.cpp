@@ -88,16 +88,7 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
                                    long long stride, const py::object& padding) {
   InferenceConfig config;
   config.stride = PositiveCount(stride, "stride");
-  if (py::isinstance<py::int_>(padding) && !py::isinstance<py::bool_>(padding))
-    config.padding = Padding::Parse(std::string(py::str(padding)), "padding");
-  else if (py::isinstance<py::tuple>(padding) && py::len(padding) == 2)
-    config.padding = Padding::Parse(std::string(py::str(padding.cast<py::tuple>()[0])) + "x" +
-                                        std::string(py::str(padding.cast<py::tuple>()[1])),
-                                    "padding");
-  else if (py::isinstance<py::str>(padding))
-    config.padding = Padding::Parse(padding.cast<std::string>(), "padding");
-  else
-    throw std::invalid_argument("padding must be \"default\", an int or a tuple (P, Q)");
+  config.padding = Padding::Parse(SettingText(padding, "padding"), "padding");
   config.lambda = NonNegative(lmbda, "lmbda");
   config.solver = CheckedSolver(solver);
   config.boundary = ParseBoundary(boundary);

@@ -26,17 +26,7 @@ std::unique_ptr<LayerLearner<T>> MakeLearner(const std::string& which,
   LearningOptions learning = o.learning;
   learning.learner = which;
   // A one-layer model of the start filters, its learner made by name as dn-learn makes it.
-  Network<T> network;
-  network.boundary = learning.boundary;
-  LayerSpec layer;
-  layer.filters = start.filters;
-  layer.channels = start.channels;
-  layer.filterRows = start.Rows();
-  layer.filterCols = start.Cols();
-  layer.lambda = learning.lambda;
-  network.layers = {layer};
-  network.filters = {start};
-  network.MakeTables();
+  const Network<T> network = OneLayerNetwork(start, learning.lambda, learning.boundary);
   // Online: the images as given (no preprocessing), the run's seed, whole images: as dn-learn
   // --learner online on a MemoryImageSource (run/learning_run.cpp's StartStream).
   std::shared_ptr<TrainingStream<T>> stream;

@@ -75,27 +75,19 @@ std::vector<LayerCodes<T>> NetworkCoder<T>::Infer(
     Observer* watch = observer ? observer(l) : nullptr;
     codes.emplace_back();
     LayerCodes<T>& out = codes.back();
-    if (stack_->Conv(l).Strided()) {
-      const Image<T>& input = l == 1 ? signal : codes[l - 2].Output();
-      StridedConvOperator<T>& op = stack_->Conv(l).StridedOperator();
+    const bool pixel = l > 1 && spec.inference == InferenceMode::Pixel;
+    const Image<T>& input = pixel ? signal : l == 1 ? signal : codes[l - 2].Output();
+    if (pixel || stack_->Conv(l).Strided()) {
+      // ISTA/FISTA through R_l (pixel mode) or the strided layer's transposed convolution.
+      LinearOperator<T>& op = pixel ? static_cast<LinearOperator<T>&>(TopDown(codes, l))
+                                    : stack_->Conv(l).StridedOperator();
       OperatorFista<T> coder(lambda, options.solver == "fista");
-      OperatorFistaState<T> state;
-      coder.Start(op, input, state);
-      out.report = coder.Solve(op, input, state, solve, watch);
-      out.maps = std::move(state.x);
-    } else if (l == 1 || spec.inference == InferenceMode::Layer) {
-      const Image<T>& input = l == 1 ? signal : codes[l - 2].Output();
+      out.report = coder.Code(op, input, solve, watch, out.maps);
+    } else {
       const auto solver = MakeCscSolver<T>(options.solver);
       solver->Reset(stack_->Conv(l).Geometry(), input, lambda);
       out.report = solver->Solve(solve, watch);
       out.maps = solver->Solution();
-    } else {
-      TopDownOperator<T>& op = TopDown(codes, l);
-      OperatorFista<T> coder(lambda, options.solver == "fista");
-      PixelCodingState<T> state;
-      coder.Start(op, signal, state);
-      out.report = coder.Solve(op, signal, state, solve, watch);
-      out.maps = std::move(state.x);
     }
     if (l < Depth() && spec.pooling.Active())
       MaxPool(out.maps, spec.pooling, out.pooled, out.switches);

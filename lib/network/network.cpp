@@ -171,6 +171,24 @@ template Network<double> Network<float>::Cast<double>() const;
 template Network<float> Network<double>::Cast<float>() const;
 template Network<float> Network<float>::Cast<float>() const;
 template Network<double> Network<double>::Cast<double>() const;
+template <typename T>
+Network<T> OneLayerNetwork(const FilterBank<T>& filters, double lambda, Boundary boundary) {
+  LayerSpec layer;
+  layer.filters = filters.filters;
+  layer.channels = filters.channels;
+  layer.filterRows = filters.Rows();
+  layer.filterCols = filters.Cols();
+  layer.lambda = lambda;
+  Network<T> network;
+  network.boundary = boundary;
+  network.layers = {layer};
+  network.filters = {filters};
+  network.MakeTables();
+  return network;
+}
+
+template Network<float> OneLayerNetwork(const FilterBank<float>&, double, Boundary);
+template Network<double> OneLayerNetwork(const FilterBank<double>&, double, Boundary);
 template FilterBank<float> InitialLayerFilters(const LayerSpec&, const ConnectivityTable&,
                                                std::uint64_t, bool);
 template FilterBank<double> InitialLayerFilters(const LayerSpec&, const ConnectivityTable&,

@@ -92,6 +92,11 @@ struct Network {
   Network<U> Cast() const;
 };
 
+//! The one-layer network of `filters` (an ordinary layer: full connectivity, no pooling, layer
+//! inference) with l1 weight `lambda` under `boundary`.
+template <typename T>
+Network<T> OneLayerNetwork(const FilterBank<T>& filters, double lambda, Boundary boundary);
+
 //! Random initial filters of a layer: Gaussian from `seed` (as RandomFilters), zero at
 //! unconnected pairs, projected (optionally zero mean) and scaled to unit norm per filter.
 template <typename T>

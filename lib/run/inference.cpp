@@ -225,10 +225,7 @@ CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
     StridedConvOperator<T> op(filters, signal.n_rows, signal.n_cols, geometry, config.boundary,
                               config.effort);
     OperatorFista<T> coder(config.lambda, config.solver == "fista");
-    OperatorFistaState<T> state;
-    coder.Start(op, signal, state, init);
-    result.report = coder.Solve(op, signal, state, options, &observers.list);
-    result.maps = std::move(state.x);
+    result.report = coder.Code(op, signal, options, &observers.list, result.maps, init);
     op.Apply(result.maps, result.reconstruction);
   }
   result.history = std::move(observers.history.records);

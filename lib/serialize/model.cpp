@@ -398,18 +398,7 @@ void SaveModel(const std::string& modelDir, const ModelManifest& manifest,
                const FilterBank<double>& filters) {
   if (modelDir.empty()) throw std::invalid_argument("SaveModel(): empty model directory name");
   CheckManifest(manifest, filters);
-  Network<double> network;
-  network.boundary = manifest.boundary;
-  LayerSpec layer;
-  layer.filters = filters.filters;
-  layer.channels = filters.channels;
-  layer.filterRows = filters.Rows();
-  layer.filterCols = filters.Cols();
-  layer.lambda = manifest.lambda;
-  network.layers.push_back(layer);
-  network.filters.push_back(filters);
-  network.MakeTables();
-  SaveModel(modelDir, manifest, network);
+  SaveModel(modelDir, manifest, OneLayerNetwork(filters, manifest.lambda, manifest.boundary));
 }
 
 void SaveModel(const std::string& modelDir, const ModelManifest& manifest,

@@ -162,6 +162,17 @@ template void DescribeFistaState(StateArchive<float>&, OperatorFistaState<float>
                                  const arma::SizeCube&, const arma::SizeCube&);
 template void DescribeFistaState(StateArchive<double>&, OperatorFistaState<double>&,
                                  const arma::SizeCube&, const arma::SizeCube&);
+template <typename T>
+SolveReport OperatorFista<T>::Code(LinearOperator<T>& op, const arma::Cube<T>& signal,
+                                   const SolveOptions& options, Observer* observer,
+                                   arma::Cube<T>& maps, const arma::Cube<T>* start) {
+  OperatorFistaState<T> state;
+  Start(op, signal, state, start);
+  const SolveReport report = Solve(op, signal, state, options, observer);
+  maps = std::move(state.x);
+  return report;
+}
+
 template class OperatorFista<float>;
 template class OperatorFista<double>;
 

@@ -66,6 +66,10 @@ public:
                     OperatorFistaState<T>& state, const SolveOptions& options,
                     Observer* observer = nullptr);
 
+  //! Start() from `start` (zeros when null), then Solve(); the solution into `maps`.
+  SolveReport Code(LinearOperator<T>& op, const arma::Cube<T>& signal, const SolveOptions& options,
+                   Observer* observer, arma::Cube<T>& maps, const arma::Cube<T>* start = nullptr);
+
 private:
   //! The statistics of x into state.current, with change and norm for its relative change.
   void Statistics(OperatorFistaState<T>& state, double change, double norm) const;
