@@ -283,8 +283,7 @@ BOOST_AUTO_TEST_CASE(a_tiny_coding_benchmark_gives_sane_rows) {
     BOOST_TEST(row.filters == 4u);
     BOOST_TEST(row.Ratio() > 0);
   }
-  options.solvers = {"admm"};
-  options.boundary = Boundary::Valid;
+  options.solvers = {"newton"};
   BOOST_CHECK_THROW(RunCodingBenchmark(options, p), std::invalid_argument);
 }
 

@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(no_overrides_keep_the_defaults_and_validate_refuses_bad_fie
   BOOST_TEST(over.solver == defaults.solver);
   defaults.Validate();
   InferenceConfig bad;
-  bad.solver = "admm";  // circular only
+  bad.solver = "newton";
   BOOST_CHECK_THROW(bad.Validate(), std::invalid_argument);
   bad = InferenceConfig();
   bad.lambda = -1;

@@ -27,7 +27,7 @@ namespace dn {
 struct InferenceConfig {
   double lambda = 0.1;                             //!< l1 weight of layer `layer`, >= 0
   std::string solver = "fista";                    //!< ista, fista or admm
-  Boundary boundary = Boundary::Valid;             //!< admm: circular only
+  Boundary boundary = Boundary::Valid;
   std::size_t iterations = 200;                    //!< per layer, > 0
   double tolerance = 0.0;                          //!< per layer; 0 runs every iteration
   PlannerEffort effort = PlannerEffort::Estimate;  //!< FFTW planning

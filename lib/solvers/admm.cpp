@@ -1,5 +1,7 @@
 #include "solvers/admm.hpp"
 
+#include "solvers/admm_mask_decoupling.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -28,9 +30,40 @@ void AdmmOptions::Validate() const {
 }
 
 template <typename T>
+void SolveShiftedGram(const arma::Mat<Complex<T>>& gram, arma::uword f, double shift,
+                      Complex<double>* system, Complex<double>* rhs) {
+  const arma::uword C = static_cast<arma::uword>(std::lround(std::sqrt(double(gram.n_cols))));
+  for (arma::uword i = 0; i < C * C; ++i) system[i] = Complex<double>(gram(f, i));
+  for (arma::uword c = 0; c < C; ++c) system[c + C * c] += shift;
+  // In-place Cholesky A = L L^H (A Hermitian positive definite), then two solves.
+  for (arma::uword j = 0; j < C; ++j) {
+    double diagonal = system[j + C * j].real();
+    for (arma::uword p = 0; p < j; ++p) diagonal -= std::norm(system[j + C * p]);
+    diagonal = std::sqrt(diagonal);
+    system[j + C * j] = diagonal;
+    for (arma::uword i = j + 1; i < C; ++i) {
+      Complex<double> v = system[i + C * j];
+      for (arma::uword p = 0; p < j; ++p) v -= system[i + C * p] * std::conj(system[j + C * p]);
+      system[i + C * j] = v / diagonal;
+    }
+  }
+  for (arma::uword i = 0; i < C; ++i) {
+    for (arma::uword p = 0; p < i; ++p) rhs[i] -= system[i + C * p] * rhs[p];
+    rhs[i] /= system[i + C * i].real();
+  }
+  for (arma::uword i = C; i-- > 0;) {
+    for (arma::uword p = i + 1; p < C; ++p) rhs[i] -= std::conj(system[p + C * i]) * rhs[p];
+    rhs[i] /= system[i + C * i].real();
+  }
+}
+
+template <typename T>
 AdmmSolver<T>::AdmmSolver(const AdmmOptions& options) : options_(options) {
   options_.Validate();
 }
+
+template <typename T>
+AdmmSolver<T>::~AdmmSolver() = default;
 
 template <typename T>
 void AdmmSolver<T>::RequireBound(const char* who) const {
@@ -38,13 +71,37 @@ void AdmmSolver<T>::RequireBound(const char* who) const {
 }
 
 template <typename T>
+const Maps<T>& AdmmSolver<T>::Solution() const {
+  return decoupled_ ? decoupled_->Solution() : y_;
+}
+
+template <typename T>
+const arma::Mat<Complex<T>>& AdmmSolver<T>::SolutionSpectra() const {
+  return decoupled_ ? decoupled_->SolutionSpectra() : ySpectra_;
+}
+
+template <typename T>
+IterationRecord AdmmSolver<T>::Current() const {
+  return decoupled_ ? decoupled_->Current() : current_;
+}
+
+template <typename T>
+double AdmmSolver<T>::Rho() const {
+  return decoupled_ ? decoupled_->Rho() : rho_;
+}
+
+template <typename T>
 void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
-                          const Maps<T>* start) {
-  if (op.BoundaryMode() != Boundary::Circular)
-    throw std::invalid_argument(
-        "CscSolver::Reset(): admm supports only the circular boundary (use fista or ista for "
-        "valid)");
-  CheckResetArguments(op, signal, lambda, start, "CscSolver::Reset()");
+                          const Maps<T>* start, const Image<T>* weight) {
+  if (weight || op.BoundaryMode() != Boundary::Circular) {
+    auto decoupled = std::make_unique<MaskDecouplingAdmm<T>>(options_);
+    decoupled->Reset(op, signal, lambda, start, weight);
+    decoupled_ = std::move(decoupled);
+    op_ = &op;
+    return;
+  }
+  CheckResetArguments(op, signal, lambda, start, weight, "CscSolver::Reset()");
+  decoupled_.reset();
 
   op_ = &op;
   signal_ = &signal;
@@ -148,6 +205,7 @@ void AdmmSolver<T>::ScaleDual(double factor) {
 template <typename T>
 SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, Observer* observer) {
   RequireBound("CscSolver::Solve()");
+  if (decoupled_) return decoupled_->Solve(options, observer);
   options.Validate();
   const ConvOperator<T>& op = *op_;
   const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
@@ -191,33 +249,10 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, Observer* observer
             synthesisV_[f] = synthesisY_[f] + keep * synthesisDual_[f] + (alpha * g) * e;
             continue;
           }
-          for (arma::uword i = 0; i < C * C; ++i) system[i] = Complex<double>(gram(f, i));
-          for (arma::uword c = 0; c < C; ++c) {
-            system[c + C * c] += rho_;
+          for (arma::uword c = 0; c < C; ++c)
             rhs[c] =
                 Complex<double>(signalSpectra_(f, c) - synthesisY_(f, c) + synthesisDual_(f, c));
-          }
-          // In-place Cholesky A = L L^H (A Hermitian positive definite), then two solves.
-          for (arma::uword j = 0; j < C; ++j) {
-            double diagonal = system[j + C * j].real();
-            for (arma::uword p = 0; p < j; ++p) diagonal -= std::norm(system[j + C * p]);
-            diagonal = std::sqrt(diagonal);
-            system[j + C * j] = diagonal;
-            for (arma::uword i = j + 1; i < C; ++i) {
-              Complex<double> v = system[i + C * j];
-              for (arma::uword p = 0; p < j; ++p)
-                v -= system[i + C * p] * std::conj(system[j + C * p]);
-              system[i + C * j] = v / diagonal;
-            }
-          }
-          for (arma::uword i = 0; i < C; ++i) {
-            for (arma::uword p = 0; p < i; ++p) rhs[i] -= system[i + C * p] * rhs[p];
-            rhs[i] /= system[i + C * i].real();
-          }
-          for (arma::uword i = C; i-- > 0;) {
-            for (arma::uword p = i + 1; p < C; ++p) rhs[i] -= std::conj(system[p + C * i]) * rhs[p];
-            rhs[i] /= system[i + C * i].real();
-          }
+          SolveShiftedGram(gram, f, rho_, system, rhs);
           for (arma::uword c = 0; c < C; ++c) correction_(f, c) = Complex<T>(rhs[c]);
           for (arma::uword a = 0; a < C; ++a) {
             Complex<T> ge(0);
@@ -350,12 +385,17 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, Observer* observer
 template <typename T>
 IterationRecord AdmmSolver<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
+  if (decoupled_) return decoupled_->OperatorChanged();
   CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
   current_.fidelity = Resynthesise();
   current_.objective = Objective(current_.fidelity, lambda_, current_.l1);
   return current_;
 }
 
+template void SolveShiftedGram(const arma::Mat<Complex<float>>&, arma::uword, double,
+                               Complex<double>*, Complex<double>*);
+template void SolveShiftedGram(const arma::Mat<Complex<double>>&, arma::uword, double,
+                               Complex<double>*, Complex<double>*);
 template class AdmmSolver<float>;
 template class AdmmSolver<double>;
 

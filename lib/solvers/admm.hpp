@@ -36,14 +36,27 @@
 // D D^H (the operator's FilterGram) and D^H e have no terms from them, and a map all of whose
 // filters are zero just shrinks towards zero, as it does in the problem.
 //
-// Only the circular boundary: the valid boundary would need mask decoupling (an extra split),
-// which is not implemented; Reset() throws std::invalid_argument for it.
+// The valid boundary and a data weight need an extra split of the data term (mask decoupling):
+// Reset() then hands the problem to MaskDecouplingAdmm (solvers/admm_mask_decoupling.hpp) and
+// every call goes to it; this class's own iteration is the circular, unweighted one.
 #pragma once
+
+#include <memory>
 
 #include "solvers/csc_solver.hpp"
 #include "solvers/kernels.hpp"
 
 namespace dn {
+
+template <typename T>
+class MaskDecouplingAdmm;
+
+//! Solves (shift I + G) e = b at frequency f, with G = gram row f viewed as the C x C Hermitian
+//! matrix D(f) D(f)^H (ConvOperator::FilterGram(), column a + C b), by Cholesky; shift > 0.
+//! `system`: C * C values of workspace; `rhs`: b on entry, e on return.
+template <typename T>
+void SolveShiftedGram(const arma::Mat<Complex<T>>& gram, arma::uword f, double shift,
+                      Complex<double>* system, Complex<double>* rhs);
 
 struct AdmmOptions {
   double rho = 0.0;               //!< initial penalty; 0 = 50 lambda + 1
@@ -60,17 +73,18 @@ template <typename T>
 class AdmmSolver : public CscSolver<T> {
 public:
   explicit AdmmSolver(const AdmmOptions& options = AdmmOptions());
+  ~AdmmSolver() override;
 
   std::string Name() const override { return "admm"; }
   void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
-             const Maps<T>* start) override;
+             const Maps<T>* start = nullptr, const Image<T>* weight = nullptr) override;
   SolveReport Solve(const SolveOptions& options, Observer* observer) override;
   IterationRecord OperatorChanged() override;
   //! The sparse variable y.
-  const Maps<T>& Solution() const override { return y_; }
+  const Maps<T>& Solution() const override;
   //! Half spectra of y (always kept: the iteration needs them).
-  const arma::Mat<Complex<T>>& SolutionSpectra() const override { return ySpectra_; }
-  IterationRecord Current() const override { return current_; }
+  const arma::Mat<Complex<T>>& SolutionSpectra() const override;
+  IterationRecord Current() const override;
   //! Entries: y (maps), y_spectra, dual_spectra (F x K), synthesis_y, synthesis_dual (F x C);
   //! numbers admm, lambda, the options (relaxation, auto_rho, rho_period, rho_ratio,
   //! rho_scaling_max), rho, rho_target, dual_scale, iteration, elapsed, primal_residual,
@@ -78,7 +92,9 @@ public:
   void Describe(StateArchive<T>& archive) override;
 
   //! The penalty parameter in force.
-  double Rho() const { return rho_; }
+  double Rho() const;
+  //! True after a Reset() with a weight or the valid boundary (mask decoupling).
+  bool MaskDecoupling() const { return decoupled_ != nullptr; }
   //! Relative primal residual of the last iteration that balanced rho (computed only then; 0
   //! before, and always without autoRho).
   double PrimalResidual() const { return primalResidual_; }
@@ -95,6 +111,7 @@ private:
   void ScaleDual(double factor);
 
   AdmmOptions options_;
+  std::unique_ptr<MaskDecouplingAdmm<T>> decoupled_;  //!< set by Reset() when it is needed
   const ConvOperator<T>* op_ = nullptr;
   const Image<T>* signal_ = nullptr;
   double lambda_ = 0.0, rhoTarget_ = 1.0;

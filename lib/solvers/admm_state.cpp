@@ -5,12 +5,14 @@
 #include <cmath>
 
 #include "solvers/admm.hpp"
+#include "solvers/admm_mask_decoupling.hpp"
 
 namespace dn {
 
 template <typename T>
 void AdmmSolver<T>::Describe(StateArchive<T>& a) {
   RequireBound(a.Reading() ? "CscSolver::RestoreState()" : "CscSolver::SaveState()");
+  if (decoupled_) return decoupled_->Describe(a);
   a.Setting("admm", 1.0);
   a.Setting("lambda", lambda_);
   a.Setting("relaxation", options_.relaxation);

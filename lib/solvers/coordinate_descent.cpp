@@ -398,8 +398,13 @@ void CoordinateDescentSolver<T>::UpdateStatistics(double change) {
 
 template <typename T>
 void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
-                                       double lambda, const Maps<T>* start) {
-  CheckResetArguments(op, signal, lambda, start, "CscSolver::Reset()");
+                                       double lambda, const Maps<T>* start,
+                                       const Image<T>* weight) {
+  if (weight)
+    throw std::invalid_argument(
+        "CscSolver::Reset(): the cd solver does not take a mask or data weight (use fista or "
+        "admm)");
+  CheckResetArguments(op, signal, lambda, start, weight, "CscSolver::Reset()");
   op_ = &op;
   signal_ = &signal;
   lambda_ = lambda;

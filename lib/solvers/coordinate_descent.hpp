@@ -69,7 +69,7 @@ public:
 
   std::string Name() const override { return "cd"; }
   void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
-             const Maps<T>* start) override;
+             const Maps<T>* start = nullptr, const Image<T>* weight = nullptr) override;
   SolveReport Solve(const SolveOptions& options, Observer* observer) override;
   //! Recomputes the residual (by FFT) and the column norms for the new filters, keeping z; the
   //! next pass starts with a full optimality check.

@@ -34,12 +34,29 @@ template <typename T> double CheckedLipschitz(const ConvOperator<T>& op, const c
 
 template <typename T>
 double CheckResetArguments(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
-                           const Maps<T>* start, const char* who) {
+                           const Maps<T>* start, const Image<T>* weight, const char* who) {
   op.CheckImage(signal, who);
   if (!(lambda >= 0.0) || !std::isfinite(lambda))
     throw std::invalid_argument(std::string(who) + ": lambda must be finite and >= 0");
   if (start) op.CheckMaps(*start, who);
+  if (weight) {
+    if (weight->n_rows != signal.n_rows || weight->n_cols != signal.n_cols ||
+        weight->n_slices != signal.n_slices)
+      throw std::invalid_argument(std::string(who) + ": the weight is not shaped as the signal");
+    bool positive = false;
+    for (const T w : *weight) {
+      if (!std::isfinite(w) || w < T(0))
+        throw std::invalid_argument(std::string(who) +
+                                    ": the weight must be finite and >= 0 everywhere");
+      positive = positive || w > T(0);
+    }
+    if (!positive) throw std::invalid_argument(std::string(who) + ": the weight is zero everywhere");
+  }
   return CheckedLipschitz(op, who);
+}
+
+template <typename T> double MaxWeight(const Image<T>& weight) {
+  return weight.is_empty() ? 0.0 : static_cast<double>(weight.max());
 }
 
 template <typename T> void DescribeRecord(StateArchive<T>& a, IterationRecord& record) {
@@ -62,13 +79,13 @@ template <typename T> void CscSolver<T>::RestoreState(const SavedState<T>& state
 
 std::vector<std::string> CscSolverNames() { return {"ista", "fista", "admm", "cd"}; }
 
-void CheckSolverSupports(const std::string& name, Boundary boundary) {
+void CheckSolverSupports(const std::string& name, Boundary, bool weighted) {
   const std::vector<std::string> names = CscSolverNames();
   if (std::find(names.begin(), names.end(), name) == names.end())
     throw std::invalid_argument("unknown solver '" + name + "' (expected ista, fista, admm or cd)");
-  if (name == "admm" && boundary != Boundary::Circular)
+  if (name == "cd" && weighted)
     throw std::invalid_argument(
-        "the admm solver supports only the circular boundary (use fista or ista for valid)");
+        "the cd solver does not take a mask or data weight (use fista or admm)");
 }
 
 template <typename T>
@@ -83,9 +100,11 @@ std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSp
 template double CheckedLipschitz(const ConvOperator<float>&, const char*);
 template double CheckedLipschitz(const ConvOperator<double>&, const char*);
 template double CheckResetArguments(const ConvOperator<float>&, const Image<float>&, double,
-                                    const Maps<float>*, const char*);
+                                    const Maps<float>*, const Image<float>*, const char*);
 template double CheckResetArguments(const ConvOperator<double>&, const Image<double>&, double,
-                                    const Maps<double>*, const char*);
+                                    const Maps<double>*, const Image<double>*, const char*);
+template double MaxWeight(const Image<float>&);
+template double MaxWeight(const Image<double>&);
 template void DescribeRecord(StateArchive<float>&, IterationRecord&);
 template void DescribeRecord(StateArchive<double>&, IterationRecord&);
 template class CscSolver<float>;

@@ -1,17 +1,21 @@
 // Convolutional sparse coding solvers behind one interface, chosen by name.
 //
-//   minimise_z  1/2 sum_c || sum_k d_kc * z_k - s_c ||^2 + lambda sum_k ||z_k||_1
+//   minimise_z  1/2 sum_c || W_c (sum_k d_kc * z_k - s_c) ||^2 + lambda sum_k ||z_k||_1
 //
-// with D the dictionary operator of conv/conv_operator.hpp (either boundary mode).
+// with D the dictionary operator of conv/conv_operator.hpp (either boundary mode) and W an
+// optional per-pixel data weight (W = 1 without one): a mask, 0 for unknown pixels and 1 for
+// known ones (inpainting, learning from incomplete images), or any non-negative weights.
 //  - "ista":  proximal gradient, step 1/L (Daubechies, Defrise & De Mol, CPAM 2004);
 //  - "fista": the same with Nesterov momentum (Beck & Teboulle, SIAM J. Imaging Sci. 2009);
 //  - "admm":  ADMM with a per-frequency Sherman-Morrison / Woodbury solve, over-relaxation and
-//             residual balancing of its penalty (Wohlberg, IEEE TIP 2016); circular boundary
-//             only (solvers/admm.hpp);
+//             residual balancing of its penalty (Wohlberg, IEEE TIP 2016; solvers/admm.hpp);
+//             with a weight or the valid boundary, by mask decoupling (Heide, Heidrich &
+//             Wetzstein, CVPR 2015; solvers/admm_mask_decoupling.hpp);
 //  - "cd":    working-set coordinate descent on the spatial residual, one FFT correlation D^T r
 //             per outer pass for the optimality check (solvers/coordinate_descent.hpp); its
-//             SolveOptions::tolerance is on the KKT violation relative to lambda.
-// L is the exact Lipschitz constant from ConvOperator::Lipschitz().
+//             SolveOptions::tolerance is on the KKT violation relative to lambda; no weight.
+// L is the exact Lipschitz constant from ConvOperator::Lipschitz() (times max W^2 with a weight,
+// an upper bound).
 //
 // A solver object keeps its state: Solve() continues from where the last call stopped (warm
 // start), and OperatorChanged() re-targets the state after the dictionary's filters change,
@@ -54,12 +58,17 @@ struct SolveReport {
 bool ShouldStop(const IterationRecord& record, const SolveOptions& options, Observer* observer,
                 SolveReport& report, const char* who);
 
-//! The checks every CscSolver::Reset() makes: signal and start shapes, lambda finite and >= 0,
-//! the operator's Lipschitz constant positive and finite. Returns that constant; throws
-//! std::invalid_argument prefixed with `who` otherwise.
+//! The checks every CscSolver::Reset() makes: signal, start and weight shapes, lambda finite and
+//! >= 0, the weight (if any) finite, non-negative and not zero everywhere, the operator's
+//! Lipschitz constant positive and finite. Returns that constant; throws std::invalid_argument
+//! prefixed with `who` otherwise.
 template <typename T>
 double CheckResetArguments(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
-                           const Maps<T>* start, const char* who);
+                           const Maps<T>* start, const Image<T>* weight, const char* who);
+//! The largest entry of a data weight (checked by CheckResetArguments): the Lipschitz constant
+//! of the weighted problem is at most its square times the operator's.
+template <typename T>
+double MaxWeight(const Image<T>& weight);
 //! The operator's Lipschitz constant; throws std::invalid_argument prefixed with `who` when the
 //! dictionary is zero or not finite.
 template <typename T>
@@ -77,10 +86,12 @@ public:
   virtual ~CscSolver() = default;
   virtual std::string Name() const = 0;
 
-  //! Binds the problem (operator and signal must outlive the solver's use) and starts from
-  //! `start` (zeros when null). Throws std::invalid_argument on shape mismatch or lambda < 0.
+  //! Binds the problem (operator, signal and weight must outlive the solver's use) and starts
+  //! from `start` (zeros when null). `weight`: the data weight W, shaped as the signal (null:
+  //! none). Throws std::invalid_argument on shape mismatch, lambda < 0, a bad weight, or a weight
+  //! given to a solver that does not take one (cd).
   virtual void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
-                     const Maps<T>* start = nullptr) = 0;
+                     const Maps<T>* start = nullptr, const Image<T>* weight = nullptr) = 0;
   //! Runs up to options.maxIterations iterations from the current state.
   virtual SolveReport Solve(const SolveOptions& options, Observer* observer = nullptr) = 0;
   //! The operator's filters changed: re-evaluates residuals and the step for them, keeping the
@@ -120,8 +131,9 @@ std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSp
 //! The solver names MakeCscSolver accepts.
 std::vector<std::string> CscSolverNames();
 
-//! Throws std::invalid_argument unless solver `name` exists and supports the boundary (admm:
-//! circular only), so that callers can refuse a combination before any work.
-void CheckSolverSupports(const std::string& name, Boundary boundary);
+//! Throws std::invalid_argument unless solver `name` exists and supports a data weight when
+//! `weighted` (cd does not), so that callers can refuse a combination before any work. Every
+//! solver supports both boundaries.
+void CheckSolverSupports(const std::string& name, Boundary boundary, bool weighted = false);
 
 }  // namespace dn

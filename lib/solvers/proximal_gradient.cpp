@@ -65,7 +65,7 @@ void ProximalGradientSolver<T>::SetupWorkspace() {
   forwardScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
   inverseScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
   residualAtY_.set_size(F, C);
-  if (op_->BoundaryMode() == Boundary::Valid) {
+  if (SpatialResidual()) {
     synthesis_.set_size(F, C);
     grid_.set_size(op_->GridRows(), op_->GridCols());
     residualImageAtY_.set_size(op_->ImageRows() * op_->ImageCols());
@@ -100,20 +100,37 @@ void ProximalGradientSolver<T>::SynthesizeIterate(CMat& synthesis) {
 }
 
 template <typename T>
+double ProximalGradientSolver<T>::ProblemLipschitz() const {
+  const double lipschitz = CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
+  if (!weight_) return lipschitz;
+  const double maxWeight = MaxWeight(*weight_);
+  return maxWeight * maxWeight * lipschitz;
+}
+
+template <typename T>
 void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
-                                      double lambda, const Maps<T>* start) {
-  const double lipschitz = CheckResetArguments(op, signal, lambda, start, "CscSolver::Reset()");
+                                      double lambda, const Maps<T>* start,
+                                      const Image<T>* weight) {
+  CheckResetArguments(op, signal, lambda, start, weight, "CscSolver::Reset()");
 
   op_ = &op;
   signal_ = &signal;
+  weight_ = weight;
   lambda_ = lambda;
-  lipschitz_ = lipschitz;
+  lipschitz_ = ProblemLipschitz();
   iteration_ = 0;
   elapsed_ = 0.0;
   SetupWorkspace();
 
   const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
-  if (op.BoundaryMode() == Boundary::Circular) {
+  if (weight) {
+    weightSquared_.set_size(op.ImageRows() * op.ImageCols(), C);
+    for (arma::uword c = 0; c < C; ++c)
+      weightSquared_.col(c) = arma::square(arma::vectorise(weight->slice(c)));
+  } else {
+    weightSquared_.reset();
+  }
+  if (!SpatialResidual()) {
     signalSpectra_.set_size(F, C);
     for (arma::uword c = 0; c < C; ++c)
       op.Fft().Forward(signal.slice(c).memptr(), signalSpectra_.colptr(c));
@@ -160,7 +177,7 @@ double ProximalGradientSolver<T>::FinishResidual(CMat& synthesis, double beta) {
   const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
   const T b = static_cast<T>(beta);
   double fidelity = 0.0;
-  if (op.BoundaryMode() == Boundary::Circular) {
+  if (!SpatialResidual()) {
     residual_.swap(previousResidual_);
     residual_.set_size(F, C);
     for (arma::uword c = 0; c < C; ++c) {
@@ -189,10 +206,21 @@ double ProximalGradientSolver<T>::FinishResidual(CMat& synthesis, double beta) {
     const T* s = signal_->slice(c).memptr();
     const T* rp = previousResidualImage_.n_elem ? previousResidualImage_.colptr(c) : nullptr;
     double energy = 0.0;
-    for (arma::uword i = 0; i < H * W; ++i) {
-      r[i] = r[i] * scale - s[i];
-      energy += double(r[i]) * double(r[i]);
-      atY[i] = rp ? r[i] + b * (r[i] - rp[i]) : r[i];
+    if (weight_) {
+      const T* w2 = weightSquared_.colptr(c);
+      for (arma::uword i = 0; i < H * W; ++i) {
+        // W^2 (D x - s), the gradient's residual; exactly 0 where W = 0 whatever s holds there.
+        const T difference = w2[i] > T(0) ? r[i] * scale - s[i] : T(0);
+        r[i] = w2[i] * difference;
+        energy += double(r[i]) * double(difference);
+        atY[i] = rp ? r[i] + b * (r[i] - rp[i]) : r[i];
+      }
+    } else {
+      for (arma::uword i = 0; i < H * W; ++i) {
+        r[i] = r[i] * scale - s[i];
+        energy += double(r[i]) * double(r[i]);
+        atY[i] = rp ? r[i] + b * (r[i] - rp[i]) : r[i];
+      }
     }
     fidelity += 0.5 * energy;
     op.Pad(atY, grid_.memptr());
@@ -227,7 +255,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
   if (observer) observer->Begin({Name(), 0, options.maxIterations});
   Timer timer;
   const double elapsedBefore = elapsed_;
-  const bool circular = op.BoundaryMode() == Boundary::Circular;
+  const bool spectral = !SpatialResidual();  // the residual is kept in the frequency domain
   std::vector<double> energies(threads_);
 
   for (std::size_t it = 0; it < options.maxIterations; ++it) {
@@ -238,7 +266,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
       spectra_.swap(previousSpectra_);  // spectra_ is overwritten below
       spectra_.set_size(F, K);          // after a restore previousSpectra_ was empty
     }
-    if (circular) residual_.swap(previousResidual_);  // so is residual_
+    if (spectral) residual_.swap(previousResidual_);  // so is residual_
 
 #pragma omp parallel num_threads(threads_)
     {
@@ -272,14 +300,14 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
       if (first) acc.zeros();  // no map for this thread
 #pragma omp barrier
       // D X': the accumulators summed in thread order (deterministic), each thread over its own
-      // frequencies; for circular straight into the residuals r and r_y.
+      // frequencies; when kept in frequency straight into the residuals r and r_y.
       std::size_t begin, end;
       ThreadRange(F, thread, omp_get_num_threads(), begin, end);
       double energy = 0.0;
       for (arma::uword c = 0; c < C; ++c) {
-        Complex<T>* out = circular ? residual_.colptr(c) : synthesis_.colptr(c);
+        Complex<T>* out = spectral ? residual_.colptr(c) : synthesis_.colptr(c);
         kernels::SumInto(&partials_[c * threads_], threads_, begin, out, end - begin);
-        if (circular)
+        if (spectral)
           energy += 2.0 * kernels::CircularResidual(
                               signalSpectra_.colptr(c) + begin, previousResidual_.colptr(c) + begin,
                               out + begin, residualAtY_.colptr(c) + begin, end - begin, beta) -
@@ -290,7 +318,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
     Sums total;
     for (const Sums& s : mapSums_) total += s;
     double fidelity = 0.0;
-    if (circular) {
+    if (spectral) {
       for (double e : energies) fidelity += e;
       fidelity *= 0.5 / static_cast<double>(op.Fft().Size());
     } else {
@@ -314,7 +342,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
 template <typename T>
 IterationRecord ProximalGradientSolver<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
-  lipschitz_ = CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
+  lipschitz_ = ProblemLipschitz();
   double fidelity;
   if (keepSpectra_ && previousSpectra_.n_elem) {
     // Residuals at the previous and current iterate under the new filters give r_y by linearity.

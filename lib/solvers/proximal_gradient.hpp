@@ -10,6 +10,11 @@
 // the residual r' = D x' - s (in the frequency domain for circular, after a crop for
 // valid) gives the objective at x' exactly, and r_y = r' + beta (r' - r) is the residual at the
 // new y by linearity, so no FFT of y is ever needed: 2K transforms per iteration (+2C valid).
+//
+// With a data weight W the gradient is D^T W^2 (D y - s): the residual is formed in space (as
+// for valid), multiplied by W^2 there, and transformed back; r_y = r' + beta (r' - r) holds for
+// the weighted residuals too. The step is 1/(max(W)^2 L), from the bound ||W D|| <= max W ||D||.
+// 2K + 2C transforms per iteration for either boundary.
 #pragma once
 
 #include "solvers/csc_solver.hpp"
@@ -25,7 +30,7 @@ public:
 
   std::string Name() const override { return momentum_ ? "fista" : "ista"; }
   void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
-             const Maps<T>* start) override;
+             const Maps<T>* start = nullptr, const Image<T>* weight = nullptr) override;
   SolveReport Solve(const SolveOptions& options, Observer* observer) override;
   IterationRecord OperatorChanged() override;
   const Maps<T>& Solution() const override { return x_; }
@@ -45,10 +50,16 @@ private:
   void UpdateStatistics(double fidelity, const Sums& sums);
   //! Spectra and residuals of x_ with no momentum (y = x, t = 1); returns the fidelity.
   double StartFromIterate();
+  //! The residual is kept in space: valid boundary, or a weight.
+  bool SpatialResidual() const { return op_->BoundaryMode() == Boundary::Valid || weight_; }
+  //! The Lipschitz constant of the (weighted) problem's gradient.
+  double ProblemLipschitz() const;
 
   bool momentum_, keepSpectra_;
   const ConvOperator<T>* op_ = nullptr;
   const Image<T>* signal_ = nullptr;
+  const Image<T>* weight_ = nullptr;  //!< the data weight W, or null
+  arma::Mat<T> weightSquared_;        //!< W^2, (H*W) x C (with a weight)
   double lambda_ = 0.0, lipschitz_ = 0.0;
   double t_ = 1.0, lastBeta_ = 0.0;
   std::size_t iteration_ = 0;
@@ -59,7 +70,8 @@ private:
   CMat spectra_, previousSpectra_;    //!< FFT of x and of the previous x (keepSpectra only)
   CMat signalSpectra_;                //!< circular: FFT of s
   CMat residual_, previousResidual_;  //!< circular: r = D x - s in frequency, F x C
-  arma::Mat<T> residualImage_, previousResidualImage_;  //!< valid: r in space, (H*W) x C
+  //! Spatial residual (valid or weighted): W^2 (D x - s) in space, (H*W) x C
+  arma::Mat<T> residualImage_, previousResidualImage_;
   CMat residualAtY_;                                    //!< r_y in frequency, F x C
   // Workspace.
   int threads_ = 1;
@@ -70,9 +82,9 @@ private:
   std::vector<arma::Col<T>> gradients_;                              //!< per thread: one map
   std::vector<arma::Col<T>> forwardScratch_;  //!< per thread, padded grids: see ForwardMap
   std::vector<arma::Col<T>> inverseScratch_;
-  CMat synthesis_;                 //!< valid: D x' in frequency, F x C
-  arma::Mat<T> grid_;              //!< valid: one channel on the FFT grid
-  arma::Col<T> residualImageAtY_;  //!< valid: r_y of one channel in space
+  CMat synthesis_;                 //!< spatial residual: D x' in frequency, F x C
+  arma::Mat<T> grid_;              //!< spatial residual: one channel on the FFT grid
+  arma::Col<T> residualImageAtY_;  //!< spatial residual: r_y of one channel in space
   //! D x (F x C) from the maps of x_, accumulated per thread as in Solve() (no F x K array);
   //! with keepSpectra also the spectra of x into spectra_.
   void SynthesizeIterate(CMat& synthesis);

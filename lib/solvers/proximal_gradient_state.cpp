@@ -1,8 +1,9 @@
 // ProximalGradientSolver: the fields of its saved state (checkpoints), for both SaveState() and
 // RestoreState(). Kept apart from the iteration in proximal_gradient.cpp.
 //
-// Entries: x, y (maps), residual_at_y (F x C); circular: residual, previous_residual (F x C);
-// valid: residual_image, previous_residual_image ((H*W) x C); numbers momentum, keep_spectra,
+// Entries: x, y (maps), residual_at_y (F x C); circular without a weight: residual,
+// previous_residual (F x C); valid or weighted: residual_image, previous_residual_image
+// ((H*W) x C, the weighted residuals W^2 (D x - s)); numbers momentum, keep_spectra,
 // lambda (which must be this solver's), lipschitz, t, last_beta, iteration, elapsed and the
 // statistics of the current iterate (record/...).
 #include <cmath>
@@ -30,7 +31,7 @@ void ProximalGradientSolver<T>::Describe(StateArchive<T>& a) {
   a.Array("x", x_, op_->MapRows(), op_->MapCols(), K);
   a.Array("y", y_, op_->MapRows(), op_->MapCols(), K);
   a.ComplexMatrix("residual_at_y", residualAtY_, F, C);
-  if (op_->BoundaryMode() == Boundary::Circular) {
+  if (!SpatialResidual()) {
     a.ComplexMatrix("residual", residual_, F, C);
     a.ComplexMatrix("previous_residual", previousResidual_, F, C);
   } else {

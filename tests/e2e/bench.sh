@@ -80,7 +80,7 @@ expect_error 1 dn-bench --out "$WORK/bad" "${FFT_ONLY[@]}" --fftw-wisdom "$WORK/
 
 COMMON=(--out "$WORK/bad" "${FAST[@]}" --coding-image "$WORK/image.npy" --coding-dictionary "$WORK/dictionary.npy")
 expect_error 2 dn-bench "${COMMON[@]}" --run coding,speed
-expect_error 2 dn-bench "${COMMON[@]}" --run coding --coding-boundary valid --coding-solvers admm
+expect_error 2 dn-bench "${COMMON[@]}" --run coding --coding-solvers newton
 expect_error 2 dn-bench "${COMMON[@]}" --run coding --coding-precisions half
 expect_error 2 dn-bench "${COMMON[@]}" --run coding --coding-reference -3
 expect_error 2 dn-bench "${COMMON[@]}" --run learning

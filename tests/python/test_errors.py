@@ -58,7 +58,6 @@ class ErrorTest(WorkDirTest):
         self.assertValueError("fastest", solver="fastest")
         self.assertValueError("wrap", boundary="wrap")
         self.assertValueError("quad", precision="quad")
-        self.assertValueError("admm", solver="admm", boundary="valid")
         self.assertValueError("planner must be estimate or measure", planner="slow")
         self.assertValueError("dictionary", dictionary=np.zeros((3, 4, 4)))
         with self.assertRaisesRegex(ValueError, "lcn_sigma|lcnSigma"):
