@@ -24,20 +24,28 @@ template <typename T> struct CodedProblem {
   std::vector<Image<T>> signals;
   std::vector<std::unique_ptr<CscSolver<T>>> solvers;
   std::unique_ptr<ConvOperator<T>> op;
+  std::vector<Image<T>> weights;
   CodedSet<T> data;
   FilterBank<T> filters;
-  CodedProblem(arma::uword images, arma::uword C, Boundary b) {
+  //! `masked`: each image gets a random weight in [0, 1) with about a third of it zero.
+  CodedProblem(arma::uword images, arma::uword C, Boundary b, bool masked = false) {
     filters = test::RandomFilters<T>(3, C, 4, 5);
     op = std::make_unique<ConvOperator<T>>(filters, 14, 13, b);
     for (arma::uword i = 0; i < images; ++i) signals.push_back(Image<T>(14, 13, C, arma::fill::randn));
+    for (arma::uword i = 0; masked && i < images; ++i) {
+      Image<T> w(14, 13, C, arma::fill::randu);
+      w.elem(arma::find(w < T(0.33))).zeros();
+      weights.push_back(w);
+    }
     SolveOptions options;
     options.maxIterations = 20;
     for (arma::uword i = 0; i < images; ++i) {
       solvers.push_back(MakeCscSolver<T>("fista", true));
-      solvers.back()->Reset(*op, signals[i], 0.1);
+      solvers.back()->Reset(*op, signals[i], 0.1, nullptr, masked ? &weights[i] : nullptr);
       solvers.back()->Solve(options);
       data.mapSpectra.push_back(&solvers.back()->SolutionSpectra());
       data.signals.push_back(&signals[i]);
+      if (masked) data.weights.push_back(&weights[i]);
     }
   }
 };
@@ -85,9 +93,10 @@ BOOST_AUTO_TEST_CASE(random_filters_are_seeded_and_unit_norm) {
 BOOST_AUTO_TEST_CASE(gradient_matches_finite_differences) {
   using T = double;
   test::Seed(32);
+  for (bool masked : {false, true})  // masked: the gradient of 1/2 sum ||W (D z - s)||^2
   for (Boundary b : kBoundaries)
     for (arma::uword C : {1u, 3u}) {
-      CodedProblem<T> p(2, C, b);
+      CodedProblem<T> p(2, C, b, masked);
       DictionaryUpdater<T> updater({});
       FilterBank<T> gradient;
       const FilterBank<T> d = test::RandomFilters<T>(3, C, 4, 5);
@@ -104,17 +113,18 @@ BOOST_AUTO_TEST_CASE(gradient_matches_finite_differences) {
       const double analytic = arma::accu(gradient.data % direction.data);
       BOOST_TEST(std::abs(numeric - analytic) <=
                      test::Tolerance<T>::gradient * (std::abs(analytic) + 1.0),
-                 ToString(b) << " C=" << C << " numeric " << numeric << " analytic " << analytic);
+                 ToString(b) << " C=" << C << (masked ? " masked" : "") << " numeric " << numeric
+                             << " analytic " << analytic);
     }
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(updates_never_raise_the_fidelity, T, Types) {
   test::Seed(33);
   for (Boundary b : kBoundaries)
-    for (const char* method : {"pgd", "fista"}) {
-      CodedProblem<T> p(3, 1, b);
+    for (const char* method : {"pgd", "fista", "masked"}) {
+      CodedProblem<T> p(3, 1, b, std::string(method) == "masked");
       DictionaryUpdateOptions options;
-      options.method = method;
+      options.method = std::string(method) == "masked" ? "fista" : method;
       DictionaryUpdater<T> updater(options);
       FilterBank<T> d = p.filters, unused;
       const double start = updater.FidelityAndGradient(*p.op, p.data, d, unused);

@@ -3,11 +3,15 @@
 // FISTA through W^2 in the gradient, ADMM by mask decoupling (admm_mask_decoupling.hpp, which
 // also gives ADMM the valid boundary). Checked: an all-ones weight is the unweighted problem; the
 // adjoint identity with a mask; ADMM's valid optimum is FISTA's; the KKT conditions with a mask,
-// for both solvers and boundaries; unknown pixels do not matter; bad weights are refused.
+// for both solvers and boundaries; unknown pixels do not matter; bad weights are refused; the
+// batch learner with weights (all ones: the unweighted run; a mask: its recorded objective is the
+// weighted one and falls).
 #define BOOST_TEST_MODULE masked_coding
 #include <boost/test/unit_test.hpp>
 
 #include "conv/conv_operator.hpp"
+#include "dictionary/dictionary.hpp"
+#include "learning/dictionary_learning.hpp"
 #include "solvers/admm.hpp"
 #include "solvers/csc_solver.hpp"
 #include "test_support.hpp"
@@ -200,4 +204,45 @@ BOOST_AUTO_TEST_CASE(bad_weights_are_refused) {
     BOOST_TEST(message(name, nan).find("finite") != std::string::npos);
   }
   BOOST_TEST(message("cd", p.mask).find("cd solver does not take a mask") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(learning_with_weights) {
+  Seed(1527);
+  for (const char* solver : {"fista", "admm"}) {
+    std::vector<Image<double>> images, ones, masks;
+    for (int i = 0; i < 3; ++i) {
+      images.push_back(Image<double>(16, 15, 1, arma::fill::randn));
+      ones.push_back(Image<double>(16, 15, 1, arma::fill::ones));
+      Image<double> mask(16, 15, 1, arma::fill::randu);
+      masks.push_back(Image<double>(arma::conv_to<arma::cube>::from(mask > 0.3)));
+    }
+    LearningOptions options;
+    options.iterations = 8;
+    options.solver = solver;
+    const FilterBank<double> start = RandomFilters<double>(3, 1, 4, 4);
+    // All-ones weights: the unweighted run (valid: the same residuals, bit for bit).
+    DictionaryLearner<double> plain(options, images, start);
+    DictionaryLearner<double> weighted(options, images, start, ones);
+    const IterationRecord a = plain.Run(), b = weighted.Run();
+    BOOST_TEST_MESSAGE(solver << ": objectives " << a.objective << " and " << b.objective);
+    if (std::string(solver) == "fista")
+      BOOST_TEST(
+          arma::approx_equal(plain.Dictionary().data, weighted.Dictionary().data, "absdiff", 0.0));
+    BOOST_TEST(std::abs(a.objective - b.objective) <= 1e-6 * a.objective);
+    // A mask: the recorded objective is sum_i 1/2 ||W_i (D z_i - s_i)||^2 + lambda ||z_i||_1,
+    // and it comes down.
+    DictionaryLearner<double> masked(options, images, start, masks);
+    RecordKeeper keeper;
+    const IterationRecord last = masked.Run(&keeper);
+    ConvOperator<double> op(masked.Dictionary(), 16, 15, options.boundary);
+    double direct = 0;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const Image<double> r = (op.Apply(masked.MapsOf(i)) - images[i]) % masks[i];
+      direct += 0.5 * Dot(r, r) + options.lambda * arma::accu(arma::abs(masked.MapsOf(i)));
+    }
+    BOOST_TEST_MESSAGE(solver << " masked: objective " << keeper.records.front().objective << " -> "
+                              << last.objective << ", direct " << direct);
+    BOOST_TEST(std::abs(direct - last.objective) <= 1e-9 * direct);
+    BOOST_TEST(last.objective < keeper.records.front().objective);
+  }
 }

@@ -1,4 +1,5 @@
 #include "dictionary/dictionary.hpp"
+#include "solvers/csc_solver.hpp"
 
 #include "core/complex_kernels.hpp"
 #include "core/threads.hpp"
@@ -89,8 +90,12 @@ void CheckData(const ConvOperator<T>& op, const CodedSet<T>& data, const FilterB
   if (!connectivity.is_empty() &&
       (connectivity.n_rows != op.Channels() || connectivity.n_cols != op.FilterCount()))
     throw std::invalid_argument("DictionaryUpdater: the connectivity table is not C x K");
+  if (!data.weights.empty() && data.weights.size() != data.signals.size())
+    throw std::invalid_argument("DictionaryUpdater: need one weight (or none) per training image");
   for (std::size_t i = 0; i < data.signals.size(); ++i) {
     op.CheckImage(*data.signals[i], "DictionaryUpdater");
+    if (!data.weights.empty() && data.weights[i])
+      op.CheckImage(*data.weights[i], "DictionaryUpdater (weight)");
     if (data.mapSpectra[i]->n_rows != op.Fft().SpectrumSize() ||
         data.mapSpectra[i]->n_cols != op.FilterCount())
       throw std::invalid_argument("DictionaryUpdater: map spectra do not match the operator");
@@ -132,10 +137,16 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
       }
   }
 
-  // Per (image, channel): the fidelity, and for valid the crop / subtract / re-pad round trip.
+  // Per (image, channel): the fidelity, and for valid or a weight the round trip through space
+  // (crop and subtract for valid, multiply by W^2 for a weight, pad, transform).
   const std::size_t pairs = images * C;
   std::vector<double> energy(pairs, 0.0);
-  if (circular) {
+  const auto weightOf = [&data](std::size_t i) {
+    return data.weights.empty() ? nullptr : data.weights[i];
+  };
+  const bool weighted =
+      std::any_of(data.weights.begin(), data.weights.end(), [](auto w) { return w != nullptr; });
+  if (circular && !weighted) {
     if (wantFidelity) {
 #pragma omp parallel for schedule(static)
       for (std::size_t p = 0; p < pairs; ++p)
@@ -156,11 +167,23 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
         Complex<T>* r = residualSpectra_[i].colptr(c);
         op.Fft().Inverse(r, grid.memptr());
         op.Crop(grid.memptr(), image.memptr());
-        const T* s = data.signals[i]->slice(c).memptr();
+        // circular: s is already subtracted in the spectrum
+        const T* s = circular ? nullptr : data.signals[i]->slice(c).memptr();
+        const Image<T>* weight = weightOf(i);
         double sum = 0.0;
-        for (arma::uword j = 0; j < pixels; ++j) {
-          image[j] = image[j] * scale - s[j];
-          sum += double(image[j]) * double(image[j]);
+        if (weight) {
+          const T* w = weight->slice(c).memptr();
+          for (arma::uword j = 0; j < pixels; ++j) {
+            // W^2 (D z - s), exactly 0 where W = 0 whatever s holds there
+            const T difference = w[j] > T(0) ? image[j] * scale - (s ? s[j] : T(0)) : T(0);
+            image[j] = w[j] * w[j] * difference;
+            sum += double(image[j]) * double(difference);
+          }
+        } else {
+          for (arma::uword j = 0; j < pixels; ++j) {
+            image[j] = image[j] * scale - (s ? s[j] : T(0));
+            sum += double(image[j]) * double(image[j]);
+          }
         }
         energy[p] = sum;
         op.Pad(image.memptr(), grid.memptr());
@@ -306,7 +329,13 @@ void DictionaryUpdater<T>::Step(const ConvOperator<T>& op, const CodedSet<T>& da
   CheckData(op, data, filters, options_.connectivity);
   SignalSpectra(op, data);
   // A safety margin over the power-iteration estimate, which approaches L from below.
-  const double lipschitz = kLipschitzMargin * EstimateLipschitz(op, data, powerStarted_ ? 2 : 40);
+  double maxWeight = 1.0;
+  if (std::any_of(data.weights.begin(), data.weights.end(), [](auto w) { return w != nullptr; })) {
+    maxWeight = 0.0;
+    for (const Image<T>* w : data.weights) maxWeight = std::max(maxWeight, w ? MaxWeight(*w) : 1.0);
+  }
+  const double lipschitz = kLipschitzMargin * maxWeight * maxWeight *
+                           EstimateLipschitz(op, data, powerStarted_ ? 2 : 40);
   powerStarted_ = true;
   if (!(lipschitz > 0.0) || !std::isfinite(lipschitz)) return;  // all maps zero: nothing to fit
   if (!started_) {

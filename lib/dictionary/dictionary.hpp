@@ -10,6 +10,8 @@
 // frequency domain: grad_kc = support-crop of IFFT( sum_i conj(Z_ik) R_ic ), R_i the residual.
 // L = max_w lambda_max(M(w)^H M(w)), M(w) the N x K matrix of map spectra Z_ik(w), estimated by
 // per-frequency power iteration (warm-started between steps) times a safety margin.
+// With data weights W_i (CodedSet::weights) the residual is W_i^2 (D z_i - s_i), formed in space,
+// and L is multiplied by max_i max W_i^2 (||W M|| <= max W ||M||).
 #pragma once
 
 #include "conv/conv_operator.hpp"
@@ -50,6 +52,9 @@ struct DictionaryUpdateOptions {
 template <typename T> struct CodedSet {
   std::vector<const arma::Mat<Complex<T>>*> mapSpectra;
   std::vector<const Image<T>*> signals;
+  //! Empty, or per image its data weight W (null: none), shaped as the image: the fidelity is
+  //! then 1/2 sum_i ||W_i (D z_i - s_i)||^2 (learning from incomplete images, Heide et al. 2015).
+  std::vector<const Image<T>*> weights;
 };
 
 template <typename T> class DictionaryUpdater {

@@ -33,9 +33,11 @@ void LearningOptions::Validate() const {
 
 template <typename T>
 DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
-                                        std::vector<Image<T>> signals, const FilterBank<T>& initial)
+                                        std::vector<Image<T>> signals, const FilterBank<T>& initial,
+                                        std::vector<Image<T>> weights)
     : options_(options),
       signals_(std::move(signals)),
+      weights_(std::move(weights)),
       updater_(options.dictionary),
       filters_(initial) {
   options_.Validate();
@@ -43,10 +45,18 @@ DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
   const Image<T>& first = signals_.front();
   op_ = std::make_unique<ConvOperator<T>>(initial, first.n_rows, first.n_cols, options_.boundary,
                                           options_.effort);
-  for (const Image<T>& s : signals_) {
+  if (!weights_.empty() && weights_.size() != signals_.size())
+    throw std::invalid_argument("DictionaryLearner: need one weight per training image");
+  CheckSolverSupports(options_.solver, options_.boundary, !weights_.empty());
+  for (std::size_t n = 0; n < signals_.size(); ++n) {
+    const Image<T>& s = signals_[n];
+    const Image<T>* weight = weights_.empty() ? nullptr : &weights_[n];
     solvers_.push_back(MakeCscSolver<T>(options_.solver, true));
-    solvers_.back()->Reset(*op_, s, options_.lambda);
-    for (arma::uword i = 0; i < s.n_elem; ++i) zeroObjective_ += 0.5 * double(s[i]) * double(s[i]);
+    solvers_.back()->Reset(*op_, s, options_.lambda, nullptr, weight);
+    for (arma::uword i = 0; i < s.n_elem; ++i) {
+      const double w = weight ? double((*weight)[i]) : 1.0;
+      if (w > 0) zeroObjective_ += 0.5 * w * w * double(s[i]) * double(s[i]);
+    }
   }
 }
 
@@ -73,6 +83,7 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
   for (std::size_t i = 0; i < signals_.size(); ++i) {
     data.mapSpectra.push_back(&solvers_[i]->SolutionSpectra());
     data.signals.push_back(&signals_[i]);
+    if (!weights_.empty()) data.weights.push_back(&weights_[i]);
   }
   return RunOuterIterations("batch", options_.iterations, observer, [&](const Timer& timer) {
     double before = 0.0;

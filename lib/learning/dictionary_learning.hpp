@@ -44,9 +44,12 @@ public:
   //! Run() declares divergence above this multiple of the objective at all-zero maps.
   static constexpr double kRunawayFactor = 1e3;
 
-  //! All images must have the same size and channel count as the filters.
+  //! All images must have the same size and channel count as the filters. `weights`: empty,
+  //! or per image its data weight W (a mask: 0 unknown, 1 known; solvers/csc_solver.hpp),
+  //! shaped as the image: then the objective's fidelity is 1/2 sum_i ||W_i (D z_i - s_i)||^2
+  //! (learning from incomplete images; Heide, Heidrich & Wetzstein, CVPR 2015).
   DictionaryLearner(const LearningOptions& options, std::vector<Image<T>> signals,
-                    const FilterBank<T>& initial);
+                    const FilterBank<T>& initial, std::vector<Image<T>> weights = {});
   ~DictionaryLearner() override;
 
   //! Runs options.iterations outer iterations (continuing after earlier calls); the observer
@@ -76,6 +79,7 @@ public:
 private:
   LearningOptions options_;
   std::vector<Image<T>> signals_;
+  std::vector<Image<T>> weights_;  //!< empty or one per image
   std::unique_ptr<ConvOperator<T>> op_;
   std::vector<std::unique_ptr<CscSolver<T>>> solvers_;
   DictionaryUpdater<T> updater_;
