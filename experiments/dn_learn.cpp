@@ -87,11 +87,12 @@ void DeclareOptions(CommandLine& cli) {
           ->value_name("N"),
       "dictionary update iterations per outer iteration")("zero-mean", OnOff(),
                                                           "constrain every filter to zero mean");
-  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings, &kStridedSettings})
+  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings, &kStridedSettings, &kMaskSettings})
     for (const SettingHelp& o : *table) {
       auto* value = po::value<std::string>()->value_name(o.value);
-      if (std::string(o.key) != "test") value->default_value(LearningSettingText(d, o.key));
-      cli.Add()(o.key, value, o.help);  // --test: a path, absolute in run.ini, or none
+      const std::string key = o.key;
+      if (key != "test" && key != "mask") value->default_value(LearningSettingText(d, o.key));
+      cli.Add()(o.key, value, o.help);  // --test, --mask: a path, absolute in run.ini, or none
     }
   cli.AddSolver();
   cli.AddBoundary();
@@ -112,7 +113,7 @@ void DeclareOptions(CommandLine& cli) {
       "training images: image files, directories of images, or .npy arrays (H, W) or "
       "(N, H, W); with --colour also (C, H, W) or (N, C, H, W) (positional)",
       -1);
-  cli.MarkPaths({"out", "init", "test"});
+  cli.MarkPaths({"out", "init", "test", "mask"});
   cli.Add()("layers", po::value<long long>()->value_name("N"),
             "layers of a deconvolutional network, 1 to 4 (default: the highest layerN "
             "section given, else 1); layer N's settings are the layerN.* options, which default "
@@ -234,8 +235,9 @@ int Learn(int argc, const char* const argv[]) {
   console.Info("planning FFTs");
   const InitialFilters* initial = init ? &*init : nullptr;
   std::unique_ptr<LearningRun> learning =
-      training.source ? std::make_unique<LearningRun>(config, training.source, initial, out)
-                      : std::make_unique<LearningRun>(config, training.images, initial, out);
+      training.source
+          ? std::make_unique<LearningRun>(config, training.source, initial, out)
+          : std::make_unique<LearningRun>(config, training.images, initial, out, training.masks);
   LearningRun& run = *learning;
   training.images.clear();
   run.KeepInCheckpoints("run.ini", cli.ResolvedConfig());

@@ -13,6 +13,8 @@
 #include "core/threads.hpp"
 #include "io/image.hpp"
 #include "io/image_set.hpp"
+#include "io/mask.hpp"
+#include "metrics/image_quality.hpp"
 #include "run/inference.hpp"
 #include "serialize/json.hpp"
 #include "serialize/model.hpp"
@@ -23,6 +25,10 @@ using namespace dn;
 using namespace dn::cli;
 
 void DeclareOptions(CommandLine& cli) {
+  static const std::string noiseHelp =
+      "Gaussian denoising: the noise's standard deviation in pixel units ([0, 1] scale), or "
+      "'estimate' (from the image's finest wavelet details); sets lambda to " +
+      NumberText(kDenoisingLambdaPerSigma) + " S (instead of --lambda)";
   cli.Add()("model", po::value<std::string>()->value_name("DIR"),
             "a model: the output directory of dn-learn or its model/ subdirectory; its settings "
             "are the defaults of the options below")(
@@ -41,7 +47,15 @@ void DeclareOptions(CommandLine& cli) {
       "the image (a model records its own)")(
       "padding", po::value<std::string>()->default_value("default")->value_name("P"),
       "with --dictionary: the padding of its transposed convolution, default (k - 1 valid, 0 "
-      "circular), P or PxQ (a model records its own)");
+      "circular), P or PxQ (a model records its own)")(
+      "mask", po::value<std::string>()->value_name("FILE"),
+      "inpainting: the known pixels, a PNG or .npy (H, W) or (C, H, W) of weights, 0 unknown, "
+      "1 known (or any non-negative weights); only they are fitted, and the preprocessing "
+      "estimates its lowpass from them (layer 1)")(
+      "reference", po::value<std::string>()->value_name("FILE"),
+      "the complete image, read as IMAGE is: metrics.json then scores the reconstruction "
+      "against it (psnr_reference, ssim_reference)")(
+      "noise-sigma", po::value<std::string>()->value_name("S"), noiseHelp.c_str());
   const std::string note = "with --model, the model's by default";
   const InferenceConfig defaults;
   cli.AddIterations(static_cast<long long>(defaults.iterations),
@@ -61,7 +75,7 @@ void DeclareOptions(CommandLine& cli) {
       "the image: an image file, or a .npy array (H, W), with --colour (C, H, W) "
       "(positional)",
       1);
-  cli.MarkPaths({"model", "dictionary", "out"});
+  cli.MarkPaths({"model", "dictionary", "out", "mask", "reference"});
 }
 
 //! The options given on the command line or in --config; without a model every option counts
@@ -92,9 +106,10 @@ InferenceOverrides Given(const CommandLine& cli, bool fromModel) {
 }
 
 //! Records the values used for run.ini.
+//! With --noise-sigma, lambda follows from it and is not recorded (a replay sets it again).
 void RecordResolved(CommandLine& cli, const InferenceConfig& c) {
   const PreprocessOptions& p = c.preprocess;
-  cli.Resolve("lambda", NumberText(c.lambda));
+  if (!cli.Has("noise-sigma")) cli.Resolve("lambda", NumberText(c.lambda));
   cli.Resolve("iterations", std::to_string(c.iterations));
   cli.Resolve("tolerance", NumberText(c.tolerance));
   cli.Resolve("solver", c.solver);
@@ -135,7 +150,16 @@ int Reconstruct(int argc, const char* const argv[]) {
   if (!cli.Parse(argc, argv)) return kExitSuccess;
 
   cli.RequireOneOf("model", "dictionary");
-  if (cli.Has("dictionary") && !cli.Has("lambda")) throw UsageError("--dictionary needs --lambda");
+  if (cli.Has("lambda") && cli.Has("noise-sigma"))
+    throw UsageError("give --lambda or --noise-sigma, not both");
+  if (cli.Has("dictionary") && !cli.Has("lambda") && !cli.Has("noise-sigma"))
+    throw UsageError("--dictionary needs --lambda (or --noise-sigma)");
+  double noiseSigma = 0.0;  // 0: none given, or to be estimated
+  const bool estimateNoise =
+      cli.Has("noise-sigma") && cli.Get<std::string>("noise-sigma") == "estimate";
+  if (cli.Has("noise-sigma") && !estimateNoise) {
+    AsUsageError([&] { noiseSigma = ParseNoiseSigma(cli.Get<std::string>("noise-sigma")); });
+  }
   cli.Require("out");
   const std::string out = cli.Get<std::string>("out");
   const std::string input = cli.Inputs().front();
@@ -145,8 +169,9 @@ int Reconstruct(int argc, const char* const argv[]) {
     throw UsageError("--layer " + std::to_string(layer) +
                      " needs a multi-layer --model; --dictionary is a single layer");
   const bool fromModel = cli.Has("model");
-  InferenceConfig config =
-      Given(cli, false).Over({});  // checks every option before any file is read
+  InferenceOverrides given = Given(cli, false);
+  if (cli.Has("noise-sigma")) given.lambda = 0.0;  // set from the noise level below
+  InferenceConfig config = given.Over({});         // checks every option before any file is read
   if (!fromModel) AsUsageError([&] { config.Validate(); });
   cli.Resolve("threads", std::to_string(ConfigureThreads(cli.Threads())));
   const std::string wisdom = cli.Wisdom();
@@ -162,6 +187,7 @@ int Reconstruct(int argc, const char* const argv[]) {
                      std::to_string(model.Depth()) + " layer" + (model.Depth() == 1 ? "" : "s"));
   if (fromModel) {
     config = ResolveInference(model.manifest, Given(cli, true));
+    if (cli.Has("noise-sigma")) config.lambda = 0.0;
     AsUsageError([&] { config.Validate(); });
     // run.ini records the model's stride and padding; other values would not fit its filters.
     const bool strideDiffers =
@@ -182,10 +208,26 @@ int Reconstruct(int argc, const char* const argv[]) {
       StridedGeometry::Of(config.stride, config.padding, h, w, config.boundary).Check(h, w);
     });
   }
-  RecordResolved(cli, config);
-
   const Image<double> image = ReadInputImage(input, config.colour);
   CheckCodable(model.filters, image, config.colour);
+  InferenceOptions options;
+  if (cli.Has("mask"))
+    AsUsageError([&] {
+      options.mask =
+          ReadMask(cli.Get<std::string>("mask"), image.n_rows, image.n_cols, image.n_slices);
+    });
+  if (cli.Has("reference")) {
+    options.reference = ReadInputImage(cli.Get<std::string>("reference"), config.colour);
+    if (arma::size(options.reference) != arma::size(image))
+      throw UsageError("--reference " + cli.Get<std::string>("reference") +
+                       " is not the size of the image " + input);
+  }
+  if (cli.Has("noise-sigma")) {
+    if (estimateNoise) noiseSigma = EstimateNoiseSigma(image);
+    config.lambda = DenoisingLambda(noiseSigma);
+    cli.Resolve("noise-sigma", NumberText(noiseSigma));
+  }
+  RecordResolved(cli, config);
   Console(cli.Program(), cli.Flag("verbose"))
       .Info(InferenceSummary(model.filters, image, config) +
             (model.Depth() > 1
@@ -194,7 +236,6 @@ int Reconstruct(int argc, const char* const argv[]) {
 
   OutputDirectory directory(out, {"features.npy", "reconstruction.npy", "signal.npy",
                                   "reconstruction.png", "history.csv", "metrics.json", "run.ini"});
-  InferenceOptions options;
   std::unique_ptr<LayerWatch> watch;
   options.observer = [&](std::size_t l) {
     if (watch) watch->Finish();
@@ -229,6 +270,11 @@ int Reconstruct(int argc, const char* const argv[]) {
       .String("solver", config.solver)
       .String("precision", ToString(config.precision))
       .String("stop_reason", Describe(report.reason));
+  if (cli.Has("mask")) json.Number("known_fraction", inferred.metrics.knownFraction);
+  if (inferred.metrics.scored)
+    json.Number("psnr_reference", inferred.metrics.psnrReference)
+        .Number("ssim_reference", inferred.metrics.ssimReference);
+  if (cli.Has("noise-sigma")) json.Number("noise_sigma", noiseSigma);
   WriteTextFileAtomically(directory.File("metrics.json"), json.Text());
   if (!wisdom.empty()) SaveWisdom(wisdom);
   cli.WriteResolvedConfig(directory.File("run.ini"));

@@ -173,7 +173,8 @@ void PrepareOutput(const std::string& out, bool resume) {
 LearnedModel LearnBinding(const py::object& images, const std::vector<py::object>& settings,
                           const py::object& layers, const py::object& config,
                           const py::object& init, const std::optional<int>& threads,
-                          const py::object& out, bool resume, const py::object& callback) {
+                          const py::object& out, bool resume, const py::object& callback,
+                          const py::object& mask) {
   LearningConfig c;
   if (!config.is_none()) {
     const std::string path = PathText(config);
@@ -198,8 +199,25 @@ LearnedModel LearnBinding(const py::object& images, const std::vector<py::object
   if (resume && out.is_none()) throw std::invalid_argument("resume=True needs out");
   const std::string outDir = out.is_none() ? "" : PathText(out);
 
+  if (!c.mask.empty())
+    throw std::invalid_argument(
+        "mask: give the masks as arrays shaped as the images (a mask "
+        "directory, " +
+        c.mask + ", is dn-learn's --mask)");
   std::vector<Image<double>> pictures = ImagesArgument(images, c.colour);
+  std::vector<Image<double>> masks;
+  if (!mask.is_none()) {
+    masks = ImagesArgument(mask, c.colour && py::array(mask).ndim() != 3);
+    if (masks.size() != pictures.size())
+      throw std::invalid_argument("mask: " + std::to_string(masks.size()) + " masks for " +
+                                  std::to_string(pictures.size()) + " images");
+  }
   // The online learner takes every image at its own size.
+  if (c.learning.learner != "online" && !masks.empty()) {
+    for (const Image<double>& p : pictures)
+      if (arma::size(p) != arma::size(pictures.front()))
+        throw std::invalid_argument("mask: masked learning needs images of one size");
+  }
   if (c.learning.learner != "online" && CropToCommonSize(pictures))
     PyErr_WarnEx(
         PyExc_UserWarning,
@@ -236,7 +254,8 @@ LearnedModel LearnBinding(const py::object& images, const std::vector<py::object
   {
     py::gil_scoped_release release;
     try {  // what the constructor refuses (values beyond the precision, init) is an argument
-      run = std::make_unique<LearningRun>(c, pictures, initial ? &*initial : nullptr, outDir);
+      run =
+          std::make_unique<LearningRun>(c, pictures, initial ? &*initial : nullptr, outDir, masks);
     } catch (const std::runtime_error& e) {
       throw std::invalid_argument(e.what());
     }
@@ -331,6 +350,10 @@ test, test_every, test_iterations: held-out images (a path: directory, .txt list
 stride, padding: strided layers (transposed convolution, output s(i' - 1) + k - 2p): maps
             stride times smaller on each axis; padding "default" (k - 1 valid, 0 circular), P or
             (P, Q); batch learner, ista or fista (defaults 1, default))
+mask:       learning from incomplete images: one mask per image, arrays shaped as the images
+            (0 unknown, 1 known, or non-negative weights); only the known pixels are fitted and
+            the preprocessing estimates its lowpass from them (batch learner, ordinary layers,
+            not cd)
 layers:     a network: a list of 1 to 4 dicts, layer by layer, of the settings filters,
             filter_size, lmbda, iterations (defaults: the run-wide ones), connectivity ("full",
             "singles-and-doubles", "random-doubles"), pooling ("none", P, "PxQ", "PxQxM" or a
@@ -408,7 +431,8 @@ void DefineLearn(py::module_& m) {
                                           "test_every",
                                           "test_iterations",
                                           "stride",
-                                          "padding"};
+                                          "padding",
+                                          "mask"};
   for (std::size_t k = 0; k < kRunKeys.size(); ++k)
     if (names.size() != kRunKeys.size() || KeywordOf(kRunKeys[k]) != names[k])
       throw std::logic_error("learn(): keyword " + std::to_string(k) + " is not " + kRunKeys[k]);
@@ -427,9 +451,9 @@ void DefineLearn(py::module_& m) {
          const py::object& update, const py::object& etaA, const py::object& etaB,
          const py::object& forgetting, const py::object& test, const py::object& testEvery,
          const py::object& testIterations, const py::object& stride, const py::object& padding,
-         const py::object& layers, const py::object& config, const py::object& init,
-         const std::optional<int>& threads, const py::object& out, bool resume,
-         const py::object& callback) {
+         const py::object& mask, const py::object& layers, const py::object& config,
+         const py::object& init, const std::optional<int>& threads, const py::object& out,
+         bool resume, const py::object& callback) {
         // In kRunKeys' order.
         const std::vector<py::object> settings = {filters,
                                                   filterSize,
@@ -463,8 +487,10 @@ void DefineLearn(py::module_& m) {
                                                   testEvery,
                                                   testIterations,
                                                   stride,
-                                                  padding};
-        return LearnBinding(images, settings, layers, config, init, threads, out, resume, callback);
+                                                  padding,
+                                                  py::none()};  // mask: arrays, below
+        return LearnBinding(images, settings, layers, config, init, threads, out, resume, callback,
+                            mask);
       },
       "images"_a, py::kw_only(), "filters"_a = py::none(), "filter_size"_a = py::none(),
       "lmbda"_a = py::none(), "iterations"_a = py::none(), "coding_iterations"_a = py::none(),
@@ -478,9 +504,9 @@ void DefineLearn(py::module_& m) {
       "update"_a = py::none(), "eta_a"_a = py::none(), "eta_b"_a = py::none(),
       "forgetting"_a = py::none(), "test"_a = py::none(), "test_every"_a = py::none(),
       "test_iterations"_a = py::none(), "stride"_a = py::none(), "padding"_a = py::none(),
-      "layers"_a = py::none(), "config"_a = py::none(), "init"_a = py::none(),
-      "threads"_a = py::none(), "out"_a = py::none(), "resume"_a = false, "callback"_a = py::none(),
-      doc.c_str());
+      "mask"_a = py::none(), "layers"_a = py::none(), "config"_a = py::none(),
+      "init"_a = py::none(), "threads"_a = py::none(), "out"_a = py::none(), "resume"_a = false,
+      "callback"_a = py::none(), doc.c_str());
 }
 
 }  // namespace dn::python

@@ -50,8 +50,10 @@ void NetworkTrainingOptions::Validate(std::size_t depth) const {
 
 template <typename T>
 NetworkTrainer<T>::NetworkTrainer(const NetworkTrainingOptions& options, Network<T> initial,
-                                  std::vector<Image<T>> signals)
-    : options_(options), signals_(std::move(signals)) {
+                                  std::vector<Image<T>> signals, std::vector<Image<T>> weights)
+    : options_(options), signals_(std::move(signals)), weights_(std::move(weights)) {
+  if (!weights_.empty() && weights_.size() != signals_.size())
+    throw std::invalid_argument("NetworkTrainer: need one weight per training image");
   state_.network = std::move(initial);
   state_.switches.resize(signals_.size());
   Check();
@@ -142,8 +144,9 @@ void NetworkTrainer<T>::StartLayerAt(std::size_t done) {
   if (table.Pairs() < table.Inputs() * table.Maps())
     options.dictionary.connectivity = table.Table();
   const bool pixel = layer > 1 && spec.inference == InferenceMode::Pixel;
-  learner_ = MakeLayerLearner<T>(pixel ? "pixel" : options.learner, options, network, layer,
-                                 signals_, state_, stream_);
+  learner_ =
+      MakeLayerLearner<T>(pixel ? "pixel" : options.learner, options, network, layer, signals_,
+                          state_, stream_, layer == 1 ? weights_ : std::vector<Image<T>>());
 }
 
 template <typename T>
@@ -203,7 +206,9 @@ template <typename T>
 std::unique_ptr<LayerLearner<T>> MakeLayerLearner(
     const std::string& name, const LearningOptions& options, const Network<T>& network,
     std::size_t layer, const std::vector<Image<T>>& signals, const NetworkTrainingState<T>& state,
-    const std::shared_ptr<TrainingStream<T>>& stream) {
+    const std::shared_ptr<TrainingStream<T>>& stream, const std::vector<Image<T>>& weights) {
+  if (!weights.empty() && (layer != 1 || name != "batch"))
+    throw std::invalid_argument("masks (data weights) are taken by layer 1's batch learner only");
   const bool pixelLayer =
       layer > 1 && network.layers.at(layer - 1).inference == InferenceMode::Pixel;
   const LayerSpec& spec = network.layers.at(layer - 1);
@@ -218,7 +223,8 @@ std::unique_ptr<LayerLearner<T>> MakeLayerLearner(
   }
   if (name == "batch" && !pixelLayer)
     return std::make_unique<DictionaryLearner<T>>(options, layer == 1 ? signals : state.outputs,
-                                                  network.filters[layer - 1]);
+                                                  network.filters[layer - 1],
+                                                  layer == 1 ? weights : std::vector<Image<T>>());
   if (name == "pixel" && pixelLayer)
     return std::make_unique<PixelLayerLearner<T>>(options, network, layer, signals, state.switches);
   if (name == "online" && layer == 1 && network.Depth() == 1 && stream)
@@ -239,11 +245,11 @@ std::unique_ptr<LayerLearner<T>> MakeLayerLearner(
 template std::unique_ptr<LayerLearner<float>> MakeLayerLearner(
     const std::string&, const LearningOptions&, const Network<float>&, std::size_t,
     const std::vector<Image<float>>&, const NetworkTrainingState<float>&,
-    const std::shared_ptr<TrainingStream<float>>&);
+    const std::shared_ptr<TrainingStream<float>>&, const std::vector<Image<float>>&);
 template std::unique_ptr<LayerLearner<double>> MakeLayerLearner(
     const std::string&, const LearningOptions&, const Network<double>&, std::size_t,
     const std::vector<Image<double>>&, const NetworkTrainingState<double>&,
-    const std::shared_ptr<TrainingStream<double>>&);
+    const std::shared_ptr<TrainingStream<double>>&, const std::vector<Image<double>>&);
 
 template class NetworkTrainer<float>;
 template class NetworkTrainer<double>;

@@ -51,8 +51,10 @@ class NetworkTrainer {
 public:
   //! `initial` holds the architecture and every layer's initial filters (network.boundary must
   //! be options.common.boundary); `signals` are the preprocessed training images.
+  //! `weights`: empty, or per image its data weight (a mask), which layer 1 learns with (the
+  //! batch learner; learning from incomplete images).
   NetworkTrainer(const NetworkTrainingOptions& options, Network<T> initial,
-                 std::vector<Image<T>> signals);
+                 std::vector<Image<T>> signals, std::vector<Image<T>> weights = {});
   //! A one-layer network learned by the online learner from `stream` (options.common.learner
   //! "online"): no image is held, and no maps are passed on.
   NetworkTrainer(const NetworkTrainingOptions& options, Network<T> initial,
@@ -136,6 +138,7 @@ private:
   NetworkTrainingOptions options_;
   NetworkTrainingState<T> state_;
   std::vector<Image<T>> signals_;
+  std::vector<Image<T>> weights_;  //!< empty, or layer 1's data weight per image
   std::shared_ptr<TrainingStream<T>> stream_;  //!< the online learner's images
   std::unique_ptr<dn::LayerLearner<T>> learner_;
 };
@@ -150,7 +153,8 @@ template <typename T>
 std::unique_ptr<LayerLearner<T>> MakeLayerLearner(
     const std::string& name, const LearningOptions& options, const Network<T>& network,
     std::size_t layer, const std::vector<Image<T>>& signals, const NetworkTrainingState<T>& state,
-    const std::shared_ptr<TrainingStream<T>>& stream = nullptr);
+    const std::shared_ptr<TrainingStream<T>>& stream = nullptr,
+    const std::vector<Image<T>>& weights = {});
 
 extern template class NetworkTrainer<float>;
 extern template class NetworkTrainer<double>;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -13,6 +14,8 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 //! Smallest LCN divisor, so a constant channel gives a zero signal rather than 0/0.
 constexpr double kLcnMinDivisor = 1e-8;
+//! Masked preprocessing: the smallest filtered confidence divided by (see NormalisedFilter).
+constexpr double kKnownFloor = 1e-3;
 //! Sanity limits that keep padded sizes and kernel radii far from integer overflow.
 constexpr std::size_t kMaxHighpassPad = 65536;
 constexpr double kMaxLcnSigma = 1000.0;
@@ -89,39 +92,68 @@ arma::mat FilterSymmetric(const arma::mat& x, const arma::vec& kernel) {
   return out;
 }
 
-//! Fills `out` with the highpass (signal) and lowpass (offset) of every channel.
-void Highpass(const Image<double>& image, const PreprocessOptions& options, Preprocessed& out) {
-  const arma::uword H = image.n_rows, W = image.n_cols, pad = options.highpassPad;
-  const arma::uword Hp = H + 2 * pad, Wp = W + 2 * pad;
-  const Fft2d<double> fft(Hp, Wp);
-
-  // 1 + lambda (|G_r|^2 + |G_c|^2) on the half spectrum (rows halved, see fft.hpp); the DFT of
-  // the forward difference [-1, 1] has |G|^2 = 2 - 2 cos(2 pi k / N).
-  arma::mat denominator(fft.SpectrumRows(), Wp);
-  for (arma::uword m = 0; m < Wp; ++m) {
-    const double gc = 2.0 - 2.0 * std::cos(2.0 * kPi * static_cast<double>(m) / Wp);
-    for (arma::uword k = 0; k < fft.SpectrumRows(); ++k) {
-      const double gr = 2.0 - 2.0 * std::cos(2.0 * kPi * static_cast<double>(k) / Hp);
-      denominator(k, m) = 1.0 + options.highpassLambda * (gr + gc);
+//! The Tikhonov lowpass of the file comment for channels of one size: the FFT and the
+//! denominator made once, applied to any number of channels.
+class TikhonovLowpass {
+public:
+  TikhonovLowpass(arma::uword rows, arma::uword cols, const PreprocessOptions& options)
+      : rows_(rows),
+        cols_(cols),
+        pad_(options.highpassPad),
+        fft_(rows + 2 * options.highpassPad, cols + 2 * options.highpassPad) {
+    const arma::uword Hp = rows + 2 * pad_, Wp = cols + 2 * pad_;
+    // 1 + lambda (|G_r|^2 + |G_c|^2) on the half spectrum (rows halved, see fft.hpp); the DFT of
+    // the forward difference [-1, 1] has |G|^2 = 2 - 2 cos(2 pi k / N).
+    denominator_.set_size(fft_.SpectrumRows(), Wp);
+    for (arma::uword m = 0; m < Wp; ++m) {
+      const double gc = 2.0 - 2.0 * std::cos(2.0 * kPi * static_cast<double>(m) / Wp);
+      for (arma::uword k = 0; k < fft_.SpectrumRows(); ++k) {
+        const double gr = 2.0 - 2.0 * std::cos(2.0 * kPi * static_cast<double>(k) / Hp);
+        denominator_(k, m) = 1.0 + options.highpassLambda * (gr + gc);
+      }
     }
+    padded_.set_size(Hp, Wp);
+    lowpass_.set_size(Hp, Wp);
+    spectrum_.set_size(fft_.SpectrumRows(), Wp);
   }
 
-  arma::mat padded(Hp, Wp), lowpass(Hp, Wp);
-  arma::Mat<Complex<double>> spectrum(fft.SpectrumRows(), Wp);
-  const double norm = 1.0 / static_cast<double>(fft.Size());
+  //! The lowpass of x (rows x cols), padded symmetrically, filtered and cropped back.
+  arma::mat Apply(const arma::mat& x) {
+    padded_ = PadSymmetric(x, pad_);
+    fft_.Forward(padded_.memptr(), spectrum_.memptr());
+    Complex<double>* s = spectrum_.memptr();
+    const double* d = denominator_.memptr();
+    const double norm = 1.0 / static_cast<double>(fft_.Size());
+    for (arma::uword i = 0; i < spectrum_.n_elem; ++i) s[i] *= norm / d[i];
+    fft_.Inverse(spectrum_.memptr(), lowpass_.memptr());
+    return lowpass_.submat(pad_, pad_, pad_ + rows_ - 1, pad_ + cols_ - 1);
+  }
+
+private:
+  arma::uword rows_, cols_, pad_;
+  Fft2d<double> fft_;
+  arma::mat denominator_, padded_, lowpass_;
+  arma::Mat<Complex<double>> spectrum_;
+};
+
+//! Fills `out` with the highpass (signal) and lowpass (offset) of every channel.
+void Highpass(const Image<double>& image, const PreprocessOptions& options, Preprocessed& out) {
+  TikhonovLowpass filter(image.n_rows, image.n_cols, options);
   for (arma::uword c = 0; c < image.n_slices; ++c) {
     // The filter passes constants unchanged (denominator 1 at DC), so filtering relative to one
     // pixel's value changes nothing but rounding, and makes a constant channel exactly flat.
     const double reference = image(0, 0, c);
-    padded = PadSymmetric(image.slice(c) - reference, pad);
-    fft.Forward(padded.memptr(), spectrum.memptr());
-    Complex<double>* s = spectrum.memptr();
-    const double* d = denominator.memptr();
-    for (arma::uword i = 0; i < spectrum.n_elem; ++i) s[i] *= norm / d[i];
-    fft.Inverse(spectrum.memptr(), lowpass.memptr());
-    out.offset.slice(c) = lowpass.submat(pad, pad, pad + H - 1, pad + W - 1) + reference;
+    out.offset.slice(c) = filter.Apply(image.slice(c) - reference) + reference;
     out.signal.slice(c) = image.slice(c) - out.offset.slice(c);
   }
+}
+
+//! Normalised convolution: filter(c x) / filter(c), with c the confidence in [0, 1]; where the
+//! filtered confidence is below kKnownFloor, divided by kKnownFloor instead (towards 0).
+template <typename Filter>
+arma::mat NormalisedFilter(const arma::mat& x, const arma::mat& confidence, Filter&& filter) {
+  const arma::mat weight = filter(confidence);
+  return filter(arma::mat(x % confidence)) / arma::clamp(weight, kKnownFloor, arma::datum::inf);
 }
 
 //! Fills `out` with the normalised signal, local mean (offset) and divisor (scale).
@@ -201,6 +233,59 @@ Preprocessed Preprocess(const Image<double>& image, const PreprocessOptions& opt
     case PreprocessMethod::Lcn:
       Lcn(image, options, out);
       break;
+  }
+  return out;
+}
+
+Preprocessed Preprocess(const Image<double>& image, const PreprocessOptions& options,
+                        const Image<double>& weight) {
+  options.Validate();
+  if (image.is_empty()) throw std::invalid_argument("Preprocess(): image must be non-empty");
+  if (arma::size(weight) != arma::size(image))
+    throw std::invalid_argument("Preprocess(): the weight is not shaped as the image");
+  Preprocessed out;
+  out.signal.zeros(arma::size(image));
+  out.offset.zeros(arma::size(image));
+  out.scale.ones(arma::size(image));
+  std::unique_ptr<TikhonovLowpass> tikhonov;
+  if (options.method == PreprocessMethod::Highpass)
+    tikhonov = std::make_unique<TikhonovLowpass>(image.n_rows, image.n_cols, options);
+  const arma::vec kernel =
+      options.method == PreprocessMethod::Lcn ? GaussianKernel(options.lcnSigma) : arma::vec();
+  for (arma::uword c = 0; c < image.n_slices; ++c) {
+    const arma::mat confidence = arma::clamp(weight.slice(c), 0.0, 1.0);
+    const arma::uvec known = arma::find(weight.slice(c) > 0.0);
+    if (known.is_empty())
+      throw std::invalid_argument("Preprocess(): channel " + std::to_string(c) +
+                                  " has no known pixel");
+    const arma::mat channel = image.slice(c);
+    const arma::vec values = channel.elem(known);
+    if (!values.is_finite())
+      throw std::invalid_argument("Preprocess(): image contains NaN or infinite known pixels");
+    // Relative to the known pixels' mean, which unknown pixels take (they carry no weight).
+    const double reference = arma::mean(values);
+    arma::mat shifted(channel.n_rows, channel.n_cols, arma::fill::zeros);
+    shifted.elem(known) = values - reference;
+    arma::mat signal = shifted, offset(channel.n_rows, channel.n_cols, arma::fill::zeros);
+    if (options.method == PreprocessMethod::Highpass) {
+      offset = NormalisedFilter(shifted, confidence,
+                                [&](const arma::mat& x) { return tikhonov->Apply(x); });
+      signal = shifted - offset;
+    } else if (options.method == PreprocessMethod::Lcn) {
+      const auto gaussian = [&](const arma::mat& x) { return FilterSymmetric(x, kernel); };
+      offset = NormalisedFilter(shifted, confidence, gaussian);
+      const arma::mat centred = shifted - offset;
+      const arma::mat variance =
+          NormalisedFilter(arma::mat(centred % centred), confidence, gaussian);
+      const arma::mat localStd = arma::sqrt(arma::clamp(variance, 0.0, arma::datum::inf));
+      const arma::vec knownStd = localStd.elem(known);
+      const double floor = std::max(arma::median(knownStd), kLcnMinDivisor);
+      const arma::mat divisor = arma::clamp(localStd, floor, arma::datum::inf);
+      signal = centred / divisor;
+      out.scale.slice(c) = divisor;
+    }
+    out.signal.slice(c).elem(known) = signal.elem(known);  // unknown pixels: zero
+    out.offset.slice(c) = offset + reference;
   }
   return out;
 }

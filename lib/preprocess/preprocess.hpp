@@ -71,6 +71,22 @@ struct Preprocessed {
 //! options, an empty image or non-finite pixels.
 Preprocessed Preprocess(const Image<double>& image, const PreprocessOptions& options);
 
+//! Preprocessing of an image with unknown pixels (inpainting, learning from incomplete images):
+//! `weight` (shaped as the image; io/mask.hpp) > 0 marks the known pixels, and min(weight, 1) is
+//! their confidence c. The lowpass and the local statistics come from the known pixels only, by
+//! normalised convolution (Knutsson & Westin, CVPR 1993): with T the filter of the method (the
+//! Tikhonov lowpass for highpass, the Gaussian for lcn) and s' the channel relative to the mean
+//! of its known pixels (unknown ones set to that mean),
+//!     lowpass = T(c s') / max(T(c), 1e-3)          (highpass: offset; lcn: mean)
+//!     variance = G(c (s' - mean)^2) / max(G(c), 1e-3)   (lcn; its median over known pixels)
+//! so far from any known pixel the estimate falls back towards that mean. The signal is zero at
+//! unknown pixels. With every weight positive and at most 1 it is the unweighted preprocessing up
+//! to rounding. What unknown pixels hold (even NaN) does not matter. Throws std::invalid_argument
+//! as Preprocess, for a weight of another shape, a channel with no known pixel, or a known pixel
+//! that is not finite.
+Preprocessed Preprocess(const Image<double>& image, const PreprocessOptions& options,
+                        const Image<double>& weight);
+
 //! signal % how.scale + how.offset. Throws std::invalid_argument if the shapes differ.
 Image<double> Restore(const Image<double>& signal, const Preprocessed& how);
 

@@ -6,12 +6,15 @@
 
 #include "conv/conv_operator.hpp"
 #include "conv/strided_conv_operator.hpp"
+#include "io/mask.hpp"
 #include "io/npy.hpp"
+#include "metrics/image_quality.hpp"
 #include "network/inference.hpp"
 #include "run/layer_outputs.hpp"
 #include "serialize/json.hpp"
 #include "solvers/operator_fista.hpp"
 #include "solvers/proximal.hpp"
+#include "solvers/weighted_operator.hpp"
 #include "viz/montage.hpp"
 
 namespace dn {
@@ -27,6 +30,14 @@ struct LayerObservers {
   }
 };
 
+std::string ShapeText(const Image<double>& image) {
+  return std::to_string(image.n_rows) + "x" + std::to_string(image.n_cols) + "x" +
+         std::to_string(image.n_slices);
+}
+
+//! The image as written to PNG: clamped to [0, 1], so that SSIM scores what the user sees.
+Image<double> ClampToUnit(const Image<double>& image) { return arma::clamp(image, 0.0, 1.0); }
+
 template <typename T>
 Maps<double> ToDouble(const arma::Cube<T>& cube) {
   return arma::conv_to<arma::Cube<double>>::from(cube);
@@ -36,9 +47,21 @@ template <typename T>
 ImageInference Infer(const Model& model, const Image<double>& image, const InferenceConfig& config,
                      const InferenceOptions& options) {
   const std::size_t layer = config.layer;
-  const Preprocessed prepared = Preprocess(image, config.preprocess);
+  const bool masked = !options.mask.is_empty();
+  if (masked && layer != 1)
+    throw std::invalid_argument("--mask: inpainting infers layer 1 only, not layer " +
+                                std::to_string(layer));
+  if (!options.reference.is_empty() && arma::size(options.reference) != arma::size(image))
+    throw std::invalid_argument("the reference is " + ShapeText(options.reference) +
+                                " but the image is " + ShapeText(image));
+  const Image<double> mask =
+      masked ? MaskForImage(options.mask, image.n_rows, image.n_cols, image.n_slices, "the mask")
+             : Image<double>();
+  const Preprocessed prepared =
+      masked ? Preprocess(image, config.preprocess, mask) : Preprocess(image, config.preprocess);
   CheckCodable(model.filters, prepared.signal, config.colour);
   const Image<T> signal = Convert<T>(prepared.signal, options.signalName, options.advice);
+  const Image<T> weight = masked ? Convert<T>(mask, "the mask", options.advice) : Image<T>();
   std::vector<std::unique_ptr<LayerObservers>> observers;
   const auto begin = [&](std::size_t l) {
     observers.push_back(
@@ -53,7 +76,8 @@ ImageInference Infer(const Model& model, const Image<double>& image, const Infer
   Image<T> reconstruction;
   if (layer == 1) {
     const FilterBank<T> filters = Convert<T>(model.filters, options.dictionaryName, options.advice);
-    CodingResult<T> coded = SparseCode(filters, signal, config, begin(1));
+    CodingResult<T> coded =
+        SparseCode<T>(filters, signal, config, begin(1), nullptr, masked ? &weight : nullptr);
     maps = std::move(coded.maps);
     reconstruction = std::move(coded.reconstruction);
     out.report = coded.report;
@@ -77,8 +101,17 @@ ImageInference Infer(const Model& model, const Image<double>& image, const Infer
         out.projections.push_back({p.map, p.energy, ToDouble(p.picture)});
   }
   out.viewable = Restore(ToDouble(reconstruction), prepared);
-  out.metrics.coding = Measure(maps, reconstruction, signal, config.lambda);
-  out.metrics.psnr = Psnr(out.viewable, image);
+  out.metrics.coding =
+      Measure(maps, reconstruction, signal, config.lambda, masked ? &weight : nullptr);
+  out.metrics.psnr = Psnr(out.viewable, image, masked ? &mask : nullptr);
+  if (masked)
+    out.metrics.knownFraction =
+        double(arma::accu(mask > 0.0)) / double(std::max<arma::uword>(1, mask.n_elem));
+  if (!options.reference.is_empty()) {
+    out.metrics.scored = true;
+    out.metrics.psnrReference = Psnr(ClampToUnit(out.viewable), options.reference);
+    out.metrics.ssimReference = Ssim(ClampToUnit(out.viewable), options.reference);
+  }
   for (const auto& o : observers) out.history.push_back(std::move(o->history.records));
   out.features = ToDouble(maps);
   out.reconstruction = ToDouble(reconstruction);
@@ -181,13 +214,16 @@ std::string InferenceSummary(const FilterBank<double>& filters, const Image<doub
 
 template <typename T>
 CodingMetrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const Image<T>& signal,
-                      double lambda) {
-  if (reconstruction.n_elem != signal.n_elem)
-    throw std::invalid_argument("Measure(): the reconstruction and the signal differ in shape");
+                      double lambda, const Image<T>* weight) {
+  if (reconstruction.n_elem != signal.n_elem || (weight && weight->n_elem != signal.n_elem))
+    throw std::invalid_argument(
+        "Measure(): the reconstruction, the signal and the weight differ in shape");
   CodingMetrics m;
   for (arma::uword i = 0; i < reconstruction.n_elem; ++i) {
+    const double w = weight ? double((*weight)[i]) : 1.0;
+    if (w == 0.0) continue;  // whatever the signal holds there
     const double r = double(reconstruction[i]) - double(signal[i]);
-    m.fidelity += 0.5 * r * r;
+    m.fidelity += 0.5 * w * w * r * r;
   }
   double nonzeros = 0;
   for (arma::uword i = 0; i < maps.n_elem; ++i) {
@@ -199,14 +235,43 @@ CodingMetrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const
   return m;
 }
 
-double Psnr(const Image<double>& viewable, const Image<double>& image) {
-  const double mse = arma::accu(arma::square(viewable - image)) / double(image.n_elem);
-  return 10.0 * std::log10(1.0 / mse);
+double DenoisingLambda(double sigma) {
+  if (!(sigma > 0.0) || !std::isfinite(sigma))
+    throw std::invalid_argument("the noise level must be finite and > 0 (got " + NumberText(sigma) +
+                                ")");
+  return kDenoisingLambdaPerSigma * sigma;
+}
+
+double ParseNoiseSigma(const std::string& text) {
+  double sigma = 0.0;
+  std::size_t used = 0;
+  try {
+    sigma = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !(sigma > 0.0) || !(sigma <= 1.0))
+    throw std::invalid_argument("--noise-sigma must be a number in (0, 1] or 'estimate', not '" +
+                                text + "'");
+  return sigma;
+}
+
+double Psnr(const Image<double>& viewable, const Image<double>& image, const Image<double>* known) {
+  if (viewable.n_elem != image.n_elem || (known && known->n_elem != image.n_elem))
+    throw std::invalid_argument("Psnr(): the images differ in shape");
+  double sum = 0.0, count = 0.0;
+  for (arma::uword i = 0; i < image.n_elem; ++i) {
+    if (known && !((*known)[i] > 0.0)) continue;
+    sum += (viewable[i] - image[i]) * (viewable[i] - image[i]);
+    count += 1.0;
+  }
+  return 10.0 * std::log10(count / sum);
 }
 
 template <typename T>
 CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
-                           const InferenceConfig& config, Observer* observer, const Maps<T>* init) {
+                           const InferenceConfig& config, Observer* observer, const Maps<T>* init,
+                           const Image<T>* weight) {
   SolveOptions options;
   options.maxIterations = config.iterations;
   options.tolerance = config.tolerance;
@@ -217,7 +282,7 @@ CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
   if (geometry.IsOrdinary(filters.Rows(), filters.Cols(), config.boundary)) {
     const ConvOperator<T> op(filters, signal.n_rows, signal.n_cols, config.boundary, config.effort);
     const auto solver = MakeCscSolver<T>(config.solver);
-    solver->Reset(op, signal, config.lambda, init);
+    solver->Reset(op, signal, config.lambda, init, weight);
     result.report = solver->Solve(options, &observers.list);
     result.maps = solver->Solution();
     result.reconstruction = op.Apply(result.maps);
@@ -225,18 +290,24 @@ CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
     StridedConvOperator<T> op(filters, signal.n_rows, signal.n_cols, geometry, config.boundary,
                               config.effort);
     OperatorFista<T> coder(config.lambda, config.solver == "fista");
-    result.report = coder.Code(op, signal, options, &observers.list, result.maps, init);
+    if (weight) {
+      WeightedOperator<T> weighted(op, *weight);
+      result.report = coder.Code(weighted, weighted.Weighted(signal), options, &observers.list,
+                                 result.maps, init);
+    } else {
+      result.report = coder.Code(op, signal, options, &observers.list, result.maps, init);
+    }
     op.Apply(result.maps, result.reconstruction);
   }
   result.history = std::move(observers.history.records);
-  result.metrics = Measure(result.maps, result.reconstruction, signal, config.lambda);
+  result.metrics = Measure(result.maps, result.reconstruction, signal, config.lambda, weight);
   return result;
 }
 
 CodingResult<double> SparseCodeInPrecision(const FilterBank<double>& filters,
                                            const Image<double>& signal,
                                            const InferenceConfig& config, Observer* observer,
-                                           const Maps<double>* init) {
+                                           const Maps<double>* init, const Image<double>* weight) {
   config.Validate();
   CheckCodable(filters, signal, config.colour);
   return WithPrecision(config.precision, [&](auto tag) {
@@ -246,7 +317,10 @@ CodingResult<double> SparseCodeInPrecision(const FilterBank<double>& filters,
     const FilterBank<T> d = Convert<T>(filters, "the dictionary", advice);
     Maps<T> start;
     if (init) start = Convert<T>(*init, "the initial maps", advice);
-    CodingResult<T> coded = SparseCode(d, s, config, observer, init ? &start : nullptr);
+    Image<T> w;
+    if (weight) w = Convert<T>(*weight, "the mask", advice);
+    CodingResult<T> coded =
+        SparseCode(d, s, config, observer, init ? &start : nullptr, weight ? &w : nullptr);
     CodingResult<double> result;
     result.maps = ToDouble(coded.maps);
     result.reconstruction = ToDouble(coded.reconstruction);
@@ -292,10 +366,12 @@ void WriteNpyIn(Precision precision, const std::string& path, const arma::Cube<d
     WriteNpy(path, arma::conv_to<arma::Cube<float>>::from(cube), squeezeSingleSlice);
 }
 
-#define DN_INSTANTIATE(T)                                                                   \
-  template CodingMetrics Measure(const Maps<T>&, const Image<T>&, const Image<T>&, double); \
-  template CodingResult<T> SparseCode(const FilterBank<T>&, const Image<T>&,                \
-                                      const InferenceConfig&, Observer*, const Maps<T>*);
+#define DN_INSTANTIATE(T)                                                                  \
+  template CodingMetrics Measure(const Maps<T>&, const Image<T>&, const Image<T>&, double, \
+                                 const Image<T>*);                                         \
+  template CodingResult<T> SparseCode(const FilterBank<T>&, const Image<T>&,               \
+                                      const InferenceConfig&, Observer*, const Maps<T>*,   \
+                                      const Image<T>*);
 DN_INSTANTIATE(float)
 DN_INSTANTIATE(double)
 #undef DN_INSTANTIATE

@@ -85,19 +85,32 @@ void CheckCodable(const FilterBank<double>& filters, const Image<double>& image,
 std::string InferenceSummary(const FilterBank<double>& filters, const Image<double>& image,
                              const InferenceConfig& config);
 
+//! Gaussian denoising: lambda = kDenoisingLambdaPerSigma * sigma, sigma the noise's standard
+//! deviation in the units of the preprocessed signal (pixel units for none and highpass). The
+//! factor was measured on the bundled images (docs/applications.md: the PSNR of dn-reconstruct's
+//! denoising over a sweep of lambda / sigma at sigma = 25/255 and 15/255).
+constexpr double kDenoisingLambdaPerSigma = 1.0;
+//! kDenoisingLambdaPerSigma * sigma; std::invalid_argument unless sigma is finite and > 0.
+double DenoisingLambda(double sigma);
+//! A noise level given as text: a number in (0, 1]; std::invalid_argument naming
+//! --noise-sigma otherwise.
+double ParseNoiseSigma(const std::string& text);
+
 //! The objective's terms of a result, accumulated in double from the arrays in their precision:
-//! objective = fidelity + lambda * l1, fidelity = 1/2 ||D z - s||^2, l1 = ||z||_1, density the
-//! fraction of non-zero map entries.
+//! objective = fidelity + lambda * l1, fidelity = 1/2 ||W (D z - s)||^2 (W = 1 without a weight),
+//! l1 = ||z||_1, density the fraction of non-zero map entries.
 struct CodingMetrics {
   double objective = 0, fidelity = 0, l1 = 0, density = 0;
 };
 
 template <typename T>
 CodingMetrics Measure(const Maps<T>& maps, const Image<T>& reconstruction, const Image<T>& signal,
-                      double lambda);
+                      double lambda, const Image<T>* weight = nullptr);
 
-//! 10 log10(1 / mse) of `viewable` against `image` (peak 1); infinite when they are equal.
-double Psnr(const Image<double>& viewable, const Image<double>& image);
+//! 10 log10(1 / mse) of `viewable` against `image` (peak 1); infinite when they are equal. With
+//! `known`, over the entries where it is positive only.
+double Psnr(const Image<double>& viewable, const Image<double>& image,
+            const Image<double>* known = nullptr);
 
 template <typename T>
 struct CodingResult {
@@ -115,7 +128,7 @@ struct CodingResult {
 template <typename T>
 CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
                            const InferenceConfig& config, Observer* observer = nullptr,
-                           const Maps<T>* init = nullptr);
+                           const Maps<T>* init = nullptr, const Image<T>* weight = nullptr);
 
 //! SparseCode in config.precision on arrays given in double: validates config, checks
 //! CheckCodable, converts the arrays (std::runtime_error when a value is beyond single
@@ -124,7 +137,8 @@ CodingResult<double> SparseCodeInPrecision(const FilterBank<double>& filters,
                                            const Image<double>& signal,
                                            const InferenceConfig& config,
                                            Observer* observer = nullptr,
-                                           const Maps<double>* init = nullptr);
+                                           const Maps<double>* init = nullptr,
+                                           const Image<double>* weight = nullptr);
 
 //! Gives the observer of layer l's solver iterations (1-based), or null; called as layer l's
 //! inference begins, layers in order.
@@ -135,6 +149,12 @@ struct InferenceOptions {
   LayerObserverFactory observer;  //!< empty: no observer
   //! Layers above the first: also project each of layer L's maps alone to pixels (ProjectMaps).
   bool projectMaps = false;
+  //! Inpainting: the data weight of the image (io/mask.hpp; H x W x C, 0 unknown, 1 known).
+  //! Preprocessing estimates its lowpass or statistics from the known pixels and the solver fits
+  //! the known pixels only; layer 1 only. Empty: none.
+  Image<double> mask;
+  //! The complete image, to score the restoration against (PSNR, SSIM). Empty: none.
+  Image<double> reference;
   //! Names in the messages of values beyond single precision's range, and the advice they end
   //! with.
   std::string signalName = "the preprocessed image";
@@ -143,8 +163,12 @@ struct InferenceOptions {
 };
 
 struct InferenceMetrics {
-  CodingMetrics coding;  //!< of layer L's maps, its reconstruction and the signal
-  double psnr = 0.0;     //!< of the viewable reconstruction against the image (Psnr)
+  CodingMetrics coding;  //!< of layer L's maps, its reconstruction and the signal (weighted)
+  double psnr = 0.0;     //!< of the viewable reconstruction against the image (known pixels)
+  double knownFraction = 1.0;  //!< the fraction of the mask's entries that are positive
+  bool scored = false;         //!< a reference was given
+  double psnrReference = 0.0;  //!< of the viewable reconstruction against the reference
+  double ssimReference = 0.0;  //!< SSIM (metrics/image_quality.hpp) against the reference
 };
 
 //! Everything an inference gives. The arrays hold values of config.precision, stored in double
@@ -186,9 +210,9 @@ void WriteNpyIn(Precision precision, const std::string& path, const arma::Cube<d
 
 extern template CodingResult<float> SparseCode(const FilterBank<float>&, const Image<float>&,
                                                const InferenceConfig&, Observer*,
-                                               const Maps<float>*);
+                                               const Maps<float>*, const Image<float>*);
 extern template CodingResult<double> SparseCode(const FilterBank<double>&, const Image<double>&,
                                                 const InferenceConfig&, Observer*,
-                                                const Maps<double>*);
+                                                const Maps<double>*, const Image<double>*);
 
 }  // namespace dn

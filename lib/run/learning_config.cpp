@@ -187,14 +187,19 @@ void LearningConfig::Validate() const {
   if (stride == 0) throw std::invalid_argument("--stride must be at least 1");
   if (Strided()) {
     if (learning.solver != "ista" && learning.solver != "fista")
-      throw std::invalid_argument("strided layers (--stride, --padding) are coded with ista or "
-                                  "fista, not --solver " + learning.solver);
+      throw std::invalid_argument(
+          "strided layers (--stride, --padding) are coded with ista or "
+          "fista, not --solver " +
+          learning.solver);
     if (learning.learner != "batch")
-      throw std::invalid_argument("strided layers (--stride, --padding) are learned by the batch "
-                                  "learner, not --learner " + learning.learner);
+      throw std::invalid_argument(
+          "strided layers (--stride, --padding) are learned by the batch "
+          "learner, not --learner " +
+          learning.learner);
     if (!test.path.empty())
-      throw std::invalid_argument("--test monitors ordinary layers, not strided ones (--stride, "
-                                  "--padding)");
+      throw std::invalid_argument(
+          "--test monitors ordinary layers, not strided ones (--stride, "
+          "--padding)");
   }
   learning.Validate();
   if (learning.learner == "online" && layers.size() > 1)
@@ -204,6 +209,19 @@ void LearningConfig::Validate() const {
   preprocess.Validate();
   checkpoints.Validate();
   test.Validate();
+  if (!mask.empty()) {
+    if (learning.learner != "batch")
+      throw std::invalid_argument(
+          "--mask: incomplete images are learned by the batch learner, "
+          "not --learner " +
+          learning.learner);
+    if (Strided())
+      throw std::invalid_argument("--mask: strided layers do not take masks (--stride, --padding)");
+    CheckSolverSupports(learning.solver, learning.boundary, true);
+    for (const LayerSettings& layer : layers)
+      if (layer.inference == InferenceMode::Pixel)
+        throw std::invalid_argument("--mask: pixel-mode layers do not take masks");
+  }
   if (!test.path.empty() && layers.size() > 1)
     throw std::invalid_argument(
         "--test monitors one-layer runs: a network's upper layers have no objective of their own "
@@ -387,6 +405,8 @@ void SetLearningSetting(LearningConfig& c, const std::string& key, const std::st
     c.stride = WholeNumber(text, option);
   else if (key == "padding")
     c.padding = Padding::Parse(text, option);
+  else if (key == "mask")
+    c.mask = text == "none" || text.empty() ? "" : std::filesystem::absolute(text).string();
   else
     throw std::invalid_argument("unknown learning setting '" + key + "'");
 }
@@ -428,6 +448,7 @@ std::string LearningSettingText(const LearningConfig& c, const std::string& key)
   if (key == "test-iterations") return std::to_string(c.test.iterations);
   if (key == "stride") return std::to_string(c.stride);
   if (key == "padding") return c.padding.ToString();
+  if (key == "mask") return c.mask.empty() ? "none" : c.mask;
   throw std::invalid_argument("unknown learning setting '" + key + "'");
 }
 

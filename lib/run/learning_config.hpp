@@ -92,6 +92,9 @@ struct LearningConfig {
   std::vector<LayerSettings> layers;
   CheckpointPolicy checkpoints;
   HeldOutOptions test;
+  //! --mask: a directory of masks, one per training image (io/mask.hpp): the batch learner then
+  //! learns from the known pixels only (learning from incomplete images); empty: none.
+  std::string mask;
 
   //! Whether any layer is strided (a stride above 1 or a padding other than the default).
   bool Strided() const;
@@ -164,12 +167,13 @@ inline const std::vector<std::string> kRunKeys = {"filters",
                                                   "test-every",
                                                   "test-iterations",
                                                   "stride",
-                                                  "padding"};
+                                                  "padding",
+                                                  "mask"};
 //! The keys added after the first checkpoint format: a checkpoint's config text without them
 //! takes their defaults.
 inline const std::vector<std::string> kLaterRunKeys = {
     "checkpoint-share", "learner", "batch-size", "crop",           "update", "eta-a", "eta-b",
-    "forgetting",       "test",    "test-every", "test-iterations", "stride", "padding"};
+    "forgetting",       "test",    "test-every", "test-iterations", "stride", "padding", "mask"};
 
 //! A setting as front ends describe it: its key (of kRunKeys), the name of its value, and what
 //! it means (dn-learn's --help).
@@ -200,6 +204,14 @@ inline const std::vector<SettingHelp> kHeldOutSettings = {
     {"test-every", "N", "evaluate the test objective every N iterations and after the last"},
     {"test-iterations", "N",
      "solver iterations (from zero maps, with --solver) per test image and evaluation"}};
+
+//! The masked-learning setting, for dn-learn's --help.
+inline const std::vector<SettingHelp> kMaskSettings = {
+    {"mask", "DIR",
+     "learn from incomplete images: DIR holds one mask per training image, named by its stem "
+     "(images/a.png: DIR/a.png or DIR/a.npy; 0 unknown, 1 known, or weights); only the known "
+     "pixels are fitted, and the preprocessing estimates its lowpass from them (batch learner, "
+     "ordinary layers, fista, ista or admm; default: none)"}};
 
 //! The strided-layer settings, for dn-learn's --help.
 inline const std::vector<SettingHelp> kStridedSettings = {

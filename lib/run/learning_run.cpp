@@ -14,6 +14,7 @@
 #include "core/timer.hpp"
 #include "io/image.hpp"
 #include "io/image_set.hpp"
+#include "io/mask.hpp"
 #include "io/npy.hpp"
 #include "network/top_down.hpp"
 #include "preprocess/preprocess.hpp"
@@ -47,13 +48,15 @@ std::string Number(double value) {
 //! A checksum of the training data as the learner sees it (shapes, and values in T): a resumed
 //! run refuses inputs that changed since its checkpoint.
 template <typename T>
-std::string SignalsChecksum(const std::vector<Image<T>>& signals) {
+std::string SignalsChecksum(const std::vector<Image<T>>& signals,
+                            const std::vector<Image<T>>& weights = {}) {
   std::uint64_t sum = kChecksumStart;
-  for (const Image<T>& signal : signals) {
-    const std::uint64_t shape[3] = {signal.n_rows, signal.n_cols, signal.n_slices};
-    sum = Checksum(shape, sizeof shape, sum);
-    sum = Checksum(signal.memptr(), signal.n_elem * sizeof(T), sum);
-  }
+  for (const std::vector<Image<T>>* set : {&signals, &weights})  // no weights: as before them
+    for (const Image<T>& signal : *set) {
+      const std::uint64_t shape[3] = {signal.n_rows, signal.n_cols, signal.n_slices};
+      sum = Checksum(shape, sizeof shape, sum);
+      sum = Checksum(signal.memptr(), signal.n_elem * sizeof(T), sum);
+    }
   return ChecksumText(sum);
 }
 
@@ -89,13 +92,14 @@ public:
   //! Learns from `signals` in memory, or with the online learner from `stream` when given.
   RunEngine(const LearningConfig& config, const std::vector<ResolvedLayer>& layers,
             std::vector<Image<T>> signals, std::shared_ptr<TrainingStream<T>> stream,
-            const InitialFilters* initial, std::string out, const std::atomic<bool>& stopRequested)
+            const InitialFilters* initial, std::string out, const std::atomic<bool>& stopRequested,
+            std::vector<Image<T>> weights = {})
       : config_(config),
         layers_(layers),
         out_(std::move(out)),
         stopRequested_(stopRequested),
         schedule_(config.checkpoints),
-        signalsChecksum_(stream ? stream->Checksum() : SignalsChecksum(signals)) {
+        signalsChecksum_(stream ? stream->Checksum() : SignalsChecksum(signals, weights)) {
     const bool zeroMean = config.learning.dictionary.zeroMean;
     Network<T> network;
     network.boundary = config.learning.boundary;
@@ -126,8 +130,8 @@ public:
       trainer_ =
           std::make_unique<NetworkTrainer<T>>(options, std::move(network), std::move(stream));
     else
-      trainer_ =
-          std::make_unique<NetworkTrainer<T>>(options, std::move(network), std::move(signals));
+      trainer_ = std::make_unique<NetworkTrainer<T>>(options, std::move(network),
+                                                     std::move(signals), std::move(weights));
   }
 
   void Resume(const std::string& path) override {
@@ -348,6 +352,41 @@ std::string TrainingInputs::Describe() const {
          (source ? " images read as drawn, the smallest " : " images of ") + size;
 }
 
+namespace {
+
+//! The masks of --mask DIR for the images read from `inputs`, in their order.
+std::vector<Image<double>> ReadTrainingMasks(const std::string& directory,
+                                             const std::vector<std::string>& inputs,
+                                             const TrainingInputs& in) {
+  if (in.cropped)
+    throw std::invalid_argument(
+        "--mask: the training images differ in size; masked learning "
+        "needs images of one size");
+  std::vector<std::string> files;
+  for (const std::string& input : inputs) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(input, ec)) {
+      for (const std::string& file : ListImageFiles(input)) files.push_back(file);
+    } else if (HasImageExtension(input)) {
+      files.push_back(input);
+    } else {
+      throw std::invalid_argument(
+          "--mask: the inputs must be image files or directories of "
+          "them, whose names find their masks; not " +
+          input);
+    }
+  }
+  if (files.size() != in.images.size())
+    throw std::logic_error("ReadTrainingMasks(): the image count differs from the files'");
+  const std::vector<std::string> paths = FindMaskFiles(directory, files);
+  std::vector<Image<double>> masks;
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    masks.push_back(ReadMask(paths[i], in.shape.rows, in.shape.cols, in.shape.channels));
+  return masks;
+}
+
+}  // namespace
+
 TrainingInputs OpenTrainingInputs(const LearningConfig& config,
                                   const std::vector<std::string>& inputs,
                                   std::size_t availableBytes) {
@@ -377,6 +416,7 @@ TrainingInputs OpenTrainingInputs(const LearningConfig& config,
   in.cropped = CropToCommonSize(in.images);
   const Image<double>& first = in.images.front();
   in.shape = {first.n_rows, first.n_cols, first.n_slices};
+  if (!config.mask.empty()) in.masks = ReadTrainingMasks(config.mask, inputs, in);
   return in;
 }
 
@@ -421,10 +461,18 @@ void FitToInitialFilters(LearningConfig& config, const InitialFilters& initial,
 }
 
 LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<double>>& images,
-                         const InitialFilters* initial, const std::string& out)
+                         const InitialFilters* initial, const std::string& out,
+                         const std::vector<Image<double>>& masks)
     : config_(config) {
   config_.Validate();
   if (images.empty()) throw std::invalid_argument("no training images");
+  if (!masks.empty() && config_.learning.learner != "batch")
+    throw std::invalid_argument("masks are learned with by the batch learner, not --learner " +
+                                config_.learning.learner);
+  if (!masks.empty() && masks.size() != images.size())
+    throw std::invalid_argument("need one mask per training image (" +
+                                std::to_string(masks.size()) + " masks, " +
+                                std::to_string(images.size()) + " images)");
   if (config_.learning.learner == "online") {  // images of any size, drawn one at a time
     StartStream(MemoryImageSource(images), initial, out);
     return;
@@ -437,9 +485,18 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
         image.n_slices != first.n_slices)
       throw std::invalid_argument("the training images differ in size");
   layers_ = ResolveLayers(config_, first.n_slices, first.n_rows, first.n_cols);
-  std::vector<Image<double>> signals;
-  for (const Image<double>& image : images)
-    signals.push_back(Preprocess(image, config_.preprocess).signal);
+  std::vector<Image<double>> signals, weights;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (masks.empty()) {
+      signals.push_back(Preprocess(images[i], config_.preprocess).signal);
+      continue;
+    }
+    const std::string name =
+        "mask " + std::to_string(i + 1) + " of " + std::to_string(masks.size());
+    weights.push_back(
+        MaskForImage(masks[i], images[i].n_rows, images[i].n_cols, images[i].n_slices, name));
+    signals.push_back(Preprocess(images[i], config_.preprocess, weights.back()).signal);
+  }
   engine_ = WithPrecision(config_.precision, [&](auto tag) -> std::unique_ptr<Engine> {
     using T = decltype(tag);
     std::vector<Image<T>> typed;
@@ -449,8 +506,10 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
                                                  std::to_string(signals.size())));
       signals[i].reset();
     }
+    std::vector<Image<T>> typedWeights;
+    for (const Image<double>& w : weights) typedWeights.push_back(Convert<T>(w, "a mask"));
     return std::make_unique<RunEngine<T>>(config_, layers_, std::move(typed), nullptr, initial, out,
-                                          stopRequested_);
+                                          stopRequested_, std::move(typedWeights));
   });
 }
 

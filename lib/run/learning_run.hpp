@@ -76,6 +76,7 @@ void CheckBatchFits(const LearningConfig& config, std::size_t images, std::size_
 struct TrainingInputs {
   std::shared_ptr<const ImageSource> source;  //!< online: read one at a time as drawn
   std::vector<Image<double>> images;          //!< batch: as read, cropped to one size
+  std::vector<Image<double>> masks;           //!< batch with config.mask: one per image
   bool cropped = false;  //!< batch: the images differed in size and were centre-cropped
   ImageShape shape;      //!< online: the smallest draw; batch: the images'
   std::size_t Count() const { return source ? source->Count() : images.size(); }
@@ -87,6 +88,8 @@ struct TrainingInputs {
 //! std::invalid_argument and one line: draws the images cannot give (CheckDraws), a batch run
 //! that would not fit in `availableBytes` (CheckBatchFits; 0: unknown). A file that cannot be
 //! read or used (missing, corrupt, a shape or values it cannot hold): std::runtime_error naming it.
+//! With config.mask, each image's mask is read from that directory (io/mask.hpp: the image file's
+//! stem); the inputs must then be image files or directories of them, of one size.
 TrainingInputs OpenTrainingInputs(const LearningConfig& config,
                                   const std::vector<std::string>& inputs,
                                   std::size_t availableBytes);
@@ -103,8 +106,11 @@ public:
   //! that does not validate or does not fit the images (dn-learn's messages) or an image set
   //! that is empty or of several sizes, std::runtime_error for values beyond the precision or
   //! initial filters that project to zero.
+  //! `masks`: empty, or per image its mask (io/mask.hpp, shaped as the image): learning from
+  //! the known pixels only (the batch learner, layer 1), the preprocessing from them too.
   LearningRun(const LearningConfig& config, const std::vector<Image<double>>& images,
-              const InitialFilters* initial = nullptr, const std::string& out = "");
+              const InitialFilters* initial = nullptr, const std::string& out = "",
+              const std::vector<Image<double>>& masks = {});
   //! A run of the online learner (config.learning.learner "online", one layer) on images read
   //! one at a time from `source` (each at its own size, or cropped by the config), so that
   //! memory does not grow with their number; throws as above.
