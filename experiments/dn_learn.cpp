@@ -149,7 +149,7 @@ LearningConfig ReadConfig(const CommandLine& cli, CheckpointOptions& checkpoints
   learning.dictionary.method = cli.Get<std::string>("dictionary-method");
   learning.dictionary.iterations = cli.Positive("dictionary-iterations");
   learning.dictionary.zeroMean = cli.Flag("zero-mean");
-  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings, &kStridedSettings})
+  for (const auto* table : {&kOnlineSettings, &kHeldOutSettings, &kStridedSettings, &kMaskSettings})
     for (const SettingHelp& o : *table)
       if (cli.Has(o.key))
         AsUsageError([&] { SetLearningSetting(c, o.key, cli.Get<std::string>(o.key)); });

@@ -16,6 +16,7 @@
 #include "core/threads.hpp"
 #include "entry_points.hpp"
 #include "io/image_set.hpp"
+#include "io/mask.hpp"
 #include "learn.hpp"
 #include "run/inference.hpp"
 #include "viz/montage.hpp"
@@ -85,7 +86,8 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
                                    double tolerance, const std::string& precision,
                                    const std::optional<int>& threads, const py::object& init,
                                    const py::object& callback, const std::string& planner,
-                                   long long stride, const py::object& padding) {
+                                   long long stride, const py::object& padding,
+                                   const py::object& mask) {
   InferenceConfig config;
   config.stride = PositiveCount(stride, "stride");
   config.padding = Padding::Parse(SettingText(padding, "padding"), "padding");
@@ -98,6 +100,10 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
   config.effort = ParsePlanner(planner);
   const FilterBank<double> filters = FilterBankFromArray(dictionary, "dictionary");
   const Image<double> image = ImageFromArray(signal, "signal");
+  std::optional<Image<double>> weight;
+  if (!mask.is_none())
+    weight = MaskForImage(ImageFromArray(mask, "mask"), image.n_rows, image.n_cols, image.n_slices,
+                          "mask");
   std::optional<Maps<double>> start;
   if (!init.is_none()) {
     start = CubeFromArray(init, "init", 3, 3);
@@ -121,7 +127,8 @@ SparseCodeResult SparseCodeBinding(const py::object& dictionary, const py::objec
   CodingResult<double> outcome;
   {
     py::gil_scoped_release release;
-    outcome = SparseCodeInPrecision(filters, image, config, &observer, start ? &*start : nullptr);
+    outcome = SparseCodeInPrecision(filters, image, config, &observer, start ? &*start : nullptr,
+                                    weight ? &*weight : nullptr);
   }
   bridge.Raise();
   SparseCodeResult r;
@@ -153,7 +160,8 @@ ReconstructionResult ReconstructBinding(
     const std::optional<std::string>& boundary, const std::optional<long long>& iterations,
     const std::optional<double>& tolerance, const std::optional<std::string>& preprocess,
     const std::optional<std::string>& precision, const std::optional<int>& threads,
-    const py::object& callback, const std::string& planner) {
+    const py::object& callback, const std::string& planner, const py::object& mask,
+    const py::object& reference) {
   InferenceOverrides o;
   o.layer = PositiveCount(layer, "layer");
   if (lmbda) o.lambda = NonNegative(*lmbda, "lmbda");
@@ -172,6 +180,8 @@ ReconstructionResult ReconstructBinding(
   InferenceOptions options;
   options.observer = [&observer](std::size_t) -> Observer* { return &observer; };
   options.advice = "use precision=\"double\"";
+  if (!mask.is_none()) options.mask = ImageArgument(mask, model.manifest.colour);
+  if (!reference.is_none()) options.reference = ImageArgument(reference, model.manifest.colour);
   ImageInference outcome;
   {
     py::gil_scoped_release release;
@@ -197,6 +207,11 @@ ReconstructionResult ReconstructBinding(
   r.metrics["solver"] = config.solver;
   r.metrics["precision"] = ToString(config.precision);
   r.metrics["stop_reason"] = Describe(outcome.report.reason);
+  if (!options.mask.is_empty()) r.metrics["known_fraction"] = outcome.metrics.knownFraction;
+  if (outcome.metrics.scored) {
+    r.metrics["psnr_reference"] = outcome.metrics.psnrReference;
+    r.metrics["ssim_reference"] = outcome.metrics.ssimReference;
+  }
   r.history = HistoryDict(outcome.history, true);
   return r;
 }
@@ -331,7 +346,7 @@ PYBIND11_MODULE(_deconvnet, m) {
            "lmbda"_a = py::none(), "solver"_a = py::none(), "boundary"_a = py::none(),
            "iterations"_a = py::none(), "tolerance"_a = py::none(), "preprocess"_a = py::none(),
            "precision"_a = py::none(), "threads"_a = py::none(), "callback"_a = py::none(),
-           "planner"_a = "estimate",
+           "planner"_a = "estimate", "mask"_a = py::none(), "reference"_a = py::none(),
            R"(Infers the feature maps of one image and reconstructs it, as dn-reconstruct --model.
 
 image:      an array (H, W) or, for a colour model, (3, H, W), float32 or float64, values as
@@ -340,7 +355,7 @@ image:      an array (H, W) or, for a colour model, (3, H, W), float32 or float6
 layer:      infer layers 1 to `layer` and reconstruct from that layer's maps alone.
 The keywords below default to the model's settings (None):
 lmbda:      l1 weight of layer `layer`, >= 0.
-solver:     "ista", "fista", "admm" or "cd" (admm: circular boundary, one layer).
+solver:     "ista", "fista", "admm" or "cd" (admm: one layer).
 boundary:   "valid" or "circular".
 iterations: solver iterations per layer, > 0.
 tolerance:  stop when the maps' relative change falls below it; 0 runs every iteration.
@@ -349,6 +364,9 @@ precision:  "single" or "double".
 threads:    worker threads; None uses all cores.
 callback:   called with each solver iteration's record (a dict); a true return value stops.
 planner:    FFTW planning, "estimate" or "measure".
+mask:       inpainting (dn-reconstruct --mask): the known pixels, an array shaped as the image
+            (or (H, W) for every channel) or a path; 0 unknown, 1 known, or weights; layer 1.
+reference:  the complete image (array or path): metrics gain psnr_reference, ssim_reference.
 
 Returns a ReconstructionResult. Raises ValueError for bad arguments, OSError when an image
 path cannot be read, KeyboardInterrupt on Ctrl-C (within one iteration).)")
@@ -361,7 +379,8 @@ path cannot be read, KeyboardInterrupt on Ctrl-C (within one iteration).)")
              const std::optional<std::string>& precision, const std::optional<int>& threads,
              const py::object& callback, const std::string& planner) {
             return ReconstructBinding(model, image, layer, lmbda, solver, boundary, iterations,
-                                      tolerance, preprocess, precision, threads, callback, planner)
+                                      tolerance, preprocess, precision, threads, callback, planner,
+                                      py::none(), py::none())
                 .maps;
           },
           "image"_a, "layer"_a = 1, py::kw_only(), "lmbda"_a = py::none(), "solver"_a = py::none(),
@@ -396,10 +415,12 @@ path cannot be read, KeyboardInterrupt on Ctrl-C (within one iteration).)")
         "solver"_a = "fista", "boundary"_a = "valid", "iterations"_a = 200, "tolerance"_a = 0.0,
         "precision"_a = "single", "threads"_a = py::none(), "init"_a = py::none(),
         "callback"_a = py::none(), "planner"_a = "estimate", "stride"_a = 1,
-        "padding"_a = "default",
+        "padding"_a = "default", "mask"_a = py::none(),
         R"(Convolutional sparse coding of one signal over a dictionary:
 
-    minimise_z  1/2 sum_c || sum_k d_kc * z_k - s_c ||^2 + lmbda sum_k ||z_k||_1
+    minimise_z  1/2 sum_c || W_c (sum_k d_kc * z_k - s_c) ||^2 + lmbda sum_k ||z_k||_1
+
+(W = 1 unless a mask is given)
 
 The signal is used as given (no preprocessing): the same maps, bit for bit, as
 `dn-reconstruct --dictionary D --lambda L --preprocess none` with the same settings and threads.
@@ -407,7 +428,7 @@ The signal is used as given (no preprocessing): the same maps, bit for bit, as
 dictionary: filters (K, h, w) or (K, C, h, w), float32 or float64, any memory order.
 signal:     (H, W) or (C, H, W), C matching the dictionary, float32 or float64.
 lmbda:      weight of the l1 penalty, >= 0.
-solver:     "ista", "fista", "admm" or "cd" (admm: boundary "circular" only).
+solver:     "ista", "fista", "admm" or "cd" (cd: no mask).
 boundary:   "valid" (maps (K, H+h-1, W+w-1)) or "circular" (maps (K, H, W)).
 iterations: at most this many iterations, > 0.
 tolerance:  stop when the maps' relative change falls below it; 0 runs every iteration.
@@ -421,6 +442,8 @@ planner:    FFTW planning, "estimate" or "measure".
 stride, padding: a strided layer (transposed convolution: maps of i' give s(i' - 1) + k - 2p
             outputs; valid keeps the first H x W, circular needs s to divide H and W): padding
             "default" (k - 1 valid, 0 circular), P or (P, Q); ista or fista only.
+mask:       the data weight W: (H, W) for every channel or shaped as the signal; 0 marks unknown
+            pixels (inpainting), 1 known ones, or any non-negative weights.
 
 Returns a SparseCodeResult (.maps, .objective, .history, .iterations, .stop_reason, ...).
 Raises ValueError for bad arguments (dtype, dimensions, shapes, NaN or infinity, a negative

@@ -52,15 +52,15 @@ std::uint64_t UniformBelow(std::mt19937_64& engine, std::uint64_t n) {
 
 }  // namespace
 
-void CheckMask(const Image<double>& mask, arma::uword rows, arma::uword cols,
-               arma::uword channels, const std::string& name) {
+void CheckMask(const Image<double>& mask, arma::uword rows, arma::uword cols, arma::uword channels,
+               const std::string& name) {
   const std::string what = Called(name);
   if (rows == 0 || cols == 0 || channels == 0)
     throw std::invalid_argument("CheckMask(): the image size must be non-zero");
   if (mask.n_rows != rows || mask.n_cols != cols)
-    throw std::invalid_argument(what + " is " + std::to_string(mask.n_rows) + "x" +
-                                std::to_string(mask.n_cols) + " (rows x columns) but the image is " +
-                                std::to_string(rows) + "x" + std::to_string(cols));
+    throw std::invalid_argument(
+        what + " is " + std::to_string(mask.n_rows) + "x" + std::to_string(mask.n_cols) +
+        " (rows x columns) but the image is " + std::to_string(rows) + "x" + std::to_string(cols));
   if (mask.n_slices != 1 && mask.n_slices != channels)
     throw std::invalid_argument(what + " has " + std::to_string(mask.n_slices) +
                                 " channels but the image has " + std::to_string(channels) +
@@ -94,7 +94,15 @@ Image<double> ReadMask(const std::string& path, arma::uword rows, arma::uword co
                        arma::uword channels) {
   Image<double> mask;
   if (IsNpyPath(path)) {
-    const NpyArray array = ReadNpy(path);  // std::runtime_error naming the file
+    NpyArray array;
+    try {
+      array = ReadNpy(path);  // std::runtime_error naming the file
+    } catch (const std::runtime_error& e) {
+      // Weights that are not finite are a bad mask, as negative ones are, not an I/O failure.
+      if (std::string(e.what()).find("NaN or infinite") != std::string::npos)
+        throw std::invalid_argument("mask " + path + " holds NaN or infinite weights");
+      throw;
+    }
     try {
       mask = CubeFromNpy<double>(array);
     } catch (const std::invalid_argument&) {
@@ -132,8 +140,8 @@ std::vector<std::string> FindMaskFiles(const std::string& directory,
     const std::string stem = fs::path(image).stem().string();
     const auto found = byStem.find(stem);
     if (found == byStem.end())
-      throw std::runtime_error("no mask for image " + image + " in " + directory +
-                               " (expected " + stem + ".npy or " + stem + ".png)");
+      throw std::runtime_error("no mask for image " + image + " in " + directory + " (expected " +
+                               stem + ".npy or " + stem + ".png)");
     std::vector<std::string> candidates = found->second;
     if (candidates.size() > 1) {
       std::sort(candidates.begin(), candidates.end());
@@ -159,9 +167,9 @@ Image<double> RandomMask(arma::uword rows, arma::uword cols, arma::uword channel
   const auto missing =
       static_cast<std::uint64_t>(std::llround(missingFraction * static_cast<double>(pixels)));
   if (missing >= pixels)
-    throw std::invalid_argument("RandomMask(): missingFraction " +
-                                std::to_string(missingFraction) + " leaves no pixel of " +
-                                std::to_string(rows) + "x" + std::to_string(cols) + " known");
+    throw std::invalid_argument("RandomMask(): missingFraction " + std::to_string(missingFraction) +
+                                " leaves no pixel of " + std::to_string(rows) + "x" +
+                                std::to_string(cols) + " known");
 
   // Partial Fisher-Yates: position i takes a uniformly chosen index among those not yet taken.
   std::vector<std::uint64_t> order(pixels);

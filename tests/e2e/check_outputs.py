@@ -99,7 +99,7 @@ def check_learn(directory, K, C, h, w, precision, iterations):
         expect(f.read(8) == b"\x89PNG\r\n\x1a\n", "filters.png is not a PNG")
 
 
-def check_reconstruction(directory, dictionary_path, boundary):
+def check_reconstruction(directory, dictionary_path, boundary, mask_path=None):
     dictionary = np.load(dictionary_path)
     features = np.load(os.path.join(directory, "features.npy"))
     reconstruction = np.load(os.path.join(directory, "reconstruction.npy"))
@@ -128,7 +128,13 @@ def check_reconstruction(directory, dictionary_path, boundary):
     expect(error <= tolerance, f"D z differs from reconstruction.npy: relative {error:.3g}")
 
     z = features.astype(np.float64)
-    fidelity = 0.5 * np.sum((reconstruction.astype(np.float64) - signal) ** 2)
+    weight = np.ones(signal.shape) if mask_path is None else np.load(mask_path)
+    if mask_path is not None:
+        expect("known_fraction" in metrics, "metrics.json lacks known_fraction")
+        expect(abs(metrics["known_fraction"] - np.mean(weight > 0)) < 1e-12, "known_fraction")
+        expect(not np.any(signal[weight == 0]), "the signal is not zero at unknown pixels")
+    # 1/2 ||W (D z - s)||^2 + lambda ||z||_1, W = 1 without a mask
+    fidelity = 0.5 * np.sum((weight * (reconstruction.astype(np.float64) - signal)) ** 2)
     objective = fidelity + metrics["lambda"] * np.abs(z).sum()
     error = abs(objective - metrics["objective"]) / abs(objective)
     expect(error <= 1e-5, f"objective {objective} != metrics {metrics['objective']} ({error:.3g})")
@@ -458,7 +464,7 @@ def main(argv):
         check_learn(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]), argv[7],
                     int(argv[8]))
     elif argv[1] == "reconstruction":
-        check_reconstruction(argv[2], argv[3], argv[4])
+        check_reconstruction(argv[2], argv[3], argv[4], argv[5] if len(argv) > 5 else None)
     elif argv[1] == "network":
         check_network(argv[2], int(argv[3]), int(argv[4]))
     elif argv[1] == "network-reconstruction":
