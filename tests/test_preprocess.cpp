@@ -344,4 +344,51 @@ BOOST_AUTO_TEST_CASE(method_names_round_trip) {
     BOOST_CHECK_THROW(dn::ParsePreprocessMethod(bad), std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(masked_preprocessing_uses_the_known_pixels_only) {
+  // All weights 1: the unweighted preprocessing (to rounding: the reference differs). Garbage,
+  // even NaN, in unknown pixels changes nothing, and the signal is 0 there.
+  arma::arma_rng::set_seed(1531);
+  BOOST_TEST_MESSAGE("seed 1531");
+  Image<double> image(30, 26, 2, arma::fill::randu);
+  Image<double> ones(30, 26, 2, arma::fill::ones);
+  Image<double> mask(30, 26, 2, arma::fill::randu);
+  mask.transform([](double u) { return u < 0.4 ? 0.0 : 1.0; });
+  for (PreprocessMethod method : {PreprocessMethod::None, PreprocessMethod::Highpass,
+                                  PreprocessMethod::Lcn}) {
+    PreprocessOptions options;
+    options.method = method;
+    const dn::Preprocessed plain = dn::Preprocess(image, options);
+    const dn::Preprocessed weighted = dn::Preprocess(image, options, ones);
+    const double offset = arma::abs(plain.offset - weighted.offset).max();
+    const double signal = arma::abs(plain.signal - weighted.signal).max();
+    BOOST_TEST_MESSAGE(dn::ToString(method) << ": all-ones weight differs by " << offset << ", "
+                                            << signal);
+    BOOST_TEST(offset <= 1e-12);
+    BOOST_TEST(signal <= 1e-10);  // lcn divides by a local deviation
+
+    const dn::Preprocessed masked = dn::Preprocess(image, options, mask);
+    Image<double> corrupted = image;
+    corrupted.elem(arma::find(mask == 0.0)).fill(std::numeric_limits<double>::quiet_NaN());
+    const dn::Preprocessed again = dn::Preprocess(corrupted, options, mask);
+    BOOST_TEST(arma::approx_equal(masked.signal, again.signal, "absdiff", 0.0));
+    BOOST_TEST(arma::approx_equal(masked.offset, again.offset, "absdiff", 0.0));
+    BOOST_TEST(!arma::any(arma::vectorise(masked.signal.elem(arma::find(mask == 0.0)))));
+  }
+  // A smooth image with half its pixels missing: the masked lowpass stays near the true one.
+  Image<double> smooth(40, 40, 1);
+  for (arma::uword x = 0; x < 40; ++x)
+    for (arma::uword y = 0; y < 40; ++y) smooth(y, x, 0) = 0.5 + 0.3 * std::sin(0.1 * x + 0.05 * y);
+  PreprocessOptions highpass;
+  Image<double> half(40, 40, 1, arma::fill::randu);
+  half.transform([](double u) { return u < 0.5 ? 0.0 : 1.0; });
+  const double error = arma::abs(dn::Preprocess(smooth, highpass, half).offset -
+                                 dn::Preprocess(smooth, highpass).offset).max();
+  BOOST_TEST_MESSAGE("masked lowpass of a smooth image: largest difference " << error);
+  BOOST_TEST(error <= 0.03);  // a tenth of the amplitude, 0.3
+  BOOST_CHECK_THROW(dn::Preprocess(smooth, highpass, Image<double>(40, 40, 1, arma::fill::zeros)),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(dn::Preprocess(smooth, highpass, Image<double>(40, 39, 1, arma::fill::ones)),
+                    std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -262,6 +262,10 @@ Preprocessed Preprocess(const Image<double>& image, const PreprocessOptions& opt
     const arma::vec values = channel.elem(known);
     if (!values.is_finite())
       throw std::invalid_argument("Preprocess(): image contains NaN or infinite known pixels");
+    if (options.method == PreprocessMethod::None) {
+      out.signal.slice(c).elem(known) = values;
+      continue;
+    }
     // Relative to the known pixels' mean, which unknown pixels take (they carry no weight).
     const double reference = arma::mean(values);
     arma::mat shifted(channel.n_rows, channel.n_cols, arma::fill::zeros);
