@@ -100,7 +100,7 @@ std::string CommandLine::Wisdom() const {
 
 void CommandLine::AddSolver(const std::string& note) {
   Add()("solver", po::value<std::string>()->default_value("fista")->value_name("S"),
-        WithNote("sparse coding solver: ista, fista, admm or cd (admm: circular boundary only)", note)
+        WithNote("sparse coding solver: ista, fista, admm or cd", note)
             .c_str());
 }
 

@@ -1,4 +1,4 @@
-// ADMM for convolutional sparse coding, circular boundary (Wohlberg, "Efficient Algorithms for
+// ADMM for convolutional sparse coding (Wohlberg, "Efficient Algorithms for
 // Convolutional Sparse Representations", IEEE TIP 25(1), 2016; see csc_solver.hpp for the
 // problem). With the split x = y, scaled dual u, penalty rho and over-relaxation alpha:
 //
