@@ -225,6 +225,9 @@ int Reconstruct(int argc, const char* const argv[]) {
                        " is not the size of the image " + input);
   }
   if (cli.Has("noise-sigma")) {
+    if (config.preprocess.method == PreprocessMethod::Lcn)
+      throw UsageError("--noise-sigma sets lambda in pixel units, which lcn preprocessing does not "
+                       "keep (use --preprocess highpass or none)");
     if (estimateNoise) noiseSigma = EstimateNoiseSigma(image);
     config.lambda = DenoisingLambda(noiseSigma);
     cli.Resolve("noise-sigma", NumberText(noiseSigma));

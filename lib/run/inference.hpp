@@ -86,10 +86,11 @@ std::string InferenceSummary(const FilterBank<double>& filters, const Image<doub
                              const InferenceConfig& config);
 
 //! Gaussian denoising: lambda = kDenoisingLambdaPerSigma * sigma, sigma the noise's standard
-//! deviation in the units of the preprocessed signal (pixel units for none and highpass). The
-//! factor was measured on the bundled images (docs/applications.md: the PSNR of dn-reconstruct's
-//! denoising over a sweep of lambda / sigma at sigma = 25/255 and 15/255).
-constexpr double kDenoisingLambdaPerSigma = 1.0;
+//! deviation in pixel units (highpass and none keep them). The factor is the best of a sweep of
+//! lambda / sigma in {0.5, 1, 1.5, 2, 3, 4} at sigma = 25/255 and 15/255 on the five bundled
+//! images, with a dictionary of 32 8x8 filters learned by dn-learn (scripts/measure-denoising;
+//! docs/applications.md): 2 at both levels.
+constexpr double kDenoisingLambdaPerSigma = 2.0;
 //! kDenoisingLambdaPerSigma * sigma; std::invalid_argument unless sigma is finite and > 0.
 double DenoisingLambda(double sigma);
 //! A noise level given as text: a number in (0, 1]; std::invalid_argument naming

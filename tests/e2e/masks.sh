@@ -106,6 +106,7 @@ expect_error 2 "${RECON[@]}" --reference "$WORK/small.npy" "$WORK/corrupted.npy"
 expect_error 2 "${RECON[@]}" --noise-sigma 0.1 "$WORK/noisy.npy"
 expect_error 2 dn-reconstruct --dictionary "$D" --noise-sigma abc --out "$WORK/bad" "$WORK/noisy.npy"
 expect_error 2 dn-reconstruct --dictionary "$D" --noise-sigma 0 --out "$WORK/bad" "$WORK/noisy.npy"
+expect_error 2 dn-reconstruct --dictionary "$D" --noise-sigma 0.1 --preprocess lcn --out "$WORK/bad" "$WORK/noisy.npy"
 expect_error 1 "${RECON[@]}" --mask "$WORK/missing.npy" "$WORK/corrupted.npy"
 [ -e "$WORK/bad" ] && fail "a refused run wrote $WORK/bad"
 
