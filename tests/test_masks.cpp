@@ -1,5 +1,7 @@
 // Masks for issue 15 (io/mask.hpp): reading mask files and checking them, mask directories,
-// reproducible random masks.
+// reproducible random masks; preprocessing with a weight (preprocess/preprocess.hpp); the image
+// quality measures and noise estimate used to judge inpainting and denoising
+// (metrics/image_quality.hpp).
 #define BOOST_TEST_MODULE masks
 #include <unistd.h>
 
@@ -16,6 +18,8 @@
 #include "io/image.hpp"
 #include "io/mask.hpp"
 #include "io/npy.hpp"
+#include "metrics/image_quality.hpp"
+#include "preprocess/preprocess.hpp"
 #include "test_support.hpp"
 
 using namespace dn;
@@ -29,9 +33,8 @@ class ScratchDir {
 public:
   explicit ScratchDir(const std::string& tag) {
     static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("dn-test-masks-" + tag + "-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++));
+    path_ = fs::temp_directory_path() / ("dn-test-masks-" + tag + "-" + std::to_string(::getpid()) +
+                                         "-" + std::to_string(counter++));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -73,6 +76,32 @@ Image<double> PatternMask(arma::uword rows, arma::uword cols, arma::uword channe
 }
 
 void Touch(const std::string& path) { std::ofstream(path) << "x"; }
+
+const PreprocessMethod kMethods[] = {PreprocessMethod::None, PreprocessMethod::Highpass,
+                                     PreprocessMethod::Lcn};
+
+PreprocessOptions With(PreprocessMethod method) {
+  PreprocessOptions options;
+  options.method = method;
+  return options;
+}
+
+//! A smooth image with some texture, values in [0, 1].
+Image<double> TestImage(arma::uword rows, arma::uword cols, arma::uword channels) {
+  Image<double> image(rows, cols, channels);
+  for (arma::uword c = 0; c < channels; ++c)
+    for (arma::uword x = 0; x < cols; ++x)
+      for (arma::uword y = 0; y < rows; ++y)
+        image(y, x, c) = 0.5 + 0.3 * std::sin(0.31 * y + 0.1 * c) * std::cos(0.17 * x) +
+                         0.1 * std::sin(1.3 * x * y / (rows + 1.0));
+  return image;
+}
+
+//! max |a - b| / max |b| (b not all zero).
+double RelativeDiff(const Image<double>& a, const Image<double>& b) {
+  BOOST_REQUIRE(arma::size(a) == arma::size(b));
+  return arma::abs(a - b).max() / std::max(arma::abs(b).max(), 1e-300);
+}
 
 }  // namespace
 
@@ -241,6 +270,260 @@ BOOST_AUTO_TEST_CASE(bad_arguments) {
   BOOST_CHECK_THROW(RandomMask(4, 4, 1, 1.0, 1), std::invalid_argument);
   BOOST_CHECK_THROW(RandomMask(4, 4, 1, std::nan(""), 1), std::invalid_argument);
   BOOST_CHECK_THROW(RandomMask(4, 4, 1, 0.99, 1), std::invalid_argument);  // rounds to 16 of 16
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(masked_preprocess)
+
+BOOST_AUTO_TEST_CASE(all_ones_weight_gives_the_unweighted_result) {
+  Seed(101);
+  Image<double> image = TestImage(27, 22, 3);
+  image += 0.05 * arma::randn<arma::cube>(27, 22, 3);
+  const Image<double> ones(arma::size(image), arma::fill::ones);
+  for (PreprocessMethod method : kMethods) {
+    const Preprocessed plain = Preprocess(image, With(method));
+    const Preprocessed weighted = Preprocess(image, With(method), ones);
+    const double signalDiff = RelativeDiff(weighted.signal, plain.signal);
+    BOOST_TEST_MESSAGE(ToString(method) << ": relative difference of the signal " << signalDiff);
+    BOOST_TEST(signalDiff < 1e-12, ToString(method));
+    BOOST_TEST(RelativeDiff(weighted.offset, plain.offset) < 1e-12, ToString(method));
+    BOOST_TEST(RelativeDiff(weighted.scale, plain.scale) < 1e-12, ToString(method));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_pixels_change_nothing) {
+  Seed(102);
+  const Image<double> image = TestImage(30, 26, 2);
+  const Image<double> mask = RandomMask(30, 26, 2, 0.4, 102);
+  Image<double> garbage = image;
+  const Image<double> noise = 1e3 * arma::randn<arma::cube>(arma::size(image));
+  for (arma::uword i = 0; i < image.n_elem; ++i)
+    if (mask[i] == 0.0) garbage[i] = noise[i];
+  garbage(arma::find(mask == 0.0, 1)(0)) = std::numeric_limits<double>::quiet_NaN();
+  for (PreprocessMethod method : kMethods) {
+    const Preprocessed a = Preprocess(image, With(method), mask);
+    const Preprocessed b = Preprocess(garbage, With(method), mask);
+    BOOST_TEST(a.signal.is_finite());
+    BOOST_TEST(arma::approx_equal(a.signal, b.signal, "absdiff", 0.0), ToString(method));
+    BOOST_TEST(arma::approx_equal(a.offset, b.offset, "absdiff", 0.0), ToString(method));
+    BOOST_TEST(arma::approx_equal(a.scale, b.scale, "absdiff", 0.0), ToString(method));
+    // The signal is 0 at unknown pixels, and Restore gives the image back at the known ones.
+    BOOST_TEST(arma::abs(a.signal.elem(arma::find(mask == 0.0))).max() == 0.0);
+    const Image<double> restored = Restore(a.signal, a);
+    const arma::uvec known = arma::find(mask > 0.0);
+    BOOST_TEST(arma::abs(restored.elem(known) - image.elem(known)).max() < 1e-12);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(statistics_are_normalised_convolutions) {
+  // offset = F(w s) / F(w), with F(w s) and F(w) from the unweighted preprocessing, whose offset
+  // is the lowpass (highpass) or the local mean (lcn). A weight that is not 0/1 and a wide hole
+  // keep F(w) well above the floor everywhere here (checked).
+  const Image<double> image = TestImage(32, 28, 1);
+  Image<double> weight = RandomMask(32, 28, 1, 0.3, 103);
+  weight.tube(10, 8, 13, 11).zeros();
+  weight.tube(0, 0, 5, 27) *= 2.5;
+  for (PreprocessMethod method : {PreprocessMethod::Highpass, PreprocessMethod::Lcn}) {
+    const Image<double> numerator = Preprocess(Image<double>(weight % image), With(method)).offset;
+    const Image<double> denominator = Preprocess(weight, With(method)).offset;
+    BOOST_REQUIRE(denominator.min() > 1e-3);
+    const Image<double> expected = numerator / denominator;
+    const Preprocessed weighted = Preprocess(image, With(method), weight);
+    const double diff = RelativeDiff(weighted.offset, expected);
+    BOOST_TEST_MESSAGE(ToString(method) << ": relative difference " << diff);
+    BOOST_TEST(diff < 1e-10, ToString(method));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(scaling_the_weight_changes_nothing) {
+  const Image<double> image = TestImage(24, 24, 1);
+  const Image<double> mask = RandomMask(24, 24, 1, 0.5, 104);
+  for (PreprocessMethod method : kMethods) {
+    const Preprocessed a = Preprocess(image, With(method), mask);
+    const Preprocessed b = Preprocess(image, With(method), Image<double>(3.7 * mask));
+    BOOST_TEST(RelativeDiff(b.signal, a.signal) < 1e-12, ToString(method));
+    BOOST_TEST(RelativeDiff(b.offset, a.offset) < 1e-12, ToString(method));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(far_from_known_pixels_the_global_mean) {
+  // Only a 4x4 corner block is known: 50 pixels away the lowpass and the local mean have almost
+  // no support left (the lowpass's F(w) is 1e-9 there, below the floor 1e-6, the Gaussian's 0),
+  // and fall back to the known pixels' mean. Everywhere the offset is a convex combination of
+  // known values (non-negative kernels), so within their range.
+  const Image<double> image = TestImage(56, 56, 1);
+  Image<double> mask(56, 56, 1, arma::fill::zeros);
+  mask.tube(0, 0, 3, 3).ones();
+  const arma::vec known = arma::vectorise(image.tube(0, 0, 3, 3));
+  const double knownMean = arma::mean(known);
+  for (PreprocessMethod method : {PreprocessMethod::Highpass, PreprocessMethod::Lcn}) {
+    const Preprocessed out = Preprocess(image, With(method), mask);
+    BOOST_TEST(out.offset.is_finite());
+    BOOST_TEST(out.scale.is_finite());
+    BOOST_TEST(std::abs(out.offset(55, 55, 0) - knownMean) < 2e-3 * (known.max() - known.min()),
+               ToString(method) << ": " << out.offset(55, 55, 0) << " vs " << knownMean);
+    BOOST_TEST(out.offset.min() > known.min() - 1e-9, ToString(method));
+    BOOST_TEST(out.offset.max() < known.max() + 1e-9, ToString(method));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_weights_are_refused) {
+  const Image<double> image = TestImage(16, 16, 2);
+  const PreprocessOptions options;
+  Image<double> weight(16, 16, 2, arma::fill::ones);
+  BOOST_CHECK_NO_THROW(Preprocess(image, options, weight));
+  BOOST_CHECK_THROW(Preprocess(image, options, Image<double>(16, 16, 1, arma::fill::ones)),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(Preprocess(image, options, Image<double>(16, 15, 2, arma::fill::ones)),
+                    std::invalid_argument);
+  Image<double> bad = weight;
+  bad(2, 3, 1) = -1.0;
+  BOOST_CHECK_THROW(Preprocess(image, options, bad), std::invalid_argument);
+  bad(2, 3, 1) = std::numeric_limits<double>::infinity();
+  BOOST_CHECK_THROW(Preprocess(image, options, bad), std::invalid_argument);
+  bad = weight;
+  bad.slice(1).zeros();
+  BOOST_CHECK_THROW(Preprocess(image, options, bad), std::invalid_argument);
+  Image<double> nanImage = image;
+  nanImage(4, 4, 0) = std::numeric_limits<double>::quiet_NaN();
+  BOOST_CHECK_THROW(Preprocess(nanImage, options, weight), std::invalid_argument);
+  weight(4, 4, 0) = 0.0;  // the NaN pixel unknown: accepted
+  BOOST_CHECK_NO_THROW(Preprocess(nanImage, options, weight));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(image_quality)
+
+//! The analytic pair of the SSIM reference computation below.
+void SsimPair(arma::uword rows, arma::uword cols, Image<double>& a, Image<double>& b) {
+  a.set_size(rows, cols, 1);
+  b.set_size(rows, cols, 1);
+  for (arma::uword x = 0; x < cols; ++x)
+    for (arma::uword y = 0; y < rows; ++y) {
+      const double yd = static_cast<double>(y), xd = static_cast<double>(x);
+      a(y, x, 0) = 0.5 + 0.3 * std::sin(0.31 * yd) * std::cos(0.17 * xd) +
+                   0.1 * std::sin(1.3 * xd * yd / (static_cast<double>(rows) + 1.0));
+      b(y, x, 0) = a(y, x, 0) + 0.08 * std::cos(0.9 * yd * xd + 0.3);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ssim_of_an_image_with_itself_is_one) {
+  Seed(201);
+  const Image<double> x(20, 17, 3, arma::fill::randu);
+  BOOST_TEST(Ssim(x, x) == 1.0, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(ssim_matches_an_independent_computation) {
+  // Golden number from /usr/bin/python3 (numpy 1.24.2, scipy 1.10.1), skimage's algorithm
+  // written out with scipy.ndimage.gaussian_filter(v, sigma=1.5, truncate=3.5) (its 11-tap
+  // window), C1 = 0.01^2, C2 = 0.03^2, the mean over [5:-5, 5:-5], on the same analytic pair
+  // (SsimPair(24, 31)):
+  //   s = (2 ux uy + C1)(2 vxy + C2) / ((ux^2 + uy^2 + C1)(vx + vy + C2)), v.. = f(a b) - ux uy
+  // (the script was run once; skimage itself is not installed here).
+  Image<double> a, b;
+  SsimPair(24, 31, a, b);
+  BOOST_TEST(Ssim(a, b) == 0.8542229139912999, boost::test_tools::tolerance(1e-10));
+  BOOST_TEST(Ssim(b, a) == Ssim(a, b), boost::test_tools::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(ssim_of_constant_images_is_the_luminance_term) {
+  // No variance: the contrast-structure factor is C2 / C2 = 1 at every position.
+  const Image<double> a(12, 13, 1, arma::fill::value(0.3)), b(12, 13, 1, arma::fill::value(0.5));
+  const double c1 = 0.01 * 0.01;
+  BOOST_TEST(Ssim(a, b) == (2 * 0.3 * 0.5 + c1) / (0.3 * 0.3 + 0.5 * 0.5 + c1),
+             boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(ssim_decreases_with_the_noise_level) {
+  Seed(202);
+  const Image<double> x = TestImage(32, 32, 1);
+  const Image<double> noise = arma::randn<arma::cube>(32, 32, 1);
+  double previous = 1.0;
+  for (double sigma : {0.01, 0.03, 0.1, 0.3}) {
+    const double value = Ssim(Image<double>(x + sigma * noise), x);
+    BOOST_TEST_MESSAGE("sigma " << sigma << ": SSIM " << value);
+    BOOST_TEST(value < previous, "sigma " << sigma);
+    previous = value;
+  }
+  BOOST_TEST(previous < 0.5);
+}
+
+BOOST_AUTO_TEST_CASE(ssim_averages_the_channels) {
+  Image<double> a, b;
+  SsimPair(16, 16, a, b);
+  Image<double> a2(16, 16, 2), b2(16, 16, 2);
+  a2.slice(0) = a.slice(0);
+  b2.slice(0) = b.slice(0);
+  a2.slice(1) = a.slice(0);
+  b2.slice(1) = a.slice(0);  // identical: SSIM 1
+  BOOST_TEST(Ssim(a2, b2) == 0.5 * (Ssim(a, b) + 1.0), boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(ssim_input_checks) {
+  const Image<double> x(12, 12, 1, arma::fill::ones);
+  BOOST_CHECK_THROW(Ssim(x, Image<double>(12, 13, 1, arma::fill::ones)), std::invalid_argument);
+  BOOST_CHECK_THROW(Ssim(x, Image<double>(12, 12, 2, arma::fill::ones)), std::invalid_argument);
+  const Image<double> small(10, 20, 1, arma::fill::ones);
+  BOOST_CHECK_THROW(Ssim(small, small), std::invalid_argument);
+  BOOST_CHECK_NO_THROW(
+      Ssim(Image<double>(11, 11, 1, arma::fill::ones), Image<double>(11, 11, 1, arma::fill::ones)));
+  Image<double> nan = x;
+  nan(3, 3, 0) = std::numeric_limits<double>::quiet_NaN();
+  BOOST_CHECK_THROW(Ssim(nan, x), std::invalid_argument);
+  BOOST_CHECK_THROW(Ssim(x, nan), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(noise_sigma_of_a_smooth_image_with_gaussian_noise) {
+  Seed(203);
+  Image<double> clean(128, 128, 2);  // smooth: periods of 90 pixels and more
+  for (arma::uword c = 0; c < 2; ++c)
+    for (arma::uword x = 0; x < 128; ++x)
+      for (arma::uword y = 0; y < 128; ++y)
+        clean(y, x, c) = 0.5 + 0.3 * std::sin(0.07 * y + c) * std::cos(0.05 * x) + 0.001 * x;
+  const Image<double> noise = arma::randn<arma::cube>(128, 128, 2);
+  for (double sigma : {0.1, 0.03}) {
+    const double estimate = EstimateNoiseSigma(Image<double>(clean + sigma * noise));
+    BOOST_TEST_MESSAGE("sigma " << sigma << ": estimate " << estimate);
+    BOOST_TEST(std::abs(estimate - sigma) < 0.1 * sigma,
+               "sigma " << sigma << " estimate " << estimate);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(noise_sigma_ignores_planes_and_a_last_odd_row_and_column) {
+  // HH = (a - b - c + d) / 2 vanishes on a plane (exact in binary fractions).
+  Image<double> plane(9, 7, 1);
+  for (arma::uword x = 0; x < 7; ++x)
+    for (arma::uword y = 0; y < 9; ++y) plane(y, x, 0) = 0.25 * x + 0.125 * y;
+  BOOST_TEST(EstimateNoiseSigma(plane) == 0.0);
+  // Only the 2x2 blocks count: a 9x7 image is its 8x6 top-left part.
+  Seed(204);
+  Image<double> noisy(9, 7, 1, arma::fill::randn);
+  const Image<double> cropped = noisy.tube(0, 0, 7, 5);
+  noisy.tube(8, 0, 8, 6).fill(100.0);
+  noisy.tube(0, 6, 8, 6).fill(-100.0);
+  BOOST_TEST(EstimateNoiseSigma(noisy) == EstimateNoiseSigma(cropped));
+  BOOST_TEST(EstimateNoiseSigma(cropped) > 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(noise_sigma_median_of_the_haar_details) {
+  // One 2x4 image holds two blocks: HH = (1 - 0 - 0 + 0) / 2 = 0.5 and (0 - 0 - 0 + 3) / 2 = 1.5;
+  // the median of an even count is the mean of the middle two: 1.0, / 0.6745.
+  Image<double> x(2, 4, 1, arma::fill::zeros);
+  x(0, 0, 0) = 1.0;
+  x(1, 3, 0) = 3.0;
+  BOOST_TEST(EstimateNoiseSigma(x) == 1.0 / 0.6745, boost::test_tools::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(noise_sigma_input_checks) {
+  BOOST_CHECK_THROW(EstimateNoiseSigma(Image<double>(1, 8, 1, arma::fill::ones)),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(EstimateNoiseSigma(Image<double>(8, 1, 1, arma::fill::ones)),
+                    std::invalid_argument);
+  Image<double> nan(4, 4, 1, arma::fill::ones);
+  nan(1, 1, 0) = std::numeric_limits<double>::infinity();
+  BOOST_CHECK_THROW(EstimateNoiseSigma(nan), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

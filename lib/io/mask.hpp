@@ -6,7 +6,8 @@
 // other non-negative finite weight. Pixel (y, x) of channel c is mask(y, x, c), as in an image.
 //
 // Files:
-//  * an image file that ReadImage reads (PNG, JPEG, PGM/PPM, BMP): values / 255 (PGM/PPM: / maxval).
+//  * an image file that ReadImage reads (PNG, JPEG, PGM/PPM, BMP): values / 255 (PGM/PPM: /
+//  maxval).
 //    For an image of 3 channels the file is read in colour, so a colour mask gives each channel
 //    its own weights and a grey one is replicated; for any other channel count it is read grey
 //    (a colour file is converted with 0.299 R + 0.587 G + 0.114 B, which leaves equal R, G, B
@@ -31,8 +32,8 @@ namespace dn {
 //! Throws std::invalid_argument, one line naming `name` (a file, or what the caller calls an
 //! in-memory mask), unless `mask` fits an image of rows x cols x channels: the same rows and
 //! columns, 1 or `channels` channels, finite, non-negative, and not zero everywhere.
-void CheckMask(const Image<double>& mask, arma::uword rows, arma::uword cols,
-               arma::uword channels, const std::string& name);
+void CheckMask(const Image<double>& mask, arma::uword rows, arma::uword cols, arma::uword channels,
+               const std::string& name);
 
 //! CheckMask, then the mask with exactly `channels` channels (a one-channel mask replicated).
 Image<double> MaskForImage(const Image<double>& mask, arma::uword rows, arma::uword cols,

@@ -96,11 +96,12 @@ double EstimateNoiseSigma(const Image<double>& image) {
       }
   // The median: the middle element, or the mean of the two middle ones.
   const std::size_t n = detail.size(), half = n / 2;
-  std::nth_element(detail.begin(), detail.begin() + static_cast<std::ptrdiff_t>(half), detail.end());
+  std::nth_element(detail.begin(), detail.begin() + static_cast<std::ptrdiff_t>(half),
+                   detail.end());
   double median = detail[half];
   if (n % 2 == 0)
     median = 0.5 * (median + *std::max_element(detail.begin(),
-                                                detail.begin() + static_cast<std::ptrdiff_t>(half)));
+                                               detail.begin() + static_cast<std::ptrdiff_t>(half)));
   return median / kMadToSigma;
 }
 

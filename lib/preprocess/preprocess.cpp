@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -14,8 +13,6 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 //! Smallest LCN divisor, so a constant channel gives a zero signal rather than 0/0.
 constexpr double kLcnMinDivisor = 1e-8;
-//! Masked preprocessing: the smallest filtered confidence divided by (see NormalisedFilter).
-constexpr double kKnownFloor = 1e-3;
 //! Sanity limits that keep padded sizes and kernel radii far from integer overflow.
 constexpr std::size_t kMaxHighpassPad = 65536;
 constexpr double kMaxLcnSigma = 1000.0;
@@ -92,16 +89,13 @@ arma::mat FilterSymmetric(const arma::mat& x, const arma::vec& kernel) {
   return out;
 }
 
-//! The Tikhonov lowpass of the file comment for channels of one size: the FFT and the
-//! denominator made once, applied to any number of channels.
+//! The Tikhonov lowpass of the highpass method for H x W channels: symmetric padding, the filter
+//! in the Fourier domain with periodic boundary, the crop back to H x W. Plans once.
 class TikhonovLowpass {
 public:
-  TikhonovLowpass(arma::uword rows, arma::uword cols, const PreprocessOptions& options)
-      : rows_(rows),
-        cols_(cols),
-        pad_(options.highpassPad),
-        fft_(rows + 2 * options.highpassPad, cols + 2 * options.highpassPad) {
-    const arma::uword Hp = rows + 2 * pad_, Wp = cols + 2 * pad_;
+  TikhonovLowpass(arma::uword H, arma::uword W, const PreprocessOptions& options)
+      : H_(H), W_(W), pad_(options.highpassPad), fft_(H + 2 * pad_, W + 2 * pad_) {
+    const arma::uword Hp = H + 2 * pad_, Wp = W + 2 * pad_;
     // 1 + lambda (|G_r|^2 + |G_c|^2) on the half spectrum (rows halved, see fft.hpp); the DFT of
     // the forward difference [-1, 1] has |G|^2 = 2 - 2 cos(2 pi k / N).
     denominator_.set_size(fft_.SpectrumRows(), Wp);
@@ -112,13 +106,12 @@ public:
         denominator_(k, m) = 1.0 + options.highpassLambda * (gr + gc);
       }
     }
-    padded_.set_size(Hp, Wp);
     lowpass_.set_size(Hp, Wp);
     spectrum_.set_size(fft_.SpectrumRows(), Wp);
   }
 
-  //! The lowpass of x (rows x cols), padded symmetrically, filtered and cropped back.
-  arma::mat Apply(const arma::mat& x) {
+  //! The lowpass of x (H x W), H x W.
+  arma::mat operator()(const arma::mat& x) {
     padded_ = PadSymmetric(x, pad_);
     fft_.Forward(padded_.memptr(), spectrum_.memptr());
     Complex<double>* s = spectrum_.memptr();
@@ -126,11 +119,11 @@ public:
     const double norm = 1.0 / static_cast<double>(fft_.Size());
     for (arma::uword i = 0; i < spectrum_.n_elem; ++i) s[i] *= norm / d[i];
     fft_.Inverse(spectrum_.memptr(), lowpass_.memptr());
-    return lowpass_.submat(pad_, pad_, pad_ + rows_ - 1, pad_ + cols_ - 1);
+    return lowpass_.submat(pad_, pad_, pad_ + H_ - 1, pad_ + W_ - 1);
   }
 
 private:
-  arma::uword rows_, cols_, pad_;
+  arma::uword H_, W_, pad_;
   Fft2d<double> fft_;
   arma::mat denominator_, padded_, lowpass_;
   arma::Mat<Complex<double>> spectrum_;
@@ -138,22 +131,14 @@ private:
 
 //! Fills `out` with the highpass (signal) and lowpass (offset) of every channel.
 void Highpass(const Image<double>& image, const PreprocessOptions& options, Preprocessed& out) {
-  TikhonovLowpass filter(image.n_rows, image.n_cols, options);
+  TikhonovLowpass lowpass(image.n_rows, image.n_cols, options);
   for (arma::uword c = 0; c < image.n_slices; ++c) {
     // The filter passes constants unchanged (denominator 1 at DC), so filtering relative to one
     // pixel's value changes nothing but rounding, and makes a constant channel exactly flat.
     const double reference = image(0, 0, c);
-    out.offset.slice(c) = filter.Apply(image.slice(c) - reference) + reference;
+    out.offset.slice(c) = lowpass(image.slice(c) - reference) + reference;
     out.signal.slice(c) = image.slice(c) - out.offset.slice(c);
   }
-}
-
-//! Normalised convolution: filter(c x) / filter(c), with c the confidence in [0, 1]; where the
-//! filtered confidence is below kKnownFloor, divided by kKnownFloor instead (towards 0).
-template <typename Filter>
-arma::mat NormalisedFilter(const arma::mat& x, const arma::mat& confidence, Filter&& filter) {
-  const arma::mat weight = filter(confidence);
-  return filter(arma::mat(x % confidence)) / arma::clamp(weight, kKnownFloor, arma::datum::inf);
 }
 
 //! Fills `out` with the normalised signal, local mean (offset) and divisor (scale).
@@ -171,6 +156,96 @@ void Lcn(const Image<double>& image, const PreprocessOptions& options, Preproces
     const arma::mat divisor = arma::clamp(localStd, floor, arma::datum::inf);
     out.signal.slice(c) = centred / divisor;
     out.offset.slice(c) = mean + reference;
+    out.scale.slice(c) = divisor;
+  }
+}
+
+//! Where the filtered weight F(w) falls below this share of the channel's largest weight, the
+//! normalised convolution is completed by the channel's weighted global mean (see the header).
+constexpr double kWeightFloor = 1e-6;
+
+//! A channel with a per-pixel weight: the known pixels (weight > 0) relative to one of them, and
+//! zero elsewhere, whatever the unknown pixels hold (NaN included).
+struct WeightedChannel {
+  arma::mat weight;        //!< w >= 0
+  arma::umat known;        //!< w > 0
+  arma::mat shifted;       //!< s - reference where known, else 0
+  double reference = 0.0;  //!< the value of the first known pixel (column-major order)
+  double floor = 0.0;      //!< kWeightFloor max(w)
+};
+
+WeightedChannel MakeWeightedChannel(const Image<double>& image, const Image<double>& weight,
+                                    arma::uword c) {
+  WeightedChannel channel;
+  channel.weight = weight.slice(c);
+  channel.known = channel.weight > 0.0;
+  const arma::uvec first = arma::find(channel.known, 1);  // non-empty: checked by the caller
+  channel.reference = image.slice(c)(first(0));
+  channel.shifted.zeros(image.n_rows, image.n_cols);
+  for (arma::uword i = 0; i < channel.shifted.n_elem; ++i)
+    if (channel.known[i]) channel.shifted[i] = image.slice(c)[i] - channel.reference;
+  channel.floor = kWeightFloor * channel.weight.max();
+  return channel;
+}
+
+//! Normalised convolution F(w v) / F(w) from filteredProduct = F(w v) and filteredWeight = F(w):
+//! where F(w) < floor the missing weight (floor - F(w)) is given to `global`, the weighted mean
+//! of v, which keeps the result continuous and defined far from every known pixel.
+arma::mat Normalised(const arma::mat& filteredProduct, const arma::mat& filteredWeight,
+                     double floor, double global) {
+  arma::mat out(arma::size(filteredProduct));
+  for (arma::uword i = 0; i < out.n_elem; ++i) {
+    const double f = filteredWeight[i];
+    out[i] =
+        f >= floor ? filteredProduct[i] / f : (filteredProduct[i] + (floor - f) * global) / floor;
+  }
+  return out;
+}
+
+//! sum(w v) / sum(w).
+double WeightedMean(const arma::mat& weight, const arma::mat& values) {
+  return arma::accu(weight % values) / arma::accu(weight);
+}
+
+void WeightedNone(const Image<double>& image, const Image<double>& weight, Preprocessed& out) {
+  out.signal.zeros(arma::size(image));
+  for (arma::uword i = 0; i < image.n_elem; ++i)
+    if (weight[i] > 0.0) out.signal[i] = image[i];
+}
+
+void WeightedHighpass(const Image<double>& image, const Image<double>& weight,
+                      const PreprocessOptions& options, Preprocessed& out) {
+  TikhonovLowpass lowpass(image.n_rows, image.n_cols, options);
+  for (arma::uword c = 0; c < image.n_slices; ++c) {
+    const WeightedChannel ch = MakeWeightedChannel(image, weight, c);
+    const arma::mat low = Normalised(lowpass(ch.weight % ch.shifted), lowpass(ch.weight), ch.floor,
+                                     WeightedMean(ch.weight, ch.shifted));
+    out.offset.slice(c) = low + ch.reference;
+    out.signal.slice(c) = (ch.shifted - low) % arma::conv_to<arma::mat>::from(ch.known);
+  }
+}
+
+void WeightedLcn(const Image<double>& image, const Image<double>& weight,
+                 const PreprocessOptions& options, Preprocessed& out) {
+  const arma::vec kernel = GaussianKernel(options.lcnSigma);
+  for (arma::uword c = 0; c < image.n_slices; ++c) {
+    const WeightedChannel ch = MakeWeightedChannel(image, weight, c);
+    const arma::mat knownOnes = arma::conv_to<arma::mat>::from(ch.known);
+    const arma::mat filteredWeight = FilterSymmetric(ch.weight, kernel);
+    const arma::mat mean =
+        Normalised(FilterSymmetric(ch.weight % ch.shifted, kernel), filteredWeight, ch.floor,
+                   WeightedMean(ch.weight, ch.shifted));
+    const arma::mat centred = (ch.shifted - mean) % knownOnes;
+    const arma::mat squares = centred % centred;
+    const arma::mat variance =
+        Normalised(FilterSymmetric(ch.weight % squares, kernel), filteredWeight, ch.floor,
+                   WeightedMean(ch.weight, squares));
+    const arma::mat localStd = arma::sqrt(arma::clamp(variance, 0.0, arma::datum::inf));
+    const arma::vec knownStd = localStd.elem(arma::find(ch.known));
+    const double floor = std::max(arma::median(knownStd), kLcnMinDivisor);
+    const arma::mat divisor = arma::clamp(localStd, floor, arma::datum::inf);
+    out.signal.slice(c) = centred / divisor;
+    out.offset.slice(c) = mean + ch.reference;
     out.scale.slice(c) = divisor;
   }
 }
@@ -242,54 +317,36 @@ Preprocessed Preprocess(const Image<double>& image, const PreprocessOptions& opt
   options.Validate();
   if (image.is_empty()) throw std::invalid_argument("Preprocess(): image must be non-empty");
   if (arma::size(weight) != arma::size(image))
-    throw std::invalid_argument("Preprocess(): the weight is not shaped as the image");
+    throw std::invalid_argument("Preprocess(): the weight is " + std::to_string(weight.n_rows) +
+                                "x" + std::to_string(weight.n_cols) + "x" +
+                                std::to_string(weight.n_slices) + " but the image is " +
+                                std::to_string(image.n_rows) + "x" + std::to_string(image.n_cols) +
+                                "x" + std::to_string(image.n_slices));
+  if (!weight.is_finite())
+    throw std::invalid_argument("Preprocess(): the weight holds NaN or infinite values");
+  if (weight.min() < 0.0) throw std::invalid_argument("Preprocess(): the weight is negative");
+  for (arma::uword c = 0; c < weight.n_slices; ++c)
+    if (!arma::any(arma::vectorise(weight.slice(c))))
+      throw std::invalid_argument("Preprocess(): the weight of channel " + std::to_string(c) +
+                                  " is zero everywhere");
+  for (arma::uword i = 0; i < image.n_elem; ++i)
+    if (weight[i] > 0.0 && !std::isfinite(image[i]))
+      throw std::invalid_argument("Preprocess(): image contains NaN or infinite known pixels");
+
   Preprocessed out;
-  out.signal.zeros(arma::size(image));
+  out.signal.set_size(arma::size(image));
   out.offset.zeros(arma::size(image));
   out.scale.ones(arma::size(image));
-  std::unique_ptr<TikhonovLowpass> tikhonov;
-  if (options.method == PreprocessMethod::Highpass)
-    tikhonov = std::make_unique<TikhonovLowpass>(image.n_rows, image.n_cols, options);
-  const arma::vec kernel =
-      options.method == PreprocessMethod::Lcn ? GaussianKernel(options.lcnSigma) : arma::vec();
-  for (arma::uword c = 0; c < image.n_slices; ++c) {
-    const arma::mat confidence = arma::clamp(weight.slice(c), 0.0, 1.0);
-    const arma::uvec known = arma::find(weight.slice(c) > 0.0);
-    if (known.is_empty())
-      throw std::invalid_argument("Preprocess(): channel " + std::to_string(c) +
-                                  " has no known pixel");
-    const arma::mat channel = image.slice(c);
-    const arma::vec values = channel.elem(known);
-    if (!values.is_finite())
-      throw std::invalid_argument("Preprocess(): image contains NaN or infinite known pixels");
-    if (options.method == PreprocessMethod::None) {
-      out.signal.slice(c).elem(known) = values;
-      continue;
-    }
-    // Relative to the known pixels' mean, which unknown pixels take (they carry no weight).
-    const double reference = arma::mean(values);
-    arma::mat shifted(channel.n_rows, channel.n_cols, arma::fill::zeros);
-    shifted.elem(known) = values - reference;
-    arma::mat signal = shifted, offset(channel.n_rows, channel.n_cols, arma::fill::zeros);
-    if (options.method == PreprocessMethod::Highpass) {
-      offset = NormalisedFilter(shifted, confidence,
-                                [&](const arma::mat& x) { return tikhonov->Apply(x); });
-      signal = shifted - offset;
-    } else if (options.method == PreprocessMethod::Lcn) {
-      const auto gaussian = [&](const arma::mat& x) { return FilterSymmetric(x, kernel); };
-      offset = NormalisedFilter(shifted, confidence, gaussian);
-      const arma::mat centred = shifted - offset;
-      const arma::mat variance =
-          NormalisedFilter(arma::mat(centred % centred), confidence, gaussian);
-      const arma::mat localStd = arma::sqrt(arma::clamp(variance, 0.0, arma::datum::inf));
-      const arma::vec knownStd = localStd.elem(known);
-      const double floor = std::max(arma::median(knownStd), kLcnMinDivisor);
-      const arma::mat divisor = arma::clamp(localStd, floor, arma::datum::inf);
-      signal = centred / divisor;
-      out.scale.slice(c) = divisor;
-    }
-    out.signal.slice(c).elem(known) = signal.elem(known);  // unknown pixels: zero
-    out.offset.slice(c) = offset + reference;
+  switch (options.method) {
+    case PreprocessMethod::None:
+      WeightedNone(image, weight, out);
+      break;
+    case PreprocessMethod::Highpass:
+      WeightedHighpass(image, weight, options, out);
+      break;
+    case PreprocessMethod::Lcn:
+      WeightedLcn(image, weight, options, out);
+      break;
   }
   return out;
 }

@@ -28,6 +28,28 @@
 //
 //  * None: signal = image, offset = 0, scale = 1.
 //
+// With a weight (issue 15: inpainting; a weight w >= 0 per pixel, 0 where the pixel is unknown)
+// the statistics are estimated from the known pixels only, by normalised convolution
+// (H. Knutsson and C.-F. Westin, "Normalized and differential convolution", CVPR 1993): a
+// filter F (the Tikhonov lowpass with its padding, or g) is applied to w s and to w, and
+//     F[s]_w = F(w s) / F(w).
+// The weight is the certainty as given (not clamped): 0/1 masks are the common case, other
+// weights count pixels in proportion, and scaling w changes nothing. Both F are non-negative
+// kernels, so F(w) is small only far from every known pixel; where F(w) < f = 1e-6 max(w) the
+// missing certainty f - F(w) is given to the channel's weighted global mean m = sum(w s)/sum(w):
+//     F[s]_w = (F(w s) + (f - F(w)) m) / f,
+// which is continuous at F(w) = f and never divides by ~0. Then
+//  * highpass: offset = F_T[s]_w, signal = s - offset at known pixels;
+//  * lcn: mean = g[s]_w, centred = s - mean, localStd = sqrt(g[centred^2]_w), and the divisor
+//    floor is the median of localStd over the known pixels;
+//  * none: signal = s at known pixels.
+// The signal is 0 at unknown pixels (the solver's weight ignores them there); offset and scale
+// are defined everywhere, so Restore() of a reconstruction gives the inpainted image. Values
+// are taken relative to the first known pixel, as the unweighted methods take them relative to
+// pixel (0, 0): with an all-ones weight, F(w) = 1 to rounding and the result is the unweighted
+// one to rounding. Unknown pixels enter only multiplied by w = 0, and are zeroed first, so
+// they cannot change the result at all.
+//
 // In every case Restore(signal, how) = signal % scale + offset gives back the image (to
 // rounding) when signal is the preprocessed one; applied to a reconstruction of the signal it
 // gives the reconstruction in image units.
@@ -71,19 +93,13 @@ struct Preprocessed {
 //! options, an empty image or non-finite pixels.
 Preprocessed Preprocess(const Image<double>& image, const PreprocessOptions& options);
 
-//! Preprocessing of an image with unknown pixels (inpainting, learning from incomplete images):
-//! `weight` (shaped as the image; io/mask.hpp) > 0 marks the known pixels, and min(weight, 1) is
-//! their confidence c. The lowpass and the local statistics come from the known pixels only, by
-//! normalised convolution (Knutsson & Westin, CVPR 1993): with T the filter of the method (the
-//! Tikhonov lowpass for highpass, the Gaussian for lcn) and s' the channel relative to the mean
-//! of its known pixels (unknown ones set to that mean),
-//!     lowpass = T(c s') / max(T(c), 1e-3)          (highpass: offset; lcn: mean)
-//!     variance = G(c (s' - mean)^2) / max(G(c), 1e-3)   (lcn; its median over known pixels)
-//! so far from any known pixel the estimate falls back towards that mean. The signal is zero at
-//! unknown pixels. With every weight positive and at most 1 it is the unweighted preprocessing up
-//! to rounding. What unknown pixels hold (even NaN) does not matter. Throws std::invalid_argument
-//! as Preprocess, for a weight of another shape, a channel with no known pixel, or a known pixel
-//! that is not finite.
+//! The preprocessing of an image whose pixels are known with per-pixel weights `weight` (the
+//! data weight W of issue 15, shaped as the image: 0 unknown, > 0 known; see "With a weight"
+//! above): the statistics come from the known pixels only. What unknown pixels hold (NaN
+//! included) changes nothing; their signal is 0. An all-ones weight gives Preprocess(image,
+//! options) to rounding. Throws std::invalid_argument on invalid options, an empty image, a
+//! weight of another shape, negative or non-finite somewhere, or zero everywhere in a channel,
+//! or non-finite known pixels.
 Preprocessed Preprocess(const Image<double>& image, const PreprocessOptions& options,
                         const Image<double>& weight);
 
