@@ -1,7 +1,5 @@
 #include "solvers/admm.hpp"
 
-#include "solvers/admm_mask_decoupling.hpp"
-
 #include <omp.h>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 
 #include "core/threads.hpp"
 #include "core/timer.hpp"
+#include "solvers/admm_mask_decoupling.hpp"
 #include "solvers/kernels.hpp"
 #include "solvers/proximal.hpp"
 
@@ -155,29 +154,46 @@ void AdmmSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal, dou
 }
 
 template <typename T>
-double AdmmSolver<T>::Resynthesise() {
-  const arma::uword C = op_->Channels(), F = op_->Fft().SpectrumSize();
-  synthesisY_.set_size(F, C);
-  synthesisDual_.set_size(F, C);
-  const T scale = static_cast<T>(dualScale_);
+void SynthesizeIterateAndDual(const ConvOperator<T>& op, const arma::Mat<Complex<T>>& ySpectra,
+                              const arma::Mat<Complex<T>>& dualSpectra, double dualScale,
+                              arma::Mat<Complex<T>>& synthesisY,
+                              arma::Mat<Complex<T>>& synthesisDual) {
+  const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
+  synthesisY.set_size(F, C);
+  synthesisDual.set_size(F, C);
+  const T scale = static_cast<T>(dualScale);
 #pragma omp parallel
   {
     std::size_t begin, end;
     ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
     for (arma::uword c = 0; c < C; ++c) {
-      Complex<T>* sy = synthesisY_.colptr(c);
-      Complex<T>* su = synthesisDual_.colptr(c);
+      Complex<T>* sy = synthesisY.colptr(c);
+      Complex<T>* su = synthesisDual.colptr(c);
       for (std::size_t f = begin; f < end; ++f) sy[f] = su[f] = Complex<T>(0);
-      for (arma::uword k : op_->FiltersOf(c)) {  // zero filters skipped
-        const Complex<T>* d = op_->FilterSpectrum(k, c);
-        kernels::MultiplyAccumulate(d + begin, ySpectra_.colptr(k) + begin, sy + begin,
-                                    end - begin);
-        kernels::MultiplyAccumulate(d + begin, dualSpectra_.colptr(k) + begin, su + begin,
+      for (arma::uword k : op.FiltersOf(c)) {  // zero filters skipped
+        const Complex<T>* d = op.FilterSpectrum(k, c);
+        kernels::MultiplyAccumulate(d + begin, ySpectra.colptr(k) + begin, sy + begin, end - begin);
+        kernels::MultiplyAccumulate(d + begin, dualSpectra.colptr(k) + begin, su + begin,
                                     end - begin);
       }
       for (std::size_t f = begin; f < end; ++f) su[f] *= scale;
     }
   }
+}
+
+double RhoBalancingChange(double r, double s, double xi, const AdmmOptions& options) {
+  const double tau = options.rhoScalingMax, mu = options.rhoRatio;
+  double factor = tau;
+  if (r > 0.0 && s > 0.0)
+    factor = std::min(tau, std::sqrt(r > s * xi ? r / (s * xi) : (s * xi) / r));
+  if (r > xi * mu * s) return factor;
+  if (s > (mu / xi) * r) return 1.0 / factor;
+  return 1.0;
+}
+
+template <typename T>
+double AdmmSolver<T>::Resynthesise() {
+  SynthesizeIterateAndDual(*op_, ySpectra_, dualSpectra_, dualScale_, synthesisY_, synthesisDual_);
   return Fidelity();
 }
 
@@ -358,16 +374,8 @@ SolveReport AdmmSolver<T>::Solve(const SolveOptions& options, Observer* observer
         yNorm > 0 ? std::sqrt(total.maps.change) / yNorm : (total.maps.change > 0 ? 1.0 : 0.0);
 
     if (balance) {
-      const double r = primalResidual_, s = dualResidual_, xi = rhoTarget_;
-      const double tau = options_.rhoScalingMax, mu = options_.rhoRatio;
-      double factor = tau;
-      if (r > 0.0 && s > 0.0)
-        factor = std::min(tau, std::sqrt(r > s * xi ? r / (s * xi) : (s * xi) / r));
-      double change = 1.0;
-      if (r > xi * mu * s)
-        change = factor;
-      else if (s > (mu / xi) * r)
-        change = 1.0 / factor;
+      const double change =
+          RhoBalancingChange(primalResidual_, dualResidual_, rhoTarget_, options_);
       if (change != 1.0) {
         rho_ *= change;
         ScaleDual(1.0 / change);
@@ -396,6 +404,13 @@ template void SolveShiftedGram(const arma::Mat<Complex<float>>&, arma::uword, do
                                Complex<double>*, Complex<double>*);
 template void SolveShiftedGram(const arma::Mat<Complex<double>>&, arma::uword, double,
                                Complex<double>*, Complex<double>*);
+template void SynthesizeIterateAndDual(const ConvOperator<float>&, const arma::Mat<Complex<float>>&,
+                                       const arma::Mat<Complex<float>>&, double,
+                                       arma::Mat<Complex<float>>&, arma::Mat<Complex<float>>&);
+template void SynthesizeIterateAndDual(const ConvOperator<double>&,
+                                       const arma::Mat<Complex<double>>&,
+                                       const arma::Mat<Complex<double>>&, double,
+                                       arma::Mat<Complex<double>>&, arma::Mat<Complex<double>>&);
 template class AdmmSolver<float>;
 template class AdmmSolver<double>;
 

@@ -17,9 +17,10 @@
 //   X_k = Y_k - U_k + sum_c conj(D_kc) e_c,   e = (rho I + D D^H)^{-1} (S - D Y + D U)
 //   V_k = alpha X_k + (1 - alpha) Y_k + U_k,  y_k' = S_{lambda/rho}(IFFT(V_k)),
 //   Y_k' = FFT(y_k'),  U_k' = V_k - Y_k'
-// accumulating D Y' (per thread, summed in thread order) for the objective and the next e. D U' = D V - D Y' needs no second
-// accumulation: D V = D Y + (1 - alpha) D U + alpha (D D^H) e per frequency. The objective is
-// reported at the sparse variable y (as SPORCO with AuxVarObj), exactly, from D Y'.
+// accumulating D Y' (per thread, summed in thread order) for the objective and the next e. D U' = D
+// V - D Y' needs no second accumulation: D V = D Y + (1 - alpha) D U + alpha (D D^H) e per
+// frequency. The objective is reported at the sparse variable y (as SPORCO with AuxVarObj),
+// exactly, from D Y'.
 //
 // rho follows residual balancing (Boyd et al. 2010) with the adaptive factor and target ratio of
 // Wohlberg, "ADMM Penalty Parameter Selection by Residual Balancing", arXiv:1704.06209, 2017:
@@ -58,6 +59,14 @@ template <typename T>
 void SolveShiftedGram(const arma::Mat<Complex<T>>& gram, arma::uword f, double shift,
                       Complex<double>* system, Complex<double>* rhs);
 
+//! D Y and D U (true scale: dualScale times D of `dualSpectra`), F x C, from the half spectra of
+//! y and of u / dualScale (F x K), parallel over frequencies; zero filters skipped.
+template <typename T>
+void SynthesizeIterateAndDual(const ConvOperator<T>& op, const arma::Mat<Complex<T>>& ySpectra,
+                              const arma::Mat<Complex<T>>& dualSpectra, double dualScale,
+                              arma::Mat<Complex<T>>& synthesisY,
+                              arma::Mat<Complex<T>>& synthesisDual);
+
 struct AdmmOptions {
   double rho = 0.0;               //!< initial penalty; 0 = 50 lambda + 1
   double relaxation = 1.8;        //!< alpha, in (0, 2); 1 = no over-relaxation
@@ -68,6 +77,16 @@ struct AdmmOptions {
   double rhoTarget = 0.0;         //!< xi > 0: target of r / s; 0 = 1 + 18.3^(log10(lambda) + 1)
   void Validate() const;
 };
+
+//! The entries of every ADMM state (admm_state.cpp): "admm", lambda and the options as
+//! settings, and the penalty rho, rho_target and dual_scale (read into them, checked positive).
+template <typename T>
+void DescribeAdmmSettings(StateArchive<T>& archive, const AdmmOptions& options, double lambda,
+                          double& rho, double& rhoTarget, double& dualScale);
+
+//! Residual balancing (see above): the factor rho is multiplied by for the relative primal and
+//! dual residuals r and s and the target xi (1: no change).
+double RhoBalancingChange(double r, double s, double xi, const AdmmOptions& options);
 
 template <typename T>
 class AdmmSolver : public CscSolver<T> {
@@ -144,10 +163,10 @@ private:
     double xEnergy = 0, primal = 0, dual = 0;  //!< Parseval sums of X, X - Y', U'
   };
   int threads_ = 1;
-  std::vector<MapSums> mapSums_;  //!< per map, summed in map order
+  std::vector<MapSums> mapSums_;             //!< per map, summed in map order
   std::vector<CMat> accumulators_;           //!< per thread: F x C partial sums of D Y'
   std::vector<const Complex<T>*> partials_;  //!< [c * threads + t]: accumulators_[t].colptr(c)
-  CMat residual_;                 //!< D Y - S, F x C
+  CMat residual_;                            //!< D Y - S, F x C
   std::vector<arma::Col<Complex<T>>> transformInput_;  //!< V_k, destroyed by the inverse FFT
   std::vector<arma::Col<Complex<T>>> xSpectra_;        //!< X_k, for the primal residual
   std::vector<arma::Col<T>> relaxed_;                  //!< IFFT(V_k), one map

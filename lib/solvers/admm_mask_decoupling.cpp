@@ -53,6 +53,8 @@ void MaskDecouplingAdmm<T>::Reset(const ConvOperator<T>& op, const Image<T>& sig
   synthesisX_.set_size(F, C);
   synthesisV_.set_size(F, C);
   grid_.set_size(op.GridRows(), op.GridCols());
+  synthesisGrid_.set_size(gridSize);
+  spectrum_.set_size(F);
   dataChange_.set_size(gridSize, C);
 
   paddedSignal_.set_size(gridSize, C);
@@ -78,15 +80,15 @@ void MaskDecouplingAdmm<T>::Reset(const ConvOperator<T>& op, const Image<T>& sig
   op.MapSpectra(y_, ySpectra_);
   dualSpectra_.zeros(F, K);
   dualScale_ = 1.0;
-  Resynthesise();
+  SynthesizeIterateAndDual(op, ySpectra_, dualSpectra_, dualScale_, synthesisY_, synthesisDual_);
 
   // y1 = D y0 - s and u1 = 0: both constraints hold at the start.
   dataSplit_.set_size(gridSize, C);
   dataDual_.zeros(gridSize, C);
   const T scale = T(1) / static_cast<T>(gridSize);
   for (arma::uword c = 0; c < C; ++c) {
-    arma::Col<Complex<T>> spectrum = synthesisY_.col(c);
-    op.Fft().Inverse(spectrum.memptr(), dataSplit_.colptr(c));
+    spectrum_ = synthesisY_.col(c);
+    op.Fft().Inverse(spectrum_.memptr(), dataSplit_.colptr(c));
     dataSplit_.col(c) = dataSplit_.col(c) * scale - paddedSignal_.col(c);
   }
   DataSpectra();
@@ -104,40 +106,13 @@ void MaskDecouplingAdmm<T>::Reset(const ConvOperator<T>& op, const Image<T>& sig
 }
 
 template <typename T>
-void MaskDecouplingAdmm<T>::Resynthesise() {
-  const arma::uword C = op_->Channels(), F = op_->Fft().SpectrumSize();
-  synthesisY_.set_size(F, C);
-  synthesisDual_.set_size(F, C);
-  const T scale = static_cast<T>(dualScale_);
-#pragma omp parallel
-  {
-    std::size_t begin, end;
-    ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
-    for (arma::uword c = 0; c < C; ++c) {
-      Complex<T>* sy = synthesisY_.colptr(c);
-      Complex<T>* su = synthesisDual_.colptr(c);
-      for (std::size_t f = begin; f < end; ++f) sy[f] = su[f] = Complex<T>(0);
-      for (arma::uword k : op_->FiltersOf(c)) {
-        const Complex<T>* d = op_->FilterSpectrum(k, c);
-        kernels::MultiplyAccumulate(d + begin, ySpectra_.colptr(k) + begin, sy + begin,
-                                    end - begin);
-        kernels::MultiplyAccumulate(d + begin, dualSpectra_.colptr(k) + begin, su + begin,
-                                    end - begin);
-      }
-      for (std::size_t f = begin; f < end; ++f) su[f] *= scale;
-    }
-  }
-}
-
-template <typename T>
 double MaskDecouplingAdmm<T>::Fidelity() {
   const arma::uword C = op_->Channels(), n = op_->Fft().Size();
   const T scale = T(1) / static_cast<T>(n);
-  arma::Col<Complex<T>> spectrum;
   double fidelity = 0.0;
   for (arma::uword c = 0; c < C; ++c) {
-    spectrum = synthesisY_.col(c);
-    op_->Fft().Inverse(spectrum.memptr(), grid_.memptr());
+    spectrum_ = synthesisY_.col(c);
+    op_->Fft().Inverse(spectrum_.memptr(), grid_.memptr());
     const T* dy = grid_.memptr();
     const T* s = paddedSignal_.colptr(c);
     const T* w2 = weightSquared_.colptr(c);
@@ -273,15 +248,13 @@ SolveReport MaskDecouplingAdmm<T>::Solve(const SolveOptions& options, Observer* 
     // The data block, per pixel of the grid: y1' and u1' from D x, and the objective from D y0'.
     double fidelity = 0.0, dataPrimal = 0.0, dataX = 0.0, dataY = 0.0, signalEnergy = 0.0;
     const T rho = static_cast<T>(rho_);
-    arma::Col<Complex<T>> spectrum(F);
-    arma::Col<T> synthesisGrid(n);
     for (arma::uword c = 0; c < C; ++c) {
-      spectrum = synthesisX_.col(c);
-      op.Fft().Inverse(spectrum.memptr(), grid_.memptr());
-      spectrum = synthesisY_.col(c);
-      op.Fft().Inverse(spectrum.memptr(), synthesisGrid.memptr());
+      spectrum_ = synthesisX_.col(c);  // the inverse FFT destroys its input
+      op.Fft().Inverse(spectrum_.memptr(), grid_.memptr());
+      spectrum_ = synthesisY_.col(c);
+      op.Fft().Inverse(spectrum_.memptr(), synthesisGrid_.memptr());
       const T* dx = grid_.memptr();
-      const T* dy = synthesisGrid.memptr();
+      const T* dy = synthesisGrid_.memptr();
       const T* s = paddedSignal_.colptr(c);
       const T* w2 = weightSquared_.colptr(c);
       T* y1 = dataSplit_.colptr(c);
@@ -335,15 +308,7 @@ SolveReport MaskDecouplingAdmm<T>::Solve(const SolveOptions& options, Observer* 
       double changeEnergy = 0.0, dualEnergy = 0.0;
       StackedAdjointEnergies(changeEnergy, dualEnergy);
       const double s = std::sqrt(changeEnergy) / (dualEnergy > 0 ? std::sqrt(dualEnergy) : 1.0);
-      const double xi = rhoTarget_, tau = options_.rhoScalingMax, mu = options_.rhoRatio;
-      double factor = tau;
-      if (r > 0.0 && s > 0.0)
-        factor = std::min(tau, std::sqrt(r > s * xi ? r / (s * xi) : (s * xi) / r));
-      double change = 1.0;
-      if (r > xi * mu * s)
-        change = factor;
-      else if (s > (mu / xi) * r)
-        change = 1.0 / factor;
+      const double change = RhoBalancingChange(r, s, rhoTarget_, options_);
       if (change != 1.0) {
         rho_ *= change;
         dualScale_ /= change;
@@ -395,7 +360,7 @@ template <typename T>
 IterationRecord MaskDecouplingAdmm<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
   CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
-  Resynthesise();
+  SynthesizeIterateAndDual(*op_, ySpectra_, dualSpectra_, dualScale_, synthesisY_, synthesisDual_);
   current_.fidelity = Fidelity();
   current_.objective = Objective(current_.fidelity, lambda_, current_.l1);
   return current_;
@@ -404,20 +369,8 @@ IterationRecord MaskDecouplingAdmm<T>::OperatorChanged() {
 template <typename T>
 void MaskDecouplingAdmm<T>::Describe(StateArchive<T>& a) {
   RequireBound(a.Reading() ? "CscSolver::RestoreState()" : "CscSolver::SaveState()");
-  a.Setting("admm", 1.0);
   a.Setting("mask_decoupling", 1.0);
-  a.Setting("lambda", lambda_);
-  a.Setting("relaxation", options_.relaxation);
-  a.Setting("auto_rho", options_.autoRho ? 1.0 : 0.0);
-  a.Setting("rho_period", static_cast<double>(options_.rhoPeriod));
-  a.Setting("rho_ratio", options_.rhoRatio);
-  a.Setting("rho_scaling_max", options_.rhoScalingMax);
-  const auto positive = [&a](double value, const std::string& what) {
-    a.Require(value > 0.0 && std::isfinite(value), "bad " + what);
-  };
-  positive(a.Number("rho", rho_), "penalty rho");
-  positive(a.Number("rho_target", rhoTarget_), "rho_target");
-  positive(a.Number("dual_scale", dualScale_), "dual_scale");
+  DescribeAdmmSettings(a, options_, lambda_, rho_, rhoTarget_, dualScale_);
   a.Count("iteration", iteration_);
   a.Number("elapsed", elapsed_);
   a.Part("record", [&] { DescribeRecord(a, current_); });

@@ -59,8 +59,6 @@ public:
 private:
   using CMat = arma::Mat<Complex<T>>;
   void RequireBound(const char* who) const;
-  //! synthesisY_ = D Y0 and synthesisDual_ = D U0 (true scale).
-  void Resynthesise();
   //! 1/2 ||W (D y0 - s)||^2 from synthesisY_.
   double Fidelity();
   //! dataSpectra_ = FFT(s + y1 - u1).
@@ -104,9 +102,11 @@ private:
   std::vector<arma::Col<T>> relaxed_;
   //! Per thread, padded grids: ForwardMap's must stay zero outside the map region.
   std::vector<arma::Col<T>> forwardScratch_, inverseScratch_;
-  arma::Mat<T> grid_;        //!< one channel on the grid
-  CMat previousSpectra_;     //!< balancing iterations: Y0 before the iteration
-  arma::Mat<T> dataChange_;  //!< balancing iterations: y1' - y1 on the grid
+  arma::Mat<T> grid_;               //!< one channel on the grid
+  arma::Col<T> synthesisGrid_;      //!< D y0 of one channel on the grid
+  arma::Col<Complex<T>> spectrum_;  //!< a copy of one channel's spectrum (inverse FFT input)
+  CMat previousSpectra_;            //!< balancing iterations: Y0 before the iteration
+  arma::Mat<T> dataChange_;         //!< balancing iterations: y1' - y1 on the grid
 };
 
 extern template class MaskDecouplingAdmm<float>;

@@ -10,22 +10,28 @@
 namespace dn {
 
 template <typename T>
-void AdmmSolver<T>::Describe(StateArchive<T>& a) {
-  RequireBound(a.Reading() ? "CscSolver::RestoreState()" : "CscSolver::SaveState()");
-  if (decoupled_) return decoupled_->Describe(a);
+void DescribeAdmmSettings(StateArchive<T>& a, const AdmmOptions& options, double lambda,
+                          double& rho, double& rhoTarget, double& dualScale) {
   a.Setting("admm", 1.0);
-  a.Setting("lambda", lambda_);
-  a.Setting("relaxation", options_.relaxation);
-  a.Setting("auto_rho", options_.autoRho ? 1.0 : 0.0);
-  a.Setting("rho_period", static_cast<double>(options_.rhoPeriod));
-  a.Setting("rho_ratio", options_.rhoRatio);
-  a.Setting("rho_scaling_max", options_.rhoScalingMax);
+  a.Setting("lambda", lambda);
+  a.Setting("relaxation", options.relaxation);
+  a.Setting("auto_rho", options.autoRho ? 1.0 : 0.0);
+  a.Setting("rho_period", static_cast<double>(options.rhoPeriod));
+  a.Setting("rho_ratio", options.rhoRatio);
+  a.Setting("rho_scaling_max", options.rhoScalingMax);
   const auto positive = [&a](double value, const std::string& what) {
     a.Require(value > 0.0 && std::isfinite(value), "bad " + what);
   };
-  positive(a.Number("rho", rho_), "penalty rho");
-  positive(a.Number("rho_target", rhoTarget_), "rho_target");
-  positive(a.Number("dual_scale", dualScale_), "dual_scale");
+  positive(a.Number("rho", rho), "penalty rho");
+  positive(a.Number("rho_target", rhoTarget), "rho_target");
+  positive(a.Number("dual_scale", dualScale), "dual_scale");
+}
+
+template <typename T>
+void AdmmSolver<T>::Describe(StateArchive<T>& a) {
+  RequireBound(a.Reading() ? "CscSolver::RestoreState()" : "CscSolver::SaveState()");
+  if (decoupled_) return decoupled_->Describe(a);
+  DescribeAdmmSettings(a, options_, lambda_, rho_, rhoTarget_, dualScale_);
   a.Number("primal_residual", primalResidual_);
   a.Number("dual_residual", dualResidual_);
   a.Count("iteration", iteration_);
@@ -40,6 +46,10 @@ void AdmmSolver<T>::Describe(StateArchive<T>& a) {
   a.ComplexMatrix("synthesis_dual", synthesisDual_, F, C);
 }
 
+template void DescribeAdmmSettings(StateArchive<float>&, const AdmmOptions&, double, double&,
+                                   double&, double&);
+template void DescribeAdmmSettings(StateArchive<double>&, const AdmmOptions&, double, double&,
+                                   double&, double&);
 template void AdmmSolver<float>::Describe(StateArchive<float>&);
 template void AdmmSolver<double>::Describe(StateArchive<double>&);
 
