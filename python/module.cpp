@@ -18,6 +18,7 @@
 #include "io/image_set.hpp"
 #include "io/mask.hpp"
 #include "learn.hpp"
+#include "metrics/image_quality.hpp"
 #include "run/inference.hpp"
 #include "viz/montage.hpp"
 
@@ -161,7 +162,7 @@ ReconstructionResult ReconstructBinding(
     const std::optional<double>& tolerance, const std::optional<std::string>& preprocess,
     const std::optional<std::string>& precision, const std::optional<int>& threads,
     const py::object& callback, const std::string& planner, const py::object& mask,
-    const py::object& reference) {
+    const py::object& reference, const py::object& noiseSigma) {
   InferenceOverrides o;
   o.layer = PositiveCount(layer, "layer");
   if (lmbda) o.lambda = NonNegative(*lmbda, "lmbda");
@@ -172,8 +173,18 @@ ReconstructionResult ReconstructBinding(
   if (preprocess) o.preprocess = ParsePreprocessMethod(*preprocess);
   if (precision) o.precision = ParsePrecision(*precision);
   o.effort = ParsePlanner(planner);
-  const InferenceConfig config = ResolveInference(model.manifest, o);
+  InferenceConfig config = ResolveInference(model.manifest, o);
   const Image<double> pixels = ImageArgument(image, model.manifest.colour);
+  std::optional<double> sigma;  // denoising: lambda from the noise level, as --noise-sigma
+  if (!noiseSigma.is_none()) {
+    if (lmbda) throw std::invalid_argument("give lmbda or noise_sigma, not both");
+    if (config.preprocess.method == PreprocessMethod::Lcn)
+      throw std::invalid_argument(
+          "noise_sigma sets lambda in pixel units, which lcn preprocessing does not keep");
+    const std::string text = py::str(noiseSigma);
+    sigma = text == "estimate" ? EstimateNoiseSigma(pixels) : ParseNoiseSigma(text);
+    config.lambda = DenoisingLambda(*sigma);
+  }
   SetThreads(threads);
   PythonCallback bridge(callback);
   SolverCallback observer(bridge);
@@ -208,6 +219,7 @@ ReconstructionResult ReconstructBinding(
   r.metrics["precision"] = ToString(config.precision);
   r.metrics["stop_reason"] = Describe(outcome.report.reason);
   if (!options.mask.is_empty()) r.metrics["known_fraction"] = outcome.metrics.knownFraction;
+  if (sigma) r.metrics["noise_sigma"] = *sigma;
   if (outcome.metrics.scored) {
     r.metrics["psnr_reference"] = outcome.metrics.psnrReference;
     r.metrics["ssim_reference"] = outcome.metrics.ssimReference;
@@ -347,6 +359,7 @@ PYBIND11_MODULE(_deconvnet, m) {
            "iterations"_a = py::none(), "tolerance"_a = py::none(), "preprocess"_a = py::none(),
            "precision"_a = py::none(), "threads"_a = py::none(), "callback"_a = py::none(),
            "planner"_a = "estimate", "mask"_a = py::none(), "reference"_a = py::none(),
+           "noise_sigma"_a = py::none(),
            R"(Infers the feature maps of one image and reconstructs it, as dn-reconstruct --model.
 
 image:      an array (H, W) or, for a colour model, (3, H, W), float32 or float64, values as
@@ -367,6 +380,8 @@ planner:    FFTW planning, "estimate" or "measure".
 mask:       inpainting (dn-reconstruct --mask): the known pixels, an array shaped as the image
             (or (H, W) for every channel) or a path; 0 unknown, 1 known, or weights; layer 1.
 reference:  the complete image (array or path): metrics gain psnr_reference, ssim_reference.
+noise_sigma: Gaussian denoising (dn-reconstruct --noise-sigma): the noise level in pixel units
+            or "estimate"; lambda becomes 2 noise_sigma (instead of lmbda).
 
 Returns a ReconstructionResult. Raises ValueError for bad arguments, OSError when an image
 path cannot be read, KeyboardInterrupt on Ctrl-C (within one iteration).)")
@@ -380,7 +395,7 @@ path cannot be read, KeyboardInterrupt on Ctrl-C (within one iteration).)")
              const py::object& callback, const std::string& planner) {
             return ReconstructBinding(model, image, layer, lmbda, solver, boundary, iterations,
                                       tolerance, preprocess, precision, threads, callback, planner,
-                                      py::none(), py::none())
+                                      py::none(), py::none(), py::none())
                 .maps;
           },
           "image"_a, "layer"_a = 1, py::kw_only(), "lmbda"_a = py::none(), "solver"_a = py::none(),

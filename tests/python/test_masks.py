@@ -70,6 +70,16 @@ class MaskTest(WorkDirTest):
         for key in ["objective", "psnr", "psnr_reference", "ssim_reference", "known_fraction"]:
             self.assertEqual(result.metrics[key], metrics[key], key)
 
+        # Denoising: reconstruct(noise_sigma=) as dn-reconstruct --noise-sigma.
+        den = self.path("den")
+        run_tool("dn-reconstruct", "--model", out, "--noise-sigma", 0.1, "--threads", THREADS,
+                 "--out", den, image)
+        denoised = deconvnet.load_model(out).reconstruct(image, noise_sigma=0.1, threads=THREADS)
+        with open(os.path.join(den, "metrics.json")) as f:
+            metrics = json.load(f)
+        for key in ["objective", "lambda", "noise_sigma"]:
+            self.assertEqual(denoised.metrics[key], metrics[key], key)
+
 
 if __name__ == "__main__":
     unittest.main()
