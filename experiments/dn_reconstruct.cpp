@@ -213,7 +213,6 @@ int Reconstruct(int argc, const char* const argv[]) {
   InferenceOptions options;
   if (cli.Has("mask"))
     AsUsageError([&] {
-      CheckSolverSupports(config.solver, config.boundary, true);
       if (layer != 1) throw std::invalid_argument("--mask: inpainting infers layer 1 only");
       options.mask =
           ReadMask(cli.Get<std::string>("mask"), image.n_rows, image.n_cols, image.n_slices);

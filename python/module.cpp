@@ -443,7 +443,7 @@ The signal is used as given (no preprocessing): the same maps, bit for bit, as
 dictionary: filters (K, h, w) or (K, C, h, w), float32 or float64, any memory order.
 signal:     (H, W) or (C, H, W), C matching the dictionary, float32 or float64.
 lmbda:      weight of the l1 penalty, >= 0.
-solver:     "ista", "fista", "admm" or "cd" (cd: no mask).
+solver:     "ista", "fista", "admm" or "cd".
 boundary:   "valid" (maps (K, H+h-1, W+w-1)) or "circular" (maps (K, H, W)).
 iterations: at most this many iterations, > 0.
 tolerance:  stop when the maps' relative change falls below it; 0 runs every iteration.

@@ -1,9 +1,9 @@
 // The data weight in the fused convolutional solvers (csc_solver.hpp):
 //   minimise 1/2 ||W (D z - s)||^2 + lambda ||z||_1
 // FISTA through W^2 in the gradient, ADMM by mask decoupling (admm_mask_decoupling.hpp, which
-// also gives ADMM the valid boundary). Checked: an all-ones weight is the unweighted problem; the
-// adjoint identity with a mask; ADMM's valid optimum is FISTA's; the KKT conditions with a mask,
-// for both solvers and boundaries; unknown pixels do not matter; bad weights are refused; the
+// also gives ADMM the valid boundary), coordinate descent on the weighted residual W^2 r.
+// Checked: an all-ones weight is the unweighted problem; the adjoint identity with a mask; ADMM's
+// valid optimum is FISTA's; the KKT conditions with a mask, for every solver and boundary; unknown pixels do not matter; bad weights are refused; the
 // batch learner with weights (all ones: the unweighted run; a mask: its recorded objective is the
 // weighted one and falls).
 #define BOOST_TEST_MODULE masked_coding
@@ -99,6 +99,12 @@ BOOST_AUTO_TEST_CASE(all_ones_weight_is_the_unweighted_problem) {
       BOOST_TEST_MESSAGE("admm circular: objectives " << decoupled << " and " << direct);
       BOOST_TEST(std::abs(decoupled - direct) <= Tolerance<double>::optimum * direct);
     }
+    // cd: the same updates; only the column norms are summed in another order.
+    const Maps<double> cdWeighted = Solve<double>("cd", p, p.signal, &ones, 0.1, 20);
+    const Maps<double> cdPlain = Solve<double>("cd", p, p.signal, nullptr, 0.1, 20);
+    const double cdDifference = MaxAbs<double>(cdWeighted - cdPlain) / MaxAbs(cdPlain);
+    BOOST_TEST_MESSAGE("cd " << ToString(b) << ": relative difference " << cdDifference);
+    BOOST_TEST(cdDifference <= 1e-12);
   }
 }
 
@@ -148,6 +154,13 @@ BOOST_AUTO_TEST_CASE(kkt_conditions_hold_with_a_mask) {
       BOOST_TEST(std::abs(WeightedObjective(p, zf, p.mask, lambda) - fista) <= 1e-10 * fista);
       BOOST_TEST_MESSAGE("  fista objective " << fista);
       BOOST_TEST(fista >= objective * (1 - Tolerance<double>::optimum));
+      // cd: the optimality conditions, and the objective it reports is the weighted one.
+      double cd = 0;
+      const Maps<double> zc = Solve<double>("cd", p, p.signal, &p.mask, lambda, 200, &cd);
+      const double cdViolation = WeightedKkt(p, zc, lambda);
+      BOOST_TEST_MESSAGE("  cd: KKT violation " << cdViolation << ", objective " << cd);
+      BOOST_TEST(cdViolation <= Tolerance<double>::kkt);
+      BOOST_TEST(std::abs(WeightedObjective(p, zc, p.mask, lambda) - cd) <= 1e-10 * cd);
       BOOST_TEST(fista <= objective * (1 + 1e-4));
     }
   // Single precision, as learning runs.
@@ -177,6 +190,10 @@ BOOST_AUTO_TEST_CASE(unknown_pixels_do_not_matter) {
                                   "absdiff", 0.0));
     BOOST_TEST(arma::approx_equal(Solve<double>("fista", p, corrupted, &p.mask, 0.1, 50), clean,
                                   "absdiff", 0.0));
+    // cd keeps W^2 r, exactly 0 there.
+    const Maps<double> cd = Solve<double>("cd", p, p.signal, &p.mask, 0.1, 20);
+    BOOST_TEST(arma::approx_equal(Solve<double>("cd", p, corrupted, &p.mask, 0.1, 20), cd,
+                                  "absdiff", 0.0));
   }
 }
 
@@ -191,7 +208,7 @@ BOOST_AUTO_TEST_CASE(bad_weights_are_refused) {
     }
     return std::string("accepted");
   };
-  for (const char* name : {"fista", "ista", "admm"}) {
+  for (const char* name : {"fista", "ista", "admm", "cd"}) {
     BOOST_TEST(message(name, Image<double>(12, 11, 1, arma::fill::ones)).find("shaped") !=
                std::string::npos);
     BOOST_TEST(message(name, Image<double>(12, 12, 1, arma::fill::zeros)).find("zero everywhere") !=
@@ -203,12 +220,11 @@ BOOST_AUTO_TEST_CASE(bad_weights_are_refused) {
     nan(0, 0, 0) = std::numeric_limits<double>::quiet_NaN();
     BOOST_TEST(message(name, nan).find("finite") != std::string::npos);
   }
-  BOOST_TEST(message("cd", p.mask).find("cd solver does not take a mask") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(learning_with_weights) {
   Seed(1527);
-  for (const char* solver : {"fista", "admm"}) {
+  for (const char* solver : {"fista", "admm", "cd"}) {
     std::vector<Image<double>> images, ones, masks;
     for (int i = 0; i < 3; ++i) {
       images.push_back(Image<double>(16, 15, 1, arma::fill::randn));

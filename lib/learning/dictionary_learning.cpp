@@ -47,7 +47,6 @@ DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
                                           options_.effort);
   if (!weights_.empty() && weights_.size() != signals_.size())
     throw std::invalid_argument("DictionaryLearner: need one weight per training image");
-  CheckSolverSupports(options_.solver, options_.boundary, !weights_.empty());
   for (std::size_t n = 0; n < signals_.size(); ++n) {
     const Image<T>& s = signals_[n];
     const Image<T>* weight = weights_.empty() ? nullptr : &weights_[n];

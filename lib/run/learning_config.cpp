@@ -217,7 +217,6 @@ void LearningConfig::Validate() const {
           learning.learner);
     if (Strided())
       throw std::invalid_argument("--mask: strided layers do not take masks (--stride, --padding)");
-    CheckSolverSupports(learning.solver, learning.boundary, true);
     for (const LayerSettings& layer : layers)
       if (layer.inference == InferenceMode::Pixel)
         throw std::invalid_argument("--mask: pixel-mode layers do not take masks");

@@ -95,9 +95,14 @@ void CoordinateDescentSolver<T>::ComputeNorms() {
 
 template <typename T>
 void CoordinateDescentSolver<T>::ComputeResidual() {
-  residual_ = *signal_;
-  if (z_.is_zero()) return;
-  residual_ -= op_->Apply(z_);
+  if (z_.is_zero())
+    residual_ = *signal_;
+  else
+    residual_ = *signal_ - op_->Apply(z_);
+  if (squaredWeight_.is_empty()) return;
+  // W^2 r, exactly 0 where W = 0 (whatever the signal holds there, NaN included).
+  for (arma::uword i = 0; i < residual_.n_elem; ++i)
+    residual_[i] = squaredWeight_[i] == T(0) ? T(0) : squaredWeight_[i] * residual_[i];
 }
 
 template <typename T>
@@ -123,11 +128,33 @@ typename CoordinateDescentSolver<T>::Runs CoordinateDescentSolver<T>::AxisRuns(
 template <typename T>
 double CoordinateDescentSolver<T>::ColumnNorm(arma::uword k, const Runs& rows,
                                               const Runs& cols) const {
+  if (!squaredWeight_.is_empty()) return WeightedColumnNorm(k, rows, cols);
   if (op_->BoundaryMode() == Boundary::Circular) return fullNorm_[k];
   const arma::mat& p = prefix_[k];
   const arma::uword a0 = rows.tap[0], a1 = a0 + rows.length[0];
   const arma::uword b0 = cols.tap[0], b1 = b0 + cols.length[0];
   return std::max(0.0, p(a1, b1) - p(a0, b1) - p(a1, b0) + p(a0, b0));
+}
+
+template <typename T>
+double CoordinateDescentSolver<T>::WeightedColumnNorm(arma::uword k, const Runs& rows,
+                                                      const Runs& cols) const {
+  const arma::uword H = op_->ImageRows(), h = op_->Filters().Rows(), C = op_->Channels();
+  const arma::Cube<T>& bank = op_->Filters().data;
+  double norm = 0.0;
+  for (arma::uword c : op_->ChannelsOf(k)) {
+    const T* d = bank.slice(k * C + c).memptr();
+    const T* w2 = squaredWeight_.slice(c).memptr();
+    for (int cr = 0; cr < cols.count; ++cr)
+      for (int b = 0; b < cols.length[cr]; ++b)
+        for (int rr = 0; rr < rows.count; ++rr) {
+          const T* dd = d + h * (cols.tap[cr] + b) + rows.tap[rr];
+          const T* wp = w2 + H * (cols.pixel[cr] + b) + rows.pixel[rr];
+          for (int t = 0; t < rows.length[rr]; ++t)
+            norm += double(wp[t]) * double(dd[t]) * double(dd[t]);
+        }
+  }
+  return norm;
 }
 
 template <typename T>
@@ -228,18 +255,25 @@ __attribute__((always_inline)) inline double CoordinateDescentSolver<T>::UpdateC
   const T delta = fresh - old;
   if (delta == T(0)) return violation;
   co.value = fresh;
+  const bool weighted = !squaredWeight_.is_empty();
   for (arma::uword c : channels) {
     const T* d = bank.slice(co.k * C + c).memptr();
     T* r = residual_.slice(c).memptr();
+    const T* w2 = weighted ? squaredWeight_.slice(c).memptr() : nullptr;
     for (int cr = 0; cr < cols.count; ++cr)
       for (int b = 0; b < cols.length[cr]; ++b) {
         const T* dcol = d + h * (cols.tap[cr] + b);
-        T* rcol = r + H * (cols.pixel[cr] + b);
+        const arma::uword column = H * (cols.pixel[cr] + b);
         for (int rr = 0; rr < rows.count; ++rr) {
           const T* dd = dcol + rows.tap[rr];
-          T* rp = rcol + rows.pixel[rr];
+          T* rp = r + column + rows.pixel[rr];
           const int n = rows.length[rr];
-          for (int t = 0; t < n; ++t) rp[t] -= delta * dd[t];
+          if (weighted) {
+            const T* wp = w2 + column + rows.pixel[rr];
+            for (int t = 0; t < n; ++t) rp[t] -= delta * dd[t] * wp[t];
+          } else {
+            for (int t = 0; t < n; ++t) rp[t] -= delta * dd[t];
+          }
         }
       }
   }
@@ -384,9 +418,16 @@ void CoordinateDescentSolver<T>::UpdateStatistics(double change) {
     norm += v * v;
     nonzeros += v != 0.0;
   }
+  // ||W r||^2, from the kept W^2 r with a weight.
   double energy = 0.0;
-  for (arma::uword i = 0; i < residual_.n_elem; ++i)
-    energy += double(residual_[i]) * double(residual_[i]);
+  if (squaredWeight_.is_empty()) {
+    for (arma::uword i = 0; i < residual_.n_elem; ++i)
+      energy += double(residual_[i]) * double(residual_[i]);
+  } else {
+    for (arma::uword i = 0; i < residual_.n_elem; ++i)
+      if (squaredWeight_[i] != T(0))
+        energy += double(residual_[i]) * double(residual_[i]) / double(squaredWeight_[i]);
+  }
   current_.iteration = iteration_;
   current_.seconds = elapsed_;
   current_.fidelity = 0.5 * energy;
@@ -400,12 +441,12 @@ template <typename T>
 void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>& signal,
                                        double lambda, const Maps<T>* start,
                                        const Image<T>* weight) {
-  if (weight)
-    throw std::invalid_argument(
-        "CscSolver::Reset(): the cd solver does not take a mask or data weight (use fista or "
-        "admm)");
   CheckResetArguments(op, signal, lambda, start, weight, "CscSolver::Reset()");
   op_ = &op;
+  if (weight)
+    squaredWeight_ = arma::square(*weight);
+  else
+    squaredWeight_.reset();
   signal_ = &signal;
   lambda_ = lambda;
   iteration_ = 0;

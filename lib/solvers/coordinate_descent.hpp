@@ -11,6 +11,11 @@
 // where n is the filter's squared norm over the taps that land in the image (all taps for
 // circular; 2-D prefix sums of d^2 give it in O(1) for valid).
 //
+// With a data weight W (csc_solver.hpp) the kept residual is rho = W^2 (s - D z): g = <d_k, rho>,
+// n = sum over the window of W^2 d_k^2 (a third window operation, once per coordinate and pass,
+// when the working set is grouped), and the update is rho -= (z' - z) W^2 d_k. Pixels of weight 0
+// hold rho = 0 whatever the signal holds there; the fidelity is 1/2 sum rho^2 / W^2 over W > 0.
+//
 // One outer pass ("iteration" of the records):
 //   1. inner sweeps over the working set W (cyclic, in the groups below): each group is swept
 //      until the largest violation of the optimality conditions met during a sweep (each
@@ -122,8 +127,11 @@ private:
   Runs ColRuns(arma::uword j) const { return AxisRuns(j, op_->ImageCols(), op_->Filters().Cols()); }
   //! The same on one axis: map index `position`, `size` image entries, filters of `filter` taps.
   Runs AxisRuns(arma::uword position, arma::uword size, arma::uword filter) const;
-  //! Squared norm of the column of D of a coordinate of map k with these runs.
+  //! Squared norm of the column of D (of W D with a weight) of a coordinate of map k with these
+  //! runs.
   double ColumnNorm(arma::uword k, const Runs& rows, const Runs& cols) const;
+  //! The same with a weight: sum over the window of W^2 d_k^2, a window operation.
+  double WeightedColumnNorm(arma::uword k, const Runs& rows, const Runs& cols) const;
   //! Updates one coordinate of a group (its value, and the residual); returns its violation
   //! before the update.
   double UpdateCoordinate(Coordinate& c);
@@ -149,11 +157,12 @@ private:
   const ConvOperator<T>* op_ = nullptr;
   const Image<T>* signal_ = nullptr;
   double lambda_ = 0.0;
+  Image<T> squaredWeight_;  //!< W^2; empty without a weight
   IterationRecord current_;
 
   // The iterate and everything a pass depends on (saved).
   Maps<T> z_;
-  Image<T> residual_;                //!< r = s - D z, kept up to date by the updates
+  Image<T> residual_;  //!< r = s - D z (W^2 (s - D z) with a weight), kept up to date
   std::vector<Coordinate> working_;  //!< sorted by index; contains the support
   bool needCheck_ = true;            //!< the next pass starts with a full check
   double violation_ = 0.0;           //!< V of the last check (absolute)

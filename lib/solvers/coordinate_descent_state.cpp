@@ -2,8 +2,8 @@
 // RestoreState(). Kept apart from the iteration in coordinate_descent.cpp.
 //
 // Everything a pass reads that Reset() does not recompute from the operator, signal and lambda
-// is saved: z, the residual r (kept up to date by the updates, so not the FFT's D z to the last
-// bit), the working set (as a 0/1 array of the maps' shape: its order is the index order), the
+// is saved: z, the residual r (W^2 r with a weight; kept up to date by the updates, so not the
+// FFT's D z to the last bit), the working set (as a 0/1 array of the maps' shape: its order is the index order), the
 // violation of the last full check, whether the next pass starts with one, and the counters.
 #include <cmath>
 
@@ -17,6 +17,7 @@ void CoordinateDescentSolver<T>::Describe(StateArchive<T>& a) {
   a.Setting("cd", 1.0);
   a.Setting("lambda", lambda_);
   a.Setting("keep_spectra", keepSpectra_ ? 1.0 : 0.0);
+  a.Setting("weighted", squaredWeight_.is_empty() ? 0.0 : 1.0);
   a.Setting("inner_ratio", options_.innerRatio);
   a.Setting("max_sweeps", static_cast<double>(options_.maxSweeps));
   a.Setting("growth", options_.growth);

@@ -79,13 +79,10 @@ template <typename T> void CscSolver<T>::RestoreState(const SavedState<T>& state
 
 std::vector<std::string> CscSolverNames() { return {"ista", "fista", "admm", "cd"}; }
 
-void CheckSolverSupports(const std::string& name, Boundary, bool weighted) {
+void CheckSolverSupports(const std::string& name, Boundary) {
   const std::vector<std::string> names = CscSolverNames();
   if (std::find(names.begin(), names.end(), name) == names.end())
     throw std::invalid_argument("unknown solver '" + name + "' (expected ista, fista, admm or cd)");
-  if (name == "cd" && weighted)
-    throw std::invalid_argument(
-        "the cd solver does not take a mask or data weight (use fista or admm)");
 }
 
 template <typename T>

@@ -13,7 +13,7 @@
 //             Wetzstein, CVPR 2015; solvers/admm_mask_decoupling.hpp);
 //  - "cd":    working-set coordinate descent on the spatial residual, one FFT correlation D^T r
 //             per outer pass for the optimality check (solvers/coordinate_descent.hpp); its
-//             SolveOptions::tolerance is on the KKT violation relative to lambda; no weight.
+//             SolveOptions::tolerance is on the KKT violation relative to lambda.
 // L is the exact Lipschitz constant from ConvOperator::Lipschitz() (times max W^2 with a weight,
 // an upper bound).
 //
@@ -131,9 +131,8 @@ std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSp
 //! The solver names MakeCscSolver accepts.
 std::vector<std::string> CscSolverNames();
 
-//! Throws std::invalid_argument unless solver `name` exists and supports a data weight when
-//! `weighted` (cd does not), so that callers can refuse a combination before any work. Every
-//! solver supports both boundaries.
-void CheckSolverSupports(const std::string& name, Boundary boundary, bool weighted = false);
+//! Throws std::invalid_argument unless solver `name` exists, so that callers can refuse it before
+//! any work. Every solver supports both boundaries and a data weight.
+void CheckSolverSupports(const std::string& name, Boundary boundary);
 
 }  // namespace dn

@@ -40,8 +40,9 @@ class MaskTest(WorkDirTest):
         self.assertAlmostEqual(objective, masked.objective, delta=1e-9 * objective)
         with self.assertRaisesRegex(ValueError, "zero everywhere"):
             self.code(mask=np.zeros_like(self.mask))
-        with self.assertRaisesRegex(ValueError, "cd solver"):
-            self.code(solver="cd", mask=self.mask)
+        cd = self.code(boundary="circular", solver="cd", mask=self.mask)
+        cd_again = self.code(boundary="circular", solver="cd", mask=self.mask, signal=garbage)
+        np.testing.assert_array_equal(cd.maps, cd_again.maps)
 
     def test_learn_and_reconstruct_with_masks_equal_the_executables(self):
         names = sorted(os.listdir(IMAGES))
