@@ -3,7 +3,9 @@
 
 #include "core/complex_kernels.hpp"
 #include "core/threads.hpp"
+#include "parallel/exact_sum.hpp"
 
+#include <complex>
 #include <algorithm>
 #include <cmath>
 #include <omp.h>
@@ -70,8 +72,11 @@ void DictionaryUpdateOptions::Validate() const {
 }
 
 template <typename T>
-DictionaryUpdater<T>::DictionaryUpdater(const DictionaryUpdateOptions& options)
-    : options_(options), momentum_(options.method == "fista") {
+DictionaryUpdater<T>::DictionaryUpdater(const DictionaryUpdateOptions& options,
+                                        Communicator* communicator)
+    : options_(options),
+      momentum_(options.method == "fista"),
+      communicator_(communicator ? communicator : &SerialCommunication()) {
   options_.Validate();
 }
 
@@ -196,34 +201,98 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
   return fidelity;
 }
 
+namespace {
+
+//! The largest |x| of n complex values (0 for n = 0).
+template <typename T> double LargestMagnitude(const Complex<T>* x, std::size_t n) {
+  double largest = 0.0;
+  for (std::size_t f = 0; f < n; ++f)
+    largest = std::max(largest, double(x[f].real()) * x[f].real() + double(x[f].imag()) * x[f].imag());
+  return std::sqrt(largest);
+}
+
+//! sums[2f], sums[2f + 1] += the fixed-point real and imaginary parts of x[f].
+template <typename T>
+void AddFixed(const Complex<T>* x, const FixedPoint& fixed, std::int64_t* sums, std::size_t n) {
+  for (std::size_t f = 0; f < n; ++f) {
+    sums[2 * f] += fixed(x[f].real());
+    sums[2 * f + 1] += fixed(x[f].imag());
+  }
+}
+
+//! Images over all ranks.
+template <typename T> double TotalImages(Communicator& communicator, const CodedSet<T>& data) {
+  std::int64_t images = static_cast<std::int64_t>(data.signals.size());
+  communicator.SumInPlace(&images, 1);
+  return static_cast<double>(images);
+}
+
+} // namespace
+
 template <typename T>
 void DictionaryUpdater<T>::GradientFromResiduals(const ConvOperator<T>& op, const CodedSet<T>& data,
                                                  FilterBank<T>& gradient) {
-  const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
+  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
   const arma::uword h = op.Filters().Rows(), w = op.Filters().Cols();
   const std::size_t images = data.signals.size();
   const T scale = T(1) / static_cast<T>(op.Fft().Size());
-  gradient = FilterBank<T>(op.FilterCount(), C, h, w);
+  gradient = FilterBank<T>(K, C, h, w);
   const arma::uword slices = gradient.data.n_slices;
-  std::vector<arma::Col<Complex<T>>> sums = PerThread(arma::Col<Complex<T>>(F));
+  const auto connected = [&](arma::uword s) {
+    return options_.connectivity.is_empty() || options_.connectivity(s % C, s / C);
+  };
+  // Bounds of the terms conj(Z_ik) R_ic over every rank's images: max |Z_ik| per filter times
+  // max |R_ic| per channel.
+  std::vector<double> largest(K + C, 0.0);
+  for (std::size_t i = 0; i < images; ++i) {
+    for (arma::uword k = 0; k < K; ++k)
+      largest[k] = std::max(largest[k], LargestMagnitude(data.mapSpectra[i]->colptr(k), F));
+    for (arma::uword c = 0; c < C; ++c)
+      largest[K + c] = std::max(largest[K + c], LargestMagnitude(residualSpectra_[i].colptr(c), F));
+  }
+  communicator_->MaxInPlace(largest.data(), largest.size());
+  const double total = TotalImages(*communicator_, data);
+  std::vector<FixedPoint> fixed(slices);
+  for (arma::uword s = 0; s < slices; ++s) {
+    const double bound = largest[s / C] * largest[K + s % C];
+    if (!std::isfinite(bound))
+      throw DivergenceError("DictionaryUpdater: the maps or residuals are not finite");
+    fixed[s] = FixedPointFor(bound, total);
+  }
+
+  // sum_i conj(Z_ik) R_ic per slice, exactly (parallel/exact_sum.hpp), then over the ranks.
+  gradientSums_.assign(2 * F * slices, 0);
+  std::vector<arma::Col<Complex<T>>> terms = PerThread(arma::Col<Complex<T>>(F));
   std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(op.GridRows(), op.GridCols()));
-#pragma omp parallel num_threads(sums.size())
+#pragma omp parallel num_threads(terms.size())
   {
-    arma::Col<Complex<T>>& sum = sums[omp_get_thread_num()];
+    Complex<T>* term = terms[omp_get_thread_num()].memptr();
+#pragma omp for schedule(static)
+    for (arma::uword s = 0; s < slices; ++s) {
+      if (!connected(s)) continue;
+      for (std::size_t i = 0; i < images; ++i) {
+        kernels::ConjugateProduct(data.mapSpectra[i]->colptr(s / C),
+                                  residualSpectra_[i].colptr(s % C), term, F);
+        AddFixed(term, fixed[s], gradientSums_.data() + 2 * F * s, F);
+      }
+    }
+  }
+  communicator_->SumInPlace(gradientSums_.data(), gradientSums_.size());
+#pragma omp parallel num_threads(terms.size())
+  {
+    Complex<T>* sum = terms[omp_get_thread_num()].memptr();
     arma::Mat<T>& grid = grids[omp_get_thread_num()];
 #pragma omp for schedule(static)
     for (arma::uword s = 0; s < slices; ++s) {
-      const arma::uword k = s / C, c = s % C;
-      if (!options_.connectivity.is_empty() && !options_.connectivity(c, k)) {
+      if (!connected(s)) {
         gradient.data.slice(s).zeros();
         continue;
       }
-      kernels::ConjugateProduct(data.mapSpectra[0]->colptr(k), residualSpectra_[0].colptr(c),
-                                sum.memptr(), F);
-      for (std::size_t i = 1; i < images; ++i)
-        kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k), residualSpectra_[i].colptr(c),
-                                    sum.memptr(), F, true);
-      op.Fft().Inverse(sum.memptr(), grid.memptr());
+      const std::int64_t* sums = gradientSums_.data() + 2 * F * s;
+      for (arma::uword f = 0; f < F; ++f)
+        sum[f] = Complex<T>(static_cast<T>(fixed[s].Value(sums[2 * f])),
+                            static_cast<T>(fixed[s].Value(sums[2 * f + 1])));
+      op.Fft().Inverse(sum, grid.memptr());
       gradient.data.slice(s) = grid.submat(0, 0, h - 1, w - 1) * scale;
     }
   }
@@ -235,65 +304,97 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
   const arma::uword K = op.FilterCount(), F = op.Fft().SpectrumSize();
   const std::size_t images = data.signals.size();
   if (powerVectors_.n_rows != F || powerVectors_.n_cols != K) powerVectors_.ones(F, K);
-  // Blocks of frequencies small enough to stay in cache; every loop runs along a block.
-  constexpr std::size_t kBlock = 256;
-  std::vector<arma::Mat<Complex<T>>> us = PerThread(arma::Mat<Complex<T>>(kBlock, images));
-  std::vector<arma::Mat<Complex<T>>> nexts = PerThread(arma::Mat<Complex<T>>(kBlock, K));
-  std::vector<arma::Mat<T>> norms = PerThread(arma::Mat<T>(kBlock, 3));  // |u|^2, |v|^2, |next|^2
-  std::vector<double> best(us.size(), 0.0);
+  // M_f = max over every rank's images and filters of |Z_ik(f)| bounds the terms of the sums
+  // over images: |u_i| <= sqrt(K) M_f ||v||, so |conj(Z_ik) u_i| <= sqrt(K) M_f^2 ||v|| and
+  // |u_i|^2 <= K M_f^2 ||v||^2.
+  std::vector<double> largest(F, 0.0);
+  for (std::size_t i = 0; i < images; ++i)
+    for (arma::uword k = 0; k < K; ++k) {
+      const Complex<T>* z = data.mapSpectra[i]->colptr(k);
+      for (arma::uword f = 0; f < F; ++f)
+        largest[f] = std::max(largest[f], double(z[f].real()) * z[f].real() +
+                                              double(z[f].imag()) * z[f].imag());
+    }
+  communicator_->MaxInPlace(largest.data(), F);
+  const double total = TotalImages(*communicator_, data);
+  for (double& m : largest) {
+    if (!std::isfinite(m)) throw DivergenceError("DictionaryUpdater: the maps are not finite");
+    m = std::sqrt(m);
+  }
+
+  // Per step: next_k(f) = sum_i conj(Z_ik) u_i and ||u(f)||^2 = sum_i |u_i|^2 with
+  // u_i = sum_k Z_ik v_k, summed exactly over images and ranks ((2K + 1) F integers), then
+  // the Rayleigh quotient ||u||^2 / ||v||^2 <= lambda_max and v = next / ||next||, the same on
+  // every rank.
+  constexpr std::size_t kBlock = 256;  // frequencies per block: u and a term stay in cache
+  std::vector<FixedPoint> fixedNext(F), fixedU(F);
+  std::vector<double> vNorm(F);
+  lipschitzSums_.resize((2 * K + 1) * F);
+  std::int64_t* uSums = lipschitzSums_.data() + 2 * K * F;
+  std::vector<arma::Col<Complex<T>>> us = PerThread(arma::Col<Complex<T>>(kBlock));
+  std::vector<arma::Col<Complex<T>>> terms = PerThread(arma::Col<Complex<T>>(kBlock));
+  std::vector<arma::Col<T>> norms = PerThread(arma::Col<T>(kBlock));
+  double best = 0.0;
+  for (int step = 0; step < steps; ++step) {
+    for (arma::uword f = 0; f < F; ++f) {
+      double v2 = 0.0;
+      for (arma::uword k = 0; k < K; ++k) v2 += std::norm(std::complex<double>(powerVectors_(f, k)));
+      vNorm[f] = v2;
+      const double m2 = largest[f] * largest[f];
+      fixedNext[f] = FixedPointFor(std::sqrt(double(K) * v2) * m2, total);
+      fixedU[f] = FixedPointFor(double(K) * v2 * m2, total);
+    }
+    std::fill(lipschitzSums_.begin(), lipschitzSums_.end(), 0);
 #pragma omp parallel num_threads(us.size())
-  {
-    const int thread = omp_get_thread_num();
-    std::size_t begin, end;
-    ThreadRange(F, thread, omp_get_num_threads(), begin, end);
-    arma::Mat<Complex<T>>& u = us[thread];
-    arma::Mat<Complex<T>>& next = nexts[thread];
-    T* uNorm = norms[thread].colptr(0);
-    T* vNorm = norms[thread].colptr(1);
-    T* nextNorm = norms[thread].colptr(2);
-    for (std::size_t b0 = begin; b0 < end; b0 += kBlock) {
-      const std::size_t n = std::min(kBlock, end - b0);
-      for (int step = 0; step < steps; ++step) {
-        // u_i = sum_k Z_ik v_k ; next_k = sum_i conj(Z_ik) u_i, per frequency.
-        norms[thread].zeros();
+    {
+      const int thread = omp_get_thread_num();
+      std::size_t begin, end;
+      ThreadRange(F, thread, omp_get_num_threads(), begin, end);
+      Complex<T>* u = us[thread].memptr();
+      Complex<T>* term = terms[thread].memptr();
+      T* uNorm = norms[thread].memptr();
+      for (std::size_t b0 = begin; b0 < end; b0 += kBlock) {
+        const std::size_t n = std::min(kBlock, end - b0);
         for (std::size_t i = 0; i < images; ++i) {
-          kernels::Product(data.mapSpectra[i]->colptr(0) + b0, powerVectors_.colptr(0) + b0,
-                           u.colptr(i), n);
+          const arma::Mat<Complex<T>>& z = *data.mapSpectra[i];
+          kernels::Product(z.colptr(0) + b0, powerVectors_.colptr(0) + b0, u, n);
           for (arma::uword k = 1; k < K; ++k)
-            kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k) + b0,
-                                        powerVectors_.colptr(k) + b0, u.colptr(i), n);
+            kernels::MultiplyAccumulate(z.colptr(k) + b0, powerVectors_.colptr(k) + b0, u, n);
+          for (arma::uword k = 0; k < K; ++k) {
+            kernels::ConjugateProduct(z.colptr(k) + b0, u, term, n);
+            std::int64_t* sums = lipschitzSums_.data() + 2 * (k * F + b0);
+            for (std::size_t f = 0; f < n; ++f) {
+              sums[2 * f] += fixedNext[b0 + f](term[f].real());
+              sums[2 * f + 1] += fixedNext[b0 + f](term[f].imag());
+            }
+          }
+          std::fill_n(uNorm, n, T(0));
+          kernels::AccumulateNorms(u, uNorm, n);
+          for (std::size_t f = 0; f < n; ++f) uSums[b0 + f] += fixedU[b0 + f](uNorm[f]);
         }
-        for (arma::uword k = 0; k < K; ++k) {
-          kernels::ConjugateProduct(data.mapSpectra[0]->colptr(k) + b0, u.colptr(0),
-                                    next.colptr(k), n);
-          for (std::size_t i = 1; i < images; ++i)
-            kernels::MultiplyAccumulate(data.mapSpectra[i]->colptr(k) + b0, u.colptr(i),
-                                        next.colptr(k), n, true);
-        }
-        // Rayleigh quotient ||u||^2 / ||v||^2 <= lambda_max; renormalise next into v.
-        for (std::size_t i = 0; i < images; ++i) kernels::AccumulateNorms(u.colptr(i), uNorm, n);
-        for (arma::uword k = 0; k < K; ++k) {
-          kernels::AccumulateNorms(powerVectors_.colptr(k) + b0, vNorm, n);
-          kernels::AccumulateNorms(next.colptr(k), nextNorm, n);
-        }
-        for (std::size_t f = 0; f < n; ++f) {
-          if (vNorm[f] > 0) best[thread] = std::max(best[thread], double(uNorm[f]) / vNorm[f]);
-          nextNorm[f] = nextNorm[f] > 0 ? T(1) / std::sqrt(nextNorm[f]) : T(0);  // the scale
-        }
-        for (arma::uword k = 0; k < K; ++k) {
-          Complex<T>* v = powerVectors_.colptr(k) + b0;
-          std::copy_n(next.colptr(k), n, v);
-          kernels::Scale(v, nextNorm, n);
-        }
-        for (std::size_t f = 0; f < n; ++f)  // next = 0: start again from ones
-          if (nextNorm[f] == T(0))
-            for (arma::uword k = 0; k < K; ++k) powerVectors_(b0 + f, k) = Complex<T>(1);
+      }
+    }
+    communicator_->SumInPlace(lipschitzSums_.data(), lipschitzSums_.size());
+    for (arma::uword f = 0; f < F; ++f) {
+      if (vNorm[f] > 0) best = std::max(best, fixedU[f].Value(uSums[f]) / vNorm[f]);
+      double next2 = 0.0;
+      for (arma::uword k = 0; k < K; ++k) {
+        const std::int64_t* sums = lipschitzSums_.data() + 2 * (k * F + f);
+        next2 += std::norm(
+            std::complex<double>(fixedNext[f].Value(sums[0]), fixedNext[f].Value(sums[1])));
+      }
+      const double inverse = next2 > 0 ? 1.0 / std::sqrt(next2) : 0.0;
+      for (arma::uword k = 0; k < K; ++k) {
+        const std::int64_t* sums = lipschitzSums_.data() + 2 * (k * F + f);
+        // next = 0: start again from ones
+        powerVectors_(f, k) =
+            next2 > 0 ? Complex<T>(static_cast<T>(fixedNext[f].Value(sums[0]) * inverse),
+                                   static_cast<T>(fixedNext[f].Value(sums[1]) * inverse))
+                      : Complex<T>(1);
       }
     }
   }
-  double lipschitz = 0.0;
-  for (double b : best) lipschitz = std::max(lipschitz, b);
-  return lipschitz;
+  return best;
 }
 
 template <typename T>
@@ -329,11 +430,12 @@ void DictionaryUpdater<T>::Step(const ConvOperator<T>& op, const CodedSet<T>& da
   CheckData(op, data, filters, options_.connectivity);
   SignalSpectra(op, data);
   // A safety margin over the power-iteration estimate, which approaches L from below.
-  double maxWeight = 1.0;
-  if (std::any_of(data.weights.begin(), data.weights.end(), [](auto w) { return w != nullptr; })) {
+  double maxWeight = 1.0;  // over every rank's images
+  if (!data.weights.empty()) {
     maxWeight = 0.0;
     for (const Image<T>* w : data.weights) maxWeight = std::max(maxWeight, w ? MaxWeight(*w) : 1.0);
   }
+  communicator_->MaxInPlace(&maxWeight, 1);
   const double lipschitz = kLipschitzMargin * maxWeight * maxWeight *
                            EstimateLipschitz(op, data, powerStarted_ ? 2 : 40);
   powerStarted_ = true;

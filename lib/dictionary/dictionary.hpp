@@ -10,12 +10,17 @@
 // frequency domain: grad_kc = support-crop of IFFT( sum_i conj(Z_ik) R_ic ), R_i the residual.
 // L = max_w lambda_max(M(w)^H M(w)), M(w) the N x K matrix of map spectra Z_ik(w), estimated by
 // per-frequency power iteration (warm-started between steps) times a safety margin.
+// Data-parallel learning (parallel/communicator.hpp): the images may be a shard of those of
+// several ranks. Every sum over images (the gradient's, the power iteration's) is exact in
+// fixed point (parallel/exact_sum.hpp) and combined over the ranks, so the step is the same bit
+// for bit for every split of the images (and alone).
 // With data weights W_i (CodedSet::weights) the residual is W_i^2 (D z_i - s_i), formed in space,
 // and L is multiplied by max_i max W_i^2 (||W M|| <= max W ||M||).
 #pragma once
 
 #include "conv/conv_operator.hpp"
 #include "core/state_archive.hpp"
+#include "parallel/communicator.hpp"
 
 #include <cstdint>
 #include <string>
@@ -59,7 +64,10 @@ template <typename T> struct CodedSet {
 
 template <typename T> class DictionaryUpdater {
 public:
-  explicit DictionaryUpdater(const DictionaryUpdateOptions& options);
+  //! `communicator`: the ranks whose images the steps sum over (null: this process alone); it
+  //! must outlive the updater, and every rank must call Step() together.
+  explicit DictionaryUpdater(const DictionaryUpdateOptions& options,
+                             Communicator* communicator = nullptr);
 
   //! Runs options.iterations update iterations on `filters` (in/out), keeping the momentum
   //! between calls. `op` supplies the grid, boundary and shapes (its filters are not read).
@@ -99,7 +107,10 @@ private:
   FilterBank<T> extrapolated_;                   //!< FISTA's y
   std::vector<arma::Mat<Complex<T>>> residualSpectra_;  //!< per image, F x C
   std::vector<arma::Mat<Complex<T>>> signalSpectra_;    //!< circular: per image, F x C
-  arma::Mat<Complex<T>> powerVectors_;           //!< F x K, warm start of the power iteration
+  arma::Mat<Complex<T>> powerVectors_;  //!< F x K, warm start of the power iteration
+  Communicator* communicator_;
+  std::vector<std::int64_t> gradientSums_;   //!< 2 F x K*C fixed-point sums of the gradient
+  std::vector<std::int64_t> lipschitzSums_;  //!< (2K + 1) F: the power iteration's sums
 };
 
 extern template class DictionaryUpdater<float>;

@@ -38,7 +38,8 @@ DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
     : options_(options),
       signals_(std::move(signals)),
       weights_(std::move(weights)),
-      updater_(options.dictionary),
+      updater_(options.dictionary, options.communicator),
+      communicator_(options.communicator ? options.communicator : &SerialCommunication()),
       filters_(initial) {
   options_.Validate();
   CheckTrainingImages("DictionaryLearner", signals_, std::optional<std::size_t>(initial.channels));
@@ -47,6 +48,7 @@ DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
                                           options_.effort);
   if (!weights_.empty() && weights_.size() != signals_.size())
     throw std::invalid_argument("DictionaryLearner: need one weight per training image");
+  std::vector<double> zeroObjectives(signals_.size(), 0.0);
   for (std::size_t n = 0; n < signals_.size(); ++n) {
     const Image<T>& s = signals_[n];
     const Image<T>* weight = weights_.empty() ? nullptr : &weights_[n];
@@ -54,9 +56,17 @@ DictionaryLearner<T>::DictionaryLearner(const LearningOptions& options,
     solvers_.back()->Reset(*op_, s, options_.lambda, nullptr, weight);
     for (arma::uword i = 0; i < s.n_elem; ++i) {
       const double w = weight ? double((*weight)[i]) : 1.0;
-      if (w > 0) zeroObjective_ += 0.5 * w * w * double(s[i]) * double(s[i]);
+      if (w > 0) zeroObjectives[n] += 0.5 * w * w * double(s[i]) * double(s[i]);
     }
   }
+  zeroObjective_ = SumInImageOrder(zeroObjectives);
+}
+
+template <typename T>
+double DictionaryLearner<T>::SumInImageOrder(const std::vector<double>& mine) const {
+  double sum = 0.0;
+  for (double value : communicator_->GatherAll(mine)) sum += value;
+  return sum;
 }
 
 template <typename T>
@@ -85,16 +95,18 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
     if (!weights_.empty()) data.weights.push_back(&weights_[i]);
   }
   return RunOuterIterations("batch", options_.iterations, observer, [&](const Timer& timer) {
-    double before = 0.0;
-    for (auto& solver : solvers_) before += solver->Solve(coding).last.fidelity;
+    // Sums over the images of every rank, in image order: the same on every rank and split.
+    std::vector<double> fidelities;
+    for (auto& solver : solvers_) fidelities.push_back(solver->Solve(coding).last.fidelity);
+    const double before = SumInImageOrder(fidelities);
 
     const FilterBank<T> previous = filters_;
     updater_.Step(*op_, data, filters_);
     CheckFiniteStep("DictionaryLearner", iteration_ + 1, filters_);
     op_->SetFilters(filters_);
-    double after = 0.0;
-    for (auto& solver : solvers_) after += solver->OperatorChanged().fidelity;
-    if (after > before) {
+    fidelities.clear();
+    for (auto& solver : solvers_) fidelities.push_back(solver->OperatorChanged().fidelity);
+    if (SumInImageOrder(fidelities) > before) {
       // Reject a step that made the fit worse; the maps keep their state.
       filters_ = previous;
       op_->SetFilters(filters_);
@@ -103,8 +115,20 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
       ++rejected_;
     }
 
+    std::vector<double> coded;  // fidelity, l1, density per image
+    for (auto& solver : solvers_) {
+      const IterationRecord current = solver->Current();
+      coded.insert(coded.end(), {current.fidelity, current.l1, current.density});
+    }
+    coded = communicator_->GatherAll(coded);
     CodingSums sums;
-    for (auto& solver : solvers_) sums.Add(solver->Current());
+    for (std::size_t i = 0; i < coded.size(); i += 3) {
+      IterationRecord current;
+      current.fidelity = coded[i];
+      current.l1 = coded[i + 1];
+      current.density = coded[i + 2];
+      sums.Add(current);
+    }
     elapsed_ += timer.Seconds();
     ++iteration_;
     const IterationRecord record = LearnerRecord("DictionaryLearner", iteration_, elapsed_, sums,

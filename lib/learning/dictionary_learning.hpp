@@ -34,6 +34,11 @@ struct LearningOptions {
   PlannerEffort effort = PlannerEffort::Estimate;  //!< Measure: no faster here, not repeatable
   std::string learner = "batch";  //!< a layer-mode layer's learner: "batch" or "online"
   OnlineOptions online;           //!< the online learner's settings (checked when it is chosen)
+  //! The ranks learning together, each with its shard of the images in rank order
+  //! (parallel/communicator.hpp; null: this process alone). The batch learner's records and
+  //! dictionary are then those of all the images, the same for every split. Not a setting: not
+  //! saved, not compared.
+  Communicator* communicator = nullptr;
   //! std::invalid_argument naming the field as dn-learn names its option, e.g. "--lambda ...".
   void Validate() const;
 };
@@ -77,12 +82,16 @@ public:
   void RestoreState(const SavedState<T>& state) override;
 
 private:
+  //! The sum of every rank's per-image `mine`, in image order.
+  double SumInImageOrder(const std::vector<double>& mine) const;
+
   LearningOptions options_;
   std::vector<Image<T>> signals_;
   std::vector<Image<T>> weights_;  //!< empty or one per image
   std::unique_ptr<ConvOperator<T>> op_;
   std::vector<std::unique_ptr<CscSolver<T>>> solvers_;
   DictionaryUpdater<T> updater_;
+  Communicator* communicator_;  //!< never null
   FilterBank<T> filters_;
   std::size_t iteration_ = 0, rejected_ = 0;
   double elapsed_ = 0.0;
