@@ -18,7 +18,12 @@
 #include "core/memory.hpp"
 #include "core/signals.hpp"
 #include "core/threads.hpp"
+#include "core/timer.hpp"
 #include "io/image_set.hpp"
+#include "parallel/communicator.hpp"
+#ifdef DN_WITH_MPI
+#include "parallel/mpi/mpi_communicator.hpp"
+#endif
 #include "run/held_out.hpp"
 #include "run/learning_run.hpp"
 
@@ -188,14 +193,16 @@ int Learn(int argc, const char* const argv[]) {
   ResumedRun resumed;
   if (resuming) resumed = PrepareResume(*given, MakeCommandLine);
   CommandLine& cli = resuming ? *resumed.cli : *given;
-  const Console console(cli.Program(), cli.Flag("verbose"));
+  // Data-parallel (mpirun): every rank learns from its shard; rank 0 alone prints and writes.
+  const bool root = WorldCommunicator().Root();
+  const Console console(cli.Program(), cli.Flag("verbose") && root);
   cli.Require("out");
   const std::string out = cli.Get<std::string>("out");
   const std::vector<std::string> inputs = cli.Inputs();
   CheckpointOptions checkpoints;
   LearningConfig config = ReadConfig(cli, checkpoints);
   const std::size_t depth = config.Depth();
-  if (!resuming) RefuseUsedOutput(out, checkpoints.force);
+  if (!resuming && root) RefuseUsedOutput(out, checkpoints.force);  // rank 0 makes it next
   const int threads = ConfigureThreads(cli.Threads());
   const std::string wisdom = cli.Wisdom();
   if (!wisdom.empty()) LoadWisdom(wisdom);
@@ -206,7 +213,7 @@ int Learn(int argc, const char* const argv[]) {
   // it would not fit in memory.
   TrainingInputs training;
   AsUsageError([&] { training = OpenTrainingInputs(config, inputs, AvailableMemoryBytes()); });
-  if (training.cropped)
+  if (training.cropped && root)
     console.Warning("the training images differ in size; all were centre-cropped to " +
                     std::to_string(training.shape.rows) + "x" +
                     std::to_string(training.shape.cols));
@@ -218,6 +225,10 @@ int Learn(int argc, const char* const argv[]) {
   cli.Resolve("filter-size", config.filterSize.ToString());
   std::vector<ResolvedLayer> layers;
   AsUsageError([&] { layers = ResolveLayers(config, channels, first.rows, first.cols); });
+  if (WorldCommunicator().Size() > 1)
+    AsUsageError([&] {
+      CheckDataParallel(config, layers, training.Count(), WorldCommunicator().Size());
+    });
   if (!config.test.path.empty())  // checked before anything is written
     AsUsageError([&] { OpenTestSet(config, channels, layers.front().size); });
   if (!config.layers.empty()) {  // run.ini records every layer's values
@@ -230,8 +241,11 @@ int Learn(int argc, const char* const argv[]) {
                ToString(config.precision) + " precision, " + std::to_string(threads) +
                " threads, seed " + std::to_string(config.seed));
 
-  RemoveStaleStaging(out);  // left by killed runs (this one's is made next)
-  OutputDirectory directory(out, LearningRun::OutputNames(depth));
+  std::optional<OutputDirectory> directory;
+  if (root) {
+    RemoveStaleStaging(out);  // left by killed runs (this one's is made next)
+    directory.emplace(out, LearningRun::OutputNames(depth));
+  }
   console.Info("planning FFTs");
   const InitialFilters* initial = init ? &*init : nullptr;
   std::unique_ptr<LearningRun> learning =
@@ -247,9 +261,14 @@ int Learn(int argc, const char* const argv[]) {
   }
   InstallStopHandlers();
   LearningProgress progress(cli.Program(), console, depth);
-  const bool finished = run.Run(&progress);
+  Communicator& world = WorldCommunicator();
+  const Timer clock;
+  const double communicating = world.Seconds();
+  const bool finished = run.Run(root ? &progress : nullptr);
+  const double seconds = clock.Seconds(), communication = world.Seconds() - communicating;
+  if (!root) return finished ? kExitSuccess : 128 + StopSignal();
   if (finished)
-    run.WriteOutputs(std::filesystem::path(directory.File("history.csv")).parent_path());
+    run.WriteOutputs(std::filesystem::path(directory->File("history.csv")).parent_path());
   if (!wisdom.empty()) SaveWisdom(wisdom);
   if (const int signal = StopSignal(); signal != 0) {
     std::cerr << cli.Program() << ": stopped by " << SignalName(signal) << " after "
@@ -257,8 +276,8 @@ int Learn(int argc, const char* const argv[]) {
               << "; resume with: " << ResumeCommand(argv[0], out) << std::endl;
     return 128 + signal;
   }
-  cli.WriteResolvedConfig(directory.File("run.ini"));
-  directory.Commit();
+  cli.WriteResolvedConfig(directory->File("run.ini"));
+  directory->Commit();
 
   std::string written;
   for (const std::string& name : LearningRun::OutputNames(depth))
@@ -270,11 +289,36 @@ int Learn(int argc, const char* const argv[]) {
                 span.second.objective);
   }
   std::printf("objective %.10g\n", run.LastRecord().objective);
+  if (world.Size() > 1)  // rank 0's time in MPI calls, its waits for the other ranks included
+    std::printf("%d ranks: %.3f s learning, %.3f s of it communicating (%.2f%%)\n", world.Size(),
+                seconds, communication, seconds > 0 ? 100.0 * communication / seconds : 0.0);
   return kExitSuccess;
 }
 
 }  // namespace
 
+//! Seconds a rank other than 0 waits before reporting its error (RunMain).
+constexpr double kReportDelay = 3.0;
+
 int main(int argc, char* argv[]) {
-  return RunMain("dn-learn", [&] { return Learn(argc, argv); });
+#ifdef DN_WITH_MPI
+  if (LaunchedByMpi()) {  // mpirun -np R dn-learn: data-parallel learning (docs/scaling.md)
+    const int code = RunMain("dn-learn", [&] {
+      SetWorldCommunicator(std::make_unique<MpiCommunicator>(&argc, &argv));
+      return kExitSuccess;
+    });
+    if (code != kExitSuccess) return code;
+  }
+#endif
+  // Rank 0 speaks for the job; another rank reports only failures of its own (rank 0 ends the
+  // job within the delay when it fails too).
+  Communicator& world = WorldCommunicator();
+  const std::string program =
+      world.Root() ? "dn-learn" : "dn-learn (rank " + std::to_string(world.Rank()) + ")";
+  const int code =
+      RunMain(program, [&] { return Learn(argc, argv); }, world.Root() ? 0.0 : kReportDelay);
+  // A rank that failed alone would leave the others waiting for it: end the whole job.
+  if (code != kExitSuccess && code < 128 && world.Size() > 1) world.Abort(code);
+  SetWorldCommunicator(std::make_unique<SerialCommunicator>());  // finalises MPI
+  return code;
 }

@@ -1,7 +1,9 @@
 #include "cli/console.hpp"
 
 #include <boost/program_options/errors.hpp>
+#include <chrono>
 #include <iostream>
+#include <thread>
 #include <new>
 
 #include "cli/command_line.hpp"
@@ -33,7 +35,11 @@ void Console::Info(const std::string& message) const {
   if (verbose_) std::cerr << program_ << ": " << message << std::endl;
 }
 
-int RunMain(const std::string& program, const std::function<int()>& body) {
+int RunMain(const std::string& program, const std::function<int()>& body, double reportDelay) {
+  const auto Report = [&](const std::string& program, const std::string& message, int code) {
+    if (reportDelay > 0) std::this_thread::sleep_for(std::chrono::duration<double>(reportDelay));
+    return dn::cli::Report(program, message, code);
+  };
   try {
     return body();
   } catch (const UsageError& e) {

@@ -30,7 +30,9 @@ private:
 //! Runs `body` and returns its exit code. An exception becomes exactly one line on stderr,
 //! "<program>: error: <message>", and exit code kExitUsage for UsageError and
 //! boost::program_options errors (with the hint "(see --help)"), kExitFailure for anything else,
-//! std::bad_alloc included.
-int RunMain(const std::string& program, const std::function<int()>& body);
+//! std::bad_alloc included. The line waits `reportDelay` seconds: the other ranks of a
+//! data-parallel dn-learn wait, so that rank 0, which mostly meets the same error, reports it and
+//! ends the job first.
+int RunMain(const std::string& program, const std::function<int()>& body, double reportDelay = 0);
 
 }  // namespace dn::cli

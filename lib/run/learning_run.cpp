@@ -20,7 +20,9 @@
 #include "preprocess/preprocess.hpp"
 #include "run/held_out.hpp"
 #include "run/layer_outputs.hpp"
+#include "parallel/communicator.hpp"
 #include "serialize/checkpoint.hpp"
+#include "serialize/sharded_state.hpp"
 #include "viz/montage.hpp"
 
 namespace dn {
@@ -90,16 +92,26 @@ template <typename T>
 class RunEngine : public LearningRun::Engine, private Observer {
 public:
   //! Learns from `signals` in memory, or with the online learner from `stream` when given.
+  //! Data-parallel (WorldCommunicator() of several ranks): `signals` and `weights` are this
+  //! rank's shard, the images [first, first + signals.size()) of `total`, and `checksum` is
+  //! the SignalsChecksum of all of them.
   RunEngine(const LearningConfig& config, const std::vector<ResolvedLayer>& layers,
             std::vector<Image<T>> signals, std::shared_ptr<TrainingStream<T>> stream,
             const InitialFilters* initial, std::string out, const std::atomic<bool>& stopRequested,
-            std::vector<Image<T>> weights = {})
+            std::vector<Image<T>> weights = {}, std::string checksum = "",
+            std::size_t first = 0, std::size_t total = 0)
       : config_(config),
         layers_(layers),
         out_(std::move(out)),
         stopRequested_(stopRequested),
         schedule_(config.checkpoints),
-        signalsChecksum_(stream ? stream->Checksum() : SignalsChecksum(signals, weights)) {
+        signalsChecksum_(!checksum.empty() ? std::move(checksum)
+                         : stream          ? stream->Checksum()
+                                           : SignalsChecksum(signals, weights)),
+        communicator_(WorldCommunicator()),
+        first_(first),
+        total_(total ? total : signals.size()),
+        local_(signals.size()) {
     const bool zeroMean = config.learning.dictionary.zeroMean;
     Network<T> network;
     network.boundary = config.learning.boundary;
@@ -125,6 +137,7 @@ public:
     }
     NetworkTrainingOptions options;
     options.common = config.learning;
+    options.common.communicator = &communicator_;
     for (const ResolvedLayer& layer : layers) options.iterations.push_back(layer.iterations);
     if (stream)
       trainer_ =
@@ -143,6 +156,12 @@ public:
         (restored.kind != kNetworkKind || restored.layer < 1 || restored.layer > depth))
       throw std::runtime_error(path + " is not a checkpoint of this dn-learn network");
     CheckSameSignals(restored.info, signalsChecksum_);
+    if (communicator_.Size() > 1) try {
+        restored.state =
+            ToShard(std::move(restored.state), first_, first_ + local_, total_);
+      } catch (const std::runtime_error& e) {
+        throw std::runtime_error(path + " does not fit the run: " + e.what());
+      }
     const std::size_t layer = std::max<std::size_t>(1, restored.layer);
     CheckIterationsLeft(restored.iteration, layers_[layer - 1].iterations, layer, depth);
     try {
@@ -174,7 +193,8 @@ public:
           "checkpoint in a new LearningRun");
     observer_ = observer;
     // From the first checkpoint on, a resume continues this run, not an earlier one in out_.
-    if (!resumed_ && !out_.empty() && lastCheckpoint.empty()) RemoveOldCheckpoints(out_);
+    if (!resumed_ && !out_.empty() && lastCheckpoint.empty() && communicator_.Root())
+      RemoveOldCheckpoints(out_);
     const std::size_t depth = layers_.size();
     while (!trainer_->Done()) {
       if (!trainer_->Learner()) {
@@ -191,12 +211,13 @@ public:
                                    e.what() + "; the last good checkpoint is " + lastCheckpoint);
         }
       }
+      const bool stopping = Stopping();
       if (observer_)
-        observer_->End(last, Stopping() ? StopReason::Observer : StopReason::IterationLimit);
+        observer_->End(last, stopping ? StopReason::Observer : StopReason::IterationLimit);
       SaveCheckpoint();  // the layer's end, or where the run was stopped
       position = (depth == 1 ? "" : "layer " + std::to_string(l) + " ") + "iteration " +
                  std::to_string(trainer_->CurrentIteration()) + " of " + std::to_string(total);
-      if (Stopping()) {
+      if (stopping) {
         stoppedAt_ = true;
         return false;
       }
@@ -243,7 +264,9 @@ private:
     last = record;
     if (observer_ && observer_->Observe(record)) stopped_ = true;
     const bool stop = Stopping();
-    if (stop || schedule_.Due(record.iteration, SecondsLeft(record))) SaveCheckpoint();
+    // Every rank decides together (the schedule reads each rank's clock).
+    if (communicator_.Any(schedule_.Due(record.iteration, SecondsLeft(record))) || stop)
+      SaveCheckpoint();
     return stop;
   }
 
@@ -257,7 +280,10 @@ private:
            static_cast<double>(record.iteration);
   }
 
-  bool Stopping() const { return stopped_ || stopRequested_ || StopSignal() != 0; }
+  //! Whether to stop: asked here, or on any rank (each call is collective).
+  bool Stopping() const {
+    return communicator_.Any(stopped_ || stopRequested_ || StopSignal() != 0);
+  }
 
   //! Writes a checkpoint of the current iteration of the layer in training, unless this one
   //! was the last written or the run has no output directory. Before a layer's learner is made
@@ -279,13 +305,15 @@ private:
     // Views, not copies: the state is written below, before training changes it again.
     c.state =
         single && trainer_->Learner() ? trainer_->Learner()->StateView() : trainer_->StateView();
+    if (communicator_.Size() > 1)  // this rank's images under their run-wide indices
+      c.state = ToRunWide(std::move(c.state), first_, total_, communicator_.Root());
     c.info["signals"] = signalsChecksum_;
     if (!history.Empty()) c.info["objective"] = Number(history.Last().objective);
     c.files = files;
     c.files[kConfigFile] = LearningConfigText(config_);
     c.files["history.csv"] = history.Csv();
     try {
-      lastCheckpoint = WriteCheckpoint(CheckpointDirectory(out_), c);
+      lastCheckpoint = WriteCheckpoint(CheckpointDirectory(out_), c, communicator_);
     } catch (const std::exception& e) {
       throw std::runtime_error(
           std::string("cannot write a checkpoint: ") + e.what() +
@@ -304,6 +332,9 @@ private:
   const std::atomic<bool>& stopRequested_;
   CheckpointSchedule schedule_;
   std::string signalsChecksum_;
+  Communicator& communicator_;
+  std::size_t first_, total_;  //!< this rank's first image, and the images of all ranks
+  std::size_t local_;          //!< this rank's images
   std::unique_ptr<NetworkTrainer<T>> trainer_;
   std::unique_ptr<HeldOutSet<T>> heldOut_;  //!< with --test
   LearningRunObserver* observer_ = nullptr;
@@ -420,6 +451,24 @@ TrainingInputs OpenTrainingInputs(const LearningConfig& config,
   return in;
 }
 
+void CheckDataParallel(const LearningConfig& config, const std::vector<ResolvedLayer>& layers,
+                       std::size_t images, int ranks) {
+  const std::string ranksText = std::to_string(ranks) + " MPI ranks";
+  if (config.learning.learner != "batch")
+    throw std::invalid_argument("--learner " + config.learning.learner + " does not run on " +
+                                ranksText + " yet (the batch learner does)");
+  if (config.Strided())
+    throw std::invalid_argument("strided layers (--stride, --padding) do not run on " + ranksText +
+                                " yet");
+  for (const ResolvedLayer& layer : layers)
+    if (layer.spec.inference == InferenceMode::Pixel)
+      throw std::invalid_argument("pixel-mode layers do not run on " + ranksText +
+                                  " (use layer mode)");
+  if (images < static_cast<std::size_t>(ranks))
+    throw std::invalid_argument(ranksText + " need at least as many training images, not " +
+                                std::to_string(images));
+}
+
 std::string DescribeLayers(const std::vector<ResolvedLayer>& layers) {
   std::string text;
   for (const ResolvedLayer& layer : layers)
@@ -477,6 +526,8 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
     StartStream(MemoryImageSource(images), initial, out);
     return;
   }
+  Communicator& world = WorldCommunicator();
+  const bool parallel = world.Size() > 1;
   const Image<double>& first = images.front();
   CheckBatchFits(config_, images.size(), first.n_slices, first.n_rows, first.n_cols,
                  AvailableMemoryBytes());
@@ -485,6 +536,7 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
         image.n_slices != first.n_slices)
       throw std::invalid_argument("the training images differ in size");
   layers_ = ResolveLayers(config_, first.n_slices, first.n_rows, first.n_cols);
+  if (parallel) CheckDataParallel(config_, layers_, images.size(), world.Size());
   std::vector<Image<double>> signals, weights;
   for (std::size_t i = 0; i < images.size(); ++i) {
     if (masks.empty()) {
@@ -508,8 +560,24 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
     }
     std::vector<Image<T>> typedWeights;
     for (const Image<double>& w : weights) typedWeights.push_back(Convert<T>(w, "a mask"));
+    if (!parallel)
+      return std::make_unique<RunEngine<T>>(config_, layers_, std::move(typed), nullptr, initial,
+                                            out, stopRequested_, std::move(typedWeights));
+    // Data-parallel: this rank keeps its shard; the checksum covers every image.
+    const std::string checksum = SignalsChecksum(typed, typedWeights);
+    std::size_t begin = 0, end = 0;
+    ShardRange(typed.size(), world.Rank(), world.Size(), begin, end);
+    const std::size_t total = typed.size();
+    const auto shard = [&](std::vector<Image<T>>& all) {
+      if (all.empty()) return;
+      all.erase(all.begin() + end, all.end());
+      all.erase(all.begin(), all.begin() + begin);
+    };
+    shard(typed);
+    shard(typedWeights);
     return std::make_unique<RunEngine<T>>(config_, layers_, std::move(typed), nullptr, initial, out,
-                                          stopRequested_, std::move(typedWeights));
+                                          stopRequested_, std::move(typedWeights), checksum,
+                                          begin, total);
   });
 }
 
@@ -524,6 +592,8 @@ void LearningRun::StartStream(std::shared_ptr<const ImageSource> source,
                               const InitialFilters* initial, const std::string& out) {
   if (config_.learning.learner != "online")
     throw std::invalid_argument("LearningRun: images read one at a time need --learner online");
+  if (WorldCommunicator().Size() > 1)
+    CheckDataParallel(config_, {}, source->Count(), WorldCommunicator().Size());
   if (!source || source->Count() == 0) throw std::invalid_argument("no training images");
   // The layers are checked against the smallest signal the learner will see.
   const OnlineOptions& online = config_.learning.online;

@@ -97,6 +97,12 @@ TrainingInputs OpenTrainingInputs(const LearningConfig& config,
 //! "K filters of hxw, then ..." for every layer.
 std::string DescribeLayers(const std::vector<ResolvedLayer>& layers);
 
+//! What data-parallel learning on `ranks` MPI ranks supports (docs/scaling.md): the batch
+//! learner on ordinary layers in layer mode, at least one of the `images` per rank.
+//! std::invalid_argument naming the option otherwise. LearningRun checks it too.
+void CheckDataParallel(const LearningConfig& config, const std::vector<ResolvedLayer>& layers,
+                       std::size_t images, int ranks);
+
 class LearningRun {
 public:
   //! A run of `config` on `images` as read (one size for the batch learner, any sizes for the

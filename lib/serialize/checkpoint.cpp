@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "core/checksum.hpp"
 #include "core/precision.hpp"
 #include "io/npy.hpp"
+#include "parallel/communicator.hpp"
 
 namespace dn {
 namespace {
@@ -239,8 +241,10 @@ std::uint64_t WriteComplex(const std::string& path, const arma::Mat<Complex<T>>&
 
 }  // namespace
 
-template <typename T>
-std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& c) {
+namespace {
+
+//! The checks WriteCheckpoint makes before writing anything (std::invalid_argument).
+template <typename T> void CheckWritable(const std::string& directory, const Checkpoint<T>& c) {
   const auto bad = [](const std::string& what) {
     throw std::invalid_argument("WriteCheckpoint(): " + what);
   };
@@ -265,44 +269,80 @@ std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& c
     if (!IsValidStateName(name)) bad("invalid number name '" + name + "'");
     if (!std::isfinite(number)) bad("number '" + name + "' is not finite");
   }
+}
 
-  const fs::path root(directory);
-  const fs::path final = root / DirectoryName(c.layer, c.iteration);
-  const auto fail = [&](const std::string& what) {
-    throw std::runtime_error("WriteCheckpoint(): " + what);
-  };
+[[noreturn]] void WriteFailed(const std::string& what) {
+  throw std::runtime_error("WriteCheckpoint(): " + what);
+}
+
+//! Creates `directory` if missing and a fresh temporary directory in it for the checkpoint whose
+//! final path is `final` (which must not exist); returns the temporary one.
+std::string MakeTemporary(const fs::path& root, const fs::path& final) {
   std::error_code ec;
   fs::create_directories(root, ec);
-  if (ec || !fs::is_directory(root, ec)) fail("cannot create " + root.string());
-  if (fs::exists(final, ec)) fail(final.string() + " exists already");
+  if (ec || !fs::is_directory(root, ec)) WriteFailed("cannot create " + root.string());
+  if (fs::exists(final, ec)) WriteFailed(final.string() + " exists already");
   std::string temp = (root / (std::string(kTemporaryPrefix) + "XXXXXX")).string();
   if (::mkdtemp(temp.data()) == nullptr)
-    fail("cannot create a directory in " + root.string() + ": " + std::strerror(errno));
+    WriteFailed("cannot create a directory in " + root.string() + ": " + std::strerror(errno));
+  return temp;
+}
 
+//! The manifest lines of a state's entries: arrays, then numbers (blank line between).
+struct EntryLines {
+  std::vector<std::string> arrays, numbers;
+};
+
+//! Writes the arrays of `state` into temp/state/ and returns the manifest lines of its entries.
+template <typename T> EntryLines WriteEntries(const std::string& temp, const SavedState<T>& state) {
+  EntryLines lines;
+  std::error_code ec;
+  const auto place = [&](const fs::path& path) {
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) WriteFailed("cannot create " + path.parent_path().string() + ": " + ec.message());
+    return path.string();
+  };
+  for (const auto& [name, array] : state.arrays) {
+    const std::string path = place(fs::path(temp) / kStateDirectory / (name + ".npy"));
+    const std::uint64_t checksum = WriteNpy(path, array, false);
+    lines.arrays.push_back(name + " = real " +
+                           ShapeToString({array.n_slices, array.n_rows, array.n_cols}) + " " +
+                           ChecksumText(checksum));
+  }
+  for (const auto& [name, array] : state.complexArrays) {
+    const std::string path = place(fs::path(temp) / kStateDirectory / (name + ".npy"));
+    const std::uint64_t checksum = WriteComplex(path, array);
+    lines.arrays.push_back(name + " = complex " +
+                           ShapeToString({array.n_cols, array.n_rows, 2}) + " " +
+                           ChecksumText(checksum));
+  }
+  for (const auto& [name, number] : state.numbers) lines.numbers.push_back(name + " = " + Exact(number));
+  return lines;
+}
+
+//! Lines sorted by their names (the text before " = "), as a std::map lists them.
+std::string SortedByName(std::vector<std::string> lines) {
+  const auto name = [](const std::string& line) { return line.substr(0, line.find(" = ")); };
+  std::sort(lines.begin(), lines.end(),
+            [&](const std::string& a, const std::string& b) { return name(a) < name(b); });
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  return text;
+}
+
+//! Writes the files and the manifest (with `lines`, every entry's) into `temp`, syncs it, renames
+//! it to `final`, then removes the older checkpoints of `root`.
+template <typename T>
+void FinishCheckpoint(const fs::path& root, const std::string& temp, const fs::path& final,
+                      const Checkpoint<T>& c, const EntryLines& lines) {
+  std::error_code ec;
   try {
-    std::ostringstream arrays, numbers, files, info;
-    const auto place = [&](const fs::path& path) {
-      fs::create_directories(path.parent_path(), ec);
-      if (ec) fail("cannot create " + path.parent_path().string() + ": " + ec.message());
-      return path.string();
-    };
-    for (const auto& [name, array] : c.state.arrays) {
-      const std::string path = place(fs::path(temp) / kStateDirectory / (name + ".npy"));
-      const std::uint64_t checksum = WriteNpy(path, array, false);
-      arrays << name << " = real " << ShapeToString({array.n_slices, array.n_rows, array.n_cols})
-             << " " << ChecksumText(checksum) << "\n";
-    }
-    for (const auto& [name, array] : c.state.complexArrays) {
-      const std::string path = place(fs::path(temp) / kStateDirectory / (name + ".npy"));
-      const std::uint64_t checksum = WriteComplex(path, array);
-      arrays << name << " = complex " << ShapeToString({array.n_cols, array.n_rows, 2}) << " "
-             << ChecksumText(checksum) << "\n";
-    }
-    for (const auto& [name, number] : c.state.numbers)
-      numbers << name << " = " << Exact(number) << "\n";
+    std::ostringstream files, info;
     for (const auto& [name, text] : c.files) {
-      const std::string path = place(fs::path(temp) / kFilesDirectory / name);
-      WriteTextFileAtomically(path, text);
+      const fs::path path = fs::path(temp) / kFilesDirectory / name;
+      fs::create_directories(path.parent_path(), ec);
+      if (ec) WriteFailed("cannot create " + path.parent_path().string() + ": " + ec.message());
+      WriteTextFileAtomically(path.string(), text);
       files << name << " = " << text.size() << " "
             << ChecksumText(Checksum(text.data(), text.size())) << "\n";
     }
@@ -323,13 +363,13 @@ std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& c
              << "iteration = " << c.iteration << "\n"
              << "[info]\n"
              << info.str() << "[numbers]\n"
-             << numbers.str() << "[arrays]\n"
-             << arrays.str() << "[files]\n"
+             << SortedByName(lines.numbers) << "[arrays]\n"
+             << SortedByName(lines.arrays) << "[files]\n"
              << files.str();
     WriteTextFileAtomically((fs::path(temp) / kManifest).string(), manifest.str());
     SyncDirectories(temp);
     fs::rename(temp, final, ec);
-    if (ec) fail("cannot rename " + temp + " to " + final.string() + ": " + ec.message());
+    if (ec) WriteFailed("cannot rename " + temp + " to " + final.string() + ": " + ec.message());
   } catch (...) {
     RemoveQuietly(temp);
     throw;
@@ -344,7 +384,78 @@ std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& c
         (ParseDirectoryName(name, layer, iteration) || name.rfind(kTemporaryPrefix, 0) == 0))
       RemoveQuietly(entry.path());
   }
+}
+
+//! Lines joined with '\n', and back (for sending them to rank 0).
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  return text;
+}
+std::vector<std::string> Split(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+template <typename T>
+std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& c) {
+  CheckWritable(directory, c);
+  const fs::path root(directory);
+  const fs::path final = root / DirectoryName(c.layer, c.iteration);
+  const std::string temp = MakeTemporary(root, final);
+  EntryLines lines;
+  try {
+    lines = WriteEntries(temp, c.state);
+  } catch (...) {
+    RemoveQuietly(temp);
+    throw;
+  }
+  FinishCheckpoint(root, temp, final, c, lines);
   return final.string();
+}
+
+template <typename T>
+std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& c,
+                            Communicator& communicator) {
+  if (communicator.Size() == 1) return WriteCheckpoint(directory, c);
+  CheckWritable(directory, c);
+  const fs::path root(directory);
+  const fs::path final = root / DirectoryName(c.layer, c.iteration);
+  // Rank 0 makes the temporary directory; every rank writes its arrays into it.
+  std::string temp;
+  if (communicator.Root()) {
+    try {
+      temp = MakeTemporary(root, final);
+    } catch (const std::exception& e) {
+      temp = std::string("!") + e.what();  // every rank throws it
+    }
+  }
+  communicator.Broadcast(temp);
+  if (temp.rfind('!', 0) == 0) throw std::runtime_error(temp.substr(1));
+  EntryLines mine = WriteEntries(temp, c.state);  // a failure here ends the job (dn-learn)
+  const std::vector<std::string> arrays = communicator.GatherToRoot(Joined(mine.arrays));
+  const std::vector<std::string> numbers = communicator.GatherToRoot(Joined(mine.numbers));
+  std::string result = final.string();
+  if (communicator.Root()) {
+    EntryLines all;
+    for (const std::string& text : arrays)
+      for (std::string& line : Split(text)) all.arrays.push_back(std::move(line));
+    for (const std::string& text : numbers)
+      for (std::string& line : Split(text)) all.numbers.push_back(std::move(line));
+    try {
+      FinishCheckpoint(root, temp, final, c, all);
+    } catch (const std::exception& e) {
+      result = std::string("!") + e.what();
+    }
+  }
+  communicator.Broadcast(result);
+  if (result.rfind('!', 0) == 0) throw std::runtime_error(result.substr(1));
+  return result;
 }
 
 std::string FindLatestCheckpoint(const std::string& directory) {
@@ -495,6 +606,8 @@ Checkpoint<T> ReadCheckpoint(const std::string& path) {
 
 template std::string WriteCheckpoint(const std::string&, const Checkpoint<float>&);
 template std::string WriteCheckpoint(const std::string&, const Checkpoint<double>&);
+template std::string WriteCheckpoint(const std::string&, const Checkpoint<float>&, Communicator&);
+template std::string WriteCheckpoint(const std::string&, const Checkpoint<double>&, Communicator&);
 template Checkpoint<float> ReadCheckpoint(const std::string&);
 template Checkpoint<double> ReadCheckpoint(const std::string&);
 

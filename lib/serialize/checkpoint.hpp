@@ -34,6 +34,7 @@
 #include <string>
 
 #include "core/saved_state.hpp"
+#include "parallel/communicator.hpp"
 
 namespace dn {
 
@@ -62,6 +63,18 @@ struct Checkpoint {
 template <typename T>
 std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& checkpoint);
 
+//! The same for the ranks of a data-parallel run (parallel/communicator.hpp), called by every
+//! rank together: each passes the state entries it owns (its images' entries, named by their
+//! index among all the run's images), rank 0 also the shared entries, the info and the files.
+//! Rank 0 makes the temporary directory, every rank writes its arrays into it, and rank 0 writes
+//! the manifest (every rank's entries, sorted by name as one process lists them) and renames it:
+//! the same protocol and the same checkpoint as one process writes, readable by any rank count.
+//! `directory` must be one every rank sees (a shared file system). Returns the checkpoint's
+//! path on every rank; a failure on rank 0 is thrown on every rank.
+template <typename T>
+std::string WriteCheckpoint(const std::string& directory, const Checkpoint<T>& checkpoint,
+                            Communicator& communicator);
+
 //! The path of the newest complete checkpoint in `directory` (highest layer, then iteration),
 //! or "" when there is none or no such directory.
 std::string FindLatestCheckpoint(const std::string& directory);
@@ -85,6 +98,10 @@ Checkpoint<T> ReadCheckpoint(const std::string& path);
 
 extern template std::string WriteCheckpoint(const std::string&, const Checkpoint<float>&);
 extern template std::string WriteCheckpoint(const std::string&, const Checkpoint<double>&);
+extern template std::string WriteCheckpoint(const std::string&, const Checkpoint<float>&,
+                                            Communicator&);
+extern template std::string WriteCheckpoint(const std::string&, const Checkpoint<double>&,
+                                            Communicator&);
 extern template Checkpoint<float> ReadCheckpoint(const std::string&);
 extern template Checkpoint<double> ReadCheckpoint(const std::string&);
 
