@@ -330,7 +330,7 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
   std::vector<FixedPoint> fixedNext(F), fixedU(F);
   std::vector<double> vNorm(F);
   lipschitzSums_.resize((2 * K + 1) * F);
-  std::int64_t* uSums = lipschitzSums_.data() + 2 * K * F;
+  std::int32_t* uSums = lipschitzSums_.data() + 2 * K * F;
   std::vector<arma::Col<Complex<T>>> us = PerThread(arma::Col<Complex<T>>(kBlock));
   std::vector<arma::Col<Complex<T>>> terms = PerThread(arma::Col<Complex<T>>(kBlock));
   std::vector<arma::Col<T>> norms = PerThread(arma::Col<T>(kBlock));
@@ -341,8 +341,8 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
       for (arma::uword k = 0; k < K; ++k) v2 += std::norm(std::complex<double>(powerVectors_(f, k)));
       vNorm[f] = v2;
       const double m2 = largest[f] * largest[f];
-      fixedNext[f] = FixedPointFor(std::sqrt(double(K) * v2) * m2, total);
-      fixedU[f] = FixedPointFor(double(K) * v2 * m2, total);
+      fixedNext[f] = FixedPointFor(std::sqrt(double(K) * v2) * m2, total, kFixedPointBits32);
+      fixedU[f] = FixedPointFor(double(K) * v2 * m2, total, kFixedPointBits32);
     }
     std::fill(lipschitzSums_.begin(), lipschitzSums_.end(), 0);
 #pragma omp parallel num_threads(us.size())
@@ -362,15 +362,16 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
             kernels::MultiplyAccumulate(z.colptr(k) + b0, powerVectors_.colptr(k) + b0, u, n);
           for (arma::uword k = 0; k < K; ++k) {
             kernels::ConjugateProduct(z.colptr(k) + b0, u, term, n);
-            std::int64_t* sums = lipschitzSums_.data() + 2 * (k * F + b0);
+            std::int32_t* sums = lipschitzSums_.data() + 2 * (k * F + b0);
             for (std::size_t f = 0; f < n; ++f) {
-              sums[2 * f] += fixedNext[b0 + f](term[f].real());
-              sums[2 * f + 1] += fixedNext[b0 + f](term[f].imag());
+              sums[2 * f] += static_cast<std::int32_t>(fixedNext[b0 + f](term[f].real()));
+              sums[2 * f + 1] += static_cast<std::int32_t>(fixedNext[b0 + f](term[f].imag()));
             }
           }
           std::fill_n(uNorm, n, T(0));
           kernels::AccumulateNorms(u, uNorm, n);
-          for (std::size_t f = 0; f < n; ++f) uSums[b0 + f] += fixedU[b0 + f](uNorm[f]);
+          for (std::size_t f = 0; f < n; ++f)
+            uSums[b0 + f] += static_cast<std::int32_t>(fixedU[b0 + f](uNorm[f]));
         }
       }
     }
@@ -379,13 +380,13 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
       if (vNorm[f] > 0) best = std::max(best, fixedU[f].Value(uSums[f]) / vNorm[f]);
       double next2 = 0.0;
       for (arma::uword k = 0; k < K; ++k) {
-        const std::int64_t* sums = lipschitzSums_.data() + 2 * (k * F + f);
+        const std::int32_t* sums = lipschitzSums_.data() + 2 * (k * F + f);
         next2 += std::norm(
             std::complex<double>(fixedNext[f].Value(sums[0]), fixedNext[f].Value(sums[1])));
       }
       const double inverse = next2 > 0 ? 1.0 / std::sqrt(next2) : 0.0;
       for (arma::uword k = 0; k < K; ++k) {
-        const std::int64_t* sums = lipschitzSums_.data() + 2 * (k * F + f);
+        const std::int32_t* sums = lipschitzSums_.data() + 2 * (k * F + f);
         // next = 0: start again from ones
         powerVectors_(f, k) =
             next2 > 0 ? Complex<T>(static_cast<T>(fixedNext[f].Value(sums[0]) * inverse),

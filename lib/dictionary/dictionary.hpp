@@ -11,7 +11,7 @@
 // L = max_w lambda_max(M(w)^H M(w)), M(w) the N x K matrix of map spectra Z_ik(w), estimated by
 // per-frequency power iteration (warm-started between steps) times a safety margin.
 // Data-parallel learning (parallel/communicator.hpp): the images may be a shard of those of
-// several ranks. Every sum over images (the gradient's, the power iteration's) is exact in
+// several ranks. Every sum over images (the gradient's in 64-bit, the power iteration's in 32-bit) is exact in
 // fixed point (parallel/exact_sum.hpp) and combined over the ranks, so the step is the same bit
 // for bit for every split of the images (and alone).
 // With data weights W_i (CodedSet::weights) the residual is W_i^2 (D z_i - s_i), formed in space,
@@ -110,7 +110,8 @@ private:
   arma::Mat<Complex<T>> powerVectors_;  //!< F x K, warm start of the power iteration
   Communicator* communicator_;
   std::vector<std::int64_t> gradientSums_;   //!< 2 F x K*C fixed-point sums of the gradient
-  std::vector<std::int64_t> lipschitzSums_;  //!< (2K + 1) F: the power iteration's sums
+  //! (2K + 1) F: the power iteration's sums, 32-bit (an estimate; half the exchange)
+  std::vector<std::int32_t> lipschitzSums_;
 };
 
 extern template class DictionaryUpdater<float>;

@@ -24,6 +24,7 @@ public:
   virtual int Size() const = 0;
   //! values[i] = the sum over ranks of values[i] (exact: integers).
   virtual void SumInPlace(std::int64_t* values, std::size_t count) = 0;
+  virtual void SumInPlace(std::int32_t* values, std::size_t count) = 0;
   //! values[i] = the largest over ranks of values[i] (NaN if any rank holds NaN).
   virtual void MaxInPlace(double* values, std::size_t count) = 0;
   //! Every rank's `mine`, concatenated in rank order, on every rank.
@@ -49,6 +50,7 @@ public:
   int Rank() const override { return 0; }
   int Size() const override { return 1; }
   void SumInPlace(std::int64_t*, std::size_t) override {}
+  void SumInPlace(std::int32_t*, std::size_t) override {}
   void MaxInPlace(double*, std::size_t) override {}
   std::vector<double> GatherAll(const std::vector<double>& mine) override { return mine; }
   std::vector<std::string> GatherToRoot(const std::string& mine) override { return {mine}; }

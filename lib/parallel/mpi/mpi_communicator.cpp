@@ -52,6 +52,15 @@ void MpiCommunicator::SumInPlace(std::int64_t* values, std::size_t count) {
   Count(start);
 }
 
+void MpiCommunicator::SumInPlace(std::int32_t* values, std::size_t count) {
+  const double start = MPI_Wtime();
+  for (std::size_t done = 0; done < count; done += kPiece)
+    Check(MPI_Allreduce(MPI_IN_PLACE, values + done, static_cast<int>(std::min(kPiece, count - done)),
+                        MPI_INT32_T, MPI_SUM, MPI_COMM_WORLD),
+          "MPI_Allreduce (sum)");
+  Count(start);
+}
+
 void MpiCommunicator::MaxInPlace(double* values, std::size_t count) {
   const double start = MPI_Wtime();
   for (std::size_t i = 0; i < count; ++i)

@@ -24,6 +24,7 @@ public:
   int Rank() const override { return rank_; }
   int Size() const override { return size_; }
   void SumInPlace(std::int64_t* values, std::size_t count) override;
+  void SumInPlace(std::int32_t* values, std::size_t count) override;
   //! NaN on any rank becomes +infinity (a maximum that every rank sees as not finite).
   void MaxInPlace(double* values, std::size_t count) override;
   std::vector<double> GatherAll(const std::vector<double>& mine) override;
