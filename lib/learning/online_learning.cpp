@@ -8,7 +8,9 @@
 
 #include "core/checksum.hpp"
 #include "core/precision.hpp"
+#include "core/threads.hpp"
 #include "core/timer.hpp"
+#include "parallel/exact_sum.hpp"
 #include "solvers/proximal.hpp"
 
 namespace dn {
@@ -371,29 +373,32 @@ IterationRecord OnlineLearner<T>::Run(Observer* observer) {
   coding.maxIterations = options_.codingIterations;
   const bool sgd = online_.update == "sgd";
   const std::size_t B = online_.batchSize;
+  // Data-parallel (several ranks): each codes its share of a minibatch's slots; the sums over
+  // slots are exact (parallel/exact_sum.hpp) or in slot order, so every split gives the same.
+  Communicator& communicator =
+      options_.communicator ? *options_.communicator : SerialCommunication();
+  std::size_t firstSlot = 0, endSlot = 0;
+  ThreadRange(B, communicator.Rank(), communicator.Size(), firstSlot, endSlot);
+  const arma::uword h = filters_.Rows(), w = filters_.Cols(), KC = filters_.data.n_slices;
+  const arma::uword K = filters_.filters;
   return RunOuterIterations("online", options_.iterations, observer, [&](const Timer& timer) {
-    CodingSums sums;
     double lipschitz = 0.0;
-    FilterBank<T> gradient, total;
-    if (!sgd) {
-      lagStatistics_ *= online_.forgetting;
-      signalStatistics_ *= online_.forgetting;
-    }
-    for (std::size_t slot = 0; slot < B; ++slot) {
+    FilterBank<T> gradient, total = filters_;
+    std::vector<double> coded, bests;  // per slot: fidelity, l1, density; sgd: its bound
+    std::vector<arma::Cube<T>> parts, signalParts;  // per slot: gradient, or A and b
+    for (std::size_t slot = firstSlot; slot < endSlot; ++slot) {
       const Image<T> signal = stream_->Draw(iteration_ * B + slot);
       Grid& grid = GridFor(signal);
       grid.op.SetFilters(filters_);
       grid.solver->Reset(grid.op, signal, options_.lambda);
-      sums.Add(grid.solver->Solve(coding).last);
+      const IterationRecord record = grid.solver->Solve(coding).last;
+      coded.insert(coded.end(), {record.fidelity, record.l1, record.density});
       if (sgd) {
         CodedSet<T> one;
         one.mapSpectra.push_back(&grid.solver->SolutionSpectra());
         one.signals.push_back(&signal);
         grid.updater.FidelityAndGradient(grid.op, one, filters_, gradient);
-        if (slot == 0)
-          total = gradient;
-        else
-          total.data += gradient.data;
+        parts.push_back(gradient.data);
         // The per-image Lipschitz constant: max over frequencies of sum_k |Z_k(w)|^2.
         const arma::Mat<Complex<T>>& spectra = grid.solver->SolutionSpectra();
         double best = 0.0;
@@ -402,11 +407,31 @@ IterationRecord OnlineLearner<T>::Run(Observer* observer) {
           for (arma::uword k = 0; k < spectra.n_cols; ++k) sum += std::norm(spectra(f, k));
           best = std::max(best, sum);
         }
-        lipschitz += best;
+        bests.push_back(best);
       } else {
-        AddMapStatistics(grid.solver->Solution(), signal, filters_.Rows(), filters_.Cols(),
-                         options_.boundary, lagStatistics_, signalStatistics_);
+        parts.push_back(arma::Cube<T>(2 * h - 1, 2 * w - 1, K * K, arma::fill::zeros));
+        signalParts.push_back(arma::Cube<T>(h, w, KC, arma::fill::zeros));
+        AddMapStatistics(grid.solver->Solution(), signal, h, w, options_.boundary, parts.back(),
+                         signalParts.back());
       }
+    }
+    CodingSums sums;
+    coded = communicator.GatherAll(coded);
+    for (std::size_t i = 0; i < coded.size(); i += 3) {
+      IterationRecord record;
+      record.fidelity = coded[i];
+      record.l1 = coded[i + 1];
+      record.density = coded[i + 2];
+      sums.Add(record);
+    }
+    if (sgd) {
+      total.data = ExactSum(parts, h, w, KC, double(B), communicator);
+      for (double best : communicator.GatherAll(bests)) lipschitz += best;
+    } else {
+      lagStatistics_ *= online_.forgetting;
+      signalStatistics_ *= online_.forgetting;
+      lagStatistics_ += ExactSum(parts, 2 * h - 1, 2 * w - 1, K * K, double(B), communicator);
+      signalStatistics_ += ExactSum(signalParts, h, w, KC, double(B), communicator);
     }
     const FilterBank<T> previous = filters_;
     if (sgd && lipschitz > 0) {

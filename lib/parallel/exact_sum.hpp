@@ -11,8 +11,14 @@
 // need less (an estimate) can be 32-bit, b = 28, to halve what the ranks exchange.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "core/types.hpp"
+#include "parallel/communicator.hpp"
 
 namespace dn {
 
@@ -36,5 +42,32 @@ constexpr int kFixedPointBits32 = 28;
 //! The fixed point for `terms` terms bounded by `bound` (>= 0, finite; 0: every term is 0)
 //! whose sums stay below 2^bits. std::invalid_argument otherwise.
 FixedPoint FixedPointFor(double bound, double terms, int bits = kFixedPointBits);
+
+//! The sum of every rank's `parts` (arrays of rows x cols x slices; `terms` of them over all
+//! ranks, a rank may hold none), exact in 64-bit fixed point: the same for every split of the
+//! parts. Every rank calls it together and gets the sum. Parts that are not finite give a sum
+//! of NaN (for the caller's divergence check).
+template <typename T>
+arma::Cube<T> ExactSum(const std::vector<arma::Cube<T>>& parts, arma::uword rows, arma::uword cols,
+                       arma::uword slices, double terms, Communicator& communicator) {
+  double bound = 0.0;
+  for (const arma::Cube<T>& part : parts)
+    for (const T x : part) bound = std::max(bound, std::isfinite(double(x)) ? std::abs(double(x))
+                                                          : std::numeric_limits<double>::infinity());
+  communicator.MaxInPlace(&bound, 1);
+  const arma::uword n = rows * cols * slices;
+  std::vector<std::int64_t> sums(n, 0);
+  const FixedPoint fixed =
+      std::isfinite(bound) ? FixedPointFor(bound, terms) : FixedPoint{};
+  if (std::isfinite(bound))
+    for (const arma::Cube<T>& part : parts)
+      for (arma::uword i = 0; i < n; ++i) sums[i] += fixed(part[i]);
+  communicator.SumInPlace(sums.data(), n);
+  arma::Cube<T> sum(rows, cols, slices);
+  for (arma::uword i = 0; i < n; ++i)
+    sum[i] = std::isfinite(bound) ? static_cast<T>(fixed.Value(sums[i]))
+                                  : std::numeric_limits<T>::quiet_NaN();
+  return sum;
+}
 
 }  // namespace dn

@@ -454,9 +454,12 @@ TrainingInputs OpenTrainingInputs(const LearningConfig& config,
 void CheckDataParallel(const LearningConfig& config, const std::vector<ResolvedLayer>& layers,
                        std::size_t images, int ranks) {
   const std::string ranksText = std::to_string(ranks) + " MPI ranks";
-  if (config.learning.learner != "batch")
-    throw std::invalid_argument("--learner " + config.learning.learner + " does not run on " +
-                                ranksText + " yet (the batch learner does)");
+  if (config.learning.learner == "online") {  // the ranks share each minibatch's slots
+    if (config.learning.online.batchSize < static_cast<std::size_t>(ranks))
+      throw std::invalid_argument("--batch-size " + std::to_string(config.learning.online.batchSize) +
+                                  " leaves some of the " + ranksText + " without images");
+    return;
+  }
   if (config.Strided())
     throw std::invalid_argument("strided layers (--stride, --padding) do not run on " + ranksText +
                                 " yet");

@@ -98,7 +98,8 @@ TrainingInputs OpenTrainingInputs(const LearningConfig& config,
 std::string DescribeLayers(const std::vector<ResolvedLayer>& layers);
 
 //! What data-parallel learning on `ranks` MPI ranks supports (docs/scaling.md): the batch
-//! learner on ordinary layers in layer mode, at least one of the `images` per rank.
+//! learner on ordinary layers in layer mode, at least one of the `images` per rank; the online
+//! learner with at least one slot of a minibatch per rank.
 //! std::invalid_argument naming the option otherwise. LearningRun checks it too.
 void CheckDataParallel(const LearningConfig& config, const std::vector<ResolvedLayer>& layers,
                        std::size_t images, int ranks);

@@ -1,7 +1,8 @@
 # Data-parallel dn-learn under mpirun (issue 12, docs/scaling.md), ranks on localhost:
 #  - the dictionary is byte-identical for 1, 2, 3 and 4 ranks and without mpirun, and history.csv
-#    the same but for its seconds column: one layer (circular and valid, with masks), and a
-#    two-layer network with pooling;
+#    the same but for its seconds column: the batch learner on one layer (circular and valid,
+#    with masks), the online learner (surrogate and sgd updates), and a two-layer network with
+#    pooling;
 #  - a rank killed with SIGKILL ends the job within 30 s, non-zero; --resume with another rank
 #    count finishes with the dictionary of an uninterrupted run;
 #  - what does not run on several ranks yet is refused: exit 2, one line from dn-learn.
@@ -52,8 +53,12 @@ same_run() {
     fail "$b/history.csv differs from $a/history.csv (seconds aside)"
 }
 
-for setting in "circular" "valid" "valid-masked"; do
-  ARGS=("${COMMON[@]}" --iterations 8 --boundary "${setting%-masked}")
+ONLINE=(--learner online --batch-size 4 --iterations 6)
+for setting in "circular" "valid" "valid-masked" "online-surrogate" "online-sgd"; do
+  case $setting in
+    online-*) ARGS=("${COMMON[@]}" "${ONLINE[@]}" --update "${setting#online-}") ;;
+    *) ARGS=("${COMMON[@]}" --iterations 8 --boundary "${setting%-masked}") ;;
+  esac
   [ "$setting" = valid-masked ] && ARGS+=(--mask "$WORK/masks")
   SOLO=$WORK/solo-$setting
   expect_ok dn-learn "${ARGS[@]}" --out "$SOLO" "${IMAGES[@]}" || continue
@@ -120,7 +125,7 @@ refused() {
   fi
   [ -e "$WORK/refused/dictionary.npy" ] && fail "a refused run wrote outputs"
 }
-refused 2 "${COMMON[@]}" --iterations 2 --learner online --batch-size 2 "${IMAGES[@]}"
+refused 3 "${COMMON[@]}" --iterations 2 --learner online --batch-size 2 "${IMAGES[@]}"
 refused 3 "${COMMON[@]}" --iterations 2 "${IMAGES[0]}" "${IMAGES[1]}"
 refused 2 "${COMMON[@]}" --iterations 2 --stride 2 "${IMAGES[@]}"
 finish
