@@ -115,20 +115,9 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
       ++rejected_;
     }
 
-    std::vector<double> coded;  // fidelity, l1, density per image
-    for (auto& solver : solvers_) {
-      const IterationRecord current = solver->Current();
-      coded.insert(coded.end(), {current.fidelity, current.l1, current.density});
-    }
-    coded = communicator_->GatherAll(coded);
-    CodingSums sums;
-    for (std::size_t i = 0; i < coded.size(); i += 3) {
-      IterationRecord current;
-      current.fidelity = coded[i];
-      current.l1 = coded[i + 1];
-      current.density = coded[i + 2];
-      sums.Add(current);
-    }
+    std::vector<IterationRecord> coded;
+    for (auto& solver : solvers_) coded.push_back(solver->Current());
+    const CodingSums sums = CodingSums::Gathered(coded, *communicator_);
     elapsed_ += timer.Seconds();
     ++iteration_;
     const IterationRecord record = LearnerRecord("DictionaryLearner", iteration_, elapsed_, sums,

@@ -8,6 +8,23 @@
 
 namespace dn {
 
+CodingSums CodingSums::Gathered(const std::vector<IterationRecord>& mine,
+                                Communicator& communicator) {
+  std::vector<double> values;  // fidelity, l1, density per image
+  for (const IterationRecord& coded : mine)
+    values.insert(values.end(), {coded.fidelity, coded.l1, coded.density});
+  values = communicator.GatherAll(values);
+  CodingSums sums;
+  for (std::size_t i = 0; i + 2 < values.size(); i += 3) {
+    IterationRecord coded;
+    coded.fidelity = values[i];
+    coded.l1 = values[i + 1];
+    coded.density = values[i + 2];
+    sums.Add(coded);
+  }
+  return sums;
+}
+
 IterationRecord RunOuterIterations(const std::string& name, std::size_t iterations,
                                    Observer* observer,
                                    const std::function<IterationRecord(const Timer&)>& iterate) {

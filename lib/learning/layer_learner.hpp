@@ -5,6 +5,8 @@
 // learner (issue 11's online learner) is one more implementation and one more name.
 #pragma once
 
+#include "parallel/communicator.hpp"
+
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -70,6 +72,9 @@ struct CodingSums {
     density += coded.density;
     ++images;
   }
+  //! The sums over every rank's images of their coding records (`mine`: this rank's, in order),
+  //! added in image order: the same on every rank and for every split (parallel/communicator.hpp).
+  static CodingSums Gathered(const std::vector<IterationRecord>& mine, Communicator& communicator);
 };
 
 //! The record of outer iteration `iteration` of learner `who` (e.g. "DictionaryLearner"):

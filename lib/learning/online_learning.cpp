@@ -384,15 +384,15 @@ IterationRecord OnlineLearner<T>::Run(Observer* observer) {
   return RunOuterIterations("online", options_.iterations, observer, [&](const Timer& timer) {
     double lipschitz = 0.0;
     FilterBank<T> gradient, total = filters_;
-    std::vector<double> coded, bests;  // per slot: fidelity, l1, density; sgd: its bound
+    std::vector<IterationRecord> coded;  // per slot
+    std::vector<double> bests;           // sgd: per slot, its bound
     std::vector<arma::Cube<T>> parts, signalParts;  // per slot: gradient, or A and b
     for (std::size_t slot = firstSlot; slot < endSlot; ++slot) {
       const Image<T> signal = stream_->Draw(iteration_ * B + slot);
       Grid& grid = GridFor(signal);
       grid.op.SetFilters(filters_);
       grid.solver->Reset(grid.op, signal, options_.lambda);
-      const IterationRecord record = grid.solver->Solve(coding).last;
-      coded.insert(coded.end(), {record.fidelity, record.l1, record.density});
+      coded.push_back(grid.solver->Solve(coding).last);
       if (sgd) {
         CodedSet<T> one;
         one.mapSpectra.push_back(&grid.solver->SolutionSpectra());
@@ -415,15 +415,7 @@ IterationRecord OnlineLearner<T>::Run(Observer* observer) {
                          signalParts.back());
       }
     }
-    CodingSums sums;
-    coded = communicator.GatherAll(coded);
-    for (std::size_t i = 0; i < coded.size(); i += 3) {
-      IterationRecord record;
-      record.fidelity = coded[i];
-      record.l1 = coded[i + 1];
-      record.density = coded[i + 2];
-      sums.Add(record);
-    }
+    const CodingSums sums = CodingSums::Gathered(coded, communicator);
     if (sgd) {
       total.data = ExactSum(parts, h, w, KC, double(B), communicator);
       for (double best : communicator.GatherAll(bests)) lipschitz += best;

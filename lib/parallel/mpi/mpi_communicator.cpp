@@ -19,6 +19,14 @@ void Check(int code, const char* what) {
   if (code != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
 }
 
+//! values[i] = the sum over ranks of values[i], in pieces whose counts fit an int.
+template <typename Integer> void AllreduceSum(Integer* values, std::size_t count, MPI_Datatype type) {
+  for (std::size_t done = 0; done < count; done += kPiece)
+    Check(MPI_Allreduce(MPI_IN_PLACE, values + done, static_cast<int>(std::min(kPiece, count - done)),
+                        type, MPI_SUM, MPI_COMM_WORLD),
+          "MPI_Allreduce (sum)");
+}
+
 }  // namespace
 
 bool LaunchedByMpi() {
@@ -45,19 +53,13 @@ MpiCommunicator::~MpiCommunicator() {
 
 void MpiCommunicator::SumInPlace(std::int64_t* values, std::size_t count) {
   const double start = MPI_Wtime();
-  for (std::size_t done = 0; done < count; done += kPiece)
-    Check(MPI_Allreduce(MPI_IN_PLACE, values + done, static_cast<int>(std::min(kPiece, count - done)),
-                        MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD),
-          "MPI_Allreduce (sum)");
+  AllreduceSum(values, count, MPI_INT64_T);
   Count(start);
 }
 
 void MpiCommunicator::SumInPlace(std::int32_t* values, std::size_t count) {
   const double start = MPI_Wtime();
-  for (std::size_t done = 0; done < count; done += kPiece)
-    Check(MPI_Allreduce(MPI_IN_PLACE, values + done, static_cast<int>(std::min(kPiece, count - done)),
-                        MPI_INT32_T, MPI_SUM, MPI_COMM_WORLD),
-          "MPI_Allreduce (sum)");
+  AllreduceSum(values, count, MPI_INT32_T);
   Count(start);
 }
 
