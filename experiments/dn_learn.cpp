@@ -251,7 +251,8 @@ int Learn(int argc, const char* const argv[]) {
   std::unique_ptr<LearningRun> learning =
       training.source
           ? std::make_unique<LearningRun>(config, training.source, initial, out)
-          : std::make_unique<LearningRun>(config, training.images, initial, out, training.masks);
+          : std::make_unique<LearningRun>(config, training.images, initial, out, training.masks,
+                                          training.first, training.total);
   LearningRun& run = *learning;
   training.images.clear();
   run.KeepInCheckpoints("run.ini", cli.ResolvedConfig());

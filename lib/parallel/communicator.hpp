@@ -31,8 +31,8 @@ public:
   virtual std::vector<double> GatherAll(const std::vector<double>& mine) = 0;
   //! Every rank's `mine` in rank order, on rank 0 only (empty elsewhere).
   virtual std::vector<std::string> GatherToRoot(const std::string& mine) = 0;
-  //! Rank 0's `value` on every rank.
-  virtual void Broadcast(std::string& value) = 0;
+  //! Rank `root`'s `value` on every rank.
+  virtual void Broadcast(std::string& value, int root = 0) = 0;
   //! Whether `mine` is true on any rank.
   virtual bool Any(bool mine) = 0;
   //! Ends the whole job at once with `code` (a rank that failed alone: the others would wait
@@ -54,7 +54,7 @@ public:
   void MaxInPlace(double*, std::size_t) override {}
   std::vector<double> GatherAll(const std::vector<double>& mine) override { return mine; }
   std::vector<std::string> GatherToRoot(const std::string& mine) override { return {mine}; }
-  void Broadcast(std::string&) override {}
+  void Broadcast(std::string&, int) override {}
   bool Any(bool mine) override { return mine; }
   [[noreturn]] void Abort(int code) override;
   double Seconds() const override { return 0.0; }

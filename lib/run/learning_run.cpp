@@ -62,6 +62,27 @@ std::string SignalsChecksum(const std::vector<Image<T>>& signals,
   return ChecksumText(sum);
 }
 
+//! The same over every rank's share (in rank order), the checksum one process computes over all
+//! the images: the running value passes from rank to rank.
+template <typename T>
+std::string SignalsChecksum(const std::vector<Image<T>>& signals,
+                            const std::vector<Image<T>>& weights, Communicator& communicator) {
+  std::uint64_t sum = kChecksumStart;
+  for (const std::vector<Image<T>>* set : {&signals, &weights})
+    for (int rank = 0; rank < communicator.Size(); ++rank) {
+      if (rank == communicator.Rank())
+        for (const Image<T>& signal : *set) {
+          const std::uint64_t shape[3] = {signal.n_rows, signal.n_cols, signal.n_slices};
+          sum = Checksum(shape, sizeof shape, sum);
+          sum = Checksum(signal.memptr(), signal.n_elem * sizeof(T), sum);
+        }
+      std::string running(reinterpret_cast<const char*>(&sum), sizeof sum);
+      communicator.Broadcast(running, rank);
+      std::copy(running.begin(), running.end(), reinterpret_cast<char*>(&sum));
+    }
+  return ChecksumText(sum);
+}
+
 //! Whether `state` is a NetworkTrainer's (NetworkTrainer::SaveState), not a layer learner's.
 template <typename T>
 bool IsTrainerState(const SavedState<T>& state) {
@@ -407,11 +428,11 @@ std::vector<Image<double>> ReadTrainingMasks(const std::string& directory,
           input);
     }
   }
-  if (files.size() != in.images.size())
+  if (files.size() != in.Count())
     throw std::logic_error("ReadTrainingMasks(): the image count differs from the files'");
   const std::vector<std::string> paths = FindMaskFiles(directory, files);
-  std::vector<Image<double>> masks;
-  for (std::size_t i = 0; i < paths.size(); ++i)
+  std::vector<Image<double>> masks;  // this rank's images' (all of them alone)
+  for (std::size_t i = in.first; i < in.first + in.images.size(); ++i)
     masks.push_back(ReadMask(paths[i], in.shape.rows, in.shape.cols, in.shape.channels));
   return masks;
 }
@@ -427,6 +448,38 @@ TrainingInputs OpenTrainingInputs(const LearningConfig& config,
     const OnlineOptions& online = config.learning.online;
     CheckDraws(*in.source, online);
     in.shape = SmallestDraw(*in.source, online.cropRows, online.cropCols);
+    return in;
+  }
+  Communicator& world = WorldCommunicator();
+  if (world.Size() > 1) {  // data-parallel: this rank reads its share only
+    const std::unique_ptr<ImageSource> all = OpenImageSource(inputs, config.colour);
+    in.total = all->Count();
+    std::size_t end = 0;
+    ShardRange(in.total, world.Rank(), world.Size(), in.first, end);
+    ImageShape common = all->Shape(0);
+    for (std::size_t i = 0; i < in.total; ++i) {
+      const ImageShape shape = all->Shape(i);
+      if (shape.channels != common.channels)
+        throw std::runtime_error(all->Name(i) + " has " + std::to_string(shape.channels) +
+                                 " channel(s), " + all->Name(0) + " " +
+                                 std::to_string(common.channels));
+      in.cropped = in.cropped || shape.rows != common.rows || shape.cols != common.cols;
+      common.rows = std::min(common.rows, shape.rows);
+      common.cols = std::min(common.cols, shape.cols);
+    }
+    CheckBatchFits(config, end - in.first, common.channels, common.rows, common.cols,
+                   availableBytes);
+    for (std::size_t i = in.first; i < end; ++i) {
+      Image<double> image = all->Load(i);
+      const arma::uword top = (image.n_rows - common.rows) / 2;
+      const arma::uword left = (image.n_cols - common.cols) / 2;
+      if (image.n_rows != common.rows || image.n_cols != common.cols)  // as CropToCommonSize
+        image = Image<double>(
+            image.tube(top, left, top + common.rows - 1, left + common.cols - 1));
+      in.images.push_back(std::move(image));
+    }
+    in.shape = common;
+    if (!config.mask.empty()) in.masks = ReadTrainingMasks(config.mask, inputs, in);
     return in;
   }
   std::unique_ptr<ImageSource> headers;
@@ -514,7 +567,8 @@ void FitToInitialFilters(LearningConfig& config, const InitialFilters& initial,
 
 LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<double>>& images,
                          const InitialFilters* initial, const std::string& out,
-                         const std::vector<Image<double>>& masks)
+                         const std::vector<Image<double>>& masks, std::size_t shareFirst,
+                         std::size_t total)
     : config_(config) {
   config_.Validate();
   if (images.empty()) throw std::invalid_argument("no training images");
@@ -539,7 +593,10 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
         image.n_slices != first.n_slices)
       throw std::invalid_argument("the training images differ in size");
   layers_ = ResolveLayers(config_, first.n_slices, first.n_rows, first.n_cols);
-  if (parallel) CheckDataParallel(config_, layers_, images.size(), world.Size());
+  const bool shared = parallel && total > 0;  // `images` is this rank's share already
+  if (shared && shareFirst + images.size() > total)
+    throw std::invalid_argument("LearningRun: the share lies outside the images");
+  if (parallel) CheckDataParallel(config_, layers_, shared ? total : images.size(), world.Size());
   std::vector<Image<double>> signals, weights;
   for (std::size_t i = 0; i < images.size(); ++i) {
     if (masks.empty()) {
@@ -566,6 +623,12 @@ LearningRun::LearningRun(const LearningConfig& config, const std::vector<Image<d
     if (!parallel)
       return std::make_unique<RunEngine<T>>(config_, layers_, std::move(typed), nullptr, initial,
                                             out, stopRequested_, std::move(typedWeights));
+    if (shared) {  // the checksum over every rank's images, in order
+      std::string checksum = SignalsChecksum(typed, typedWeights, world);
+      return std::make_unique<RunEngine<T>>(config_, layers_, std::move(typed), nullptr, initial,
+                                            out, stopRequested_, std::move(typedWeights),
+                                            std::move(checksum), shareFirst, total);
+    }
     // Data-parallel: this rank keeps its shard; the checksum covers every image.
     const std::string checksum = SignalsChecksum(typed, typedWeights);
     std::size_t begin = 0, end = 0;

@@ -78,8 +78,13 @@ struct TrainingInputs {
   std::vector<Image<double>> images;          //!< batch: as read, cropped to one size
   std::vector<Image<double>> masks;           //!< batch with config.mask: one per image
   bool cropped = false;  //!< batch: the images differed in size and were centre-cropped
+  //! Batch on several MPI ranks (parallel/communicator.hpp): `images` (and `masks`) are this
+  //! rank's share, images [first, first + images.size()) of `total`; total 0: all of them.
+  std::size_t first = 0, total = 0;
   ImageShape shape;      //!< online: the smallest draw; batch: the images'
-  std::size_t Count() const { return source ? source->Count() : images.size(); }
+  std::size_t Count() const {
+    return source ? source->Count() : total ? total : images.size();
+  }
   //! "N images of HxWxC" (batch), "N images read as drawn, the smallest HxWxC" (online).
   std::string Describe() const;
 };
@@ -90,6 +95,8 @@ struct TrainingInputs {
 //! read or used (missing, corrupt, a shape or values it cannot hold): std::runtime_error naming it.
 //! With config.mask, each image's mask is read from that directory (io/mask.hpp: the image file's
 //! stem); the inputs must then be image files or directories of them, of one size.
+//! A batch run on several MPI ranks reads only this rank's share of the images and masks
+//! (TrainingInputs::first, total), cropped to the smallest size among all the images' headers.
 TrainingInputs OpenTrainingInputs(const LearningConfig& config,
                                   const std::vector<std::string>& inputs,
                                   std::size_t availableBytes);
@@ -115,9 +122,13 @@ public:
   //! initial filters that project to zero.
   //! `masks`: empty, or per image its mask (io/mask.hpp, shaped as the image): learning from
   //! the known pixels only (the batch learner, layer 1), the preprocessing from them too.
+  //! On several MPI ranks (WorldCommunicator()), `images` and `masks` are all the images (each
+  //! rank keeps its share) or, with `total` > 0, this rank's share: images [first, first +
+  //! images.size()) of `total` (as OpenTrainingInputs reads them).
   LearningRun(const LearningConfig& config, const std::vector<Image<double>>& images,
               const InitialFilters* initial = nullptr, const std::string& out = "",
-              const std::vector<Image<double>>& masks = {});
+              const std::vector<Image<double>>& masks = {}, std::size_t first = 0,
+              std::size_t total = 0);
   //! A run of the online learner (config.learning.learner "online", one layer) on images read
   //! one at a time from `source` (each at its own size, or cropped by the config), so that
   //! memory does not grow with their number; throws as above.

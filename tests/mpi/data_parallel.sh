@@ -1,8 +1,8 @@
 # Data-parallel dn-learn under mpirun (issue 12, docs/scaling.md), ranks on localhost:
 #  - the dictionary is byte-identical for 1, 2, 3 and 4 ranks and without mpirun, and history.csv
 #    the same but for its seconds column: the batch learner on one layer (circular and valid,
-#    with masks), the online learner (surrogate and sgd updates), and a two-layer network with
-#    pooling;
+#    with masks), the online learner (surrogate and sgd updates), images of several sizes (each
+#    rank reads and crops its share), and a two-layer network with pooling;
 #  - a rank killed with SIGKILL ends the job within 30 s, non-zero; --resume with another rank
 #    count finishes with the dictionary of an uninterrupted run;
 #  - what does not run on several ranks yet is refused: exit 2, one line from dn-learn.
@@ -15,7 +15,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 MPIRUN=("$MPIEXEC" --oversubscribe --bind-to none)
 
 # Eight 40x40 crops of the bundled images (two per image), and a mask for each (30% missing).
-mkdir -p "$WORK/images" "$WORK/masks"
+mkdir -p "$WORK/images" "$WORK/masks" "$WORK/mixed"
 "$PYTHON" - "$DATA/../../data" "$WORK" <<'PY' || { fail "cannot make the inputs"; finish; }
 import sys, glob, numpy as np, matplotlib.image as image
 files = sorted(glob.glob(sys.argv[1] + "/*.png"))[:4]
@@ -28,6 +28,10 @@ for f in files:
                      vmin=0, vmax=1)
         np.save("%s/masks/i%d.npy" % (sys.argv[2], n), (rng.random((40, 40)) >= 0.3).astype(float))
         n += 1
+    # Images of several sizes: each rank crops its share to the smallest of all the headers.
+    for k, (h, w) in enumerate([(40, 44), (46, 40), (43, 45)]):
+        image.imsave("%s/mixed/%s%d.png" % (sys.argv[2], f[-8:-4], k), grey[k:k + h, 9:9 + w],
+                     cmap="gray", vmin=0, vmax=1)
 PY
 IMAGES=("$WORK"/images/i*.png)
 # One thread per rank, as in the run without mpirun: the coding's sums depend on the thread count.
@@ -70,6 +74,14 @@ for setting in "circular" "valid" "valid-masked" "online-surrogate" "online-sgd"
     echo "ok: $setting, $ranks ranks: the dictionary of the run without mpirun"
   done
 done
+
+# Images of several sizes, centre-cropped: each rank reads and crops only its share.
+MIXED=("${COMMON[@]}" --iterations 4)
+if expect_ok dn-learn "${MIXED[@]}" --out "$WORK/mixed-solo" "$WORK/mixed"; then
+  mpi_learn 4 "$WORK/mixed-4" "${MIXED[@]}" "$WORK/mixed"
+  [ "$RC" -eq 0 ] && same_run "$WORK/mixed-solo" "$WORK/mixed-4" && echo "ok: 12 images of 3 sizes, 4 ranks" ||
+    fail "images of several sizes on 4 ranks: exit $RC: $(head -3 "$WORK/stderr")"
+fi
 
 # A two-layer network (layer mode, 2x2 pooling) on 3 ranks.
 NET=(--layers 2 --filters 4 --filter-size 5 --iterations 5 --layer1.pooling 2x2 --threads 1 --planner estimate)

@@ -121,14 +121,15 @@ std::vector<std::string> MpiCommunicator::GatherToRoot(const std::string& mine) 
   return texts;
 }
 
-void MpiCommunicator::Broadcast(std::string& value) {
+void MpiCommunicator::Broadcast(std::string& value, int root) {
   const double start = MPI_Wtime();
   unsigned long long length = value.size();
-  Check(MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  Check(MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, root, MPI_COMM_WORLD), "MPI_Bcast");
   if (length > static_cast<unsigned long long>(INT_MAX))
     throw std::invalid_argument("MpiCommunicator::Broadcast(): the text is too long");
   value.resize(static_cast<std::size_t>(length));
-  Check(MPI_Bcast(value.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  Check(MPI_Bcast(value.data(), static_cast<int>(length), MPI_CHAR, root, MPI_COMM_WORLD),
+        "MPI_Bcast");
   Count(start);
 }
 

@@ -29,7 +29,7 @@ public:
   void MaxInPlace(double* values, std::size_t count) override;
   std::vector<double> GatherAll(const std::vector<double>& mine) override;
   std::vector<std::string> GatherToRoot(const std::string& mine) override;
-  void Broadcast(std::string& value) override;
+  void Broadcast(std::string& value, int root = 0) override;
   bool Any(bool mine) override;
   [[noreturn]] void Abort(int code) override;
   double Seconds() const override { return seconds_; }
