@@ -12,6 +12,9 @@ MPIEXEC=${3:?usage: $0 BIN_DIR DATA_DIR MPIEXEC}
 # As root (CI, containers) Open MPI needs consent; more ranks than cores need --oversubscribe;
 # --bind-to none leaves each rank's OpenMP threads free to use every core.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# hwloc's OpenGL plugin probes for an X display, which costs 5 s per rank's start where none
+# answers (measured in a fresh Debian root); the topology needs no display.
+export HWLOC_COMPONENTS=-gl
 MPIRUN=("$MPIEXEC" --oversubscribe --bind-to none)
 
 # Eight 40x40 crops of the bundled images (two per image), and a mask for each (30% missing).
