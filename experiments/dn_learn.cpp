@@ -265,6 +265,7 @@ int Learn(int argc, const char* const argv[]) {
   Communicator& world = WorldCommunicator();
   const Timer clock;
   const double communicating = world.Seconds();
+  if (world.Size() > 1) progress.MeasureCommunication(world);
   const bool finished = run.Run(root ? &progress : nullptr);
   const double seconds = clock.Seconds(), communication = world.Seconds() - communicating;
   if (!root) return finished ? kExitSuccess : 128 + StopSignal();
@@ -291,8 +292,11 @@ int Learn(int argc, const char* const argv[]) {
   }
   std::printf("objective %.10g\n", run.LastRecord().objective);
   if (world.Size() > 1)  // rank 0's time in MPI calls, its waits for the other ranks included
-    std::printf("%d ranks: %.3f s learning, %.3f s of it communicating (%.2f%%)\n", world.Size(),
-                seconds, communication, seconds > 0 ? 100.0 * communication / seconds : 0.0);
+    std::printf(
+        "%d ranks: %.3f s learning, %.3f s of it communicating (%.2f%%); per iteration %.2f%% "
+        "(median), %.2f%% at most\n",
+        world.Size(), seconds, communication, seconds > 0 ? 100.0 * communication / seconds : 0.0,
+        100.0 * progress.MedianCommunicationShare(), 100.0 * progress.LargestCommunicationShare());
   return kExitSuccess;
 }
 

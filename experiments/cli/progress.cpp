@@ -93,7 +93,33 @@ void ProgressReporter::Finish() {
   }
 }
 
+void LearningProgress::MeasureCommunication(const Communicator& communicator) {
+  communicator_ = &communicator;
+  lastCommunication_ = communicator.Seconds();
+  lastWall_ = clock_.Seconds();
+}
+
+double LearningProgress::MedianCommunicationShare() const {
+  if (communicationShares_.empty()) return 0.0;
+  std::vector<double> shares = communicationShares_;
+  std::nth_element(shares.begin(), shares.begin() + shares.size() / 2, shares.end());
+  return shares[shares.size() / 2];
+}
+
+double LearningProgress::LargestCommunicationShare() const {
+  double largest = 0.0;
+  for (double share : communicationShares_) largest = std::max(largest, share);
+  return largest;
+}
+
 bool LearningProgress::Observe(const IterationRecord& r) {
+  if (communicator_) {
+    const double communication = communicator_->Seconds(), wall = clock_.Seconds();
+    if (wall > lastWall_)
+      communicationShares_.push_back((communication - lastCommunication_) / (wall - lastWall_));
+    lastCommunication_ = communication;
+    lastWall_ = wall;
+  }
   if (progress_ && !std::isnan(r.testObjective)) progress_->SetTestObjective(r.testObjective);
   if (progress_) progress_->Update(r.iteration, r.seconds, r.objective, r.density);
   return false;

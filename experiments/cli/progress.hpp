@@ -9,8 +9,11 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/console.hpp"
+#include "core/timer.hpp"
+#include "parallel/communicator.hpp"
 #include "run/learning_run.hpp"
 #include "solvers/iteration_record.hpp"
 
@@ -79,11 +82,21 @@ public:
   void Begin(const ObservedRun& run) override;
   void End(const IterationRecord&, StopReason) override;
   void CheckpointWritten(const std::string& path, double seconds) override;
+  //! From now on, the share of every iteration (wall-clock, from one record to the next) that
+  //! this rank spends in `communicator`'s calls (data-parallel runs).
+  void MeasureCommunication(const Communicator& communicator);
+  //! The median and the largest of those shares (0 before any iteration).
+  double MedianCommunicationShare() const;
+  double LargestCommunicationShare() const;
 
 private:
   std::string program_;
   const Console& console_;
   std::size_t depth_;
+  const Communicator* communicator_ = nullptr;
+  Timer clock_;
+  double lastCommunication_ = 0.0, lastWall_ = 0.0;
+  std::vector<double> communicationShares_;
   std::unique_ptr<ProgressReporter> progress_;
 };
 
