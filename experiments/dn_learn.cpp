@@ -303,7 +303,7 @@ int Learn(int argc, const char* const argv[]) {
 }  // namespace
 
 //! Seconds a rank other than 0 waits before reporting its error (RunMain).
-constexpr double kReportDelay = 3.0;
+constexpr double kReportDelay = 10.0;
 
 int main(int argc, char* argv[]) {
 #ifdef DN_WITH_MPI
