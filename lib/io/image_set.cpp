@@ -102,6 +102,13 @@ FilterBank<double> ReadFilterBank(const std::string& option, const std::string& 
   return filters;
 }
 
+Image<double> CentreCrop(const Image<double>& image, arma::uword rows, arma::uword cols) {
+  if (rows > image.n_rows || cols > image.n_cols)
+    throw std::invalid_argument("CentreCrop(): the crop is larger than the image");
+  const arma::uword top = (image.n_rows - rows) / 2, left = (image.n_cols - cols) / 2;
+  return image.tube(top, left, top + rows - 1, left + cols - 1);
+}
+
 bool CropToCommonSize(std::vector<Image<double>>& images) {
   arma::uword rows = images.front().n_rows, cols = images.front().n_cols;
   for (const Image<double>& image : images) {
@@ -111,8 +118,7 @@ bool CropToCommonSize(std::vector<Image<double>>& images) {
   bool cropped = false;
   for (Image<double>& image : images) {
     if (image.n_rows == rows && image.n_cols == cols) continue;
-    const arma::uword top = (image.n_rows - rows) / 2, left = (image.n_cols - cols) / 2;
-    image = Image<double>(image.tube(top, left, top + rows - 1, left + cols - 1));
+    image = CentreCrop(image, rows, cols);
     cropped = true;
   }
   return cropped;

@@ -25,6 +25,9 @@ Image<double> ReadInputImage(const std::string& path, bool colour);
 //! wrongly shaped array, or one whose filters are all zero.
 FilterBank<double> ReadFilterBank(const std::string& option, const std::string& path);
 
+//! The centred rows x cols part of `image` (at most its size).
+Image<double> CentreCrop(const Image<double>& image, arma::uword rows, arma::uword cols);
+
 //! Centre-crops every image to the smallest row and column counts among them. Returns true when
 //! any image was cropped.
 bool CropToCommonSize(std::vector<Image<double>>& images);

@@ -49,26 +49,14 @@ std::string Number(double value) {
 
 //! A checksum of the training data as the learner sees it (shapes, and values in T): a resumed
 //! run refuses inputs that changed since its checkpoint.
+//! Data-parallel: over every rank's share (in rank order), the checksum one process computes over
+//! all the images; the running value passes from rank to rank.
 template <typename T>
 std::string SignalsChecksum(const std::vector<Image<T>>& signals,
-                            const std::vector<Image<T>>& weights = {}) {
+                            const std::vector<Image<T>>& weights = {},
+                            Communicator& communicator = SerialCommunication()) {
   std::uint64_t sum = kChecksumStart;
   for (const std::vector<Image<T>>* set : {&signals, &weights})  // no weights: as before them
-    for (const Image<T>& signal : *set) {
-      const std::uint64_t shape[3] = {signal.n_rows, signal.n_cols, signal.n_slices};
-      sum = Checksum(shape, sizeof shape, sum);
-      sum = Checksum(signal.memptr(), signal.n_elem * sizeof(T), sum);
-    }
-  return ChecksumText(sum);
-}
-
-//! The same over every rank's share (in rank order), the checksum one process computes over all
-//! the images: the running value passes from rank to rank.
-template <typename T>
-std::string SignalsChecksum(const std::vector<Image<T>>& signals,
-                            const std::vector<Image<T>>& weights, Communicator& communicator) {
-  std::uint64_t sum = kChecksumStart;
-  for (const std::vector<Image<T>>* set : {&signals, &weights})
     for (int rank = 0; rank < communicator.Size(); ++rank) {
       if (rank == communicator.Rank())
         for (const Image<T>& signal : *set) {
@@ -469,15 +457,8 @@ TrainingInputs OpenTrainingInputs(const LearningConfig& config,
     }
     CheckBatchFits(config, end - in.first, common.channels, common.rows, common.cols,
                    availableBytes);
-    for (std::size_t i = in.first; i < end; ++i) {
-      Image<double> image = all->Load(i);
-      const arma::uword top = (image.n_rows - common.rows) / 2;
-      const arma::uword left = (image.n_cols - common.cols) / 2;
-      if (image.n_rows != common.rows || image.n_cols != common.cols)  // as CropToCommonSize
-        image = Image<double>(
-            image.tube(top, left, top + common.rows - 1, left + common.cols - 1));
-      in.images.push_back(std::move(image));
-    }
+    for (std::size_t i = in.first; i < end; ++i)
+      in.images.push_back(CentreCrop(all->Load(i), common.rows, common.cols));
     in.shape = common;
     if (!config.mask.empty()) in.masks = ReadTrainingMasks(config.mask, inputs, in);
     return in;
