@@ -15,6 +15,9 @@ void DictionaryLearner<T>::Describe(StateArchive<T>& a) {
   const arma::Cube<T>& filters =
       a.Array("filters", filters_.data, filters_.Rows(), filters_.Cols(), filters_.data.n_slices);
   a.Require(filters.is_finite(), "the filters are not finite");
+  // The operator takes the restored filters before the solvers' states are committed: a solver
+  // may derive from them what its state leaves out (coordinate descent's column norms).
+  a.OnCommit([this] { op_->SetFilters(filters_); });
   a.Count("iteration", iteration_);
   a.Count("rejected", rejected_);
   a.Number("elapsed", elapsed_);
@@ -26,7 +29,6 @@ void DictionaryLearner<T>::Describe(StateArchive<T>& a) {
 template <typename T>
 void DictionaryLearner<T>::RestoreState(const SavedState<T>& s) {
   RestoreDescribed(s, *this, "DictionaryLearner::RestoreState(): ");
-  op_->SetFilters(filters_);
 }
 
 template void DictionaryLearner<float>::Describe(StateArchive<float>&);

@@ -51,8 +51,14 @@ void CoordinateDescentSolver<T>::Describe(StateArchive<T>& a) {
       if (read[i] == T(1)) working.push_back(MakeCoordinate(i));
     }
     a.Require(ok, "'working_set' is not a 0/1 array holding the support of z");
-    a.Set(groups_, Groups(working, z));
     a.Set(working_, std::move(working));
+    // The column norms and the groups follow from the operator the state is restored under:
+    // the solver may have been Reset() under other filters (a learner resumed from its
+    // checkpoint is made with its initial filters).
+    a.OnCommit([this] {
+      ComputeNorms();
+      groups_ = Groups(working_, z_);
+    });
   }
   if (keepSpectra_) a.ComplexMatrix("spectra", spectra_, F, K);
 }
