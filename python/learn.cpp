@@ -300,7 +300,7 @@ iterations: outer iterations (a sparse coding and a dictionary step each))" +
          def("iterations") + R"(
 coding_iterations: solver iterations per outer iteration)" +
          def("coding-iterations") + R"(
-solver:     "ista", "fista", "admm" or "cd")" +
+solver:     "auto", "ista", "fista", "admm" or "cd")" +
          def("solver") + R"(
 boundary:   "valid" or "circular")" +
          def("boundary") + R"(

@@ -368,7 +368,7 @@ image:      an array (H, W) or, for a colour model, (3, H, W), float32 or float6
 layer:      infer layers 1 to `layer` and reconstruct from that layer's maps alone.
 The keywords below default to the model's settings (None):
 lmbda:      l1 weight of layer `layer`, >= 0.
-solver:     "ista", "fista", "admm" or "cd" (admm: one layer).
+solver:     "auto", "ista", "fista", "admm" or "cd" (admm: one layer).
 boundary:   "valid" or "circular".
 iterations: solver iterations per layer, > 0.
 tolerance:  stop when the maps' relative change falls below it; 0 runs every iteration.
@@ -427,7 +427,7 @@ path cannot be read, KeyboardInterrupt on Ctrl-C (within one iteration).)")
   DefineLearn(m);
 
   m.def("sparse_code", &SparseCodeBinding, "dictionary"_a, "signal"_a, "lmbda"_a, py::kw_only(),
-        "solver"_a = "fista", "boundary"_a = "valid", "iterations"_a = 200, "tolerance"_a = 0.0,
+        "solver"_a = "auto", "boundary"_a = "valid", "iterations"_a = 200, "tolerance"_a = 0.0,
         "precision"_a = "single", "threads"_a = py::none(), "init"_a = py::none(),
         "callback"_a = py::none(), "planner"_a = "estimate", "stride"_a = 1,
         "padding"_a = "default", "mask"_a = py::none(),
@@ -443,7 +443,7 @@ The signal is used as given (no preprocessing): the same maps, bit for bit, as
 dictionary: filters (K, h, w) or (K, C, h, w), float32 or float64, any memory order.
 signal:     (H, W) or (C, H, W), C matching the dictionary, float32 or float64.
 lmbda:      weight of the l1 penalty, >= 0.
-solver:     "ista", "fista", "admm" or "cd".
+solver:     "auto" (the default: cd or admm, by the problem), "ista", "fista", "admm" or "cd".
 boundary:   "valid" (maps (K, H+h-1, W+w-1)) or "circular" (maps (K, H, W)).
 iterations: at most this many iterations, > 0.
 tolerance:  stop when the maps' relative change falls below it; 0 runs every iteration.

@@ -152,6 +152,12 @@ BOOST_AUTO_TEST_CASE(csv_of_results_has_the_documented_columns) {
   run.secondsPerIteration = 0.5;
   run.timeTo = {1.5, 2.5, kNaN};
   run.iterationsTo = {3, 5, 0};
+  run.workTo[0].ffts = 30;
+  run.workTo[0].fftFlops = 1000;
+  run.workTo[1].ffts = 50;
+  run.workTo[1].fftFlops = 2000;
+  run.workTo[1].windowOps = 7;
+  run.workTo[1].windowTaps = 70;
   run.iterations = 6;
   run.finalObjective = 2.001;
   run.history = Records({3.0, 2.001});
@@ -159,8 +165,10 @@ BOOST_AUTO_TEST_CASE(csv_of_results_has_the_documented_columns) {
   BOOST_TEST(CodingCsv(coding) ==
              "solver,precision,seconds_per_iteration,seconds_to_1%,seconds_to_0.1%,"
              "seconds_to_0.01%,iterations_to_1%,iterations_to_0.1%,iterations_to_0.01%,"
+             "ffts_to_1%,ffts_to_0.1%,ffts_to_0.01%,window_ops_to_1%,window_ops_to_0.1%,"
+             "window_ops_to_0.01%,flops_to_1%,flops_to_0.1%,flops_to_0.01%,"
              "iterations,final_objective\n"
-             "fista,double,0.5,1.5,2.5,,3,5,,6,2.001\n");
+             "fista,double,0.5,1.5,2.5,,3,5,,30,50,,0,7,,1000,2140,,6,2.001\n");
   BOOST_TEST(CodingHistoryCsv(coding) ==
              "solver,precision,iteration,seconds,objective,relative_error\n"
              "fista,double,1,0.1,3,0.5\nfista,double,2,0.2,2.001,0.0005\n");

@@ -386,6 +386,7 @@ BOOST_AUTO_TEST_CASE(a_state_view_is_the_saved_state_without_copies) {
   for (int i = 0; i < 2; ++i) images.push_back(Image<float>(16, 15, 1, arma::fill::randn));
   LearningOptions options;
   options.iterations = 3;
+  options.solver = "fista";  // whose maps are the entries image/i/x
   const FilterBank<float> start = RandomFilters<float>(3, 1, 4, 4, 12, false);
   DictionaryLearner<float> learner(options, images, start);
   learner.Run();
@@ -417,6 +418,7 @@ BOOST_AUTO_TEST_CASE(a_state_view_is_the_saved_state_without_copies) {
   network.filters.push_back(InitialLayerFilters<float>(layer, network.tables[0], 3, false));
   NetworkTrainingOptions trainingOptions;
   trainingOptions.iterations = {2};
+  trainingOptions.common.solver = "fista";
   NetworkTrainer<float> trainer(trainingOptions, network, images);
   trainer.StartLayer();
   trainer.RunLayer();

@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(sparse_code_equals_a_direct_solver_call, T, Types)
   const CodingResult<T> coded = SparseCode(filters, signal, config);
 
   const ConvOperator<T> op(filters, 12, 14, Boundary::Valid);
-  const auto solver = MakeCscSolver<T>("fista");
+  const auto solver = MakeCscSolver<T>(config.solver);  // the default, auto
   solver->Reset(op, signal, 0.05);
   SolveOptions options;
   options.maxIterations = 20;

@@ -99,8 +99,11 @@ std::string CommandLine::Wisdom() const {
 }
 
 void CommandLine::AddSolver(const std::string& note) {
-  Add()("solver", po::value<std::string>()->default_value("fista")->value_name("S"),
-        WithNote("sparse coding solver: ista, fista, admm or cd", note)
+  Add()("solver", po::value<std::string>()->default_value("auto")->value_name("S"),
+        WithNote("sparse coding solver: auto (cd or admm, whichever the problem's boundary and "
+                 "density at zero favour; fista for strided and pixel-mode layers), ista, "
+                 "fista, admm or cd",
+                 note)
             .c_str());
 }
 

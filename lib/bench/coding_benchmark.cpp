@@ -14,6 +14,16 @@
 namespace dn {
 namespace {
 
+//! The work done so far at each record (core/work_count.hpp), beside a RecordKeeper.
+class WorkKeeper : public Observer {
+public:
+  bool Observe(const IterationRecord&) override {
+    work.push_back(WorkDone());
+    return false;
+  }
+  std::vector<WorkCount> work;
+};
+
 template <typename T>
 std::vector<CodingRun> TimeCoding(const CodingBenchmarkOptions& o, const CodingProblem& p,
                                   double reference) {
@@ -28,11 +38,14 @@ std::vector<CodingRun> TimeCoding(const CodingBenchmarkOptions& o, const CodingP
     double fastestEnd = std::numeric_limits<double>::infinity();
     for (std::size_t repeat = 0; repeat < o.repeats; ++repeat) {
       const auto solver = MakeCscSolver<T>(name);
+      const WorkCount start = WorkDone();
       solver->Reset(op, signal, o.lambda);
       RecordKeeper keeper;
+      WorkKeeper work;
       TargetObjectiveStop stop(reference * (1.0 + kCodingTargets.back()));
       ObserverList observers;
       observers.Add(&keeper);
+      observers.Add(&work);
       observers.Add(&stop);
       SolveOptions options;
       options.maxIterations = o.iterations;
@@ -45,12 +58,17 @@ std::vector<CodingRun> TimeCoding(const CodingBenchmarkOptions& o, const CodingP
         if (hit.iteration == 0) continue;
         KeepSmaller(run.timeTo[t], hit.seconds);
         run.iterationsTo[t] = hit.iteration;
+        const auto at = std::find_if(records.begin(), records.end(), [&](const auto& r) {
+          return r.iteration == hit.iteration;
+        });
+        run.workTo[t] = work.work[at - records.begin()] - start;
       }
       if (records.back().seconds < fastestEnd) {
         fastestEnd = records.back().seconds;
         run.history = records;
         run.iterations = records.size();
         run.finalObjective = records.back().objective;
+        run.work = work.work.back() - start;
       }
     }
     runs.push_back(run);

@@ -1,6 +1,7 @@
 // dn-bench's sparse coding benchmarks on one problem (an image and a filter bank):
-// - coding: objective against time for each solver and precision, and the time to reach 1%,
-//   0.1% and 0.01% of the reference (optimal) objective F*;
+// - coding: objective against time for each solver and precision, and the time and the work
+//   (FFTs, window operations and their flops: core/work_count.hpp) to reach 1%, 0.1% and 0.01% of
+//   the reference (optimal) objective F*;
 // - fft: the FFT bound of an iteration (fft/fft_timing.hpp) against each solver's iteration.
 // Times are wall-clock seconds of the solve alone (no reading, no FFTW planning); every timed run
 // is repeated and the fastest counts. Messages name dn-bench's options (--coding-*).
@@ -14,6 +15,7 @@
 
 #include "core/precision.hpp"
 #include "core/types.hpp"
+#include "core/work_count.hpp"
 #include "fft/fft.hpp"
 #include "solvers/iteration_record.hpp"
 
@@ -63,6 +65,10 @@ struct CodingRun {
                                   std::numeric_limits<double>::quiet_NaN()};
   //! Per target: the iteration that reached it (of the last repetition that did; 0: none)
   std::array<std::size_t, 3> iterationsTo = {0, 0, 0};
+  //! Per target: the work done to reach it (core/work_count.hpp; of the last repetition that
+  //! did, from the solver's Reset() on; zero: none did)
+  std::array<WorkCount, 3> workTo = {};
+  WorkCount work;  //!< the work of the kept repetition, Reset() and every iteration
   double finalObjective = std::numeric_limits<double>::quiet_NaN();  //!< of the kept repetition
   std::vector<IterationRecord> history;  //!< of the repetition fastest to its last record
 };

@@ -2,6 +2,8 @@
 
 #include "bench/machine.hpp"
 
+#include <limits>
+
 namespace dn {
 
 JsonObject MachineJson(int threads, const std::string& planner, std::size_t repeats,
@@ -25,13 +27,25 @@ JsonObject CodingJson(const CodingBenchmarkResult& result, const std::string& im
     for (std::size_t t = 0; t < kCodingTargets.size(); ++t) {
       o.Number(std::string("seconds_to_") + kCodingTargetNames[t], r.timeTo[t]);
       o.Integer(std::string("iterations_to_") + kCodingTargetNames[t], r.iterationsTo[t]);
+      const bool reached = r.iterationsTo[t] != 0;
+      const double none = std::numeric_limits<double>::quiet_NaN();
+      o.Number(std::string("ffts_to_") + kCodingTargetNames[t],
+               reached ? static_cast<double>(r.workTo[t].ffts) : none);
+      o.Number(std::string("window_ops_to_") + kCodingTargetNames[t],
+               reached ? static_cast<double>(r.workTo[t].windowOps) : none);
+      o.Number(std::string("flops_to_") + kCodingTargetNames[t],
+               reached ? r.workTo[t].Flops() : none);
     }
     o.Integer("iterations", r.iterations).Number("final_objective", r.finalObjective);
+    o.Integer("ffts", r.work.ffts)
+        .Integer("window_ops", r.work.windowOps)
+        .Number("flops", r.work.Flops());
     runs.push_back(o);
   }
   return JsonObject()
       .String("image", image)
       .String("dictionary", dictionary)
+      .Integer("filters", result.filters)
       .Number("lambda", result.lambda)
       .String("boundary", ToString(result.boundary))
       .Number("reference_objective", result.reference)

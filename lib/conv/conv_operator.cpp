@@ -166,10 +166,16 @@ void ConvOperator<T>::MapSpectra(const Maps<T>& maps, arma::Mat<Complex<T>>& spe
 template <typename T>
 Image<T> ConvOperator<T>::Apply(const Maps<T>& maps) const {
   CheckMaps(maps, "ConvOperator::Apply()");
-  const arma::uword C = Channels(), F = fft_->SpectrumSize();
   arma::Mat<Complex<T>> mapSpectra;
   MapSpectra(maps, mapSpectra);
+  return ApplySpectra(mapSpectra);
+}
 
+template <typename T>
+Image<T> ConvOperator<T>::ApplySpectra(const arma::Mat<Complex<T>>& mapSpectra) const {
+  const arma::uword C = Channels(), F = fft_->SpectrumSize();
+  if (mapSpectra.n_rows != F || mapSpectra.n_cols != FilterCount())
+    throw std::invalid_argument("ConvOperator::ApplySpectra(): the spectra are not F x K");
   Image<T> image(imageRows_, imageCols_, C);
   std::vector<arma::Col<Complex<T>>> sums = PerThread(arma::Col<Complex<T>>(F));
   std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(GridRows(), GridCols()));

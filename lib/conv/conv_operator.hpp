@@ -69,6 +69,9 @@ public:
 
   //! D z: image (H x W x C) from maps (Hm x Wm x K).
   Image<T> Apply(const Maps<T>& maps) const;
+  //! The same from the maps' half spectra (F x K, as MapSpectra() gives them): C inverse
+  //! transforms instead of K forward and C inverse; the same values as Apply() to the bit.
+  Image<T> ApplySpectra(const arma::Mat<Complex<T>>& mapSpectra) const;
   //! D^T r: maps (Hm x Wm x K) from an image-shaped array (H x W x C).
   Maps<T> Adjoint(const Image<T>& residual) const;
   //! Lipschitz constant of the gradient of 1/2 ||D z - s||^2 (see the header comment),

@@ -1,6 +1,7 @@
 #include "fft/fft.hpp"
 
 #include "core/atomic_file.hpp"
+#include "core/work_count.hpp"
 
 #include <fftw3.h>
 #include <cstdlib>
@@ -103,6 +104,7 @@ template <typename T> void Fft2d<T>::Forward(const T* in, Complex<T>* out) const
   auto* dst = reinterpret_cast<typename Api::Cx*>(out);
   const bool aligned = Api::AlignmentOf(src) == 0 && Api::AlignmentOf(dst) == 0;
   Api::ExecR2c(aligned ? plans_->forward : plans_->forwardUnaligned, src, dst);
+  CountFfts(1, Size());
 }
 
 template <typename T> void Fft2d<T>::Inverse(Complex<T>* in, T* out) const {
@@ -110,6 +112,7 @@ template <typename T> void Fft2d<T>::Inverse(Complex<T>* in, T* out) const {
   auto* src = reinterpret_cast<typename Api::Cx*>(in);
   const bool aligned = Api::AlignmentOf(src) == 0 && Api::AlignmentOf(out) == 0;
   Api::ExecC2r(aligned ? plans_->inverse : plans_->inverseUnaligned, src, out);
+  CountFfts(1, Size());
 }
 
 template <typename T>

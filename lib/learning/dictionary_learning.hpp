@@ -27,10 +27,17 @@ namespace dn {
 struct LearningOptions {
   double lambda = 0.1;
   std::size_t iterations = 200;      //!< outer iterations
-  std::string solver = "fista";      //!< sparse coding solver name
-  std::size_t codingIterations = 3;  //!< solver iterations per outer iteration
+  std::string solver = "auto";       //!< sparse coding solver name
+  //! Solver iterations per outer iteration, and dictionary iterations (below): one and two
+  //! reach benchmark A's target in the fewest FFTs with auto (cd there) and admm; ista and fista
+  //! do better with three and one (docs/performance.md).
+  std::size_t codingIterations = 1;
   Boundary boundary = Boundary::Valid;
-  DictionaryUpdateOptions dictionary;
+  DictionaryUpdateOptions dictionary = [] {
+    DictionaryUpdateOptions o;
+    o.iterations = 2;
+    return o;
+  }();
   PlannerEffort effort = PlannerEffort::Estimate;  //!< Measure: no faster here, not repeatable
   std::string learner = "batch";  //!< a layer-mode layer's learner: "batch" or "online"
   OnlineOptions online;           //!< the online learner's settings (checked when it is chosen)

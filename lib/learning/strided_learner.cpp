@@ -7,6 +7,7 @@
 #include "core/timer.hpp"
 #include "dictionary/dictionary.hpp"
 #include "dictionary/filter_step.hpp"
+#include "solvers/csc_solver.hpp"
 
 namespace dn {
 
@@ -17,14 +18,14 @@ StridedLayerLearner<T>::StridedLayerLearner(const LearningOptions& options,
                                             const StridedGeometry& geometry)
     : options_(options), signals_(std::move(signals)), geometry_(geometry), filters_(initial) {
   options_.Validate();
-  if (options_.solver != "ista" && options_.solver != "fista")
+  if (!CodesThroughOperator(options_.solver))
     throw std::invalid_argument("a strided layer codes with ista or fista, not " + options_.solver);
   CheckTrainingImages("StridedLayerLearner", signals_,
                       std::optional<std::size_t>(initial.channels));
   const Image<T>& first = signals_.front();
   op_ = std::make_unique<StridedConvOperator<T>>(filters_, first.n_rows, first.n_cols, geometry_,
                                                  options_.boundary, options_.effort);
-  coder_ = std::make_unique<OperatorFista<T>>(options_.lambda, options_.solver == "fista");
+  coder_ = std::make_unique<OperatorFista<T>>(options_.lambda, OperatorMomentum(options_.solver));
   codes_.resize(signals_.size());
   residuals_.resize(signals_.size());
   for (std::size_t i = 0; i < signals_.size(); ++i) coder_->Start(*op_, signals_[i], codes_[i]);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "solvers/csc_solver.hpp"
+
 namespace dn {
 
 void NetworkCodingOptions::Validate(std::size_t depth) const {
@@ -52,7 +54,7 @@ std::vector<LayerCodes<T>> NetworkCoder<T>::Infer(
     const std::function<Observer*(std::size_t layer)>& observer) {
   options.Validate(Depth());
   for (std::size_t l = 1; l <= Depth(); ++l)
-    if (options.solver != "ista" && options.solver != "fista" && stack_->Conv(l).Strided())
+    if (!CodesThroughOperator(options.solver) && stack_->Conv(l).Strided())
       throw std::invalid_argument("NetworkCoder::Infer(): layer " + std::to_string(l) +
                                   " is strided; it is coded with ista or fista, not " +
                                   options.solver);
@@ -81,7 +83,7 @@ std::vector<LayerCodes<T>> NetworkCoder<T>::Infer(
       // ISTA/FISTA through R_l (pixel mode) or the strided layer's transposed convolution.
       LinearOperator<T>& op = pixel ? static_cast<LinearOperator<T>&>(TopDown(codes, l))
                                     : stack_->Conv(l).StridedOperator();
-      OperatorFista<T> coder(lambda, options.solver == "fista");
+      OperatorFista<T> coder(lambda, OperatorMomentum(options.solver));
       out.report = coder.Code(op, input, solve, watch, out.maps);
     } else {
       const auto solver = MakeCscSolver<T>(options.solver);

@@ -20,7 +20,7 @@
 namespace dn {
 
 struct NetworkCodingOptions {
-  std::string solver = "fista";  //!< ista or fista, for every layer
+  std::string solver = "auto";  //!< for every layer (csc_solver.hpp)
   std::size_t iterations = 200;  //!< per layer
   double tolerance = 0.0;        //!< per layer; 0 runs every iteration
   std::vector<double> lambdas;   //!< per layer; empty: the network's

@@ -7,6 +7,7 @@
 #include "core/timer.hpp"
 #include "dictionary/dictionary.hpp"
 #include "dictionary/filter_step.hpp"
+#include "solvers/csc_solver.hpp"
 #include "solvers/proximal.hpp"
 
 namespace dn {
@@ -41,7 +42,7 @@ PixelLayerLearner<T>::PixelLayerLearner(const LearningOptions& options, const Ne
   stack_ =
       std::make_unique<LayerStack<T>>(network, first.n_rows, first.n_cols, layer, options_.effort);
   op_ = std::make_unique<TopDownOperator<T>>(*stack_, layer);
-  coder_ = std::make_unique<OperatorFista<T>>(options_.lambda, options_.solver == "fista");
+  coder_ = std::make_unique<OperatorFista<T>>(options_.lambda, OperatorMomentum(options_.solver));
   state_.codes.resize(signals_.size());
   for (std::size_t i = 0; i < signals_.size(); ++i) {
     Bind(i);

@@ -12,6 +12,7 @@
 #include "network/inference.hpp"
 #include "run/layer_outputs.hpp"
 #include "serialize/json.hpp"
+#include "solvers/csc_solver.hpp"
 #include "solvers/operator_fista.hpp"
 #include "solvers/proximal.hpp"
 #include "solvers/weighted_operator.hpp"
@@ -132,7 +133,7 @@ void InferenceConfig::Validate() const {
     throw std::invalid_argument("InferenceConfig: layer must be 1 to " +
                                 std::to_string(kMaxLayers));
   if (stride == 0) throw std::invalid_argument("--stride must be at least 1");
-  if ((stride != 1 || !padding.ordinary) && solver != "ista" && solver != "fista")
+  if ((stride != 1 || !padding.ordinary) && !CodesThroughOperator(solver))
     throw std::invalid_argument(
         "a strided layer (--stride, --padding) is coded with ista or "
         "fista, not --solver " +
@@ -289,7 +290,7 @@ CodingResult<T> SparseCode(const FilterBank<T>& filters, const Image<T>& signal,
   } else {
     StridedConvOperator<T> op(filters, signal.n_rows, signal.n_cols, geometry, config.boundary,
                               config.effort);
-    OperatorFista<T> coder(config.lambda, config.solver == "fista");
+    OperatorFista<T> coder(config.lambda, OperatorMomentum(config.solver));
     if (weight) {
       WeightedOperator<T> weighted(op, *weight);
       result.report = coder.Code(weighted, weighted.Weighted(signal), options, &observers.list,

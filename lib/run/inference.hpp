@@ -26,7 +26,7 @@ namespace dn {
 //! The settings of an inference; the defaults are dn-reconstruct's without a model.
 struct InferenceConfig {
   double lambda = 0.1;                             //!< l1 weight of layer `layer`, >= 0
-  std::string solver = "fista";                    //!< ista, fista or admm
+  std::string solver = "auto";                     //!< auto, ista, fista, admm or cd
   Boundary boundary = Boundary::Valid;
   std::size_t iterations = 200;                    //!< per layer, > 0
   double tolerance = 0.0;                          //!< per layer; 0 runs every iteration

@@ -11,6 +11,7 @@
 
 #include "network/connectivity.hpp"
 #include "serialize/json.hpp"
+#include "solvers/csc_solver.hpp"
 
 namespace dn {
 namespace {
@@ -186,7 +187,7 @@ void LearningConfig::Validate() const {
   }
   if (stride == 0) throw std::invalid_argument("--stride must be at least 1");
   if (Strided()) {
-    if (learning.solver != "ista" && learning.solver != "fista")
+    if (!CodesThroughOperator(learning.solver))
       throw std::invalid_argument(
           "strided layers (--stride, --padding) are coded with ista or "
           "fista, not --solver " +

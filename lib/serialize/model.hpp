@@ -38,7 +38,7 @@ struct ModelManifest {
   Precision precision = Precision::Single;  //!< precision of learning
   Boundary boundary = Boundary::Valid;
   double lambda = 0.1;           //!< layer 1's l1 weight, >= 0
-  std::string solver = "fista";  //!< sparse coding solver for inference
+  std::string solver = "auto";  //!< sparse coding solver for inference
   std::size_t iterations = 200;  //!< default inference iterations, > 0
   double tolerance = 1e-4;       //!< default inference tolerance, >= 0
   PreprocessOptions preprocess;

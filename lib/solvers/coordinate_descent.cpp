@@ -9,6 +9,7 @@
 
 #include "core/threads.hpp"
 #include "core/timer.hpp"
+#include "core/work_count.hpp"
 #include "solvers/kernels.hpp"
 #include "solvers/proximal.hpp"
 
@@ -71,6 +72,7 @@ void CoordinateDescentSolver<T>::SetupWorkspace() {
   groups_.assign(2 * strips_, {});
   groupViolation_.assign(2 * strips_, 0.0);
   groupUpdates_.assign(2 * strips_, 0);
+  groupChanges_.assign(2 * strips_, 0);
   groupSweeps_.assign(2 * strips_, 0);
 }
 
@@ -94,9 +96,11 @@ void CoordinateDescentSolver<T>::ComputeNorms() {
 }
 
 template <typename T>
-void CoordinateDescentSolver<T>::ComputeResidual() {
+void CoordinateDescentSolver<T>::ComputeResidual(bool fromSpectra) {
   if (z_.is_zero())
     residual_ = *signal_;
+  else if (fromSpectra)
+    residual_ = *signal_ - op_->ApplySpectra(spectra_);
   else
     residual_ = *signal_ - op_->Apply(z_);
   if (squaredWeight_.is_empty()) return;
@@ -158,6 +162,14 @@ double CoordinateDescentSolver<T>::WeightedColumnNorm(arma::uword k, const Runs&
 }
 
 template <typename T>
+std::uint64_t CoordinateDescentSolver<T>::WindowTaps() const {
+  const ConvOperator<T>& op = *op_;
+  std::uint64_t pairs = 0;
+  for (arma::uword k = 0; k < op.FilterCount(); ++k) pairs += op.ChannelsOf(k).size();
+  return op.Filters().Rows() * op.Filters().Cols() * pairs / op.FilterCount();
+}
+
+template <typename T>
 typename CoordinateDescentSolver<T>::Coordinate CoordinateDescentSolver<T>::MakeCoordinate(
     std::uint64_t index) const {
   const std::uint64_t Hm = op_->MapRows(), N = Hm * op_->MapCols();
@@ -172,31 +184,37 @@ typename CoordinateDescentSolver<T>::Coordinate CoordinateDescentSolver<T>::Make
 
 template <typename T>
 double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly,
-                                              std::size_t& updates) {
+                                              std::size_t& updates, std::size_t& changes) {
   double worst = 0.0;
-  std::size_t count = 0;
+  std::size_t count = 0, changed = 0;
   for (Coordinate& c : group) {
     if (nonzeroOnly && c.value == T(0)) continue;
+    const T before = c.value;
     worst = std::max(worst, UpdateCoordinate(c));
     ++count;
+    changed += c.value != before;
   }
   updates = count;
+  changes = changed;
   return worst;
 }
 
 template <typename T>
 double CoordinateDescentSolver<T>::ConvergeGroup(std::vector<Coordinate>& group, double target,
-                                                 std::size_t& sweeps, std::size_t& updates) {
+                                                 std::size_t& sweeps, std::size_t& updates,
+                                                 std::size_t& changes) {
   // Full sweeps alternate with sweeps over the non-zero coordinates only, until a full sweep
   // meets the target (the non-zero sweeps run until they meet it themselves).
   updates = 0;
-  std::size_t count = 0;
+  changes = 0;
+  std::size_t count = 0, changed = 0;
   double first = 0.0;
   bool full = true;
   for (std::size_t n = 0; sweeps < options_.maxSweeps; ++n) {
-    const double worst = SweepGroup(group, !full, count);
+    const double worst = SweepGroup(group, !full, count, changed);
     ++sweeps;
     updates += count;
+    changes += changed;
     if (n == 0) first = worst;
     if (worst <= target) {
       if (full) break;
@@ -406,6 +424,7 @@ void CoordinateDescentSolver<T>::CheckAndGrow() {
   for (; next != candidates_.end(); ++next) merged_.push_back(MakeCoordinate(next->index));
   working_.swap(merged_);
   groups_ = Groups(working_, z_);
+  if (!squaredWeight_.is_empty()) CountWindowOps(working_.size(), WindowTaps());  // the norms
   needCheck_ = false;
 }
 
@@ -458,11 +477,12 @@ void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>
     z_ = *start;
   else
     z_.zeros(op.MapRows(), op.MapCols(), op.FilterCount());
-  ComputeResidual();
+  ComputeResidual(false);
   working_.clear();
   for (arma::uword i = 0; i < z_.n_elem; ++i)
     if (z_[i] != T(0)) working_.push_back(MakeCoordinate(i));
   groups_ = Groups(working_, z_);
+  if (!squaredWeight_.is_empty()) CountWindowOps(working_.size(), WindowTaps());  // the norms
   needCheck_ = true;
   violation_ = kkt_ = 0.0;
   UpdateStatistics(0.0);
@@ -500,15 +520,19 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
           for (std::size_t s = 0; s < S; ++s) {
             const std::size_t g = phase * S + s;
             groupViolation_[g] =
-                ConvergeGroup(groups_[g], target, groupSweeps_[g], groupUpdates_[g]);
+                ConvergeGroup(groups_[g], target, groupSweeps_[g], groupUpdates_[g],
+                              groupChanges_[g]);
           }
         }
       }
       more = false;
+      std::uint64_t windowOps = 0;
       for (std::size_t g = 0; g < groups_.size(); ++g) {
         more = more || (groupViolation_[g] > target && groupSweeps_[g] < options_.maxSweeps);
         updates_ += static_cast<double>(groupUpdates_[g]);
+        windowOps += groupUpdates_[g] + groupChanges_[g];
       }
+      CountWindowOps(windowOps, WindowTaps());
     }
     for (const auto& group : groups_)
       for (const Coordinate& c : group) z_[c.index] = c.value;
@@ -519,15 +543,21 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
       change += d * d;
     }
     // Statistics over the working set of the sweeps (it holds the support), then the full check.
+    // With keepSpectra (dictionary learning, which changes the operator after every Solve()
+    // call) the check that would end a call's last pass is left to the start of the next call,
+    // which has to check again for the new filters anyway.
     ++iteration_;
     UpdateStatistics(change);
-    CheckAndGrow();
+    if (keepSpectra_ && it + 1 == options.maxIterations)
+      needCheck_ = true;
+    else
+      CheckAndGrow();
     ++report.iterations;
     elapsed_ = elapsedBefore + timer.Seconds();
     current_.seconds = elapsed_;
 
     if (ShouldStop(current_, noTolerance, observer, report, "CscSolver::Solve()")) break;
-    if (options.tolerance > 0.0 && kkt_ < options.tolerance) {
+    if (options.tolerance > 0.0 && !needCheck_ && kkt_ < options.tolerance) {
       report.reason = StopReason::Tolerance;
       break;
     }
@@ -544,7 +574,7 @@ IterationRecord CoordinateDescentSolver<T>::OperatorChanged() {
   RequireBound("CscSolver::OperatorChanged()");
   CheckedLipschitz(*op_, "CscSolver::OperatorChanged()");
   ComputeNorms();
-  ComputeResidual();
+  ComputeResidual(keepSpectra_);  // the kept spectra are z's (the filters changed, not z)
   needCheck_ = true;
   const double change = current_.relativeChange;
   UpdateStatistics(0.0);

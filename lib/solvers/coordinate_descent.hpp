@@ -30,7 +30,11 @@
 //      v_i, and Kkt() = V / lambda (V when lambda = 0);
 //   3. the new working set is the support plus the strongest violators off it: as many as the
 //      support has non-zeros times growth, at least minAdded (minFraction of all coordinates).
-// The first pass of a Solve() after Reset() or OperatorChanged() starts with step 2.
+// The first pass of a Solve() after Reset() or OperatorChanged() starts with step 2. With
+// keepSpectra (dictionary learning: the filters change after every Solve() call) the last pass of
+// a call ends without step 2, which the next call starts with (once per call, not twice), and the
+// residual after OperatorChanged() is formed from the kept spectra: a learning iteration costs
+// 2K + 2C transforms, as one of ADMM.
 // SolveOptions::tolerance is the KKT tolerance: Solve() stops when Kkt() < tolerance (relative
 // to lambda), the records' relativeChange is ||z_new - z_old|| / ||z_new|| over the pass and
 // does not stop it.
@@ -120,8 +124,9 @@ private:
   void SetupWorkspace();
   //! Column norms (prefix sums of d^2 per filter) for the operator's filters.
   void ComputeNorms();
-  //! r = s - D z by FFT.
-  void ComputeResidual();
+  //! r = s - D z by FFT; fromSpectra: from the kept spectra of z (keepSpectra, which must be
+  //! current), saving the K forward transforms.
+  void ComputeResidual(bool fromSpectra);
   //! The image rows (columns) of the window of map row i (column j), as runs of taps.
   Runs RowRuns(arma::uword i) const { return AxisRuns(i, op_->ImageRows(), op_->Filters().Rows()); }
   Runs ColRuns(arma::uword j) const { return AxisRuns(j, op_->ImageCols(), op_->Filters().Cols()); }
@@ -136,12 +141,15 @@ private:
   //! before the update.
   double UpdateCoordinate(Coordinate& c);
   //! Updates the coordinates of one group in order (only the non-zero ones with nonzeroOnly);
-  //! returns the largest violation met and sets `updates` to the number updated.
-  double SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly, std::size_t& updates);
+  //! returns the largest violation met, sets `updates` to the number updated (each a window
+  //! correlation) and `changes` to the number whose value changed (each a residual update).
+  double SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly, std::size_t& updates,
+                    std::size_t& changes);
   //! Sweeps one group until a full sweep meets `target` or it has had maxSweeps sweeps in the
-  //! pass (`sweeps` counts them); returns the violation of its first sweep, sets `updates`.
+  //! pass (`sweeps` counts them); returns the violation of its first sweep, sets `updates`
+  //! and `changes` as SweepGroup() does, over its sweeps.
   double ConvergeGroup(std::vector<Coordinate>& group, double target, std::size_t& sweeps,
-                       std::size_t& updates);
+                       std::size_t& updates, std::size_t& changes);
   //! Step 2 of a pass: the full check, V, kkt_, the new working set and its groups.
   void CheckAndGrow();
   //! The working set sorted into the strip groups, then the border groups (see above).
@@ -149,6 +157,9 @@ private:
   std::vector<std::vector<Coordinate>> Groups(const std::vector<Coordinate>& working,
                                               const Maps<T>& z) const;
   Coordinate MakeCoordinate(std::uint64_t index) const;
+  //! Filter taps of one window operation (h x w times the channels of an average filter), for
+  //! the work count (core/work_count.hpp).
+  std::uint64_t WindowTaps() const;
   //! Statistics of the current iterate; change = ||z - start||^2 over the pass.
   void UpdateStatistics(double change);
 
@@ -179,7 +190,7 @@ private:
   std::vector<double> fullNorm_;                 //!< per filter: sum of all d^2
   std::vector<std::vector<Coordinate>> groups_;  //!< S strip groups, then S border groups
   std::vector<double> groupViolation_;
-  std::vector<std::size_t> groupUpdates_, groupSweeps_;
+  std::vector<std::size_t> groupUpdates_, groupChanges_, groupSweeps_;
 
   // Workspace of the full check.
   int threads_ = 1;

@@ -1,6 +1,7 @@
 #include "solvers/csc_solver.hpp"
 
 #include "solvers/admm.hpp"
+#include "solvers/auto_solver.hpp"
 #include "solvers/coordinate_descent.hpp"
 #include "solvers/proximal_gradient.hpp"
 
@@ -77,13 +78,20 @@ template <typename T> void CscSolver<T>::RestoreState(const SavedState<T>& state
   RestoreDescribed(state, *this, "CscSolver::RestoreState(): ");
 }
 
-std::vector<std::string> CscSolverNames() { return {"ista", "fista", "admm", "cd"}; }
+std::vector<std::string> CscSolverNames() { return {"auto", "ista", "fista", "admm", "cd"}; }
 
 void CheckSolverSupports(const std::string& name, Boundary) {
   const std::vector<std::string> names = CscSolverNames();
   if (std::find(names.begin(), names.end(), name) == names.end())
-    throw std::invalid_argument("unknown solver '" + name + "' (expected ista, fista, admm or cd)");
+    throw std::invalid_argument("unknown solver '" + name +
+                                "' (expected auto, ista, fista, admm or cd)");
 }
+
+bool CodesThroughOperator(const std::string& name) {
+  return name == "auto" || name == "ista" || name == "fista";
+}
+
+bool OperatorMomentum(const std::string& name) { return name == "auto" || name == "fista"; }
 
 template <typename T>
 std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSpectra) {
@@ -91,7 +99,9 @@ std::unique_ptr<CscSolver<T>> MakeCscSolver(const std::string& name, bool keepSp
   if (name == "ista") return std::make_unique<ProximalGradientSolver<T>>(false, keepSpectra);
   if (name == "admm") return std::make_unique<AdmmSolver<T>>();
   if (name == "cd") return std::make_unique<CoordinateDescentSolver<T>>(keepSpectra);
-  throw std::invalid_argument("unknown solver '" + name + "' (expected ista, fista, admm or cd)");
+  if (name == "auto") return std::make_unique<AutoSolver<T>>(keepSpectra);
+  throw std::invalid_argument("unknown solver '" + name +
+                              "' (expected auto, ista, fista, admm or cd)");
 }
 
 template double CheckedLipschitz(const ConvOperator<float>&, const char*);

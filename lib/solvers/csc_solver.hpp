@@ -13,7 +13,10 @@
 //             Wetzstein, CVPR 2015; solvers/admm_mask_decoupling.hpp);
 //  - "cd":    working-set coordinate descent on the spatial residual, one FFT correlation D^T r
 //             per outer pass for the optimality check (solvers/coordinate_descent.hpp); its
-//             SolveOptions::tolerance is on the KKT violation relative to lambda.
+//             SolveOptions::tolerance is on the KKT violation relative to lambda;
+//  - "auto":  the one of cd and admm expected fastest for the problem, chosen at Reset() from
+//             the share of coefficients that violate optimality at z = 0 and the boundary
+//             (solvers/solver_choice.hpp, solvers/auto_solver.hpp); the default everywhere.
 // L is the exact Lipschitz constant from ConvOperator::Lipschitz() (times max W^2 with a weight,
 // an upper bound).
 //
@@ -88,8 +91,7 @@ public:
 
   //! Binds the problem (operator, signal and weight must outlive the solver's use) and starts
   //! from `start` (zeros when null). `weight`: the data weight W, shaped as the signal (null:
-  //! none). Throws std::invalid_argument on shape mismatch, lambda < 0, a bad weight, or a weight
-  //! given to a solver that does not take one (cd).
+  //! none). Throws std::invalid_argument on shape mismatch, lambda < 0 or a bad weight.
   virtual void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
                      const Maps<T>* start = nullptr, const Image<T>* weight = nullptr) = 0;
   //! Runs up to options.maxIterations iterations from the current state.
@@ -121,7 +123,7 @@ public:
   virtual void Describe(StateArchive<T>& archive) = 0;
 };
 
-//! Makes the solver called `name` ("ista", "fista", "admm" or "cd") with its default options;
+//! Makes the solver called `name` ("auto", "ista", "fista", "admm" or "cd") with its default options;
 //! throws std::invalid_argument otherwise. keepSpectra keeps the spectra of the iterate (memory
 //! 2 K F complex values; admm keeps them always; cd computes them after each Solve()) for
 //! dictionary learning, which reads them and changes the operator between calls.
@@ -134,5 +136,12 @@ std::vector<std::string> CscSolverNames();
 //! Throws std::invalid_argument unless solver `name` exists, so that callers can refuse it before
 //! any work. Every solver supports both boundaries and a data weight.
 void CheckSolverSupports(const std::string& name, Boundary boundary);
+
+//! Layers coded through a general linear operator (strided layers, pixel-mode network layers)
+//! are coded by ISTA or FISTA (solvers/operator_fista.hpp): true for "ista", "fista" and "auto",
+//! which codes them with FISTA.
+bool CodesThroughOperator(const std::string& name);
+//! Whether such a layer is coded with momentum: "fista" and "auto".
+bool OperatorMomentum(const std::string& name);
 
 }  // namespace dn

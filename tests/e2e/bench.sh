@@ -18,16 +18,17 @@ OUT=$WORK/bench
 if expect_ok dn-bench --out "$OUT" --repeats 2 "${FAST[@]}" \
   --coding-image "$WORK/image.npy" --coding-dictionary "$WORK/dictionary.npy" \
   --coding-lambda 0.1 --coding-precisions single,double --coding-iterations 300 \
+  --coding-solvers auto,cd,fista,admm \
   --coding-reference-iterations 500 --fft-iterations 5 \
   --learning-images "$DATA/e2e_stack.npy" --learning-filters 3 --learning-filter-size 4 \
   --learning-iterations 6 --learning-target 1e9 \
   --scaling-image "$DATA/e2e_images/a.png" --scaling-sizes 16,24 --scaling-filters 2,3 \
   --scaling-iterations 2; then
   expect_file "$OUT"/{results.json,run.ini,coding.csv,coding_history.csv,fft.csv,learning.csv,learning_history.csv,scaling.csv}
-  check bench "$OUT" 2 2 4 6
+  check bench "$OUT" 4 2 4 6
   grep -q "^Sparse coding: 20x20 image, 4 filters of 5x5" "$WORK/stdout" ||
     fail "no coding table header on stdout: $(cat "$WORK/stdout")"
-  grep -q "as dn-learn --filters 3 --filter-size 4x4 .* --solver fista --coding-iterations 3 " \
+  grep -q "as dn-learn --filters 3 --filter-size 4x4 .* --solver auto --coding-iterations 1 " \
     "$WORK/stdout" || fail "no equivalent dn-learn command on stdout"
   # run.ini replays the run (one benchmark is enough).
   expect_ok dn-bench --config "$OUT/run.ini" --run fft --out "$WORK/replay" &&

@@ -418,6 +418,25 @@ def check_bench(directory, solvers, precisions, cases, learning_iterations):
                    f"coding {label}: relative_error column wrong")
         expect(abs(float(rows[-1]["objective"]) - run["final_objective"]) <= 1e-9 * reference,
                f"coding {label}: history ends elsewhere than final_objective")
+        # Work to the targets: grows with the target; FFT solvers do no window operations, and
+        # FISTA's iterations take 2K transforms each (K forward, K inverse for one channel).
+        targets = [t for t in ("1%", "0.1%", "0.01%") if run["iterations_to_" + t]]
+        ffts = [run["ffts_to_" + t] for t in targets]
+        expect(all(f > 0 for f in ffts) and ffts == sorted(ffts),
+               f"coding {label}: FFTs to the targets {ffts}")
+        windows = [run["window_ops_to_" + t] for t in targets]
+        expect(run["ffts"] >= max(ffts, default=0) and run["flops"] > 0,
+               f"coding {label}: the run's work is below its work to a target")
+        if run["solver"] in ("fista", "ista", "admm"):
+            expect(all(w == 0 for w in windows), f"coding {label}: window operations {windows}")
+        if run["solver"] == "cd":
+            expect(all(w > 0 for w in windows), f"coding {label}: no window operations")
+        if run["solver"] == "fista" and len(targets) > 1:
+            steps = run["iterations_to_" + targets[-1]] - run["iterations_to_" + targets[0]]
+            expect(ffts[-1] - ffts[0] == 2 * coding["filters"] * steps,
+                   f"coding {label}: {ffts[-1] - ffts[0]} FFTs in {steps} iterations")
+    expect(set(table[0]) >= {"ffts_to_0.1%", "window_ops_to_0.1%", "flops_to_0.1%"},
+           "coding.csv lacks the work columns")
 
     fft = results["fft"]
     expect(len(fft) == solvers * precisions, f"fft: {len(fft)} rows")

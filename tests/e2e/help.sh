@@ -17,8 +17,8 @@ expect_help() {
 
 GENERAL=("--config FILE" "--verbose [=BOOL(=true)] (=false)" "--help")
 expect_help dn-learn "--out DIR" "--filters K (=64)" "--filter-size S (=8)" "--lambda L (=0.1)" \
-  "--iterations N (=200)" "--coding-iterations N (=3)" "--dictionary-method M (=fista)" \
-  "--dictionary-iterations N (=1)" "--zero-mean [=BOOL(=true)] (=false)" "--solver S (=fista)" \
+  "--iterations N (=200)" "--coding-iterations N (=1)" "--dictionary-method M (=fista)" \
+  "--dictionary-iterations N (=2)" "--zero-mean [=BOOL(=true)] (=false)" "--solver S (=auto)" \
   "--boundary B (=valid)" "--preprocess M (=highpass)" "--highpass-lambda L (=5)" "--highpass-pad P (=16)" \
   "--lcn-sigma S (=2)" "--colour [=BOOL(=true)] (=false)" "--init D.npy" "--seed N (=1)" \
   "--threads N (=0)" "--precision P (=single)" "--planner P (=estimate)" "--input PATH" \
@@ -27,7 +27,7 @@ expect_help dn-learn "--out DIR" "--filters K (=64)" "--filter-size S (=8)" "--l
 tr -s ' \n' ' ' <"$WORK/stdout" | grep -q "results may then differ in the last bits between runs" ||
   fail "dn-learn --help lacks the caveat of --planner measure"
 expect_help dn-reconstruct "--model DIR" "--dictionary D.npy" "--lambda L" "--out DIR" \
-  "--iterations N (=200)" "--tolerance T (=0)" "--solver S (=fista)" "--boundary B (=valid)" \
+  "--iterations N (=200)" "--tolerance T (=0)" "--solver S (=auto)" "--boundary B (=valid)" \
   "--preprocess M (=highpass)" "--highpass-lambda L (=5)" "--highpass-pad P (=16)" \
   "--lcn-sigma S (=2)" "--colour [=BOOL(=true)] (=false)" "--precision P (=single)" \
   "--threads N (=0)" "--planner P (=estimate)" "--input PATH" "--layer L (=1)" "${GENERAL[@]}"

@@ -20,7 +20,8 @@ for boundary in valid circular; do
       --iterations 40 "${FAST[@]}" --out "$OUT" "$IMAGE"; then
       expect_file "$OUT"/{features.npy,reconstruction.npy,signal.npy,reconstruction.png,history.csv,metrics.json,run.ini}
       check reconstruction "$OUT" "$MODEL/model/dictionary.npy" "$boundary"
-      grep -Eq '^objective [-+0-9.eE]+ iterations 40 seconds [0-9.]+$' "$WORK/stdout" ||
+      # auto (cd here) may meet the model's tolerance before 40 passes.
+      grep -Eq '^objective [-+0-9.eE]+ iterations ([1-9]|[1-3][0-9]|40) seconds [0-9.]+$' "$WORK/stdout" ||
         fail "unexpected summary line: $(cat "$WORK/stdout")"
     fi
     # With a dictionary and lambda: a .npy input, no preprocessing, a tolerance.
@@ -38,7 +39,7 @@ done
 OUT=$WORK/defaults
 if expect_ok dn-reconstruct --model "$MODEL/model" "${FAST[@]}" --out "$OUT" "$IMAGE"; then
   check reconstruction "$OUT" "$MODEL/model/dictionary.npy" valid
-  for line in "lambda = 0.1" "iterations = 200" "tolerance = 0.0001" "solver = fista" \
+  for line in "lambda = 0.1" "iterations = 200" "tolerance = 0.0001" "solver = auto" \
     "preprocess = highpass" "precision = single"; do
     grep -qxF "$line" "$OUT/run.ini" || fail "run.ini lacks the model's '$line'"
   done

@@ -50,14 +50,14 @@ class SparseCodeTest(WorkDirTest):
                 self.assertEqual(result.iterations, 25)
 
     def test_colour(self):
-        expected, _ = self.reference(self.colour_dictionary, self.colour_signal, 0.05, "fista",
+        expected, _ = self.reference(self.colour_dictionary, self.colour_signal, 0.05, "auto",
                                      "valid", 15, "single", colour=True)
         result = deconvnet.sparse_code(self.colour_dictionary, self.colour_signal, 0.05,
                                        iterations=15, threads=THREADS)
         self.assertBitIdentical(result.maps, expected)
 
     def test_dtypes_and_memory_orders_give_the_same_maps(self):
-        expected, _ = self.reference(self.dictionary, self.signal, 0.1, "fista", "valid", 10,
+        expected, _ = self.reference(self.dictionary, self.signal, 0.1, "auto", "valid", 10,
                                      "double")
         variants = {
             "fortran": (np.asfortranarray(self.dictionary), np.asfortranarray(self.signal)),
@@ -76,7 +76,7 @@ class SparseCodeTest(WorkDirTest):
     def test_float32_inputs(self):
         dictionary = self.dictionary.astype(np.float32)
         signal = np.asfortranarray(self.signal.astype(np.float32))
-        expected, _ = self.reference(dictionary, signal, 0.1, "fista", "valid", 10, "single")
+        expected, _ = self.reference(dictionary, signal, 0.1, "auto", "valid", 10, "single")
         result = deconvnet.sparse_code(dictionary, signal, 0.1, iterations=10, threads=THREADS)
         self.assertEqual(result.maps.dtype, np.float32)
         self.assertBitIdentical(result.maps, expected)
