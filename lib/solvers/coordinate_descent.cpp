@@ -183,8 +183,8 @@ typename CoordinateDescentSolver<T>::Coordinate CoordinateDescentSolver<T>::Make
 }
 
 template <typename T>
-double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly,
-                                              std::size_t& updates, std::size_t& changes) {
+__attribute__((always_inline)) inline double CoordinateDescentSolver<T>::SweepGroup(
+    std::vector<Coordinate>& group, bool nonzeroOnly, std::size_t& updates, std::size_t& changes) {
   double worst = 0.0;
   std::size_t count = 0, changed = 0;
   for (Coordinate& c : group) {
@@ -200,9 +200,9 @@ double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group, bo
 }
 
 template <typename T>
-double CoordinateDescentSolver<T>::ConvergeGroup(std::vector<Coordinate>& group, double target,
-                                                 std::size_t& sweeps, std::size_t& updates,
-                                                 std::size_t& changes) {
+__attribute__((always_inline)) inline double CoordinateDescentSolver<T>::ConvergeGroupInline(
+    std::vector<Coordinate>& group, double target, std::size_t& sweeps, std::size_t& updates,
+    std::size_t& changes) {
   // Full sweeps alternate with sweeps over the non-zero coordinates only, until a full sweep
   // meets the target (the non-zero sweeps run until they meet it themselves).
   updates = 0;
@@ -296,6 +296,28 @@ __attribute__((always_inline)) inline double CoordinateDescentSolver<T>::UpdateC
       }
   }
   return violation;
+}
+
+// The sweeps, compiled for AVX-512, AVX2 and the baseline and chosen when the library is loaded
+// (GCC target_clones, as solvers/kernels.cpp; GCC ignores the attribute on a member of a class
+// template, so it is given to each precision's explicit specialization, into which the sweep,
+// the update and the window loops are inlined). The loops are elementwise sums and products
+// (no contraction into FMA: -ffp-contract=off), so every version gives the same bits.
+#define DN_SWEEP_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+template <>
+DN_SWEEP_CLONES double CoordinateDescentSolver<float>::ConvergeGroup(
+    std::vector<Coordinate>& group, double target, std::size_t& sweeps, std::size_t& updates,
+    std::size_t& changes) {
+  return ConvergeGroupInline(group, target, sweeps, updates, changes);
+}
+
+template <>
+DN_SWEEP_CLONES double CoordinateDescentSolver<double>::ConvergeGroup(
+    std::vector<Coordinate>& group, double target, std::size_t& sweeps, std::size_t& updates,
+    std::size_t& changes) {
+  return ConvergeGroupInline(group, target, sweeps, updates, changes);
 }
 
 template <typename T>

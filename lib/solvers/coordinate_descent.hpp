@@ -150,6 +150,9 @@ private:
   //! and `changes` as SweepGroup() does, over its sweeps.
   double ConvergeGroup(std::vector<Coordinate>& group, double target, std::size_t& sweeps,
                        std::size_t& updates, std::size_t& changes);
+  //! Its body, inlined into ConvergeGroup()'s version for each instruction set.
+  double ConvergeGroupInline(std::vector<Coordinate>& group, double target, std::size_t& sweeps,
+                             std::size_t& updates, std::size_t& changes);
   //! Step 2 of a pass: the full check, V, kkt_, the new working set and its groups.
   void CheckAndGrow();
   //! The working set sorted into the strip groups, then the border groups (see above).
@@ -204,6 +207,16 @@ private:
   std::vector<T> passStart_;  //!< z on the working set at a pass's start
   std::vector<Coordinate> merged_;
 };
+
+// The sweeps of each precision are compiled per instruction set (coordinate_descent.cpp).
+template <>
+double CoordinateDescentSolver<float>::ConvergeGroup(std::vector<Coordinate>& group, double target,
+                                                     std::size_t& sweeps, std::size_t& updates,
+                                                     std::size_t& changes);
+template <>
+double CoordinateDescentSolver<double>::ConvergeGroup(std::vector<Coordinate>& group, double target,
+                                                      std::size_t& sweeps, std::size_t& updates,
+                                                      std::size_t& changes);
 
 extern template class CoordinateDescentSolver<float>;
 extern template class CoordinateDescentSolver<double>;
