@@ -325,6 +325,7 @@ std::vector<std::vector<typename CoordinateDescentSolver<T>::Coordinate>>
 CoordinateDescentSolver<T>::Groups(const std::vector<Coordinate>& working, const Maps<T>& z) const {
   const arma::uword S = strips_, W = op_->ImageCols(), w = op_->Filters().Cols();
   const bool circular = op_->BoundaryMode() == Boundary::Circular;
+  if (!squaredWeight_.is_empty()) CountWindowOps(working.size(), WindowTaps());  // the norms
   std::vector<std::vector<Coordinate>> groups(2 * S);
   for (Coordinate c : working) {
     c.value = z[c.index];
@@ -446,7 +447,6 @@ void CoordinateDescentSolver<T>::CheckAndGrow() {
   for (; next != candidates_.end(); ++next) merged_.push_back(MakeCoordinate(next->index));
   working_.swap(merged_);
   groups_ = Groups(working_, z_);
-  if (!squaredWeight_.is_empty()) CountWindowOps(working_.size(), WindowTaps());  // the norms
   needCheck_ = false;
 }
 
@@ -504,7 +504,6 @@ void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>
   for (arma::uword i = 0; i < z_.n_elem; ++i)
     if (z_[i] != T(0)) working_.push_back(MakeCoordinate(i));
   groups_ = Groups(working_, z_);
-  if (!squaredWeight_.is_empty()) CountWindowOps(working_.size(), WindowTaps());  // the norms
   needCheck_ = true;
   violation_ = kkt_ = 0.0;
   UpdateStatistics(0.0);
