@@ -19,16 +19,11 @@ using Types = boost::mpl::list<float, double>;
 
 namespace {
 
+//! 4 filters of 5 x 5 over C channels, a 24 x 26 image.
 template <typename T>
-struct Problem {
-  FilterBank<T> filters;
-  Image<T> signal;
-  std::unique_ptr<ConvOperator<T>> op;
-  Problem(Boundary boundary, arma::uword C = 1) {
-    filters = test::RandomFilters<T>(4, C, 5, 5);
-    signal.randn(24, 26, C);
-    op = std::make_unique<ConvOperator<T>>(filters, 24, 26, boundary);
-  }
+struct Problem : test::RandomProblem<T> {
+  explicit Problem(Boundary boundary, arma::uword C = 1)
+      : test::RandomProblem<T>(24, 26, 4, C, 5, boundary) {}
 };
 
 //! A lambda at which about a share `share` of the coefficients violate optimality at z = 0, by

@@ -14,17 +14,7 @@ using Types = boost::mpl::list<float, double>;
 namespace {
 
 template <typename T>
-struct Problem {
-  FilterBank<T> filters;
-  Image<T> signal;
-  std::unique_ptr<ConvOperator<T>> op;
-  Problem(arma::uword H, arma::uword W, arma::uword K, arma::uword C, arma::uword h,
-          Boundary boundary) {
-    filters = test::RandomFilters<T>(K, C, h, h);
-    signal.randn(H, W, C);
-    op = std::make_unique<ConvOperator<T>>(filters, H, W, boundary);
-  }
-};
+using Problem = test::RandomProblem<T>;
 
 template <typename T>
 double DirectObjective(const ConvOperator<T>& op, const Image<T>& s, const Maps<T>& z,

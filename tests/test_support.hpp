@@ -1,10 +1,12 @@
 // Shared test support: the one table of tolerances, seeded random data, small problems.
 #pragma once
 
+#include "conv/conv_operator.hpp"
 #include "core/types.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 namespace dn::test {
@@ -47,6 +49,23 @@ FilterBank<T> RandomFilters(arma::uword K, arma::uword C, arma::uword h, arma::u
   }
   return filters;
 }
+
+//! A random sparse coding problem: K unit-norm filters of h x h over C channels, a standard
+//! normal H x W x C signal (drawn in that order) and their operator. zeroPair: filter (0, 1) is
+//! zero, an unconnected pair (C > 1).
+template <typename T>
+struct RandomProblem {
+  FilterBank<T> filters;
+  Image<T> signal;
+  std::unique_ptr<ConvOperator<T>> op;
+  RandomProblem(arma::uword H, arma::uword W, arma::uword K, arma::uword C, arma::uword h,
+                Boundary boundary, bool zeroPair = false) {
+    filters = RandomFilters<T>(K, C, h, h);
+    if (zeroPair && C > 1) filters.Filter(0, 1).zeros();
+    signal.randn(H, W, C);
+    op = std::make_unique<ConvOperator<T>>(filters, H, W, boundary);
+  }
+};
 
 template <typename T> double Dot(const arma::Cube<T>& a, const arma::Cube<T>& b) {
   double sum = 0;
