@@ -10,9 +10,7 @@ template <typename T>
 SolverChoice ChooseSolver(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
                           const Image<T>* weight) {
   Image<T> data = signal;
-  if (weight)  // W^2 s, exactly 0 where W = 0 (whatever the signal holds there, NaN included)
-    for (arma::uword i = 0; i < data.n_elem; ++i)
-      data[i] = (*weight)[i] == T(0) ? T(0) : (*weight)[i] * (*weight)[i] * data[i];
+  if (weight) ApplySquaredWeight(data, Image<T>(arma::square(*weight)));
   const Maps<T> correlation = op.Adjoint(data);
   std::size_t violators = 0;
   const T threshold = static_cast<T>(lambda);

@@ -103,10 +103,7 @@ void CoordinateDescentSolver<T>::ComputeResidual(bool fromSpectra) {
     residual_ = *signal_ - op_->ApplySpectra(spectra_);
   else
     residual_ = *signal_ - op_->Apply(z_);
-  if (squaredWeight_.is_empty()) return;
-  // W^2 r, exactly 0 where W = 0 (whatever the signal holds there, NaN included).
-  for (arma::uword i = 0; i < residual_.n_elem; ++i)
-    residual_[i] = squaredWeight_[i] == T(0) ? T(0) : squaredWeight_[i] * residual_[i];
+  if (!squaredWeight_.is_empty()) ApplySquaredWeight(residual_, squaredWeight_);
 }
 
 template <typename T>

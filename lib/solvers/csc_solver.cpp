@@ -56,6 +56,11 @@ double CheckResetArguments(const ConvOperator<T>& op, const Image<T>& signal, do
   return CheckedLipschitz(op, who);
 }
 
+template <typename T> void ApplySquaredWeight(Image<T>& values, const Image<T>& squaredWeight) {
+  for (arma::uword i = 0; i < values.n_elem; ++i)
+    values[i] = squaredWeight[i] == T(0) ? T(0) : squaredWeight[i] * values[i];
+}
+
 template <typename T> double MaxWeight(const Image<T>& weight) {
   return weight.is_empty() ? 0.0 : static_cast<double>(weight.max());
 }
@@ -110,6 +115,8 @@ template double CheckResetArguments(const ConvOperator<float>&, const Image<floa
                                     const Maps<float>*, const Image<float>*, const char*);
 template double CheckResetArguments(const ConvOperator<double>&, const Image<double>&, double,
                                     const Maps<double>*, const Image<double>*, const char*);
+template void ApplySquaredWeight(Image<float>&, const Image<float>&);
+template void ApplySquaredWeight(Image<double>&, const Image<double>&);
 template double MaxWeight(const Image<float>&);
 template double MaxWeight(const Image<double>&);
 template void DescribeRecord(StateArchive<float>&, IterationRecord&);

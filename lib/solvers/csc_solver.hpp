@@ -72,6 +72,10 @@ double CheckResetArguments(const ConvOperator<T>& op, const Image<T>& signal, do
 //! of the weighted problem is at most its square times the operator's.
 template <typename T>
 double MaxWeight(const Image<T>& weight);
+//! values = W^2 values, exactly 0 where W = 0 whatever `values` holds there (NaN included): the
+//! weighted data and residuals of the solvers. `squaredWeight` is W^2, shaped as `values`.
+template <typename T>
+void ApplySquaredWeight(Image<T>& values, const Image<T>& squaredWeight);
 //! The operator's Lipschitz constant; throws std::invalid_argument prefixed with `who` when the
 //! dictionary is zero or not finite.
 template <typename T>
