@@ -1,8 +1,11 @@
 // The dictionary operator: FFT implementation against the direct loop, the adjoint identity,
-// and the Lipschitz constant.
+// the Lipschitz constant, and the sparse synthesis against both.
 #define BOOST_TEST_MODULE conv
 #include "conv/conv_operator.hpp"
 #include "conv/direct_conv.hpp"
+#include "conv/sparse_synthesis.hpp"
+#include "core/threads.hpp"
+#include "core/work_count.hpp"
 #include "test_support.hpp"
 
 #include <boost/mpl/list.hpp>
@@ -96,6 +99,87 @@ BOOST_AUTO_TEST_CASE(valid_grid_is_a_fast_size) {
   BOOST_TEST(op.Padded());
 }
 
+namespace {
+//! Standard normal maps with about `density` of their values non-zero, and the last value of map
+//! 0 set so that a window wraps around the grid.
+template <typename T>
+Maps<T> SparseMaps(const ConvOperator<T>& op, double density) {
+  Maps<T> maps(op.MapRows(), op.MapCols(), op.FilterCount(), arma::fill::randn);
+  const arma::Cube<T> draw(arma::size(maps), arma::fill::randu);
+  for (arma::uword i = 0; i < maps.n_elem; ++i)
+    if (draw[i] > density) maps[i] = 0;
+  maps(op.MapRows() - 1, op.MapCols() - 1, 0) = 1;
+  return maps;
+}
+
+template <typename T>
+Image<T> CropGrid(const ConvOperator<T>& op, const arma::Mat<T>& grid) {
+  Image<T> image(op.ImageRows(), op.ImageCols(), op.Channels());
+  for (arma::uword c = 0; c < op.Channels(); ++c) op.Crop(grid.colptr(c), image.slice(c).memptr());
+  return image;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(sparse_synthesis_matches_fft_and_direct_loop, T, Types) {
+  test::Seed(15);
+  for (const Shape& s : kShapes) {
+    FilterBank<T> filters = test::RandomFilters<T>(s.K, s.C, s.h, s.w);
+    if (s.C > 1) filters.Filter(0, 1).zeros();  // an unconnected pair
+    ConvOperator<T> op(filters, s.H, s.W, s.boundary);
+    for (double density : {0.0, 0.1, 1.0}) {
+      const Maps<T> maps = SparseMaps(op, density);
+      arma::Mat<T> grid;
+      const WorkCount before = WorkDone();
+      SynthesizeSparse(op, maps, grid);
+      const WorkCount work = WorkDone() - before;
+      const Image<T> sparse = CropGrid(op, grid);
+      const Image<T> slow = DirectApply(filters, maps, s.H, s.W, s.boundary);
+      const std::string what = ToString(s.boundary) + " " + std::to_string(s.H) + "x" +
+                               std::to_string(s.W) + " C=" + std::to_string(s.C) +
+                               " density " + std::to_string(density);
+      BOOST_TEST(test::MaxAbs<T>(sparse - slow) <=
+                     test::Tolerance<T>::fftVsDirect * test::MaxAbs(slow), what);
+      BOOST_TEST(test::MaxAbs<T>(sparse - op.Apply(maps)) <=
+                     test::Tolerance<T>::fftVsDirect * test::MaxAbs(slow), what);
+      // One window operation per non-zero and connected channel, no transform.
+      std::uint64_t windows = 0;
+      for (arma::uword k = 0; k < s.K; ++k)
+        windows += arma::accu(maps.slice(k) != T(0)) * op.ChannelsOf(k).size();
+      BOOST_TEST(work.windowOps == windows, what);
+      BOOST_TEST(work.windowTaps == windows * s.h * s.w, what);
+      BOOST_TEST(work.ffts == 0u, what);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sparse_synthesis_is_the_same_for_every_thread_count) {
+  // Each output value sums its terms in the same order whatever columns a thread owns.
+  test::Seed(16);
+  const int before = ThreadCount();
+  for (const Shape& s : kShapes) {
+    ConvOperator<float> op(test::RandomFilters<float>(s.K, s.C, s.h, s.w), s.H, s.W, s.boundary);
+    const Maps<float> maps = SparseMaps(op, 0.3);
+    arma::Mat<float> reference;
+    ConfigureThreads(1);
+    SynthesizeSparse(op, maps, reference);
+    for (int threads : {2, 3, 7}) {
+      ConfigureThreads(threads);
+      arma::Mat<float> grid;
+      SynthesizeSparse(op, maps, grid);
+      BOOST_TEST(arma::approx_equal(grid, reference, "absdiff", 0.0f),
+                 ToString(s.boundary) << " C=" << s.C << " threads " << threads);
+    }
+    // Gathered by hand, one thread writing every column.
+    NonzeroColumns<float> nonzeros;
+    nonzeros.Resize(maps.n_rows, maps.n_cols, maps.n_slices);
+    for (arma::uword k = 0; k < maps.n_slices; ++k) nonzeros.Gather(k, maps.slice(k).memptr());
+    arma::Mat<float> grid(op.Fft().Size(), s.C);
+    SynthesizeSparseColumns(op, nonzeros, grid, 0, op.GridCols());
+    BOOST_TEST(arma::approx_equal(grid, reference, "absdiff", 0.0f), "one range " << ToString(s.boundary));
+  }
+  ConfigureThreads(before);
+}
+
 BOOST_AUTO_TEST_CASE(rejects_bad_shapes) {
   FilterBank<double> filters = test::RandomFilters<double>(2, 1, 5, 5);
   BOOST_CHECK_THROW(ConvOperator<double>(filters, 4, 10, Boundary::Valid), std::invalid_argument);
@@ -105,6 +189,8 @@ BOOST_AUTO_TEST_CASE(rejects_bad_shapes) {
   BOOST_CHECK_THROW(op.Apply(Maps<double>(10, 10, 3)), std::invalid_argument);
   BOOST_CHECK_THROW(op.Adjoint(Image<double>(9, 10, 1)), std::invalid_argument);
   BOOST_CHECK_THROW(op.SetFilters(test::RandomFilters<double>(3, 1, 5, 5)), std::invalid_argument);
+  arma::Mat<double> grid;
+  BOOST_CHECK_THROW(SynthesizeSparse(op, Maps<double>(10, 10, 3), grid), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

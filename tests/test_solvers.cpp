@@ -4,8 +4,10 @@
 #include <boost/mpl/list.hpp>
 
 #include "core/threads.hpp"
+#include "core/work_count.hpp"
 #include "solvers/admm.hpp"
 #include "solvers/csc_solver.hpp"
+#include "solvers/proximal_gradient.hpp"
 #include "test_support.hpp"
 
 using namespace dn;
@@ -476,6 +478,75 @@ BOOST_AUTO_TEST_CASE(admm_refuses_what_it_cannot_solve) {
   bad = AdmmOptions();
   bad.rhoTarget = -2;
   BOOST_CHECK_THROW(bad.Validate(), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(sparse_synthesis_takes_the_same_steps_with_k_plus_c_transforms, T,
+                              Types) {
+  // FISTA with D x' formed in space from the non-zeros against FISTA with K forward transforms:
+  // the same iterates up to rounding, for both boundaries, one and three channels (one pair
+  // unconnected), with and without a data weight; K + C transforms per iteration against
+  // 2K (+ 2C with a spatial residual).
+  test::Seed(33);
+  for (Boundary b : kBoundaries)
+    for (arma::uword C : {1u, 3u})
+      for (bool weighted : {false, true}) {
+        Problem<T> p(22, 19, 6, C, 4, b, true);
+        Image<T> weight(22, 19, C, arma::fill::randu);
+        weight.slice(0).col(3).zeros();
+        const Image<T>* w = weighted ? &weight : nullptr;
+        ProximalGradientSolver<T> byFft(true, false, SynthesisChoice::Fft);
+        ProximalGradientSolver<T> sparse(true, false, SynthesisChoice::Sparse);
+        const double lambda = 0.1;
+        byFft.Reset(*p.op, p.signal, lambda, nullptr, w);
+        sparse.Reset(*p.op, p.signal, lambda, nullptr, w);
+        SolveOptions options;
+        options.maxIterations = 40;
+        WorkCount start = WorkDone();
+        const double fftObjective = byFft.Solve(options, nullptr).last.objective;
+        const WorkCount fftWork = WorkDone() - start;
+        start = WorkDone();
+        const double sparseObjective = sparse.Solve(options, nullptr).last.objective;
+        const WorkCount sparseWork = WorkDone() - start;
+
+        const std::string what = ToString(b) + " C=" + std::to_string(C) +
+                                 (weighted ? " weighted" : "");
+        const double scale = test::MaxAbs(byFft.Solution());
+        BOOST_TEST(test::MaxAbs<T>(byFft.Solution() - sparse.Solution()) <=
+                       100 * test::Tolerance<T>::fftVsDirect * scale, what);
+        BOOST_TEST(std::abs(fftObjective - sparseObjective) <=
+                       100 * test::Tolerance<T>::fftVsDirect * fftObjective, what);
+        const bool spatial = b == Boundary::Valid || weighted;
+        const std::uint64_t K = 6, iterations = 40;
+        BOOST_TEST(fftWork.ffts == iterations * (2 * K + (spatial ? 2 * C : 0)), what);
+        BOOST_TEST(sparseWork.ffts == iterations * (K + C), what);
+        BOOST_TEST(sparseWork.windowOps > 0u, what);
+        BOOST_TEST(fftWork.windowOps == 0u, what);
+      }
+}
+
+BOOST_AUTO_TEST_CASE(sparse_synthesis_is_chosen_by_density) {
+  // Maps held at zero by a large lambda are synthesised in space; dense maps (lambda 0, after
+  // the first iteration) by FFT; with keepSpectra always by FFT, and the sparse way cannot be
+  // forced then.
+  test::Seed(34);
+  Problem<double> p(32, 32, 8, 1, 8, Boundary::Circular);
+  const std::uint64_t K = 8, C = 1, iterations = 5;
+  SolveOptions options;
+  options.maxIterations = iterations;
+  for (double lambda : {100.0, 0.0})
+    for (bool keepSpectra : {false, true}) {
+      ProximalGradientSolver<double> solver(true, keepSpectra);
+      solver.Reset(*p.op, p.signal, lambda);
+      const WorkCount start = WorkDone();
+      solver.Solve(options, nullptr);
+      const WorkCount work = WorkDone() - start;
+      // Without keepSpectra the first iteration starts from zero maps: sparse for both lambdas.
+      const std::uint64_t sparseIterations = keepSpectra ? 0 : lambda > 0 ? iterations : 1;
+      BOOST_TEST(work.ffts == sparseIterations * (K + C) + (iterations - sparseIterations) * 2 * K,
+                 "lambda " << lambda << " keepSpectra " << keepSpectra);
+    }
+  BOOST_CHECK_THROW(ProximalGradientSolver<double>(true, true, SynthesisChoice::Sparse),
+                    std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(thread_counts_agree_and_reruns_are_identical) {

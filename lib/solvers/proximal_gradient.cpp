@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "conv/sparse_synthesis.hpp"
 #include "core/threads.hpp"
 #include "core/timer.hpp"
 #include "solvers/kernels.hpp"
@@ -46,6 +47,25 @@ void SolveOptions::Validate() const {
 }
 
 template <typename T>
+ProximalGradientSolver<T>::ProximalGradientSolver(bool momentum, bool keepSpectra,
+                                                  SynthesisChoice synthesis)
+    : momentum_(momentum), keepSpectra_(keepSpectra), synthesisChoice_(synthesis) {
+  if (keepSpectra && synthesis == SynthesisChoice::Sparse)
+    throw std::invalid_argument(
+        "ProximalGradientSolver: the sparse synthesis gives no spectra (keepSpectra)");
+}
+
+template <typename T>
+bool ProximalGradientSolver<T>::UseSparseSynthesis(double nonzeros) const {
+  if (keepSpectra_ || synthesisChoice_ == SynthesisChoice::Fft) return false;
+  if (synthesisChoice_ == SynthesisChoice::Sparse) return true;
+  // Transforms the FFT way takes beyond the sparse way's: K forward; for a spatial residual also
+  // the C inverse ones, for a circular one less the C forward ones of the spatial result.
+  const double K = static_cast<double>(op_->FilterCount()), C = static_cast<double>(op_->Channels());
+  return SparseSynthesisPays(*op_, nonzeros, SpatialResidual() ? K + C : K - C);
+}
+
+template <typename T>
 void ProximalGradientSolver<T>::RequireBound(const char* who) const {
   if (!op_) throw std::logic_error(std::string(who) + ": Reset() was not called");
 }
@@ -65,6 +85,13 @@ void ProximalGradientSolver<T>::SetupWorkspace() {
   forwardScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
   inverseScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
   residualAtY_.set_size(F, C);
+  if (!keepSpectra_ && synthesisChoice_ != SynthesisChoice::Fft) {
+    gridSynthesis_.set_size(op_->Fft().Size(), C);
+    nonzeros_.Resize(op_->MapRows(), op_->MapCols(), K);
+  } else {
+    gridSynthesis_.reset();
+    nonzeros_ = NonzeroColumns<T>();
+  }
   if (SpatialResidual()) {
     synthesis_.set_size(F, C);
     grid_.set_size(op_->GridRows(), op_->GridCols());
@@ -152,7 +179,19 @@ void ProximalGradientSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>&
 template <typename T>
 double ProximalGradientSolver<T>::StartFromIterate() {
   CMat synthesis;
-  SynthesizeIterate(synthesis);
+  const arma::Mat<T>* spatial = nullptr;
+  if (UseSparseSynthesis(static_cast<double>(arma::accu(x_ != T(0))))) {
+    SynthesizeSparse(*op_, x_, gridSynthesis_);
+    if (SpatialResidual()) {
+      spatial = &gridSynthesis_;
+    } else {
+      synthesis.set_size(op_->Fft().SpectrumSize(), op_->Channels());
+      for (arma::uword c = 0; c < op_->Channels(); ++c)
+        op_->Fft().Forward(gridSynthesis_.colptr(c), synthesis.colptr(c));
+    }
+  } else {
+    SynthesizeIterate(synthesis);
+  }
   if (keepSpectra_)
     previousSpectra_ = spectra_;
   else
@@ -161,7 +200,7 @@ double ProximalGradientSolver<T>::StartFromIterate() {
   previousResidual_.reset();
   residualImage_.reset();
   previousResidualImage_.reset();
-  const double fidelity = FinishResidual(synthesis, 0.0);
+  const double fidelity = FinishResidual(synthesis, 0.0, spatial);
   // The previous iterate equals the current one: no momentum.
   previousResidual_ = residual_;
   previousResidualImage_ = residualImage_;
@@ -172,7 +211,8 @@ double ProximalGradientSolver<T>::StartFromIterate() {
 }
 
 template <typename T>
-double ProximalGradientSolver<T>::FinishResidual(CMat& synthesis, double beta) {
+double ProximalGradientSolver<T>::FinishResidual(CMat& synthesis, double beta,
+                                                 const arma::Mat<T>* spatial) {
   const ConvOperator<T>& op = *op_;
   const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
   const T b = static_cast<T>(beta);
@@ -195,14 +235,19 @@ double ProximalGradientSolver<T>::FinishResidual(CMat& synthesis, double beta) {
     return fidelity;
   }
   const arma::uword H = op.ImageRows(), W = op.ImageCols();
-  const T scale = T(1) / static_cast<T>(op.Fft().Size());
+  // The inverse transform is unnormalised; the spatial synthesis is D x itself.
+  const T scale = spatial ? T(1) : T(1) / static_cast<T>(op.Fft().Size());
   residualImage_.swap(previousResidualImage_);
   residualImage_.set_size(H * W, C);
   T* atY = residualImageAtY_.memptr();
   for (arma::uword c = 0; c < C; ++c) {
-    op.Fft().Inverse(synthesis.colptr(c), grid_.memptr());
     T* r = residualImage_.colptr(c);
-    op.Crop(grid_.memptr(), r);
+    if (spatial) {
+      op.Crop(spatial->colptr(c), r);
+    } else {
+      op.Fft().Inverse(synthesis.colptr(c), grid_.memptr());
+      op.Crop(grid_.memptr(), r);
+    }
     const T* s = signal_->slice(c).memptr();
     const T* rp = previousResidualImage_.n_elem ? previousResidualImage_.colptr(c) : nullptr;
     double energy = 0.0;
@@ -268,17 +313,20 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
     }
     if (spectral) residual_.swap(previousResidual_);  // so is residual_
 
+    // D x' in space from the non-zeros, or by FFT (sparse synthesis: see the header), chosen by
+    // the density of the last iterate.
+    const bool sparse = UseSparseSynthesis(current_.density * static_cast<double>(x_.n_elem));
 #pragma omp parallel num_threads(threads_)
     {
-      const int thread = omp_get_thread_num();
+      const int thread = omp_get_thread_num(), threads = omp_get_num_threads();
       CMat& acc = accumulators_[thread];
       bool first = true;  // the thread's first map sets acc instead of adding to it
       Complex<T>* G = gradientSpectra_[thread].memptr();
       T* g = gradients_[thread].memptr();
       T* forwardScratch = op.Padded() ? forwardScratch_[thread].memptr() : nullptr;
       T* inverseScratch = op.Padded() ? inverseScratch_[thread].memptr() : nullptr;
-#pragma omp for schedule(static) nowait
-      for (arma::uword k = 0; k < K; ++k) {
+      // x_k' and y_k' from the gradient at y_k.
+      const auto updateMap = [&](arma::uword k) {
         // G = sum_c conj(D_kc) r_y,c over the non-zero filters of map k
         const std::vector<arma::uword>& channels = op.ChannelsOf(k);
         if (channels.empty())
@@ -292,21 +340,44 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
         op.InverseMap(G, g, inverseScratch);
         mapSums_[k] = kernels::ProximalMapUpdate(x_.slice(k).memptr(), y_.slice(k).memptr(), g, N,
                                                  step, threshold, beta);
-        Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
-        op.ForwardMap(x_.slice(k).memptr(), X, forwardScratch);
-        op.AccumulateSynthesis(k, X, acc, first);
-        first = false;
-      }
-      if (first) acc.zeros();  // no map for this thread
+      };
+      if (sparse) {
+#pragma omp for schedule(static)
+        for (arma::uword k = 0; k < K; ++k) {
+          updateMap(k);
+          nonzeros_.Gather(k, x_.slice(k).memptr());  // while the map is in cache
+        }
+        std::size_t columnBegin, columnEnd;
+        ThreadRange(op.GridCols(), thread, threads, columnBegin, columnEnd);
+        SynthesizeSparseColumns(op, nonzeros_, gridSynthesis_, columnBegin, columnEnd);
 #pragma omp barrier
+        if (spectral) {
+#pragma omp for schedule(static)
+          for (arma::uword c = 0; c < C; ++c)
+            op.Fft().Forward(gridSynthesis_.colptr(c), residual_.colptr(c));
+        }
+      } else {
+#pragma omp for schedule(static) nowait
+        for (arma::uword k = 0; k < K; ++k) {
+          updateMap(k);
+          Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
+          op.ForwardMap(x_.slice(k).memptr(), X, forwardScratch);
+          op.AccumulateSynthesis(k, X, acc, first);
+          first = false;
+        }
+        if (first) acc.zeros();  // no map for this thread
+#pragma omp barrier
+      }
       // D X': the accumulators summed in thread order (deterministic), each thread over its own
-      // frequencies; when kept in frequency straight into the residuals r and r_y.
+      // frequencies, or the transforms of the sparse synthesis; when kept in frequency straight
+      // into the residuals r and r_y.
       std::size_t begin, end;
-      ThreadRange(F, thread, omp_get_num_threads(), begin, end);
+      ThreadRange(F, thread, threads, begin, end);
       double energy = 0.0;
       for (arma::uword c = 0; c < C; ++c) {
         Complex<T>* out = spectral ? residual_.colptr(c) : synthesis_.colptr(c);
-        kernels::SumInto(&partials_[c * threads_], threads_, begin, out, end - begin);
+        if (!sparse)
+          kernels::SumInto(&partials_[c * threads_], threads_, begin, out, end - begin);
         if (spectral)
           energy += 2.0 * kernels::CircularResidual(
                               signalSpectra_.colptr(c) + begin, previousResidual_.colptr(c) + begin,
@@ -322,7 +393,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
       for (double e : energies) fidelity += e;
       fidelity *= 0.5 / static_cast<double>(op.Fft().Size());
     } else {
-      fidelity = FinishResidual(synthesis_, betaValue);
+      fidelity = FinishResidual(synthesis_, betaValue, sparse ? &gridSynthesis_ : nullptr);
     }
     t_ = tNext;
     lastBeta_ = betaValue;

@@ -15,18 +15,32 @@
 // for valid), multiplied by W^2 there, and transformed back; r_y = r' + beta (r' - r) holds for
 // the weighted residuals too. The step is 1/(max(W)^2 L), from the bound ||W D|| <= max W ||D||.
 // 2K + 2C transforms per iteration for either boundary.
+//
+// Sparse synthesis: when the iterate is sparse enough (conv/sparse_synthesis.hpp weighs the two
+// ways by the non-zeros of the last iterate, so the choice is made per iteration), D x' is
+// formed in space by adding each filter at the non-zeros of x' instead of by K forward
+// transforms: then x' = prox(...) for every map first, D x' in space (parallel over grid
+// columns), and C forward transforms of it for the circular residual (none for the spatial one,
+// which also saves the C inverse transforms): K + C transforms per iteration. Each map's
+// non-zeros are gathered right after its update, while it is in cache. Not with keepSpectra,
+// whose caller needs the spectra of x' that the K forward transforms give.
 #pragma once
 
+#include "conv/sparse_synthesis.hpp"
 #include "solvers/csc_solver.hpp"
 #include "solvers/kernels.hpp"
 
 namespace dn {
 
+//! How D x' is formed: chosen per iteration by the density, always by FFT, or always in space
+//! from the non-zeros (refused with keepSpectra).
+enum class SynthesisChoice { Auto, Fft, Sparse };
+
 template <typename T>
 class ProximalGradientSolver : public CscSolver<T> {
 public:
-  ProximalGradientSolver(bool momentum, bool keepSpectra)
-      : momentum_(momentum), keepSpectra_(keepSpectra) {}
+  ProximalGradientSolver(bool momentum, bool keepSpectra,
+                         SynthesisChoice synthesis = SynthesisChoice::Auto);
 
   std::string Name() const override { return momentum_ ? "fista" : "ista"; }
   void Reset(const ConvOperator<T>& op, const Image<T>& signal, double lambda,
@@ -45,8 +59,11 @@ private:
   void RequireBound(const char* who) const;
   void SetupWorkspace();
   //! Turns the synthesis spectrum D x (F x C, destroyed) into the residual at x, forms r_y and
-  //! returns the fidelity 1/2 ||D x - s||^2.
-  double FinishResidual(CMat& synthesis, double beta);
+  //! returns the fidelity 1/2 ||D x - s||^2. A spatial residual is taken from `spatial` (D x on
+  //! the grid in space, (grid size) x C) instead when given, and `synthesis` is then unused.
+  double FinishResidual(CMat& synthesis, double beta, const arma::Mat<T>* spatial = nullptr);
+  //! Whether D x is formed in space for an iterate of `nonzeros` non-zeros.
+  bool UseSparseSynthesis(double nonzeros) const;
   void UpdateStatistics(double fidelity, const Sums& sums);
   //! Spectra and residuals of x_ with no momentum (y = x, t = 1); returns the fidelity.
   double StartFromIterate();
@@ -56,6 +73,7 @@ private:
   double ProblemLipschitz() const;
 
   bool momentum_, keepSpectra_;
+  SynthesisChoice synthesisChoice_;
   const ConvOperator<T>* op_ = nullptr;
   const Image<T>* signal_ = nullptr;
   const Image<T>* weight_ = nullptr;  //!< the data weight W, or null
@@ -83,6 +101,8 @@ private:
   std::vector<arma::Col<T>> forwardScratch_;  //!< per thread, padded grids: see ForwardMap
   std::vector<arma::Col<T>> inverseScratch_;
   CMat synthesis_;                 //!< spatial residual: D x' in frequency, F x C
+  arma::Mat<T> gridSynthesis_;     //!< sparse synthesis: D x' in space, (grid size) x C
+  NonzeroColumns<T> nonzeros_;     //!< sparse synthesis: the non-zeros of x'
   arma::Mat<T> grid_;              //!< spatial residual: one channel on the FFT grid
   arma::Col<T> residualImageAtY_;  //!< spatial residual: r_y of one channel in space
   //! D x (F x C) from the maps of x_, accumulated per thread as in Solve() (no F x K array);
