@@ -33,16 +33,16 @@ void DeclareOptions(CommandLine& cli) {
 
   AddValue(
       cli, "coding-image", "PATH",
-      "coding and fft: the image, a .npy array (H, W) or an image file (grey), used as given (no "
+      "coding, fft and synthesis: the image, a .npy array (H, W) or an image file (grey), used as given (no "
       "preprocessing)");
-  AddValue(cli, "coding-dictionary", "D.npy", "coding and fft: the filter bank (K, h, w)");
+  AddValue(cli, "coding-dictionary", "D.npy", "coding, fft and synthesis: the filter bank (K, h, w)");
   AddReal(cli, "coding-lambda", coding.lambda, "L", "coding: weight of the l1 penalty");
   AddText(cli, "coding-boundary", ToString(coding.boundary), "B",
-          "coding and fft: valid or circular");
+          "coding, fft and synthesis: valid or circular");
   AddText(cli, "coding-solvers", JoinList(coding.solvers), "LIST",
           "coding and fft: solvers to time (ista, fista, admm, cd)");
   AddText(cli, "coding-precisions", JoinList(coding.precisions), "LIST",
-          "coding and fft: single, double or both");
+          "coding, fft and synthesis: single, double or both");
   AddCount(cli, "coding-iterations", coding.iterations, "N",
            "coding: the most iterations of one run (a run stops at 0.01% of the reference)");
   cli.Add()("coding-reference", po::value<double>()->value_name("F"),
@@ -50,7 +50,10 @@ void DeclareOptions(CommandLine& cli) {
   AddCount(cli, "coding-reference-iterations", coding.referenceIterations, "N",
            "coding: iterations of that long run (fista, and admm when circular)");
   AddCount(cli, "fft-iterations", coding.fftIterations, "N",
-           "fft: solver iterations, and passes of the 2K transforms, timed per repetition");
+           "fft: solver iterations, and passes of the 2K transforms, timed per repetition; "
+           "synthesis: syntheses of each way per repetition");
+  AddText(cli, "synthesis-densities", JoinList(coding.synthesisDensities), "LIST",
+          "synthesis: densities of the random maps, each in (0, 1]");
   cli.Add()("learning-images", po::value<std::vector<std::string>>()->value_name("PATH"),
             "learning: training images, as dn-learn's inputs (repeat the option), used as given");
   AddValue(cli, "learning-init", "D.npy",
@@ -129,7 +132,7 @@ Settings ReadSettings(const CommandLine& cli) {
   const PlannerEffort effort = cli.Planner();
   cli.Threads();
 
-  if (s.Runs("coding") || s.Runs("fft")) {
+  if (s.RunsCodingProblem()) {
     cli.Require("coding-image");
     cli.Require("coding-dictionary");
     s.codingImage = cli.Get<std::string>("coding-image");
@@ -145,6 +148,7 @@ Settings ReadSettings(const CommandLine& cli) {
     c.referenceIterations = cli.Positive("coding-reference-iterations");
     if (cli.Has("coding-reference")) c.reference = cli.Get<double>("coding-reference");
     c.fftIterations = cli.Positive("fft-iterations");
+    c.synthesisDensities = FractionList(cli, "synthesis-densities");
     c.repeats = repeats;
     c.effort = effort;
   }

@@ -240,8 +240,16 @@ BOOST_AUTO_TEST_CASE(bench_options_name_the_outputs_and_check_the_choice) {
   BOOST_TEST(o.OutputNames() == (std::vector<std::string>{"results.json", "run.ini", "fft.csv",
                                                           "learning.csv", "learning_history.csv"}),
              boost::test_tools::per_element());
+  o.run = {"synthesis"};
+  BOOST_TEST(o.OutputNames() == (std::vector<std::string>{"results.json", "run.ini",
+                                                          "synthesis.csv"}),
+             boost::test_tools::per_element());
+  o.coding.synthesisDensities = {0.1, 0.0};
+  BOOST_CHECK_THROW(o.coding.Validate(), std::invalid_argument);
+  o.coding.synthesisDensities = {0.1};
   o.run.insert("codng");
-  BOOST_TEST(message(o) == "--run must list coding, fft, learning and/or scaling, not 'codng'");
+  BOOST_TEST(message(o) ==
+             "--run must list coding, fft, synthesis, learning and/or scaling, not 'codng'");
   o.run = {"fft"};
   o.coding.solvers.clear();
   BOOST_TEST(message(o) == "--coding-solvers is empty");
@@ -290,6 +298,20 @@ BOOST_AUTO_TEST_CASE(a_tiny_coding_benchmark_gives_sane_rows) {
     BOOST_TEST(row.gridRows == 32u);
     BOOST_TEST(row.filters == 4u);
     BOOST_TEST(row.Ratio() > 0);
+  }
+  // The synthesis rows: per precision and density, the non-zeros drawn near the density, the
+  // window flops 2 h w per non-zero, the choice sparse at the lowest density and FFT at 1.
+  options.synthesisDensities = {0.01, 1.0};
+  const std::vector<SynthesisRow> synthesis = RunSynthesisBenchmark(options, p);
+  BOOST_TEST_REQUIRE(synthesis.size() == 4u);
+  for (const SynthesisRow& row : synthesis) {
+    const double values = 32.0 * 32.0 * 4.0;
+    BOOST_TEST(row.nonzeros <= values);
+    BOOST_TEST(std::abs(row.nonzeros / values - row.density) <= 0.02);
+    BOOST_TEST(row.windowFlops == 2.0 * row.nonzeros * p.filters.Rows() * p.filters.Cols());
+    BOOST_TEST(row.sparseSeconds > 0);
+    BOOST_TEST(row.fftSeconds > 0);
+    BOOST_TEST(row.chosen == (row.density < 0.5));
   }
   options.solvers = {"newton"};
   BOOST_CHECK_THROW(RunCodingBenchmark(options, p), std::invalid_argument);

@@ -1,5 +1,7 @@
 #include "cli/list_options.hpp"
 
+#include <exception>
+#include <limits>
 #include <sstream>
 
 #include "solvers/csc_solver.hpp"
@@ -82,6 +84,34 @@ std::vector<std::size_t> PositiveList(const CommandLine& cli, const std::string&
   }
   if (values.empty()) throw UsageError("--" + key + " is empty");
   return values;
+}
+
+std::vector<double> FractionList(const CommandLine& cli, const std::string& key) {
+  std::vector<double> values;
+  for (const std::string& item : SplitList(cli.Get<std::string>(key))) {
+    std::size_t used = 0;
+    double value = std::numeric_limits<double>::quiet_NaN();
+    try {
+      value = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || !(value > 0.0 && value <= 1.0))
+      throw UsageError("--" + key + " must list fractions in (0, 1], not '" + item + "'");
+    values.push_back(value);
+  }
+  if (values.empty()) throw UsageError("--" + key + " is empty");
+  return values;
+}
+
+std::string JoinList(const std::vector<double>& items) {
+  std::vector<std::string> texts;
+  for (double item : items) {
+    std::ostringstream text;
+    text << item;
+    texts.push_back(text.str());
+  }
+  return JoinList(texts);
 }
 
 Boundary BoundaryOption(const CommandLine& cli, const std::string& key) {

@@ -32,6 +32,10 @@ void AddReal(CommandLine& cli, const char* key, double fallback, const char* val
 std::vector<Precision> PrecisionList(const CommandLine& cli, const std::string& key);
 //! --key as a list of positive integers.
 std::vector<std::size_t> PositiveList(const CommandLine& cli, const std::string& key);
+//! --key as a list of fractions in (0, 1].
+std::vector<double> FractionList(const CommandLine& cli, const std::string& key);
+//! {0.1, 0.5} -> "0.1,0.5".
+std::string JoinList(const std::vector<double>& items);
 //! --key: valid or circular.
 Boundary BoundaryOption(const CommandLine& cli, const std::string& key);
 //! `value` of --key when solver `value` exists and supports the boundary.

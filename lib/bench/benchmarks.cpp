@@ -15,6 +15,7 @@ std::vector<std::string> BenchOptions::OutputNames() const {
   std::vector<std::string> names = {"results.json", "run.ini"};
   if (Runs("coding")) names.insert(names.end(), {"coding.csv", "coding_history.csv"});
   if (Runs("fft")) names.push_back("fft.csv");
+  if (Runs("synthesis")) names.push_back("synthesis.csv");
   if (Runs("learning")) {
     names.insert(names.end(), {"learning.csv", "learning_history.csv"});
     if (learning.learner != "online" && (learning.learner == "both" || !learning.test.empty()))
@@ -28,12 +29,12 @@ std::vector<std::string> BenchOptions::OutputNames() const {
 void BenchOptions::Validate() const {
   for (const std::string& name : run)
     if (std::find(kBenchmarks.begin(), kBenchmarks.end(), name) == kBenchmarks.end())
-      throw std::invalid_argument("--run must list coding, fft, learning and/or scaling, not '" +
-                                  name + "'");
+      throw std::invalid_argument(
+          "--run must list coding, fft, synthesis, learning and/or scaling, not '" + name + "'");
   if (run.empty()) throw std::invalid_argument("--run is empty");
-  if ((Runs("coding") || Runs("fft")) && coding.solvers.empty())
+  if (RunsCodingProblem() && coding.solvers.empty())
     throw std::invalid_argument("--coding-solvers is empty");
-  if ((Runs("coding") || Runs("fft")) && !std::isnan(coding.reference) &&
+  if (RunsCodingProblem() && !std::isnan(coding.reference) &&
       (!(coding.reference > 0) || !std::isfinite(coding.reference)))
     throw std::invalid_argument("--coding-reference must be positive and finite");
   if (Runs("learning") && std::isinf(learning.target))
@@ -42,7 +43,7 @@ void BenchOptions::Validate() const {
 
 BenchInputs ReadBenchInputs(const BenchOptions& o) {
   BenchInputs in;
-  if (o.Runs("coding") || o.Runs("fft"))
+  if (o.RunsCodingProblem())
     in.problem = ReadCodingProblem(o.codingImage, o.codingDictionary);
   if (o.Runs("learning")) in.learning = ReadLearningInputs(o.learning);
   if (o.Runs("scaling")) ReadInputImage(o.scaling.image, false);
@@ -71,6 +72,12 @@ std::string RunBenchmarks(const BenchOptions& o, const BenchInputs& in, const Be
     out.print(FftText(rows));
     out.write("fft.csv", FftCsv(rows));
     results.Array("fft", FftJson(rows));
+  }
+  if (o.Runs("synthesis")) {
+    const std::vector<SynthesisRow> rows = RunSynthesisBenchmark(o.coding, in.problem);
+    out.print(SynthesisText(rows));
+    out.write("synthesis.csv", SynthesisCsv(rows));
+    results.Array("synthesis", SynthesisJson(rows));
   }
   if (o.Runs("learning")) {
     const LearningBenchmarkResult result = RunLearningBenchmark(o.learning, in.learning);

@@ -11,19 +11,23 @@
 #include "bench/coding_benchmark.hpp"
 #include "bench/learning_benchmark.hpp"
 #include "bench/scaling_benchmark.hpp"
+#include "bench/synthesis_benchmark.hpp"
 
 namespace dn {
 
 //! dn-bench's benchmarks, in the order they run.
-inline const std::vector<std::string> kBenchmarks = {"coding", "fft", "learning", "scaling"};
+inline const std::vector<std::string> kBenchmarks = {"coding", "fft", "synthesis", "learning",
+                                                     "scaling"};
 
 struct BenchOptions {
   std::set<std::string> run;                  //!< of kBenchmarks
-  std::string codingImage, codingDictionary;  //!< coding and fft: the problem's files
-  CodingBenchmarkOptions coding;              //!< coding and fft
+  std::string codingImage, codingDictionary;  //!< coding, fft, synthesis: the problem's files
+  CodingBenchmarkOptions coding;              //!< coding, fft, synthesis
   LearningBenchmarkOptions learning;
   ScalingOptions scaling;
   bool Runs(const std::string& name) const { return run.count(name) != 0; }
+  //! A benchmark of the coding problem is chosen (coding, fft, synthesis).
+  bool RunsCodingProblem() const { return Runs("coding") || Runs("fft") || Runs("synthesis"); }
   //! The files a run writes: results.json, run.ini and the tables of each benchmark chosen.
   std::vector<std::string> OutputNames() const;
   //! Throws std::invalid_argument naming dn-bench's option: an empty --run or one naming an
@@ -34,7 +38,7 @@ struct BenchOptions {
 
 //! The inputs of the benchmarks chosen, read before anything is measured.
 struct BenchInputs {
-  CodingProblem problem;    //!< coding and fft
+  CodingProblem problem;    //!< coding, fft, synthesis
   LearningInputs learning;  //!< learning
 };
 

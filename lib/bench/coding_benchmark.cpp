@@ -135,6 +135,9 @@ void CodingBenchmarkOptions::Validate() const {
         "must be positive");
   if (!std::isnan(reference) && (!(reference > 0) || !std::isfinite(reference)))
     throw std::invalid_argument("CodingBenchmarkOptions::reference must be positive and finite");
+  for (double density : synthesisDensities)
+    if (!(density > 0.0 && density <= 1.0))
+      throw std::invalid_argument("CodingBenchmarkOptions::synthesisDensities must lie in (0, 1]");
 }
 
 double FindReferenceObjective(const CodingBenchmarkOptions& o, const CodingProblem& p) {

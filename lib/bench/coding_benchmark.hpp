@@ -45,11 +45,15 @@ struct CodingBenchmarkOptions {
   //! coding: the reference objective F*; NaN: FindReferenceObjective() finds it
   double reference = std::numeric_limits<double>::quiet_NaN();
   std::size_t referenceIterations = 2000;  //!< iterations of each run that finds F*
-  std::size_t fftIterations = 50;          //!< fft: iterations and transform passes per repetition
+  std::size_t fftIterations = 50;  //!< fft: iterations and transform passes per repetition;
+                                   //!< synthesis: syntheses of each way per repetition
+  //! synthesis: the map densities timed, each in (0, 1]
+  std::vector<double> synthesisDensities = {0.001, 0.003, 0.01, 0.03, 0.1};
   std::size_t repeats = 3;                 //!< repetitions of every timed run; the fastest counts
   PlannerEffort effort = PlannerEffort::Estimate;
   //! Throws std::invalid_argument naming the field: a negative lambda, an unknown solver or one
-  //! that does not support the boundary, an empty list, a count of 0, a reference not positive.
+  //! that does not support the boundary, an empty list, a count of 0, a reference not positive,
+  //! a density outside (0, 1].
   void Validate() const;
 };
 

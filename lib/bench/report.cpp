@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "conv/sparse_synthesis.hpp"
 #include "serialize/json.hpp"
 
 namespace dn {
@@ -171,6 +172,34 @@ std::string FftCsv(const std::vector<FftRow>& rows) {
            std::to_string(r.gridCols) + "," + std::to_string(2 * r.filters) + "," +
            General(r.boundSeconds) + "," + General(r.secondsPerIteration) + "," +
            General(r.Ratio()) + "\n";
+  return csv;
+}
+
+std::string SynthesisText(const std::vector<SynthesisRow>& rows) {
+  std::string out =
+      "\nSynthesis D z: in space from the non-zeros (sparse) against K forward transforms and "
+      "products (FFT), random maps\n";
+  TextTable table({"precision", "density", "non-zeros", "sparse (s)", "FFT (s)", "ratio",
+                   "window Gflop", "FFT Gflop", "exchange", "chosen"});
+  for (const SynthesisRow& r : rows)
+    table.Add({ToString(r.precision), General(r.density), FixedText(r.nonzeros, 0),
+               Short(r.sparseSeconds), Short(r.fftSeconds), FixedText(r.Ratio(), 2),
+               FixedText(r.windowFlops * 1e-9, 4), FixedText(r.fftFlops * 1e-9, 4),
+               FixedText(r.Exchange(), 2), r.chosen ? "sparse" : "fft"});
+  return out + table.Text() +
+         "(exchange: FFT flops per window flop in the same time; FISTA's choice assumes " +
+         FixedText(kWindowFlopsPerFftFlop, 1) + ")\n";
+}
+
+std::string SynthesisCsv(const std::vector<SynthesisRow>& rows) {
+  std::string csv =
+      "precision,density,nonzeros,sparse_seconds,fft_seconds,ratio,window_flops,fft_flops,"
+      "exchange,chosen\n";
+  for (const SynthesisRow& r : rows)
+    csv += ToString(r.precision) + "," + General(r.density) + "," + General(r.nonzeros) + "," +
+           General(r.sparseSeconds) + "," + General(r.fftSeconds) + "," + General(r.Ratio()) +
+           "," + General(r.windowFlops) + "," + General(r.fftFlops) + "," +
+           General(r.Exchange()) + "," + (r.chosen ? "sparse" : "fft") + "\n";
   return csv;
 }
 

@@ -9,6 +9,7 @@
 #include "bench/coding_benchmark.hpp"
 #include "bench/learning_benchmark.hpp"
 #include "bench/scaling_benchmark.hpp"
+#include "bench/synthesis_benchmark.hpp"
 
 namespace dn {
 
@@ -29,6 +30,8 @@ std::string CodingHistoryCsv(const CodingBenchmarkResult& result);
 
 std::string FftText(const std::vector<FftRow>& rows);
 std::string FftCsv(const std::vector<FftRow>& rows);
+std::string SynthesisText(const std::vector<SynthesisRow>& rows);
+std::string SynthesisCsv(const std::vector<SynthesisRow>& rows);
 
 std::string LearningText(const LearningBenchmarkResult& result);
 //! learning.csv: one row.

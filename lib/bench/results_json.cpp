@@ -46,6 +46,8 @@ JsonObject CodingJson(const CodingBenchmarkResult& result, const std::string& im
       .String("image", image)
       .String("dictionary", dictionary)
       .Integer("filters", result.filters)
+      .Integer("filter_rows", result.filterRows)
+      .Integer("filter_cols", result.filterCols)
       .Number("lambda", result.lambda)
       .String("boundary", ToString(result.boundary))
       .Number("reference_objective", result.reference)
@@ -65,6 +67,23 @@ std::vector<JsonObject> FftJson(const std::vector<FftRow>& rows) {
                        .Number("bound_seconds", r.boundSeconds)
                        .Number("seconds_per_iteration", r.secondsPerIteration)
                        .Number("ratio", r.Ratio()));
+  return json;
+}
+
+std::vector<JsonObject> SynthesisJson(const std::vector<SynthesisRow>& rows) {
+  std::vector<JsonObject> json;
+  for (const SynthesisRow& r : rows)
+    json.push_back(JsonObject()
+                       .String("precision", ToString(r.precision))
+                       .Number("density", r.density)
+                       .Number("nonzeros", r.nonzeros)
+                       .Number("sparse_seconds", r.sparseSeconds)
+                       .Number("fft_seconds", r.fftSeconds)
+                       .Number("ratio", r.Ratio())
+                       .Number("window_flops", r.windowFlops)
+                       .Number("fft_flops", r.fftFlops)
+                       .Number("exchange", r.Exchange())
+                       .String("chosen", r.chosen ? "sparse" : "fft"));
   return json;
 }
 

@@ -7,6 +7,7 @@
 #include "bench/coding_benchmark.hpp"
 #include "bench/learning_benchmark.hpp"
 #include "bench/scaling_benchmark.hpp"
+#include "bench/synthesis_benchmark.hpp"
 #include "serialize/json.hpp"
 
 namespace dn {
@@ -19,6 +20,7 @@ JsonObject CodingJson(const CodingBenchmarkResult& result, const std::string& im
                       const std::string& dictionary);
 //! "fft": one object per row.
 std::vector<JsonObject> FftJson(const std::vector<FftRow>& rows);
+std::vector<JsonObject> SynthesisJson(const std::vector<SynthesisRow>& rows);
 JsonObject LearningJson(const LearningBenchmarkResult& result);
 JsonObject ScalingJson(const ScalingResult& result);
 

@@ -24,7 +24,7 @@ if expect_ok dn-bench --out "$OUT" --repeats 2 "${FAST[@]}" \
   --learning-iterations 6 --learning-target 1e9 \
   --scaling-image "$DATA/e2e_images/a.png" --scaling-sizes 16,24 --scaling-filters 2,3 \
   --scaling-iterations 2; then
-  expect_file "$OUT"/{results.json,run.ini,coding.csv,coding_history.csv,fft.csv,learning.csv,learning_history.csv,scaling.csv}
+  expect_file "$OUT"/{results.json,run.ini,coding.csv,coding_history.csv,fft.csv,synthesis.csv,learning.csv,learning_history.csv,scaling.csv}
   check bench "$OUT" 4 2 4 6
   grep -q "^Sparse coding: 20x20 image, 4 filters of 5x5" "$WORK/stdout" ||
     fail "no coding table header on stdout: $(cat "$WORK/stdout")"
@@ -84,6 +84,8 @@ expect_error 2 dn-bench "${COMMON[@]}" --run coding,speed
 expect_error 2 dn-bench "${COMMON[@]}" --run coding --coding-solvers newton
 expect_error 2 dn-bench "${COMMON[@]}" --run coding --coding-precisions half
 expect_error 2 dn-bench "${COMMON[@]}" --run coding --coding-reference -3
+expect_error 2 dn-bench "${COMMON[@]}" --run synthesis --synthesis-densities 0.1,0
+expect_error 2 dn-bench "${COMMON[@]}" --run synthesis --synthesis-densities 0.1,x
 expect_error 2 dn-bench "${COMMON[@]}" --run learning
 expect_error 2 dn-bench "${COMMON[@]}" --run scaling --scaling-image "$DATA/e2e_images/a.png" --scaling-sizes 16,0
 expect_error 2 dn-bench --out "$WORK/bad" "${FAST[@]}" --run coding
