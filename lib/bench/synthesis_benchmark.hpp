@@ -1,8 +1,8 @@
 // dn-bench's synthesis benchmark: the two ways of forming D z on the coding problem's operator,
 // timed against each other at a range of map densities, the measurement behind FISTA's choice
 // between them (solvers/proximal_gradient.hpp, conv/sparse_synthesis.hpp):
-//  - by FFT: the K forward transforms of the maps and the per-frequency products, accumulated per
-//    thread and summed (OpenMP across maps), as FISTA's synthesis;
+//  - by FFT (SynthesizeByFft, as FISTA forms it): the K forward transforms of the maps and the
+//    per-frequency products, accumulated per thread and summed (OpenMP across maps);
 //  - in space: each filter added at the non-zeros of the maps, gathered beforehand (FISTA gathers
 //    them while each map is in cache), OpenMP across grid columns.
 // The maps are drawn once per density (support uniform at that density, values standard normal,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "core/complex_kernels.hpp"
 #include "core/threads.hpp"
 #include "core/work_count.hpp"
 
@@ -180,6 +181,48 @@ void SynthesizeSparse(const ConvOperator<T>& op, const Maps<T>& maps, arma::Mat<
 }
 
 template <typename T>
+void FftSynthesisWorkspace<T>::Resize(const ConvOperator<T>& op, int threads) {
+  const arma::uword C = op.Channels(), F = op.Fft().SpectrumSize();
+  accumulators.assign(threads, arma::Mat<Complex<T>>(F, C));
+  partials.resize(C * threads);
+  for (arma::uword c = 0; c < C; ++c)
+    for (int t = 0; t < threads; ++t) partials[c * threads + t] = accumulators[t].colptr(c);
+  spectra.assign(threads, arma::Col<Complex<T>>(F));
+  scratch.assign(op.Padded() ? threads : 0, op.MakeScratch());
+}
+
+template <typename T>
+void SynthesizeByFft(const ConvOperator<T>& op, const Maps<T>& maps,
+                     FftSynthesisWorkspace<T>& workspace, arma::Mat<Complex<T>>& synthesis,
+                     arma::Mat<Complex<T>>* spectra) {
+  const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
+  const int threads = workspace.Threads();
+  if (spectra) spectra->set_size(F, K);
+  synthesis.set_size(F, C);
+#pragma omp parallel num_threads(threads)
+  {
+    const int thread = omp_get_thread_num();
+    arma::Mat<Complex<T>>& accumulator = workspace.accumulators[thread];
+    bool first = true;  // the thread's first map sets its accumulator
+    T* scratch = op.Padded() ? workspace.scratch[thread].memptr() : nullptr;
+#pragma omp for schedule(static) nowait
+    for (arma::uword k = 0; k < K; ++k) {
+      Complex<T>* X = spectra ? spectra->colptr(k) : workspace.spectra[thread].memptr();
+      op.ForwardMap(maps.slice(k).memptr(), X, scratch);
+      op.AccumulateSynthesis(k, X, accumulator, first);
+      first = false;
+    }
+    if (first) accumulator.zeros();
+#pragma omp barrier
+    std::size_t begin, end;
+    ThreadRange(F, thread, omp_get_num_threads(), begin, end);
+    for (arma::uword c = 0; c < C; ++c)
+      kernels::SumInto(&workspace.partials[c * threads], threads, begin, synthesis.colptr(c),
+                       end - begin);
+  }
+}
+
+template <typename T>
 double SparseSynthesisFlops(const ConvOperator<T>& op, double nonzeros) {
   double connected = 0.0;
   for (arma::uword k = 0; k < op.FilterCount(); ++k)
@@ -199,6 +242,9 @@ bool SparseSynthesisPays(const ConvOperator<T>& op, double nonzeros, double tran
 
 #define DN_INSTANTIATE(T)                                                                          \
   template class NonzeroColumns<T>;                                                                \
+  template struct FftSynthesisWorkspace<T>;                                                        \
+  template void SynthesizeByFft(const ConvOperator<T>&, const Maps<T>&, FftSynthesisWorkspace<T>&, \
+                                arma::Mat<Complex<T>>&, arma::Mat<Complex<T>>*);                   \
   template void SynthesizeSparse(const ConvOperator<T>&, const Maps<T>&, arma::Mat<T>&);           \
   template void SynthesizeSparseColumns(const ConvOperator<T>&, const NonzeroColumns<T>&,          \
                                         arma::Mat<T>&, std::size_t, std::size_t);                  \

@@ -1,3 +1,6 @@
+// The two ways of forming the synthesis D z: by FFT (SynthesizeByFft), and in space from maps
+// that are mostly zero (the rest of this header).
+//
 // The synthesis D z computed in space from maps that are mostly zero: each filter d_kc is added,
 // scaled, at every non-zero of map k (the "sparse" convolution of Zeiler's IPP toolbox for
 // deconvolutional networks). Its cost is 2 h w flops per non-zero and connected channel, against
@@ -61,6 +64,28 @@ void SynthesizeSparse(const ConvOperator<T>& op, const Maps<T>& maps, arma::Mat<
 template <typename T>
 void SynthesizeSparseColumns(const ConvOperator<T>& op, const NonzeroColumns<T>& nonzeros,
                              arma::Mat<T>& grid, std::size_t begin, std::size_t end);
+
+//! Per-thread buffers of SynthesizeByFft(): an accumulator (F x C), a map spectrum (F) and, for
+//! a padded grid, a scratch grid (ConvOperator::ForwardMap).
+template <typename T>
+struct FftSynthesisWorkspace {
+  std::vector<arma::Mat<Complex<T>>> accumulators;
+  std::vector<const Complex<T>*> partials;  //!< [c * threads + t]: accumulators[t].colptr(c)
+  std::vector<arma::Col<Complex<T>>> spectra;
+  std::vector<arma::Col<T>> scratch;
+  //! Buffers for `threads` threads.
+  void Resize(const ConvOperator<T>& op, int threads);
+  int Threads() const { return static_cast<int>(accumulators.size()); }
+};
+
+//! synthesis (F x C, resized) = the spectrum of D z by FFT: per map a forward transform and its
+//! products accumulated per thread (OpenMP across maps, static schedule), then the accumulators
+//! summed in thread order over each thread's frequencies. With `spectra` (F x K, resized) the
+//! maps' spectra are kept there.
+template <typename T>
+void SynthesizeByFft(const ConvOperator<T>& op, const Maps<T>& maps,
+                     FftSynthesisWorkspace<T>& workspace, arma::Mat<Complex<T>>& synthesis,
+                     arma::Mat<Complex<T>>* spectra = nullptr);
 
 //! The flops of SynthesizeSparse() for `nonzeros` non-zeros spread over the maps: 2 h w taps
 //! per non-zero and connected channel (the average over filters).

@@ -75,14 +75,9 @@ void ProximalGradientSolver<T>::SetupWorkspace() {
   const arma::uword K = op_->FilterCount(), C = op_->Channels(), F = op_->Fft().SpectrumSize();
   threads_ = omp_get_max_threads();
   mapSums_.assign(K, kernels::MapSums());
-  accumulators_.assign(threads_, CMat(F, C));
-  partials_.resize(C * threads_);
-  for (arma::uword c = 0; c < C; ++c)
-    for (int t = 0; t < threads_; ++t) partials_[c * threads_ + t] = accumulators_[t].colptr(c);
+  fft_.Resize(*op_, threads_);
   gradientSpectra_.assign(threads_, arma::Col<Complex<T>>(F));
-  mapSpectra_.assign(keepSpectra_ ? 0 : threads_, arma::Col<Complex<T>>(F));
   gradients_.assign(threads_, arma::Col<T>(op_->MapRows() * op_->MapCols()));
-  forwardScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
   inverseScratch_.assign(op_->Padded() ? threads_ : 0, op_->MakeScratch());
   residualAtY_.set_size(F, C);
   if (!keepSpectra_ && synthesisChoice_ != SynthesisChoice::Fft) {
@@ -96,33 +91,6 @@ void ProximalGradientSolver<T>::SetupWorkspace() {
     synthesis_.set_size(F, C);
     grid_.set_size(op_->GridRows(), op_->GridCols());
     residualImageAtY_.set_size(op_->ImageRows() * op_->ImageCols());
-  }
-}
-
-template <typename T>
-void ProximalGradientSolver<T>::SynthesizeIterate(CMat& synthesis) {
-  const arma::uword K = op_->FilterCount(), C = op_->Channels(), F = op_->Fft().SpectrumSize();
-  if (keepSpectra_) spectra_.set_size(F, K);
-  synthesis.set_size(F, C);
-#pragma omp parallel num_threads(threads_)
-  {
-    const int thread = omp_get_thread_num();
-    CMat& acc = accumulators_[thread];
-    bool first = true;
-    T* scratch = op_->Padded() ? forwardScratch_[thread].memptr() : nullptr;
-#pragma omp for schedule(static) nowait
-    for (arma::uword k = 0; k < K; ++k) {
-      Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
-      op_->ForwardMap(x_.slice(k).memptr(), X, scratch);
-      op_->AccumulateSynthesis(k, X, acc, first);
-      first = false;
-    }
-    if (first) acc.zeros();
-#pragma omp barrier
-    std::size_t begin, end;
-    ThreadRange(F, thread, omp_get_num_threads(), begin, end);
-    for (arma::uword c = 0; c < C; ++c)
-      kernels::SumInto(&partials_[c * threads_], threads_, begin, synthesis.colptr(c), end - begin);
   }
 }
 
@@ -190,7 +158,7 @@ double ProximalGradientSolver<T>::StartFromIterate() {
         op_->Fft().Forward(gridSynthesis_.colptr(c), synthesis.colptr(c));
     }
   } else {
-    SynthesizeIterate(synthesis);
+    SynthesizeByFft(*op_, x_, fft_, synthesis, keepSpectra_ ? &spectra_ : nullptr);
   }
   if (keepSpectra_)
     previousSpectra_ = spectra_;
@@ -319,11 +287,11 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
 #pragma omp parallel num_threads(threads_)
     {
       const int thread = omp_get_thread_num(), threads = omp_get_num_threads();
-      CMat& acc = accumulators_[thread];
+      CMat& acc = fft_.accumulators[thread];
       bool first = true;  // the thread's first map sets acc instead of adding to it
       Complex<T>* G = gradientSpectra_[thread].memptr();
       T* g = gradients_[thread].memptr();
-      T* forwardScratch = op.Padded() ? forwardScratch_[thread].memptr() : nullptr;
+      T* forwardScratch = op.Padded() ? fft_.scratch[thread].memptr() : nullptr;
       T* inverseScratch = op.Padded() ? inverseScratch_[thread].memptr() : nullptr;
       // x_k' and y_k' from the gradient at y_k.
       const auto updateMap = [&](arma::uword k) {
@@ -360,7 +328,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
 #pragma omp for schedule(static) nowait
         for (arma::uword k = 0; k < K; ++k) {
           updateMap(k);
-          Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : mapSpectra_[thread].memptr();
+          Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : fft_.spectra[thread].memptr();
           op.ForwardMap(x_.slice(k).memptr(), X, forwardScratch);
           op.AccumulateSynthesis(k, X, acc, first);
           first = false;
@@ -377,7 +345,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
       for (arma::uword c = 0; c < C; ++c) {
         Complex<T>* out = spectral ? residual_.colptr(c) : synthesis_.colptr(c);
         if (!sparse)
-          kernels::SumInto(&partials_[c * threads_], threads_, begin, out, end - begin);
+          kernels::SumInto(&fft_.partials[c * threads_], threads_, begin, out, end - begin);
         if (spectral)
           energy += 2.0 * kernels::CircularResidual(
                               signalSpectra_.colptr(c) + begin, previousResidual_.colptr(c) + begin,

@@ -94,20 +94,15 @@ private:
   // Workspace.
   int threads_ = 1;
   std::vector<kernels::MapSums> mapSums_;    //!< per map, summed in map order
-  std::vector<CMat> accumulators_;           //!< per thread: F x C partial sums of D X'
-  std::vector<const Complex<T>*> partials_;  //!< [c * threads + t]: accumulators_[t].colptr(c)
-  std::vector<arma::Col<Complex<T>>> gradientSpectra_, mapSpectra_;  //!< per thread
+  FftSynthesisWorkspace<T> fft_;  //!< per thread: D X' accumulators, map spectra, grids
+  std::vector<arma::Col<Complex<T>>> gradientSpectra_;  //!< per thread
   std::vector<arma::Col<T>> gradients_;                              //!< per thread: one map
-  std::vector<arma::Col<T>> forwardScratch_;  //!< per thread, padded grids: see ForwardMap
   std::vector<arma::Col<T>> inverseScratch_;
   CMat synthesis_;                 //!< spatial residual: D x' in frequency, F x C
   arma::Mat<T> gridSynthesis_;     //!< sparse synthesis: D x' in space, (grid size) x C
   NonzeroColumns<T> nonzeros_;     //!< sparse synthesis: the non-zeros of x'
   arma::Mat<T> grid_;              //!< spatial residual: one channel on the FFT grid
   arma::Col<T> residualImageAtY_;  //!< spatial residual: r_y of one channel in space
-  //! D x (F x C) from the maps of x_, accumulated per thread as in Solve() (no F x K array);
-  //! with keepSpectra also the spectra of x into spectra_.
-  void SynthesizeIterate(CMat& synthesis);
 };
 
 extern template class ProximalGradientSolver<float>;
