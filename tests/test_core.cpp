@@ -1,15 +1,19 @@
-// Tests of lib/core: stop signals, saved-state names and accessors, checksums.
+// Tests of lib/core: stop signals, saved-state names and accessors, checksums, the allocator's
+// settings.
 #define BOOST_TEST_MODULE core
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 
 #include "core/checksum.hpp"
+#include "core/memory.hpp"
 #include "core/saved_state.hpp"
 #include "core/signals.hpp"
 
@@ -74,6 +78,43 @@ BOOST_AUTO_TEST_CASE(checksum_is_fnv1a) {
   BOOST_TEST(Checksum("bar", 3, Checksum("foo", 3)) == Checksum("foobar", 6));
   BOOST_TEST(ChecksumText(0x85944171f73967e8ull) == "fnv1a64:85944171f73967e8");
   BOOST_CHECK_THROW(FileChecksum("/nonexistent/file"), std::runtime_error);
+}
+
+namespace {
+//! Minor page faults of this process so far.
+long MinorFaults() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
+}
+
+//! Allocates `bytes`, writes every page, frees them.
+void TouchAndFree(std::size_t bytes) {
+  volatile char* block = static_cast<volatile char*>(std::malloc(bytes));
+  BOOST_REQUIRE(block != nullptr);
+  for (std::size_t i = 0; i < bytes; i += 4096) block[i] = 1;
+  std::free(const_cast<char*>(block));
+}
+}  // namespace
+
+// In a child process (the settings are process-wide): once the allocator keeps freed memory, a
+// block of 16 MiB freed and taken again reuses its pages instead of faulting in 4096 new ones.
+BOOST_AUTO_TEST_CASE(freed_memory_is_kept_for_reuse) {
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    if (!KeepFreedMemory()) ::_exit(2);
+    constexpr std::size_t kBytes = 16u << 20;
+    TouchAndFree(kBytes);
+    const long before = MinorFaults();
+    TouchAndFree(kBytes);
+    ::_exit(MinorFaults() - before < 100 ? 0 : 1);
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_REQUIRE(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) != 2, "the allocator refused the settings");
+  BOOST_TEST(WEXITSTATUS(status) == 0, "the second block faulted its pages in again");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

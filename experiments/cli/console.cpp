@@ -7,6 +7,7 @@
 #include <new>
 
 #include "cli/command_line.hpp"
+#include "core/memory.hpp"
 
 namespace dn::cli {
 namespace {
@@ -41,6 +42,7 @@ int RunMain(const std::string& program, const std::function<int()>& body, double
     return dn::cli::Report(program, message, code);
   };
   try {
+    KeepFreedMemory();
     return body();
   } catch (const UsageError& e) {
     return Report(program, e.what(), kExitUsage);

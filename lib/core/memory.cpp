@@ -1,10 +1,26 @@
 #include "core/memory.hpp"
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace dn {
+
+bool KeepFreedMemory() {
+#if defined(__GLIBC__)
+  constexpr int kMmapThreshold = 32 * 1024 * 1024;  // glibc's upper limit on 64-bit systems
+  const bool mapped = mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1;
+  const bool trimmed = mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max()) == 1;
+  return mapped && trimmed;
+#else
+  return false;
+#endif
+}
 
 std::size_t PeakResidentBytes() {
   std::ifstream status("/proc/self/status");
