@@ -13,9 +13,9 @@ std::size_t PeakResidentBytes();
 //! system: with glibc, blocks below 32 MiB (the most it allows) come from the heap instead of
 //! their own mappings, and the heap's free top is not trimmed. A solver or a workspace made anew
 //! for every image or repetition then reuses pages instead of faulting them in again, which on a
-//! virtual machine costs microseconds per page (benchmark B with cd: about 3 page faults in 5
-//! fewer; docs/performance.md). The peak resident size is unchanged; the resident size stays at
-//! its peak. Returns whether the allocator took the settings (false on other C libraries). The
+//! virtual machine costs microseconds per page (dn-bench, cd on benchmark B, 5 repetitions:
+//! 15.5k page faults before, 7.4k after; docs/performance.md). The peak resident size is
+//! unchanged; the resident size stays at its peak. Returns whether the allocator took the settings (false on other C libraries). The
 //! executables call it first.
 bool KeepFreedMemory();
 
