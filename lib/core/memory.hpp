@@ -15,8 +15,9 @@ std::size_t PeakResidentBytes();
 //! for every image or repetition then reuses pages instead of faulting them in again, which on a
 //! virtual machine costs microseconds per page (dn-bench, cd on benchmark B, 5 repetitions:
 //! 15.5k page faults before, 7.4k after; docs/performance.md). The peak resident size is
-//! unchanged; the resident size stays at its peak. Returns whether the allocator took the settings (false on other C libraries). The
-//! executables call it first.
+//! unchanged; the resident size stays at its peak. Returns whether the allocator took the
+//! settings (false on other C libraries, and under AddressSanitizer, whose allocator replaces
+//! glibc's). The executables call it first.
 bool KeepFreedMemory();
 
 //! The memory this process can still take: MemAvailable of /proc/meminfo, lowered to what the
