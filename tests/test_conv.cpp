@@ -129,8 +129,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(sparse_synthesis_matches_fft_and_direct_loop, T, T
     for (double density : {0.0, 0.1, 1.0}) {
       const Maps<T> maps = SparseMaps(op, density);
       arma::Mat<T> grid;
+      NonzeroColumns<T> nonzeros;
       const WorkCount before = WorkDone();
-      SynthesizeSparse(op, maps, grid);
+      SynthesizeSparse(op, maps, nonzeros, grid);
       const WorkCount work = WorkDone() - before;
       const Image<T> sparse = CropGrid(op, grid);
       const Image<T> slow = DirectApply(filters, maps, s.H, s.W, s.boundary);
@@ -160,12 +161,13 @@ BOOST_AUTO_TEST_CASE(sparse_synthesis_is_the_same_for_every_thread_count) {
     ConvOperator<float> op(test::RandomFilters<float>(s.K, s.C, s.h, s.w), s.H, s.W, s.boundary);
     const Maps<float> maps = SparseMaps(op, 0.3);
     arma::Mat<float> reference;
+    NonzeroColumns<float> gathered;
     ConfigureThreads(1);
-    SynthesizeSparse(op, maps, reference);
+    SynthesizeSparse(op, maps, gathered, reference);
     for (int threads : {2, 3, 7}) {
       ConfigureThreads(threads);
       arma::Mat<float> grid;
-      SynthesizeSparse(op, maps, grid);
+      SynthesizeSparse(op, maps, gathered, grid);
       BOOST_TEST(arma::approx_equal(grid, reference, "absdiff", 0.0f),
                  ToString(s.boundary) << " C=" << s.C << " threads " << threads);
     }
@@ -190,7 +192,9 @@ BOOST_AUTO_TEST_CASE(rejects_bad_shapes) {
   BOOST_CHECK_THROW(op.Adjoint(Image<double>(9, 10, 1)), std::invalid_argument);
   BOOST_CHECK_THROW(op.SetFilters(test::RandomFilters<double>(3, 1, 5, 5)), std::invalid_argument);
   arma::Mat<double> grid;
-  BOOST_CHECK_THROW(SynthesizeSparse(op, Maps<double>(10, 10, 3), grid), std::invalid_argument);
+  NonzeroColumns<double> nonzeros;
+  BOOST_CHECK_THROW(SynthesizeSparse(op, Maps<double>(10, 10, 3), nonzeros, grid),
+                    std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

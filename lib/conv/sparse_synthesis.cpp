@@ -165,11 +165,13 @@ void SynthesizeSparseColumns(const ConvOperator<T>& op, const NonzeroColumns<T>&
 }
 
 template <typename T>
-void SynthesizeSparse(const ConvOperator<T>& op, const Maps<T>& maps, arma::Mat<T>& grid) {
+void SynthesizeSparse(const ConvOperator<T>& op, const Maps<T>& maps, NonzeroColumns<T>& nonzeros,
+                      arma::Mat<T>& grid) {
   op.CheckMaps(maps, "SynthesizeSparse()");
   grid.set_size(op.Fft().Size(), op.Channels());
-  NonzeroColumns<T> nonzeros;
-  nonzeros.Resize(maps.n_rows, maps.n_cols, maps.n_slices);
+  if (nonzeros.MapRows() != maps.n_rows || nonzeros.MapCols() != maps.n_cols ||
+      nonzeros.MapCount() != maps.n_slices)
+    nonzeros.Resize(maps.n_rows, maps.n_cols, maps.n_slices);
 #pragma omp parallel
   {
 #pragma omp for schedule(static)
@@ -245,7 +247,8 @@ bool SparseSynthesisPays(const ConvOperator<T>& op, double nonzeros, double tran
   template struct FftSynthesisWorkspace<T>;                                                        \
   template void SynthesizeByFft(const ConvOperator<T>&, const Maps<T>&, FftSynthesisWorkspace<T>&, \
                                 arma::Mat<Complex<T>>&, arma::Mat<Complex<T>>*);                   \
-  template void SynthesizeSparse(const ConvOperator<T>&, const Maps<T>&, arma::Mat<T>&);           \
+  template void SynthesizeSparse(const ConvOperator<T>&, const Maps<T>&, NonzeroColumns<T>&,      \
+                                 arma::Mat<T>&);                                                   \
   template void SynthesizeSparseColumns(const ConvOperator<T>&, const NonzeroColumns<T>&,          \
                                         arma::Mat<T>&, std::size_t, std::size_t);                  \
   template double SparseSynthesisFlops(const ConvOperator<T>&, double);                            \

@@ -53,10 +53,11 @@ private:
 };
 
 //! grid ((GridRows*GridCols) x C, resized) = D z on the FFT grid, from the maps' non-zeros,
-//! OpenMP across maps (gathering them) and grid columns. Counts its window operations
-//! (core/work_count.hpp).
+//! OpenMP across maps (gathering them into `nonzeros`, resized) and grid columns. Counts its
+//! window operations (core/work_count.hpp).
 template <typename T>
-void SynthesizeSparse(const ConvOperator<T>& op, const Maps<T>& maps, arma::Mat<T>& grid);
+void SynthesizeSparse(const ConvOperator<T>& op, const Maps<T>& maps, NonzeroColumns<T>& nonzeros,
+                      arma::Mat<T>& grid);
 
 //! The share of one thread of the synthesis from gathered maps, for a caller inside a parallel
 //! region: writes output columns [begin, end) of every channel of `grid`, which must have its

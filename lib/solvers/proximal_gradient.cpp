@@ -149,7 +149,7 @@ double ProximalGradientSolver<T>::StartFromIterate() {
   CMat synthesis;
   const arma::Mat<T>* spatial = nullptr;
   if (UseSparseSynthesis(static_cast<double>(arma::accu(x_ != T(0))))) {
-    SynthesizeSparse(*op_, x_, gridSynthesis_);
+    SynthesizeSparse(*op_, x_, nonzeros_, gridSynthesis_);
     if (SpatialResidual()) {
       spatial = &gridSynthesis_;
     } else {
