@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <stdexcept>
 
 #include "core/complex_kernels.hpp"
 #include "core/threads.hpp"

@@ -104,7 +104,8 @@ bool SparseSynthesisPays(const ConvOperator<T>& op, double nonzeros, double tran
 //! The time of a flop of the sparse synthesis in units of the time of an FFT flop, measured by
 //! `dn-bench --run synthesis` on benchmark B's problem (2 threads, float, densities 0.1% to
 //! 10%): 3.3 to 6.7 on the circular 256 x 256 grid (a power of 2, where FFTW is fastest), 1.4 to
-//! 2.8 on the valid boundary's 270 x 270 grid; 3 errs towards the transforms for circular.
+//! 2.8 on the valid boundary's 270 x 270 grid. 3 errs towards the spatial way for circular and
+//! towards the transforms for valid.
 constexpr double kWindowFlopsPerFftFlop = 3.0;
 
 }  // namespace dn
