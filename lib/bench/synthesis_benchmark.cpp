@@ -1,7 +1,5 @@
 #include "bench/synthesis_benchmark.hpp"
 
-#include <omp.h>
-
 #include <cmath>
 #include <random>
 
@@ -48,17 +46,10 @@ std::vector<SynthesisRow> TimeSynthesis(const CodingBenchmarkOptions& o, const C
     row.nonzeros = static_cast<double>(arma::accu(maps != T(0)));
     row.windowFlops = SparseSynthesisFlops(op, row.nonzeros);
     row.fftFlops = static_cast<double>(K) * 2.5 * points * std::log2(points);
-    row.chosen = SparseSynthesisPays(op, row.nonzeros, static_cast<double>(K - C));
+    row.chosen = SparseSynthesisPays(op, row.nonzeros, o.boundary == Boundary::Valid);
     for (std::size_t repeat = 0; repeat < o.repeats; ++repeat) {
       Timer sparse;
-      for (std::size_t i = 0; i < o.fftIterations; ++i) {
-#pragma omp parallel
-        {
-          std::size_t begin, end;
-          ThreadRange(op.GridCols(), omp_get_thread_num(), omp_get_num_threads(), begin, end);
-          SynthesizeSparseColumns(op, nonzeros, grid, begin, end);
-        }
-      }
+      for (std::size_t i = 0; i < o.fftIterations; ++i) SynthesizeGathered(op, nonzeros, grid);
       KeepSmaller(row.sparseSeconds, sparse.Seconds() / static_cast<double>(o.fftIterations));
       Timer byFft;
       for (std::size_t i = 0; i < o.fftIterations; ++i)

@@ -30,7 +30,7 @@ struct SynthesisRow {
   double windowFlops = 0, fftFlops = 0;  //!< of one synthesis each way
   double sparseSeconds = std::numeric_limits<double>::quiet_NaN();
   double fftSeconds = std::numeric_limits<double>::quiet_NaN();
-  bool chosen = false;  //!< SparseSynthesisPays() picks the sparse way (circular: K - C saved)
+  bool chosen = false;  //!< SparseSynthesisPays() picks the sparse way for FISTA (no weight)
   double Ratio() const { return sparseSeconds / fftSeconds; }
   //! How many FFT flops take the time of one window flop.
   double Exchange() const { return (fftFlops / fftSeconds) / (windowFlops / sparseSeconds); }

@@ -164,6 +164,17 @@ void SynthesizeSparseColumns(const ConvOperator<T>& op, const NonzeroColumns<T>&
 }
 
 template <typename T>
+void SynthesizeGathered(const ConvOperator<T>& op, const NonzeroColumns<T>& nonzeros,
+                        arma::Mat<T>& grid) {
+#pragma omp parallel
+  {
+    std::size_t begin, end;
+    ThreadRange(op.GridCols(), omp_get_thread_num(), omp_get_num_threads(), begin, end);
+    SynthesizeSparseColumns(op, nonzeros, grid, begin, end);
+  }
+}
+
+template <typename T>
 void SynthesizeSparse(const ConvOperator<T>& op, const Maps<T>& maps, NonzeroColumns<T>& nonzeros,
                       arma::Mat<T>& grid) {
   op.CheckMaps(maps, "SynthesizeSparse()");
@@ -171,14 +182,9 @@ void SynthesizeSparse(const ConvOperator<T>& op, const Maps<T>& maps, NonzeroCol
   if (nonzeros.MapRows() != maps.n_rows || nonzeros.MapCols() != maps.n_cols ||
       nonzeros.MapCount() != maps.n_slices)
     nonzeros.Resize(maps.n_rows, maps.n_cols, maps.n_slices);
-#pragma omp parallel
-  {
-#pragma omp for schedule(static)
-    for (arma::uword k = 0; k < maps.n_slices; ++k) nonzeros.Gather(k, maps.slice(k).memptr());
-    std::size_t begin, end;
-    ThreadRange(op.GridCols(), omp_get_thread_num(), omp_get_num_threads(), begin, end);
-    SynthesizeSparseColumns(op, nonzeros, grid, begin, end);
-  }
+#pragma omp parallel for schedule(static)
+  for (arma::uword k = 0; k < maps.n_slices; ++k) nonzeros.Gather(k, maps.slice(k).memptr());
+  SynthesizeGathered(op, nonzeros, grid);
 }
 
 template <typename T>
@@ -234,7 +240,9 @@ double SparseSynthesisFlops(const ConvOperator<T>& op, double nonzeros) {
 }
 
 template <typename T>
-bool SparseSynthesisPays(const ConvOperator<T>& op, double nonzeros, double transformsSaved) {
+bool SparseSynthesisPays(const ConvOperator<T>& op, double nonzeros, bool spatialResult) {
+  const double K = static_cast<double>(op.FilterCount()), C = static_cast<double>(op.Channels());
+  const double transformsSaved = spatialResult ? K + C : K - C;
   const double points = static_cast<double>(op.Fft().Size());
   const double transformFlops = 2.5 * points * std::log2(points);
   return kWindowFlopsPerFftFlop * SparseSynthesisFlops(op, nonzeros) <
@@ -251,7 +259,8 @@ bool SparseSynthesisPays(const ConvOperator<T>& op, double nonzeros, double tran
   template void SynthesizeSparseColumns(const ConvOperator<T>&, const NonzeroColumns<T>&,          \
                                         arma::Mat<T>&, std::size_t, std::size_t);                  \
   template double SparseSynthesisFlops(const ConvOperator<T>&, double);                            \
-  template bool SparseSynthesisPays(const ConvOperator<T>&, double, double);
+  template bool SparseSynthesisPays(const ConvOperator<T>&, double, bool);                         \
+  template void SynthesizeGathered(const ConvOperator<T>&, const NonzeroColumns<T>&, arma::Mat<T>&);
 DN_INSTANTIATE(float)
 DN_INSTANTIATE(double)
 #undef DN_INSTANTIATE

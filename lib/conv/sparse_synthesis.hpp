@@ -58,6 +58,10 @@ private:
 template <typename T>
 void SynthesizeSparse(const ConvOperator<T>& op, const Maps<T>& maps, NonzeroColumns<T>& nonzeros,
                       arma::Mat<T>& grid);
+//! The same from maps already gathered (`grid` must have its size), OpenMP across grid columns.
+template <typename T>
+void SynthesizeGathered(const ConvOperator<T>& op, const NonzeroColumns<T>& nonzeros,
+                        arma::Mat<T>& grid);
 
 //! The share of one thread of the synthesis from gathered maps, for a caller inside a parallel
 //! region: writes output columns [begin, end) of every channel of `grid`, which must have its
@@ -94,12 +98,13 @@ template <typename T>
 double SparseSynthesisFlops(const ConvOperator<T>& op, double nonzeros);
 
 //! Whether the sparse synthesis of maps with `nonzeros` non-zeros is expected to be faster than
-//! the synthesis by FFT, which takes `transformsSaved` more transforms than the sparse way (K
-//! forward transforms of the maps, less the C forward transforms of the spatial result when the
-//! caller needs it in frequency). The exchange rate between window flops and FFT flops is
-//! kWindowFlopsPerFftFlop.
+//! the synthesis by FFT, for a caller that needs D z in space (`spatialResult`: the valid
+//! boundary or a data weight) or in frequency. The FFT way takes K forward transforms more than
+//! the sparse way, and C inverse ones more when the result is needed in space; the sparse way
+//! takes C forward transforms more when it is needed in frequency. The exchange rate between
+//! window flops and FFT flops is kWindowFlopsPerFftFlop.
 template <typename T>
-bool SparseSynthesisPays(const ConvOperator<T>& op, double nonzeros, double transformsSaved);
+bool SparseSynthesisPays(const ConvOperator<T>& op, double nonzeros, bool spatialResult);
 
 //! The time of a flop of the sparse synthesis in units of the time of an FFT flop, measured by
 //! `dn-bench --run synthesis` on benchmark B's problem (2 threads, float, densities 0.1% to

@@ -59,10 +59,7 @@ template <typename T>
 bool ProximalGradientSolver<T>::UseSparseSynthesis(double nonzeros) const {
   if (keepSpectra_ || synthesisChoice_ == SynthesisChoice::Fft) return false;
   if (synthesisChoice_ == SynthesisChoice::Sparse) return true;
-  // Transforms the FFT way takes beyond the sparse way's: K forward; for a spatial residual also
-  // the C inverse ones, for a circular one less the C forward ones of the spatial result.
-  const double K = static_cast<double>(op_->FilterCount()), C = static_cast<double>(op_->Channels());
-  return SparseSynthesisPays(*op_, nonzeros, SpatialResidual() ? K + C : K - C);
+  return SparseSynthesisPays(*op_, nonzeros, SpatialResidual());
 }
 
 template <typename T>
