@@ -2,6 +2,7 @@
 // the update never raising the fidelity.
 #define BOOST_TEST_MODULE dictionary
 #include "dictionary/dictionary.hpp"
+#include "core/work_count.hpp"
 #include "solvers/csc_solver.hpp"
 #include "test_support.hpp"
 
@@ -44,6 +45,7 @@ template <typename T> struct CodedProblem {
       solvers.back()->Reset(*op, signals[i], 0.1, nullptr, masked ? &weights[i] : nullptr);
       solvers.back()->Solve(options);
       data.mapSpectra.push_back(&solvers.back()->SolutionSpectra());
+      data.maps.push_back(&solvers.back()->Solution());
       data.signals.push_back(&signals[i]);
       if (masked) data.weights.push_back(&weights[i]);
     }
@@ -118,13 +120,137 @@ BOOST_AUTO_TEST_CASE(gradient_matches_finite_differences) {
     }
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(sparse_gradient_equals_the_spectral_one, T, Types) {
+  test::Seed(34);
+  using Way = DictionaryUpdateOptions::Gradient;
+  for (bool masked : {false, true})
+    for (Boundary b : kBoundaries)
+      for (arma::uword C : {1u, 3u})
+        for (bool allPairs : {true, false}) {
+          CodedProblem<T> p(3, C, b, masked);
+          DictionaryUpdateOptions spectral, sparse;
+          spectral.gradient = Way::Spectral;
+          sparse.gradient = Way::Sparse;
+          if (!allPairs) {
+            spectral.connectivity.ones(C, 3);
+            spectral.connectivity(C - 1, 1) = 0;
+            sparse.connectivity = spectral.connectivity;
+          }
+          const FilterBank<T> d = test::RandomFilters<T>(3, C, 4, 5);
+          FilterBank<T> expected, actual;
+          const double fExpected = DictionaryUpdater<T>(spectral).FidelityAndGradient(*p.op, p.data, d, expected);
+          const WorkCount before = WorkDone();
+          const double fActual = DictionaryUpdater<T>(sparse).FidelityAndGradient(*p.op, p.data, d, actual);
+          const WorkCount work = WorkDone() - before;
+          const double scale = arma::abs(arma::conv_to<arma::cube>::from(expected.data)).max();
+          const double error = arma::abs(arma::conv_to<arma::cube>::from(actual.data - expected.data)).max();
+          const std::string label = ToString(b) + " C=" + std::to_string(C) +
+                                    (masked ? " masked" : "") + (allPairs ? "" : " one pair off");
+          BOOST_TEST(error <= test::Tolerance<T>::fftVsDirect * scale, label << ": " << error << " of " << scale);
+          BOOST_TEST(std::abs(fActual - fExpected) <= test::Tolerance<T>::fftVsDirect * fExpected, label);
+          if (!allPairs) BOOST_TEST(arma::all(arma::vectorise(actual.Filter(1, C - 1)) == T(0)), label);
+          // One window operation per non-zero and connected pair.
+          std::uint64_t windows = 0;
+          for (const Maps<T>* maps : p.data.maps)
+            for (arma::uword k = 0; k < 3; ++k)
+              windows += arma::uword(arma::accu(maps->slice(k) != T(0))) *
+                         (allPairs || k != 1 ? C : C - 1);
+          BOOST_TEST(work.windowOps == windows, label);
+        }
+}
+
+BOOST_AUTO_TEST_CASE(the_gradient_way_follows_the_density) {
+  using T = double;
+  using Way = DictionaryUpdateOptions::Gradient;
+  test::Seed(35);
+  for (Boundary b : kBoundaries) {
+    CodedProblem<T> p(2, 1, b);
+    const FilterBank<T> d = test::RandomFilters<T>(3, 1, 4, 5);
+    DictionaryUpdateOptions spectral;
+    spectral.gradient = Way::Spectral;
+    // Dense maps on a 14 x 13 image: K C F products cost less than 2 h w flops per non-zero.
+    FilterBank<T> expected, actual;
+    DictionaryUpdater<T>(spectral).FidelityAndGradient(*p.op, p.data, d, expected);
+    WorkCount before = WorkDone();
+    DictionaryUpdater<T>({}).FidelityAndGradient(*p.op, p.data, d, actual);
+    BOOST_TEST((WorkDone() - before).windowOps == 0u, ToString(b));
+    BOOST_TEST(arma::approx_equal(actual.data, expected.data, "absdiff", 0.0), ToString(b));
+    // One non-zero: the sparse way (one window operation), unless the inverse transforms of the
+    // circular residual cost more than the products on this small grid.
+    std::vector<Maps<T>> maps;
+    maps.reserve(2);
+    std::vector<arma::Mat<Complex<T>>> spectra(2);
+    for (std::size_t i = 0; i < 2; ++i) {
+      maps.push_back(Maps<T>(arma::size(*p.data.maps[i]), arma::fill::zeros));
+      if (i == 0) maps[0](3, 4, 1) = T(0.7);
+      p.op->MapSpectra(maps[i], spectra[i]);
+      p.data.maps[i] = &maps[i];
+      p.data.mapSpectra[i] = &spectra[i];
+    }
+    DictionaryUpdater<T>(spectral).FidelityAndGradient(*p.op, p.data, d, expected);
+    before = WorkDone();
+    DictionaryUpdater<T>({}).FidelityAndGradient(*p.op, p.data, d, actual);
+    const bool sparse = b == Boundary::Valid;
+    BOOST_TEST((WorkDone() - before).windowOps == (sparse ? 1u : 0u), ToString(b));
+    BOOST_TEST(arma::approx_equal(actual.data, expected.data, "absdiff",
+                                  test::Tolerance<T>::fftVsDirect * arma::abs(expected.data).max()),
+               ToString(b));
+    // Sparse without the maps is refused.
+    p.data.maps.clear();
+    DictionaryUpdateOptions forced;
+    forced.gradient = Way::Sparse;
+    FilterBank<T> unused;
+    BOOST_CHECK_THROW(DictionaryUpdater<T>(forced).FidelityAndGradient(*p.op, p.data, d, unused),
+                      std::invalid_argument);
+  }
+}
+
+// L of the problem over filters on their support: lambda_max of its Hessian, whose columns are
+// gradient differences (the fidelity is quadratic in the filters).
+BOOST_AUTO_TEST_CASE(sparse_lipschitz_is_the_supports_and_below_the_grids) {
+  using T = double;
+  using Way = DictionaryUpdateOptions::Gradient;
+  test::Seed(36);
+  CodedProblem<T> p(2, 1, Boundary::Circular);
+  const arma::uword n = 3 * 4 * 5;
+  DictionaryUpdater<T> probe({});
+  FilterBank<T> zero(3, 1, 4, 5), unit(3, 1, 4, 5), base, column;
+  probe.FidelityAndGradient(*p.op, p.data, zero, base);
+  arma::mat hessian(n, n);
+  for (arma::uword j = 0; j < n; ++j) {
+    unit.data.zeros();
+    unit.data[j] = 1.0;
+    probe.FidelityAndGradient(*p.op, p.data, unit, column);
+    hessian.col(j) = arma::vectorise(column.data - base.data);
+  }
+  const double exact = arma::eig_sym(arma::symmatu(hessian)).max();
+  const double margin = 1.05;  // DictionaryUpdater's kLipschitzMargin
+  DictionaryUpdateOptions sparse, spectral;
+  sparse.gradient = Way::Sparse;
+  spectral.gradient = Way::Spectral;
+  DictionaryUpdater<T> bySupport(sparse), byGrid(spectral);
+  FilterBank<T> d = p.filters, e = p.filters;
+  bySupport.Step(*p.op, p.data, d);  // 40 power steps
+  byGrid.Step(*p.op, p.data, e);
+  BOOST_TEST_MESSAGE("lambda_max " << exact << ", support " << bySupport.Lipschitz() / margin
+                                   << ", grid " << byGrid.Lipschitz() / margin);
+  BOOST_TEST(bySupport.Lipschitz() / margin <= exact * (1 + 1e-9));
+  BOOST_TEST(bySupport.Lipschitz() / margin >= exact * 0.99);
+  BOOST_TEST(byGrid.Lipschitz() / margin >= exact * (1 - 1e-9));
+  for (int step = 0; step < 10; ++step) bySupport.Step(*p.op, p.data, d);  // 2 warm steps each
+  BOOST_TEST(bySupport.Lipschitz() / margin >= exact * 0.999);
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(updates_never_raise_the_fidelity, T, Types) {
   test::Seed(33);
+  using Way = DictionaryUpdateOptions::Gradient;
   for (Boundary b : kBoundaries)
+    for (Way way : {Way::Spectral, Way::Sparse})  // and with it the support's L
     for (const char* method : {"pgd", "fista", "masked"}) {
       CodedProblem<T> p(3, 1, b, std::string(method) == "masked");
       DictionaryUpdateOptions options;
       options.method = std::string(method) == "masked" ? "fista" : method;
+      options.gradient = way;
       DictionaryUpdater<T> updater(options);
       FilterBank<T> d = p.filters, unused;
       const double start = updater.FidelityAndGradient(*p.op, p.data, d, unused);
@@ -133,11 +259,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(updates_never_raise_the_fidelity, T, Types) {
         updater.Step(*p.op, p.data, d);
         const double f = updater.FidelityAndGradient(*p.op, p.data, d, unused);
         if (std::string(method) == "pgd")
-          BOOST_TEST(f <= previous * (1 + test::Tolerance<T>::monotone), ToString(b) << " step " << step);
+          BOOST_TEST(f <= previous * (1 + test::Tolerance<T>::monotone),
+                     ToString(b) << (way == Way::Sparse ? " sparse" : "") << " step " << step);
         previous = f;
         for (arma::uword k = 0; k < 3; ++k) BOOST_TEST(FilterNorm(d, k) <= 1.0 + 1e-5);
       }
-      BOOST_TEST(previous < start, ToString(b) << " " << method);
+      BOOST_TEST(previous < start, ToString(b) << " " << method << (way == Way::Sparse ? " sparse" : ""));
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include "core/complex_kernels.hpp"
 #include "core/threads.hpp"
+#include "core/work_count.hpp"
 #include "parallel/exact_sum.hpp"
 
 #include <complex>
@@ -97,6 +98,12 @@ void CheckData(const ConvOperator<T>& op, const CodedSet<T>& data, const FilterB
     throw std::invalid_argument("DictionaryUpdater: the connectivity table is not C x K");
   if (!data.weights.empty() && data.weights.size() != data.signals.size())
     throw std::invalid_argument("DictionaryUpdater: need one weight (or none) per training image");
+  if (!data.maps.empty() && data.maps.size() != data.signals.size())
+    throw std::invalid_argument("DictionaryUpdater: need the maps of every training image or none");
+  for (const Maps<T>* maps : data.maps)
+    if (maps->n_rows != op.MapRows() || maps->n_cols != op.MapCols() ||
+        maps->n_slices != op.FilterCount())
+      throw std::invalid_argument("DictionaryUpdater: maps do not match the operator");
   for (std::size_t i = 0; i < data.signals.size(); ++i) {
     op.CheckImage(*data.signals[i], "DictionaryUpdater");
     if (!data.weights.empty() && data.weights[i])
@@ -105,6 +112,87 @@ void CheckData(const ConvOperator<T>& op, const CodedSet<T>& data, const FilterB
         data.mapSpectra[i]->n_cols != op.FilterCount())
       throw std::invalid_argument("DictionaryUpdater: map spectra do not match the operator");
   }
+}
+
+//! extended (rows + h - 1 x cols + w - 1, its size) = scale * grid with its first h - 1 rows
+//! and w - 1 columns repeated after the last ones: extended(x, y) = grid(x mod rows, y mod cols).
+template <typename T> void ExtendGrid(const arma::Mat<T>& grid, T scale, arma::Mat<T>& extended) {
+  const arma::uword rows = grid.n_rows, cols = grid.n_cols;
+  for (arma::uword y = 0; y < extended.n_cols; ++y) {
+    const T* from = grid.colptr(y % cols);
+    T* to = extended.colptr(y);
+    for (arma::uword x = 0; x < rows; ++x) to[x] = scale * from[x];
+    for (arma::uword x = rows; x < extended.n_rows; ++x) to[x] = to[x - rows];
+  }
+}
+
+//! term (h x w) = sum over the non-zeros p of `map` of map(p) extended(p + a), a < (h, w),
+//! `extended` a grid extended as ExtendGrid() makes it; returns the non-zeros.
+template <typename T>
+std::uint64_t CorrelateAtNonzeros(const arma::Mat<T>& map, const arma::Mat<T>& extended,
+                                  arma::uword h, arma::uword w, T* __restrict term) {
+  std::fill_n(term, h * w, T(0));
+  std::uint64_t nonzeros = 0;
+  for (arma::uword j = 0; j < map.n_cols; ++j) {
+    const T* column = map.colptr(j);
+    for (arma::uword p = 0; p < map.n_rows; ++p) {
+      const T z = column[p];
+      if (z == T(0)) continue;
+      ++nonzeros;
+      for (arma::uword b = 0; b < w; ++b) {
+        const T* __restrict window = extended.colptr(j + b) + p;
+        T* __restrict g = term + b * h;
+#pragma omp simd
+        for (arma::uword a = 0; a < h; ++a) g[a] += z * window[a];
+      }
+    }
+  }
+  return nonzeros;
+}
+
+//! unfolded (rows + h - 1 x cols + w - 1) += map(p) filter(a) at p + a for every non-zero p of
+//! `map` and a < (h, w) (filter: h x w); returns the non-zeros.
+template <typename T>
+std::uint64_t AddAtNonzeros(const arma::Mat<T>& map, const T* __restrict filter, arma::uword h,
+                            arma::uword w, arma::Mat<T>& unfolded) {
+  std::uint64_t nonzeros = 0;
+  for (arma::uword j = 0; j < map.n_cols; ++j) {
+    const T* column = map.colptr(j);
+    for (arma::uword p = 0; p < map.n_rows; ++p) {
+      const T z = column[p];
+      if (z == T(0)) continue;
+      ++nonzeros;
+      for (arma::uword b = 0; b < w; ++b) {
+        T* __restrict window = unfolded.colptr(j + b) + p;
+        const T* __restrict d = filter + b * h;
+#pragma omp simd
+        for (arma::uword a = 0; a < h; ++a) window[a] += z * d[a];
+      }
+    }
+  }
+  return nonzeros;
+}
+
+//! Folds the last h - 1 rows and w - 1 columns of `unfolded` (rows + h - 1 x cols + w - 1) onto
+//! its first ones (the circular wrap), then makes it the extension of the folded grid again
+//! (ExtendGrid); returns the folded grid's sum of squares.
+template <typename T> double FoldAndExtend(arma::Mat<T>& unfolded, arma::uword rows, arma::uword cols) {
+  const arma::uword extraRows = unfolded.n_rows - rows, extraCols = unfolded.n_cols - cols;
+  for (arma::uword y = 0; y < extraCols; ++y) {
+    T* to = unfolded.colptr(y);
+    const T* from = unfolded.colptr(cols + y);
+    for (arma::uword x = 0; x < unfolded.n_rows; ++x) to[x] += from[x];
+  }
+  double squares = 0.0;
+  for (arma::uword y = 0; y < cols; ++y) {
+    T* column = unfolded.colptr(y);
+    for (arma::uword x = 0; x < extraRows; ++x) column[x] += column[rows + x];
+    for (arma::uword x = 0; x < rows; ++x) squares += double(column[x]) * double(column[x]);
+    for (arma::uword x = 0; x < extraRows; ++x) column[rows + x] = column[x];
+  }
+  for (arma::uword y = 0; y < extraCols; ++y)
+    std::copy_n(unfolded.colptr(y), unfolded.n_rows, unfolded.colptr(cols + y));
+  return squares;
 }
 
 } // namespace
@@ -118,6 +206,13 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
   const bool circular = op.BoundaryMode() == Boundary::Circular;
   residualSpectra_.resize(images);
   for (auto& r : residualSpectra_) r.set_size(F, C);
+  const arma::uword h = op.Filters().Rows(), w = op.Filters().Cols();
+  if (sparseGradient_) {
+    residualGrids_.resize(images);
+    for (auto& r : residualGrids_) r.set_size(op.GridRows() + h - 1, op.GridCols() + w - 1, C);
+  } else {
+    residualGrids_.clear();
+  }
 
   // R_ic = sum_k Z_ik D_kc (- S_ic when circular), parallel over frequencies.
 #pragma omp parallel
@@ -157,6 +252,19 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
       for (std::size_t p = 0; p < pairs; ++p)
         energy[p] = SpectrumEnergy(residualSpectra_[p / C].colptr(p % C), op.GridRows(), op.GridCols());
     }
+    if (sparseGradient_) {
+      const T scale = T(1) / static_cast<T>(op.Fft().Size());
+      std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(op.GridRows(), op.GridCols()));
+#pragma omp parallel num_threads(grids.size())
+      {
+        arma::Mat<T>& grid = grids[omp_get_thread_num()];
+#pragma omp for schedule(static)
+        for (std::size_t p = 0; p < pairs; ++p) {
+          op.Fft().Inverse(residualSpectra_[p / C].colptr(p % C), grid.memptr());
+          ExtendGrid(grid, scale, residualGrids_[p / C].slice(p % C));
+        }
+      }
+    }
   } else {
     const T scale = T(1) / static_cast<T>(op.Fft().Size());
     const arma::uword pixels = op.ImageRows() * op.ImageCols();
@@ -192,7 +300,10 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
         }
         energy[p] = sum;
         op.Pad(image.memptr(), grid.memptr());
-        op.Fft().Forward(grid.memptr(), r);
+        if (sparseGradient_)
+          ExtendGrid(grid, T(1), residualGrids_[i].slice(c));
+        else
+          op.Fft().Forward(grid.memptr(), r);
       }
     }
   }
@@ -232,6 +343,10 @@ template <typename T> double TotalImages(Communicator& communicator, const Coded
 template <typename T>
 void DictionaryUpdater<T>::GradientFromResiduals(const ConvOperator<T>& op, const CodedSet<T>& data,
                                                  FilterBank<T>& gradient) {
+  if (sparseGradient_) {
+    SparseGradient(op, data, gradient);
+    return;
+  }
   const arma::uword K = op.FilterCount(), C = op.Channels(), F = op.Fft().SpectrumSize();
   const arma::uword h = op.Filters().Rows(), w = op.Filters().Cols();
   const std::size_t images = data.signals.size();
@@ -296,6 +411,181 @@ void DictionaryUpdater<T>::GradientFromResiduals(const ConvOperator<T>& op, cons
       gradient.data.slice(s) = grid.submat(0, 0, h - 1, w - 1) * scale;
     }
   }
+}
+
+template <typename T>
+void DictionaryUpdater<T>::ChooseGradient(const ConvOperator<T>& op, const CodedSet<T>& data) {
+  using Way = DictionaryUpdateOptions::Gradient;
+  sparseGradient_ = false;
+  if (options_.gradient == Way::Spectral) return;
+  if (data.maps.empty()) {
+    if (options_.gradient == Way::Sparse)
+      throw std::invalid_argument("DictionaryUpdater: the sparse gradient needs the maps in space");
+    return;
+  }
+  const arma::uword K = op.FilterCount(), C = op.Channels();
+  mapNorms_.assign(K, 0.0);
+  // Non-zeros and images over every rank: the choice is the same on every rank and split.
+  std::int64_t counts[2] = {0, static_cast<std::int64_t>(data.maps.size())};
+  for (const Maps<T>* maps : data.maps)
+    for (arma::uword k = 0; k < K; ++k) {
+      const T* z = maps->slice(k).memptr();
+      double norm = 0.0;
+      std::int64_t nonzeros = 0;
+      for (arma::uword p = 0; p < maps->n_rows * maps->n_cols; ++p) {
+        norm += std::abs(double(z[p]));
+        nonzeros += z[p] != T(0);
+      }
+      mapNorms_[k] = std::max(mapNorms_[k], norm);
+      counts[0] += nonzeros;
+    }
+  communicator_->SumInPlace(counts, 2);
+  images_ = static_cast<double>(counts[1]);
+  if (options_.gradient == Way::Sparse) {
+    sparseGradient_ = true;
+    communicator_->MaxInPlace(mapNorms_.data(), K);
+    return;
+  }
+  // Per gradient, flops of the sparse way (2 h w per non-zero and channel; the C inverse
+  // transforms of the residual when circular, minus the C forward ones it saves otherwise)
+  // against the spectral products (8 per frequency and filter pair).
+  const double pairs = options_.connectivity.is_empty() ? double(K * C)
+                                                        : double(arma::accu(options_.connectivity));
+  const double n = double(op.Fft().Size());
+  const double transforms = 2.5 * n * std::log2(n) * double(C) * images_;
+  const double sparse = 2.0 * double(op.Filters().Rows() * op.Filters().Cols()) * double(counts[0]) *
+                            pairs / double(K) +
+                        (op.BoundaryMode() == Boundary::Circular ? transforms : -transforms);
+  const double spectral = 8.0 * double(op.Fft().SpectrumSize()) * pairs * images_;
+  sparseGradient_ = sparse < spectral;
+  if (sparseGradient_) communicator_->MaxInPlace(mapNorms_.data(), K);
+}
+
+template <typename T>
+void DictionaryUpdater<T>::SparseGradient(const ConvOperator<T>& op, const CodedSet<T>& data,
+                                          FilterBank<T>& gradient) {
+  const arma::uword K = op.FilterCount(), C = op.Channels();
+  const arma::uword h = op.Filters().Rows(), w = op.Filters().Cols(), hw = h * w;
+  const std::size_t images = data.signals.size();
+  gradient = FilterBank<T>(K, C, h, w);
+  const auto connected = [&](arma::uword k, arma::uword c) {
+    return options_.connectivity.is_empty() || options_.connectivity(c, k);
+  };
+  // |grad_ikc(a)| <= ||z_ik||_1 max |r_ic|: bounds over every rank's images.
+  std::vector<double> largest(C, 0.0);
+  for (const arma::Cube<T>& r : residualGrids_)
+    for (arma::uword c = 0; c < C; ++c)
+      largest[c] = std::max(largest[c], double(arma::abs(r.slice(c)).max()));
+  communicator_->MaxInPlace(largest.data(), largest.size());
+  std::vector<FixedPoint> fixed(K * C);
+  for (arma::uword s = 0; s < K * C; ++s) {
+    const double bound = mapNorms_[s / C] * largest[s % C];
+    if (!std::isfinite(bound))
+      throw DivergenceError("DictionaryUpdater: the maps or residuals are not finite");
+    fixed[s] = FixedPointFor(bound, images_);
+  }
+
+  // Per filter k (one thread each) and image: the terms z_ik(p) r_ic(p + a) of every non-zero
+  // p in a fixed order, then the exact sums over images and ranks.
+  sparseSums_.assign(hw * K * C, 0);
+  std::vector<arma::Col<T>> terms = PerThread(arma::Col<T>(hw));
+  std::uint64_t windows = 0;
+#pragma omp parallel num_threads(terms.size()) reduction(+ : windows)
+  {
+    T* term = terms[omp_get_thread_num()].memptr();
+#pragma omp for schedule(dynamic, 1)
+    for (arma::uword k = 0; k < K; ++k)
+      for (std::size_t i = 0; i < images; ++i)
+        for (arma::uword c = 0; c < C; ++c) {
+          if (!connected(k, c)) continue;
+          windows += CorrelateAtNonzeros(data.maps[i]->slice(k), residualGrids_[i].slice(c), h, w, term);
+          const FixedPoint& f = fixed[k * C + c];
+          std::int64_t* sums = sparseSums_.data() + (k * C + c) * hw;
+          for (arma::uword a = 0; a < hw; ++a) sums[a] += f(term[a]);
+        }
+  }
+  CountWindowOps(windows, hw);
+  communicator_->SumInPlace(sparseSums_.data(), sparseSums_.size());
+  for (arma::uword s = 0; s < K * C; ++s) {
+    T* g = gradient.data.slice(s).memptr();
+    const std::int64_t* sums = sparseSums_.data() + s * hw;
+    for (arma::uword a = 0; a < hw; ++a) g[a] = static_cast<T>(fixed[s].Value(sums[a]));
+  }
+}
+
+template <typename T>
+double DictionaryUpdater<T>::SparseLipschitz(const ConvOperator<T>& op, const CodedSet<T>& data,
+                                             int steps) {
+  const arma::uword K = op.FilterCount(), h = op.Filters().Rows(), w = op.Filters().Cols();
+  const arma::uword hw = h * w, rows = op.GridRows(), cols = op.GridCols();
+  const std::size_t images = data.signals.size();
+  if (powerFilters_.n_rows != h || powerFilters_.n_cols != w || powerFilters_.n_slices != K)
+    powerFilters_.ones(h, w, K);
+  // Per step: u_i = sum_k z_ik * v_k on the grid and next_k = sum_i sum_p z_ik(p) u_i(p + .)
+  // on the support, with ||u||^2 = sum_i ||u_i||^2, summed exactly over images and ranks
+  // (K h w + 1 integers); then the Rayleigh quotient ||u||^2 / ||v||^2 <= lambda_max and
+  // v = next / ||next||, the same on every rank. Per image one thread (images in parallel),
+  // whose exact sums are added in thread order.
+  const int threads = ThreadCount();
+  std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(rows + h - 1, cols + w - 1));
+  std::vector<arma::Col<T>> terms = PerThread(arma::Col<T>(hw));
+  std::vector<std::vector<std::int64_t>> partials(threads, std::vector<std::int64_t>(K * hw + 1));
+  std::vector<std::int64_t> sums(K * hw + 1);
+  std::vector<FixedPoint> fixedNext(K);
+  double best = 0.0;
+  for (int step = 0; step < steps; ++step) {
+    // |u_i| <= sum_k ||z_ik||_1 max |v_k| =: U, |next_ik| <= ||z_ik||_1 U, ||u_i||^2 <= n U^2.
+    double vNorm = 0.0, bound = 0.0;
+    for (arma::uword k = 0; k < K; ++k) {
+      vNorm += arma::accu(arma::square(arma::conv_to<arma::vec>::from(arma::vectorise(powerFilters_.slice(k)))));
+      bound += mapNorms_[k] * double(arma::abs(powerFilters_.slice(k)).max());
+    }
+    for (arma::uword k = 0; k < K; ++k) fixedNext[k] = FixedPointFor(mapNorms_[k] * bound, images_);
+    const FixedPoint fixedU = FixedPointFor(double(rows * cols) * bound * bound, images_);
+    std::uint64_t windows = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : windows)
+    {
+      const int thread = omp_get_thread_num();
+      arma::Mat<T>& u = grids[thread];
+      T* term = terms[thread].memptr();
+      std::vector<std::int64_t>& partial = partials[thread];
+      std::fill(partial.begin(), partial.end(), 0);
+#pragma omp for schedule(dynamic, 1)
+      for (std::size_t i = 0; i < images; ++i) {
+        const Maps<T>& maps = *data.maps[i];
+        u.zeros();
+        for (arma::uword k = 0; k < K; ++k)
+          windows += AddAtNonzeros(maps.slice(k), powerFilters_.slice(k).memptr(), h, w, u);
+        partial[K * hw] += fixedU(FoldAndExtend(u, rows, cols));
+        for (arma::uword k = 0; k < K; ++k) {
+          windows += CorrelateAtNonzeros(maps.slice(k), u, h, w, term);
+          std::int64_t* next = partial.data() + k * hw;
+          for (arma::uword a = 0; a < hw; ++a) next[a] += fixedNext[k](term[a]);
+        }
+      }
+    }
+    CountWindowOps(windows, hw);
+    std::fill(sums.begin(), sums.end(), 0);
+    for (const auto& partial : partials)
+      for (std::size_t j = 0; j < sums.size(); ++j) sums[j] += partial[j];
+    communicator_->SumInPlace(sums.data(), sums.size());
+    if (vNorm > 0) best = std::max(best, fixedU.Value(sums[K * hw]) / vNorm);
+    double next2 = 0.0;
+    for (arma::uword k = 0; k < K; ++k)
+      for (arma::uword a = 0; a < hw; ++a) {
+        const double v = fixedNext[k].Value(sums[k * hw + a]);
+        next2 += v * v;
+      }
+    if (!(next2 > 0)) {  // next = 0: start again from ones
+      powerFilters_.ones();
+      continue;
+    }
+    const double inverse = 1.0 / std::sqrt(next2);
+    for (arma::uword k = 0; k < K; ++k)
+      for (arma::uword a = 0; a < hw; ++a)
+        powerFilters_.slice(k)[a] = static_cast<T>(fixedNext[k].Value(sums[k * hw + a]) * inverse);
+  }
+  return best;
 }
 
 template <typename T>
@@ -404,6 +694,7 @@ double DictionaryUpdater<T>::FidelityAndGradient(const ConvOperator<T>& op,
                                                  const FilterBank<T>& filters,
                                                  FilterBank<T>& gradient) {
   CheckData(op, data, filters, options_.connectivity);
+  ChooseGradient(op, data);
   SignalSpectra(op, data);
   arma::Mat<Complex<T>> spectra;
   FilterBankSpectra(op.Fft(), filters, spectra);
@@ -429,6 +720,7 @@ template <typename T>
 void DictionaryUpdater<T>::Step(const ConvOperator<T>& op, const CodedSet<T>& data,
                                 FilterBank<T>& filters) {
   CheckData(op, data, filters, options_.connectivity);
+  ChooseGradient(op, data);
   SignalSpectra(op, data);
   // A safety margin over the power-iteration estimate, which approaches L from below.
   double maxWeight = 1.0;  // over every rank's images
@@ -437,9 +729,15 @@ void DictionaryUpdater<T>::Step(const ConvOperator<T>& op, const CodedSet<T>& da
     for (const Image<T>* w : data.weights) maxWeight = std::max(maxWeight, w ? MaxWeight(*w) : 1.0);
   }
   communicator_->MaxInPlace(&maxWeight, 1);
-  const double lipschitz = kLipschitzMargin * maxWeight * maxWeight *
-                           EstimateLipschitz(op, data, powerStarted_ ? 2 : 40);
-  powerStarted_ = true;
+  double estimate;
+  if (sparseGradient_) {
+    estimate = SparseLipschitz(op, data, powerFilters_.is_empty() ? 40 : 2);
+  } else {
+    estimate = EstimateLipschitz(op, data, powerStarted_ ? 2 : 40);
+    powerStarted_ = true;
+  }
+  const double lipschitz = kLipschitzMargin * maxWeight * maxWeight * estimate;
+  lipschitz_ = lipschitz;
   if (!(lipschitz > 0.0) || !std::isfinite(lipschitz)) return;  // all maps zero: nothing to fit
   if (!started_) {
     extrapolated_ = filters;

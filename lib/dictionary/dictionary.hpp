@@ -10,10 +10,16 @@
 // frequency domain: grad_kc = support-crop of IFFT( sum_i conj(Z_ik) R_ic ), R_i the residual.
 // L = max_w lambda_max(M(w)^H M(w)), M(w) the N x K matrix of map spectra Z_ik(w), estimated by
 // per-frequency power iteration (warm-started between steps) times a safety margin.
+// When the maps are mostly zero (and given in space, CodedSet::maps) the gradient is formed in
+// space instead: grad_kc(a) = sum_i sum_p z_ik(p) r_ic(p + a), a in the h x w support, p over
+// the non-zeros of z_ik and r_i the residual on the grid (circular indices), 2 h w flops per
+// non-zero and channel against 8 K C F flops per image for the spectral products. It exchanges
+// K C h w numbers between ranks where the spectral way exchanges 2 F per filter pair.
 // Data-parallel learning (parallel/communicator.hpp): the images may be a shard of those of
-// several ranks. Every sum over images (the gradient's in 64-bit, the power iteration's in 32-bit) is exact in
-// fixed point (parallel/exact_sum.hpp) and combined over the ranks, so the step is the same bit
-// for bit for every split of the images (and alone).
+// several ranks. Every sum over images (the gradient's in 64-bit, the power iteration's in
+// 32-bit) is exact in fixed point (parallel/exact_sum.hpp) and combined over the ranks, so the
+// step is the same bit for bit for every split of the images (and alone); the way the gradient
+// is formed is chosen from the density of every rank's maps, so it is the same for every split.
 // With data weights W_i (CodedSet::weights) the residual is W_i^2 (D z_i - s_i), formed in space,
 // and L is multiplied by max_i max W_i^2 (||W M|| <= max W ||M||).
 #pragma once
@@ -48,6 +54,9 @@ struct DictionaryUpdateOptions {
   //! Which filter pairs exist, C x K (1 = channel c of filter k is free); the others are held at
   //! zero by the projection and skipped by the gradient. Empty: every pair (the default).
   arma::umat connectivity;
+  //! How the gradient is formed: in frequency, in space from the maps' non-zeros (which needs
+  //! CodedSet::maps), or (auto) in space when the maps are given and its flops are fewer.
+  enum class Gradient { Auto, Spectral, Sparse } gradient = Gradient::Auto;
   //! std::invalid_argument naming the field as dn-learn names its option.
   void Validate() const;
 };
@@ -56,6 +65,9 @@ struct DictionaryUpdateOptions {
 //! on the operator's grid) and the image itself.
 template <typename T> struct CodedSet {
   std::vector<const arma::Mat<Complex<T>>*> mapSpectra;
+  //! Empty, or per image the same maps in space (MapRows x MapCols x K), which lets the
+  //! gradient be formed from their non-zeros.
+  std::vector<const Maps<T>*> maps;
   std::vector<const Image<T>*> signals;
   //! Empty, or per image its data weight W (null: none), shaped as the image: the fidelity is
   //! then 1/2 sum_i ||W_i (D z_i - s_i)||^2 (learning from incomplete images, Heide et al. 2015).
@@ -74,6 +86,9 @@ public:
   void Step(const ConvOperator<T>& op, const CodedSet<T>& data, FilterBank<T>& filters);
   //! Forgets the momentum (e.g. after the caller rejected a step).
   void RestartMomentum();
+  //! The Lipschitz constant (with its margin) whose inverse was the last Step()'s step size; 0
+  //! before the first.
+  double Lipschitz() const { return lipschitz_; }
 
   //! What the updater keeps between steps, for saving and restoring it (core/state_archive.hpp):
   //! its momentum (t, the extrapolated filters) and the warm start of its power iteration, with
@@ -86,15 +101,23 @@ public:
                              const FilterBank<T>& filters, FilterBank<T>& gradient);
 
 private:
-  //! Fills residualSpectra_ with R_i at the filters whose spectra are given; returns f.
+  //! Fills residualSpectra_ with R_i at the filters whose spectra are given, or with
+  //! `sparseGradient_` residualGrids_ with r_i in space; returns f.
   double Residuals(const ConvOperator<T>& op, const CodedSet<T>& data,
                    const arma::Mat<Complex<T>>& filterSpectra, bool wantFidelity);
-  //! Gradient (h x w x K*C) from residualSpectra_.
+  //! Sets sparseGradient_ (the options, and the density of every rank's maps) and, when it is
+  //! set, mapNorms_ and images_.
+  void ChooseGradient(const ConvOperator<T>& op, const CodedSet<T>& data);
+  //! Gradient (h x w x K*C) from residualSpectra_, or from residualGrids_ and the maps' non-zeros.
   void GradientFromResiduals(const ConvOperator<T>& op, const CodedSet<T>& data,
                              FilterBank<T>& gradient);
+  void SparseGradient(const ConvOperator<T>& op, const CodedSet<T>& data, FilterBank<T>& gradient);
   void FilterSpectra(const ConvOperator<T>& op, const FilterBank<T>& filters,
                      arma::Mat<Complex<T>>& spectra) const;
   double EstimateLipschitz(const ConvOperator<T>& op, const CodedSet<T>& data, int steps);
+  //! With the sparse gradient: L of the problem over filters on their h x w support (at most
+  //! the grid's L above), by power iteration on filter-shaped vectors from the maps' non-zeros.
+  double SparseLipschitz(const ConvOperator<T>& op, const CodedSet<T>& data, int steps);
   //! circular: fills signalSpectra_ with the FFT of every training image.
   void SignalSpectra(const ConvOperator<T>& op, const CodedSet<T>& data);
 
@@ -102,11 +125,19 @@ private:
 
   DictionaryUpdateOptions options_;
   bool momentum_;
-  double t_ = 1.0;
+  double t_ = 1.0, lipschitz_ = 0.0;
   bool started_ = false, powerStarted_ = false;
   FilterBank<T> extrapolated_;                   //!< FISTA's y
   std::vector<arma::Mat<Complex<T>>> residualSpectra_;  //!< per image, F x C
   std::vector<arma::Mat<Complex<T>>> signalSpectra_;    //!< circular: per image, F x C
+  bool sparseGradient_ = false;
+  //! Per image, r_ic on the grid extended by h - 1 rows and w - 1 columns that repeat its first
+  //! ones (so that r_ic(p + a) needs no wrap), one slice per channel.
+  std::vector<arma::Cube<T>> residualGrids_;
+  std::vector<double> mapNorms_;  //!< K: max over this rank's images of ||z_ik||_1
+  double images_ = 0;             //!< over every rank
+  std::vector<std::int64_t> sparseSums_;  //!< h w x K*C fixed-point sums of the gradient
+  arma::Cube<T> powerFilters_;  //!< h x w x K, warm start of SparseLipschitz (empty: not run)
   arma::Mat<Complex<T>> powerVectors_;  //!< F x K, warm start of the power iteration
   Communicator* communicator_;
   std::vector<std::int64_t> gradientSums_;   //!< 2 F x K*C fixed-point sums of the gradient

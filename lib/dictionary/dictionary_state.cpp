@@ -2,7 +2,8 @@
 //
 // Entries: numbers momentum (which must be this updater's), t, started, power_started;
 // extrapolated (h x w x K*C, FISTA's y, while started); power_vectors (F x K, once the power
-// iteration has run, i.e. when power_started). The residual and signal spectra are recomputed by
+// iteration has run, i.e. when power_started); power_filters (h x w x K, the warm start of the
+// power iteration of the sparse gradient's steps, once it has run). The residual and signal spectra are recomputed by
 // every Step() and are not saved.
 #include "dictionary/dictionary.hpp"
 
@@ -22,6 +23,8 @@ void DictionaryUpdater<T>::Describe(StateArchive<T>& a, const ConvOperator<T>& o
   } else {
     a.Set(extrapolated_, FilterBank<T>());
   }
+  a.OptionalArray("power_filters", powerFilters_, op.Filters().Rows(), op.Filters().Cols(),
+                  op.FilterCount());
   if (powerStarted)
     a.ComplexMatrix("power_vectors", powerVectors_, op.Fft().SpectrumSize(), op.FilterCount());
   else

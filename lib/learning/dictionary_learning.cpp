@@ -91,6 +91,7 @@ IterationRecord DictionaryLearner<T>::Run(Observer* observer) {
   CodedSet<T> data;
   for (std::size_t i = 0; i < signals_.size(); ++i) {
     data.mapSpectra.push_back(&solvers_[i]->SolutionSpectra());
+    data.maps.push_back(&solvers_[i]->Solution());
     data.signals.push_back(&signals_[i]);
     if (!weights_.empty()) data.weights.push_back(&weights_[i]);
   }
