@@ -126,28 +126,35 @@ template <typename T> void ExtendGrid(const arma::Mat<T>& grid, T scale, arma::M
   }
 }
 
+//! Calls visit(p, j, z) for every non-zero z = map(p, j), column by column; returns their number.
+template <typename T, typename Visit>
+std::uint64_t ForEachNonzero(const arma::Mat<T>& map, Visit&& visit) {
+  std::uint64_t nonzeros = 0;
+  for (arma::uword j = 0; j < map.n_cols; ++j) {
+    const T* column = map.colptr(j);
+    for (arma::uword p = 0; p < map.n_rows; ++p)
+      if (column[p] != T(0)) {
+        ++nonzeros;
+        visit(p, j, column[p]);
+      }
+  }
+  return nonzeros;
+}
+
 //! term (h x w) = sum over the non-zeros p of `map` of map(p) extended(p + a), a < (h, w),
 //! `extended` a grid extended as ExtendGrid() makes it; returns the non-zeros.
 template <typename T>
 std::uint64_t CorrelateAtNonzeros(const arma::Mat<T>& map, const arma::Mat<T>& extended,
                                   arma::uword h, arma::uword w, T* __restrict term) {
   std::fill_n(term, h * w, T(0));
-  std::uint64_t nonzeros = 0;
-  for (arma::uword j = 0; j < map.n_cols; ++j) {
-    const T* column = map.colptr(j);
-    for (arma::uword p = 0; p < map.n_rows; ++p) {
-      const T z = column[p];
-      if (z == T(0)) continue;
-      ++nonzeros;
-      for (arma::uword b = 0; b < w; ++b) {
-        const T* __restrict window = extended.colptr(j + b) + p;
-        T* __restrict g = term + b * h;
+  return ForEachNonzero(map, [&](arma::uword p, arma::uword j, T z) {
+    for (arma::uword b = 0; b < w; ++b) {
+      const T* __restrict window = extended.colptr(j + b) + p;
+      T* __restrict g = term + b * h;
 #pragma omp simd
-        for (arma::uword a = 0; a < h; ++a) g[a] += z * window[a];
-      }
+      for (arma::uword a = 0; a < h; ++a) g[a] += z * window[a];
     }
-  }
-  return nonzeros;
+  });
 }
 
 //! unfolded (rows + h - 1 x cols + w - 1) += map(p) filter(a) at p + a for every non-zero p of
@@ -155,22 +162,14 @@ std::uint64_t CorrelateAtNonzeros(const arma::Mat<T>& map, const arma::Mat<T>& e
 template <typename T>
 std::uint64_t AddAtNonzeros(const arma::Mat<T>& map, const T* __restrict filter, arma::uword h,
                             arma::uword w, arma::Mat<T>& unfolded) {
-  std::uint64_t nonzeros = 0;
-  for (arma::uword j = 0; j < map.n_cols; ++j) {
-    const T* column = map.colptr(j);
-    for (arma::uword p = 0; p < map.n_rows; ++p) {
-      const T z = column[p];
-      if (z == T(0)) continue;
-      ++nonzeros;
-      for (arma::uword b = 0; b < w; ++b) {
-        T* __restrict window = unfolded.colptr(j + b) + p;
-        const T* __restrict d = filter + b * h;
+  return ForEachNonzero(map, [&](arma::uword p, arma::uword j, T z) {
+    for (arma::uword b = 0; b < w; ++b) {
+      T* __restrict window = unfolded.colptr(j + b) + p;
+      const T* __restrict d = filter + b * h;
 #pragma omp simd
-        for (arma::uword a = 0; a < h; ++a) window[a] += z * d[a];
-      }
+      for (arma::uword a = 0; a < h; ++a) window[a] += z * d[a];
     }
-  }
-  return nonzeros;
+  });
 }
 
 //! Folds the last h - 1 rows and w - 1 columns of `unfolded` (rows + h - 1 x cols + w - 1) onto
