@@ -264,10 +264,11 @@ int Learn(int argc, const char* const argv[]) {
   LearningProgress progress(cli.Program(), console, depth);
   Communicator& world = WorldCommunicator();
   const Timer clock;
-  const double communicating = world.Seconds();
+  const double communicating = world.Seconds(), waiting = world.WaitSeconds();
   if (world.Size() > 1) progress.MeasureCommunication(world);
   const bool finished = run.Run(root ? &progress : nullptr);
   const double seconds = clock.Seconds(), communication = world.Seconds() - communicating;
+  const double waits = world.WaitSeconds() - waiting;
   if (!root) return finished ? kExitSuccess : 128 + StopSignal();
   if (finished)
     run.WriteOutputs(std::filesystem::path(directory->File("history.csv")).parent_path());
@@ -291,12 +292,16 @@ int Learn(int argc, const char* const argv[]) {
                 span.second.objective);
   }
   std::printf("objective %.10g\n", run.LastRecord().objective);
-  if (world.Size() > 1)  // rank 0's time in MPI calls, its waits for the other ranks included
+  if (world.Size() > 1) {  // rank 0's time in MPI calls: exchanging, and waiting for the others
+    const auto percent = [seconds](double part) { return seconds > 0 ? 100.0 * part / seconds : 0.0; };
     std::printf(
-        "%d ranks: %.3f s learning, %.3f s of it communicating (%.2f%%); per iteration %.2f%% "
-        "(median), %.2f%% at most\n",
-        world.Size(), seconds, communication, seconds > 0 ? 100.0 * communication / seconds : 0.0,
-        100.0 * progress.MedianCommunicationShare(), 100.0 * progress.LargestCommunicationShare());
+        "%d ranks: %.3f s learning, %.3f s of it communicating (%.2f%%): exchanging %.2f%%, "
+        "waiting for other ranks %.2f%%; per iteration (median) exchanging %.2f%%, waiting "
+        "%.2f%%; %.2f%% at most in all\n",
+        world.Size(), seconds, communication, percent(communication), percent(communication - waits),
+        percent(waits), 100.0 * progress.MedianExchangeShare(), 100.0 * progress.MedianWaitShare(),
+        100.0 * progress.LargestCommunicationShare());
+  }
   return kExitSuccess;
 }
 

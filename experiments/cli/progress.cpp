@@ -96,28 +96,40 @@ void ProgressReporter::Finish() {
 void LearningProgress::MeasureCommunication(const Communicator& communicator) {
   communicator_ = &communicator;
   lastCommunication_ = communicator.Seconds();
+  lastWait_ = communicator.WaitSeconds();
   lastWall_ = clock_.Seconds();
 }
 
-double LearningProgress::MedianCommunicationShare() const {
-  if (communicationShares_.empty()) return 0.0;
-  std::vector<double> shares = communicationShares_;
-  std::nth_element(shares.begin(), shares.begin() + shares.size() / 2, shares.end());
-  return shares[shares.size() / 2];
+namespace {
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+  return values[values.size() / 2];
 }
+}  // namespace
+
+double LearningProgress::MedianExchangeShare() const { return Median(exchangeShares_); }
+
+double LearningProgress::MedianWaitShare() const { return Median(waitShares_); }
 
 double LearningProgress::LargestCommunicationShare() const {
   double largest = 0.0;
-  for (double share : communicationShares_) largest = std::max(largest, share);
+  for (std::size_t i = 0; i < exchangeShares_.size(); ++i)
+    largest = std::max(largest, exchangeShares_[i] + waitShares_[i]);
   return largest;
 }
 
 bool LearningProgress::Observe(const IterationRecord& r) {
   if (communicator_) {
-    const double communication = communicator_->Seconds(), wall = clock_.Seconds();
-    if (wall > lastWall_)
-      communicationShares_.push_back((communication - lastCommunication_) / (wall - lastWall_));
+    const double communication = communicator_->Seconds(), wait = communicator_->WaitSeconds();
+    const double wall = clock_.Seconds();
+    if (wall > lastWall_) {
+      const double waiting = wait - lastWait_;
+      exchangeShares_.push_back((communication - lastCommunication_ - waiting) / (wall - lastWall_));
+      waitShares_.push_back(waiting / (wall - lastWall_));
+    }
     lastCommunication_ = communication;
+    lastWait_ = wait;
     lastWall_ = wall;
   }
   if (progress_ && !std::isnan(r.testObjective)) progress_->SetTestObjective(r.testObjective);

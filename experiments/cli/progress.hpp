@@ -82,11 +82,14 @@ public:
   void Begin(const ObservedRun& run) override;
   void End(const IterationRecord&, StopReason) override;
   void CheckpointWritten(const std::string& path, double seconds) override;
-  //! From now on, the share of every iteration (wall-clock, from one record to the next) that
-  //! this rank spends in `communicator`'s calls (data-parallel runs).
+  //! From now on, the shares of every iteration (wall-clock, from one record to the next) that
+  //! this rank spends in `communicator`'s calls (data-parallel runs): exchanging, and waiting
+  //! for the other ranks.
   void MeasureCommunication(const Communicator& communicator);
-  //! The median and the largest of those shares (0 before any iteration).
-  double MedianCommunicationShare() const;
+  //! Per iteration: the median share exchanging, the median share waiting, and the largest
+  //! share in the calls (0 before any iteration).
+  double MedianExchangeShare() const;
+  double MedianWaitShare() const;
   double LargestCommunicationShare() const;
 
 private:
@@ -95,8 +98,8 @@ private:
   std::size_t depth_;
   const Communicator* communicator_ = nullptr;
   Timer clock_;
-  double lastCommunication_ = 0.0, lastWall_ = 0.0;
-  std::vector<double> communicationShares_;
+  double lastCommunication_ = 0.0, lastWait_ = 0.0, lastWall_ = 0.0;
+  std::vector<double> exchangeShares_, waitShares_;
   std::unique_ptr<ProgressReporter> progress_;
 };
 

@@ -40,6 +40,9 @@ public:
   [[noreturn]] virtual void Abort(int code) = 0;
   //! Seconds this rank spent in the calls above so far (waiting for other ranks included).
   virtual double Seconds() const = 0;
+  //! Of Seconds(), those spent waiting for the other ranks to reach the call (load imbalance,
+  //! a rank held up); the rest is the exchange itself.
+  virtual double WaitSeconds() const = 0;
 
   bool Root() const { return Rank() == 0; }
 };
@@ -58,6 +61,7 @@ public:
   bool Any(bool mine) override { return mine; }
   [[noreturn]] void Abort(int code) override;
   double Seconds() const override { return 0.0; }
+  double WaitSeconds() const override { return 0.0; }
 };
 
 //! A process alone (stateless; shared).

@@ -52,19 +52,19 @@ MpiCommunicator::~MpiCommunicator() {
 }
 
 void MpiCommunicator::SumInPlace(std::int64_t* values, std::size_t count) {
-  const double start = MPI_Wtime();
+  const double start = Arrive();
   AllreduceSum(values, count, MPI_INT64_T);
   Count(start);
 }
 
 void MpiCommunicator::SumInPlace(std::int32_t* values, std::size_t count) {
-  const double start = MPI_Wtime();
+  const double start = Arrive();
   AllreduceSum(values, count, MPI_INT32_T);
   Count(start);
 }
 
 void MpiCommunicator::MaxInPlace(double* values, std::size_t count) {
-  const double start = MPI_Wtime();
+  const double start = Arrive();
   for (std::size_t i = 0; i < count; ++i)
     if (std::isnan(values[i])) values[i] = std::numeric_limits<double>::infinity();
   for (std::size_t done = 0; done < count; done += kPiece)
@@ -75,7 +75,7 @@ void MpiCommunicator::MaxInPlace(double* values, std::size_t count) {
 }
 
 std::vector<double> MpiCommunicator::GatherAll(const std::vector<double>& mine) {
-  const double start = MPI_Wtime();
+  const double start = Arrive();
   if (mine.size() > static_cast<std::size_t>(INT_MAX))
     throw std::invalid_argument("MpiCommunicator::GatherAll(): too many values");
   int count = static_cast<int>(mine.size());
@@ -97,7 +97,7 @@ std::vector<double> MpiCommunicator::GatherAll(const std::vector<double>& mine) 
 }
 
 std::vector<std::string> MpiCommunicator::GatherToRoot(const std::string& mine) {
-  const double start = MPI_Wtime();
+  const double start = Arrive();
   if (mine.size() > static_cast<std::size_t>(INT_MAX))
     throw std::invalid_argument("MpiCommunicator::GatherToRoot(): the text is too long");
   int count = static_cast<int>(mine.size());
@@ -122,7 +122,7 @@ std::vector<std::string> MpiCommunicator::GatherToRoot(const std::string& mine) 
 }
 
 void MpiCommunicator::Broadcast(std::string& value, int root) {
-  const double start = MPI_Wtime();
+  const double start = Arrive();
   unsigned long long length = value.size();
   Check(MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, root, MPI_COMM_WORLD), "MPI_Bcast");
   if (length > static_cast<unsigned long long>(INT_MAX))
@@ -134,12 +134,19 @@ void MpiCommunicator::Broadcast(std::string& value, int root) {
 }
 
 bool MpiCommunicator::Any(bool mine) {
-  const double start = MPI_Wtime();
+  const double start = Arrive();
   int value = mine ? 1 : 0;
   Check(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD),
         "MPI_Allreduce (or)");
   Count(start);
   return value != 0;
+}
+
+double MpiCommunicator::Arrive() {
+  const double start = MPI_Wtime();
+  Check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  waitSeconds_ += MPI_Wtime() - start;
+  return start;
 }
 
 void MpiCommunicator::Count(double start) { seconds_ += MPI_Wtime() - start; }

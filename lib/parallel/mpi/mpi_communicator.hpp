@@ -33,13 +33,18 @@ public:
   bool Any(bool mine) override;
   [[noreturn]] void Abort(int code) override;
   double Seconds() const override { return seconds_; }
+  double WaitSeconds() const override { return waitSeconds_; }
 
 private:
+  //! Waits at a barrier for every rank to reach the collective that follows (the wait counted
+  //! in waitSeconds_, at the cost of one more latency per collective); returns the MPI_Wtime()
+  //! of the call.
+  double Arrive();
   //! Adds the time since `start` (MPI_Wtime) to seconds_.
   void Count(double start);
 
   int rank_ = 0, size_ = 1;
-  double seconds_ = 0.0;
+  double seconds_ = 0.0, waitSeconds_ = 0.0;
 };
 
 }  // namespace dn
