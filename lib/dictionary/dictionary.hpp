@@ -66,7 +66,7 @@ struct DictionaryUpdateOptions {
 template <typename T> struct CodedSet {
   std::vector<const arma::Mat<Complex<T>>*> mapSpectra;
   //! Empty, or per image the same maps in space (MapRows x MapCols x K), which lets the
-  //! gradient be formed from their non-zeros.
+  //! gradient be formed from their non-zeros (with several ranks: every rank gives them or none).
   std::vector<const Maps<T>*> maps;
   std::vector<const Image<T>*> signals;
   //! Empty, or per image its data weight W (null: none), shaped as the image: the fidelity is
