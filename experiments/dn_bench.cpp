@@ -25,7 +25,7 @@ void DeclareOptions(CommandLine& cli) {
   AddValue(cli, "out", "DIR",
            "output directory (required; created if missing, files in it are replaced)");
   AddText(cli, "run", JoinList(kBenchmarks), "LIST",
-          "benchmarks to run, comma-separated: coding, fft, learning, scaling");
+          "benchmarks to run, comma-separated: coding, fft, synthesis, learning, scaling");
   AddCount(cli, "repeats", coding.repeats, "N",
            "repetitions of every timed run; the fastest counts");
   cli.AddThreads();
