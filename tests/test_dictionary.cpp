@@ -2,6 +2,7 @@
 // the update never raising the fidelity.
 #define BOOST_TEST_MODULE dictionary
 #include "dictionary/dictionary.hpp"
+#include "core/threads.hpp"
 #include "core/work_count.hpp"
 #include "solvers/csc_solver.hpp"
 #include "test_support.hpp"
@@ -29,12 +30,13 @@ template <typename T> struct CodedProblem {
   CodedSet<T> data;
   FilterBank<T> filters;
   //! `masked`: each image gets a random weight in [0, 1) with about a third of it zero.
-  CodedProblem(arma::uword images, arma::uword C, Boundary b, bool masked = false) {
+  CodedProblem(arma::uword images, arma::uword C, Boundary b, bool masked = false,
+               arma::uword rows = 14, arma::uword cols = 13) {
     filters = test::RandomFilters<T>(3, C, 4, 5);
-    op = std::make_unique<ConvOperator<T>>(filters, 14, 13, b);
-    for (arma::uword i = 0; i < images; ++i) signals.push_back(Image<T>(14, 13, C, arma::fill::randn));
+    op = std::make_unique<ConvOperator<T>>(filters, rows, cols, b);
+    for (arma::uword i = 0; i < images; ++i) signals.push_back(Image<T>(rows, cols, C, arma::fill::randn));
     for (arma::uword i = 0; masked && i < images; ++i) {
-      Image<T> w(14, 13, C, arma::fill::randu);
+      Image<T> w(rows, cols, C, arma::fill::randu);
       w.elem(arma::find(w < T(0.33))).zeros();
       weights.push_back(w);
     }
@@ -157,6 +159,51 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(sparse_gradient_equals_the_spectral_one, T, Types)
                          (allPairs || k != 1 ? C : C - 1);
           BOOST_TEST(work.windowOps == windows, label);
         }
+}
+
+BOOST_AUTO_TEST_CASE(steps_are_the_same_for_every_thread_count) {
+  // Sparse: each image's terms are summed in a fixed order by one thread, then exactly.
+  // Spectral: the loops over frequencies run over blocks whose bounds do not depend on the
+  // thread count.
+  test::Seed(37);
+  using Way = DictionaryUpdateOptions::Gradient;
+  const int before = ThreadCount();
+  for (Way way : {Way::Spectral, Way::Sparse})
+    for (Boundary b : kBoundaries)
+      for (bool masked : {false, true}) {
+        CodedProblem<float> p(5, 2, b, masked, 40, 36);
+        DictionaryUpdateOptions options;
+        options.gradient = way;
+        FilterBank<float> reference;
+        for (int threads : {1, 2, 3}) {
+          ConfigureThreads(threads);
+          DictionaryUpdater<float> updater(options);
+          FilterBank<float> d = p.filters;
+          for (int step = 0; step < 3; ++step) updater.Step(*p.op, p.data, d);
+          if (threads == 1)
+            reference = d;
+          else
+            BOOST_TEST(arma::approx_equal(d.data, reference.data, "absdiff", 0.0f),
+                       (way == Way::Sparse ? "sparse " : "spectral ")
+                           << ToString(b) << (masked ? " masked" : "") << " threads " << threads);
+        }
+      }
+  ConfigureThreads(before);
+}
+
+BOOST_AUTO_TEST_CASE(sparse_steps_refuse_maps_that_are_not_finite) {
+  using Way = DictionaryUpdateOptions::Gradient;
+  CodedProblem<double> p(2, 1, Boundary::Circular);
+  Maps<double> broken = *p.data.maps[1];
+  broken(2, 3, 0) = std::numeric_limits<double>::quiet_NaN();
+  p.data.maps[1] = &broken;
+  DictionaryUpdateOptions options;
+  options.gradient = Way::Sparse;
+  DictionaryUpdater<double> updater(options);
+  FilterBank<double> d = p.filters;
+  BOOST_CHECK_THROW(updater.Step(*p.op, p.data, d), DivergenceError);
+  FilterBank<double> gradient;
+  BOOST_CHECK_THROW(updater.FidelityAndGradient(*p.op, p.data, d, gradient), DivergenceError);
 }
 
 BOOST_AUTO_TEST_CASE(the_gradient_way_follows_the_density) {

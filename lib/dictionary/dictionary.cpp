@@ -141,6 +141,16 @@ std::uint64_t ForEachNonzero(const arma::Mat<T>& map, Visit&& visit) {
   return nonzeros;
 }
 
+//! max |x| over the elements of x; +infinity when one is not finite.
+template <typename T> double LargestAbsolute(const arma::Mat<T>& x) {
+  double largest = 0.0;
+  for (arma::uword i = 0; i < x.n_elem; ++i) {
+    const double a = std::abs(double(x[i]));
+    if (!(a <= largest)) largest = std::isfinite(a) ? a : HUGE_VAL;
+  }
+  return largest;
+}
+
 //! term (h x w) = sum over the non-zeros p of `map` of map(p) extended(p + a), a < (h, w),
 //! `extended` a grid extended as ExtendGrid() makes it; returns the non-zeros.
 template <typename T>
@@ -213,11 +223,13 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
     residualGrids_.clear();
   }
 
-  // R_ic = sum_k Z_ik D_kc (- S_ic when circular), parallel over frequencies.
-#pragma omp parallel
-  {
-    std::size_t begin, end;
-    ThreadRange(F, omp_get_thread_num(), omp_get_num_threads(), begin, end);
+  // R_ic = sum_k Z_ik D_kc (- S_ic when circular), parallel over blocks of frequencies whose
+  // bounds do not depend on the thread count: the vectorised complex products round some
+  // elements differently from the scalar remainder of a range.
+  const std::size_t blocks = (F + kFrequencyBlock - 1) / kFrequencyBlock;
+#pragma omp parallel for schedule(static)
+  for (std::size_t block = 0; block < blocks; ++block) {
+    const std::size_t begin = block * kFrequencyBlock, end = std::min<std::size_t>(F, begin + kFrequencyBlock);
     for (std::size_t i = 0; i < images; ++i)
       for (arma::uword c = 0; c < C; ++c) {
         Complex<T>* r = residualSpectra_[i].colptr(c);
@@ -237,73 +249,61 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
   }
 
   // Per (image, channel): the fidelity, and for valid or a weight the round trip through space
-  // (crop and subtract for valid, multiply by W^2 for a weight, pad, transform).
+  // (crop and subtract for valid, multiply by W^2 for a weight, pad, transform; with the sparse
+  // gradient the residual stays in space).
   const std::size_t pairs = images * C;
   std::vector<double> energy(pairs, 0.0);
   const auto weightOf = [&data](std::size_t i) {
     return data.weights.empty() ? nullptr : data.weights[i];
   };
-  const bool weighted =
-      std::any_of(data.weights.begin(), data.weights.end(), [](auto w) { return w != nullptr; });
-  if (circular && !weighted) {
-    if (wantFidelity) {
-#pragma omp parallel for schedule(static)
-      for (std::size_t p = 0; p < pairs; ++p)
-        energy[p] = SpectrumEnergy(residualSpectra_[p / C].colptr(p % C), op.GridRows(), op.GridCols());
-    }
-    if (sparseGradient_) {
-      const T scale = T(1) / static_cast<T>(op.Fft().Size());
-      std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(op.GridRows(), op.GridCols()));
+  // Decided per image (not per rank), so that an image's residual is the same whichever rank
+  // holds it.
+  const T scale = T(1) / static_cast<T>(op.Fft().Size());
+  const arma::uword pixels = op.ImageRows() * op.ImageCols();
+  std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(op.GridRows(), op.GridCols()));
+  std::vector<arma::Col<T>> crops = PerThread(arma::Col<T>(pixels));
 #pragma omp parallel num_threads(grids.size())
-      {
-        arma::Mat<T>& grid = grids[omp_get_thread_num()];
+  {
+    arma::Mat<T>& grid = grids[omp_get_thread_num()];
+    arma::Col<T>& image = crops[omp_get_thread_num()];
 #pragma omp for schedule(static)
-        for (std::size_t p = 0; p < pairs; ++p) {
-          op.Fft().Inverse(residualSpectra_[p / C].colptr(p % C), grid.memptr());
-          ExtendGrid(grid, scale, residualGrids_[p / C].slice(p % C));
+    for (std::size_t p = 0; p < pairs; ++p) {
+      const std::size_t i = p / C, c = p % C;
+      Complex<T>* r = residualSpectra_[i].colptr(c);
+      const Image<T>* weight = weightOf(i);
+      if (circular && !weight) {  // the residual's spectrum is final
+        if (wantFidelity) energy[p] = SpectrumEnergy(r, op.GridRows(), op.GridCols());
+        if (sparseGradient_) {
+          op.Fft().Inverse(r, grid.memptr());
+          ExtendGrid(grid, scale, residualGrids_[i].slice(c));
+        }
+        continue;
+      }
+      op.Fft().Inverse(r, grid.memptr());
+      op.Crop(grid.memptr(), image.memptr());
+      // circular: s is already subtracted in the spectrum
+      const T* s = circular ? nullptr : data.signals[i]->slice(c).memptr();
+      double sum = 0.0;
+      if (weight) {
+        const T* w = weight->slice(c).memptr();
+        for (arma::uword j = 0; j < pixels; ++j) {
+          // W^2 (D z - s), exactly 0 where W = 0 whatever s holds there
+          const T difference = w[j] > T(0) ? image[j] * scale - (s ? s[j] : T(0)) : T(0);
+          image[j] = w[j] * w[j] * difference;
+          sum += double(image[j]) * double(difference);
+        }
+      } else {
+        for (arma::uword j = 0; j < pixels; ++j) {
+          image[j] = image[j] * scale - (s ? s[j] : T(0));
+          sum += double(image[j]) * double(image[j]);
         }
       }
-    }
-  } else {
-    const T scale = T(1) / static_cast<T>(op.Fft().Size());
-    const arma::uword pixels = op.ImageRows() * op.ImageCols();
-    std::vector<arma::Mat<T>> grids = PerThread(arma::Mat<T>(op.GridRows(), op.GridCols()));
-    std::vector<arma::Col<T>> images = PerThread(arma::Col<T>(pixels));
-#pragma omp parallel num_threads(grids.size())
-    {
-      arma::Mat<T>& grid = grids[omp_get_thread_num()];
-      arma::Col<T>& image = images[omp_get_thread_num()];
-#pragma omp for schedule(static)
-      for (std::size_t p = 0; p < pairs; ++p) {
-        const std::size_t i = p / C, c = p % C;
-        Complex<T>* r = residualSpectra_[i].colptr(c);
-        op.Fft().Inverse(r, grid.memptr());
-        op.Crop(grid.memptr(), image.memptr());
-        // circular: s is already subtracted in the spectrum
-        const T* s = circular ? nullptr : data.signals[i]->slice(c).memptr();
-        const Image<T>* weight = weightOf(i);
-        double sum = 0.0;
-        if (weight) {
-          const T* w = weight->slice(c).memptr();
-          for (arma::uword j = 0; j < pixels; ++j) {
-            // W^2 (D z - s), exactly 0 where W = 0 whatever s holds there
-            const T difference = w[j] > T(0) ? image[j] * scale - (s ? s[j] : T(0)) : T(0);
-            image[j] = w[j] * w[j] * difference;
-            sum += double(image[j]) * double(difference);
-          }
-        } else {
-          for (arma::uword j = 0; j < pixels; ++j) {
-            image[j] = image[j] * scale - (s ? s[j] : T(0));
-            sum += double(image[j]) * double(image[j]);
-          }
-        }
-        energy[p] = sum;
-        op.Pad(image.memptr(), grid.memptr());
-        if (sparseGradient_)
-          ExtendGrid(grid, T(1), residualGrids_[i].slice(c));
-        else
-          op.Fft().Forward(grid.memptr(), r);
-      }
+      energy[p] = sum;
+      op.Pad(image.memptr(), grid.memptr());
+      if (sparseGradient_)
+        ExtendGrid(grid, T(1), residualGrids_[i].slice(c));
+      else
+        op.Fft().Forward(grid.memptr(), r);
     }
   }
   double fidelity = 0.0;
@@ -435,7 +435,8 @@ void DictionaryUpdater<T>::ChooseGradient(const ConvOperator<T>& op, const Coded
         norm += std::abs(double(z[p]));
         nonzeros += z[p] != T(0);
       }
-      mapNorms_[k] = std::max(mapNorms_[k], norm);
+      // not finite: +infinity, which the bounds turn into a DivergenceError
+      mapNorms_[k] = std::isfinite(norm) ? std::max(mapNorms_[k], norm) : HUGE_VAL;
       counts[0] += nonzeros;
     }
   communicator_->SumInPlace(counts, 2);
@@ -474,7 +475,7 @@ void DictionaryUpdater<T>::SparseGradient(const ConvOperator<T>& op, const Coded
   std::vector<double> largest(C, 0.0);
   for (const arma::Cube<T>& r : residualGrids_)
     for (arma::uword c = 0; c < C; ++c)
-      largest[c] = std::max(largest[c], double(arma::abs(r.slice(c)).max()));
+      largest[c] = std::max(largest[c], LargestAbsolute(r.slice(c)));
   communicator_->MaxInPlace(largest.data(), largest.size());
   std::vector<FixedPoint> fixed(K * C);
   for (arma::uword s = 0; s < K * C; ++s) {
@@ -539,8 +540,11 @@ double DictionaryUpdater<T>::SparseLipschitz(const ConvOperator<T>& op, const Co
       vNorm += arma::accu(arma::square(arma::conv_to<arma::vec>::from(arma::vectorise(powerFilters_.slice(k)))));
       bound += mapNorms_[k] * double(arma::abs(powerFilters_.slice(k)).max());
     }
+    if (!std::isfinite(double(rows * cols) * bound * bound))
+      throw DivergenceError("DictionaryUpdater: the maps are not finite");
     for (arma::uword k = 0; k < K; ++k) fixedNext[k] = FixedPointFor(mapNorms_[k] * bound, images_);
     const FixedPoint fixedU = FixedPointFor(double(rows * cols) * bound * bound, images_);
+    for (auto& partial : partials) std::fill(partial.begin(), partial.end(), 0);
     std::uint64_t windows = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : windows)
     {
@@ -548,7 +552,6 @@ double DictionaryUpdater<T>::SparseLipschitz(const ConvOperator<T>& op, const Co
       arma::Mat<T>& u = grids[thread];
       T* term = terms[thread].memptr();
       std::vector<std::int64_t>& partial = partials[thread];
-      std::fill(partial.begin(), partial.end(), 0);
 #pragma omp for schedule(dynamic, 1)
       for (std::size_t i = 0; i < images; ++i) {
         const Maps<T>& maps = *data.maps[i];
@@ -637,13 +640,13 @@ double DictionaryUpdater<T>::EstimateLipschitz(const ConvOperator<T>& op, const 
 #pragma omp parallel num_threads(us.size())
     {
       const int thread = omp_get_thread_num();
-      std::size_t begin, end;
-      ThreadRange(F, thread, omp_get_num_threads(), begin, end);
       Complex<T>* u = us[thread].memptr();
       Complex<T>* term = terms[thread].memptr();
       T* uNorm = norms[thread].memptr();
-      for (std::size_t b0 = begin; b0 < end; b0 += kBlock) {
-        const std::size_t n = std::min(kBlock, end - b0);
+      // Blocks whose bounds do not depend on the thread count (as in Residuals()).
+#pragma omp for schedule(static)
+      for (std::size_t b0 = 0; b0 < F; b0 += kBlock) {
+        const std::size_t n = std::min<std::size_t>(kBlock, F - b0);
         for (std::size_t i = 0; i < images; ++i) {
           const arma::Mat<Complex<T>>& z = *data.mapSpectra[i];
           kernels::Product(z.colptr(0) + b0, powerVectors_.colptr(0) + b0, u, n);
@@ -728,10 +731,15 @@ void DictionaryUpdater<T>::Step(const ConvOperator<T>& op, const CodedSet<T>& da
     for (const Image<T>* w : data.weights) maxWeight = std::max(maxWeight, w ? MaxWeight(*w) : 1.0);
   }
   communicator_->MaxInPlace(&maxWeight, 1);
+  // Each way warm-starts its own power iteration; the other's vector is dropped, as it would
+  // be stale by the time the way changes back.
   double estimate;
   if (sparseGradient_) {
+    powerStarted_ = false;
+    powerVectors_.reset();
     estimate = SparseLipschitz(op, data, powerFilters_.is_empty() ? 40 : 2);
   } else {
+    powerFilters_.reset();
     estimate = EstimateLipschitz(op, data, powerStarted_ ? 2 : 40);
     powerStarted_ = true;
   }

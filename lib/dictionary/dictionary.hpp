@@ -18,8 +18,9 @@
 // Data-parallel learning (parallel/communicator.hpp): the images may be a shard of those of
 // several ranks. Every sum over images (the gradient's in 64-bit, the power iteration's in
 // 32-bit) is exact in fixed point (parallel/exact_sum.hpp) and combined over the ranks, so the
-// step is the same bit for bit for every split of the images (and alone); the way the gradient
-// is formed is chosen from the density of every rank's maps, so it is the same for every split.
+// step is the same bit for bit for every split of the images (and alone), and for every thread
+// count; the way the gradient is formed is chosen from the density of every rank's maps, so it
+// is the same for every split.
 // With data weights W_i (CodedSet::weights) the residual is W_i^2 (D z_i - s_i), formed in space,
 // and L is multiplied by max_i max W_i^2 (||W M|| <= max W ||M||).
 #pragma once
@@ -122,6 +123,8 @@ private:
   void SignalSpectra(const ConvOperator<T>& op, const CodedSet<T>& data);
 
   static constexpr double kLipschitzMargin = 1.05;
+  //! Frequencies per block of the parallel loops over frequencies.
+  static constexpr std::size_t kFrequencyBlock = 1024;
 
   DictionaryUpdateOptions options_;
   bool momentum_;
