@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 #include "core/threads.hpp"
 #include "core/timer.hpp"
@@ -20,6 +23,135 @@ namespace {
 constexpr std::size_t kParallelSweep = 1024;
 //! Filters with at most this many rows have their window correlation vectorised by tap row.
 constexpr arma::uword kLanes = 64;
+//! The full check scans D^T r in blocks of this many entries.
+constexpr arma::uword kScanBlock = 64;
+
+// Window operations on one run of tap rows [0, n), n <= kShortRun, the common case (a window
+// not clipped at the top, nor wrapped across the rows). The run is a few 16-byte vectors (GCC
+// vector extensions, one code for every instruction set) and n is a template argument, so that
+// the vectors stay in registers across the window's columns and no lane is loaded or stored
+// outside the run. Lane t takes the products of tap row t in the same order as the scalar loops
+// of UpdateCoordinate(), so both give the same bits.
+constexpr int kShortRun = 16;
+
+template <typename T>
+struct VectorOf {
+  static constexpr int lanes = 16 / sizeof(T);
+  static constexpr int vectors = kShortRun / lanes;  //!< per run
+  typedef T type __attribute__((vector_size(16)));
+};
+template <typename T>
+using Vector = typename VectorOf<T>::type;
+
+//! The first `Count` (at most a vector's lanes) of p's entries, zeros after them.
+template <typename T, int Count>
+[[gnu::always_inline]] inline Vector<T> Load(const T* p) {
+  Vector<T> v = {};
+  if constexpr (Count == VectorOf<T>::lanes)
+    std::memcpy(&v, p, sizeof v);
+  else
+    for (int t = 0; t < Count; ++t) v[t] = p[t];
+  return v;
+}
+
+//! Stores the first `Count` lanes of v at p.
+template <typename T, int Count>
+[[gnu::always_inline]] inline void Store(T* p, const Vector<T>& v) {
+  if constexpr (Count == VectorOf<T>::lanes)
+    std::memcpy(p, &v, sizeof v);
+  else
+    for (int t = 0; t < Count; ++t) p[t] = v[t];
+}
+
+enum class ShortOp { Correlate, Subtract, SubtractWeighted };
+template <ShortOp Op>
+using ShortOpTag = std::integral_constant<ShortOp, Op>;
+
+//! One window operation over `columns` columns of taps d (stride h), pixels r and squared
+//! weights w2 (stride H): Correlate adds d .* r into the lanes `sum`; Subtract takes delta d from
+//! r, SubtractWeighted delta d .* w2.
+template <typename T>
+struct ShortWindow {
+  const T* d;
+  T* r;
+  const T* w2;
+  int h, H, columns;
+  T delta;
+  Vector<T> sum[VectorOf<T>::vectors];
+};
+
+//! The window operation on vector Q of one column of a run of N rows.
+template <ShortOp Op, typename T, int N, int Q>
+[[gnu::always_inline]] inline void ShortVector(ShortWindow<T>& a, const T* d, T* r, const T* w2) {
+  constexpr int lanes = VectorOf<T>::lanes, first = lanes * Q;
+  if constexpr (N > first) {
+    constexpr int count = N - first < lanes ? N - first : lanes;
+    const Vector<T> taps = Load<T, count>(d + first);
+    if constexpr (Op == ShortOp::Correlate)
+      a.sum[Q] += taps * Load<T, count>(r + first);
+    else if constexpr (Op == ShortOp::Subtract)
+      Store<T, count>(r + first, Load<T, count>(r + first) - a.delta * taps);
+    else
+      Store<T, count>(r + first,
+                      Load<T, count>(r + first) - a.delta * taps * Load<T, count>(w2 + first));
+  }
+}
+
+template <ShortOp Op, typename T, int N, int... Q>
+[[gnu::always_inline]] inline void ShortRun(ShortWindow<T>& a, std::integer_sequence<int, Q...>) {
+  const T* d = a.d;
+  T* r = a.r;
+  const T* w2 = a.w2;
+  for (int b = 0; b < a.columns; ++b, d += a.h, r += a.H) {
+    (ShortVector<Op, T, N, Q>(a, d, r, w2), ...);
+    if constexpr (Op == ShortOp::SubtractWeighted) w2 += a.H;
+  }
+}
+
+template <ShortOp Op, typename T, int N>
+[[gnu::always_inline]] inline void ShortRun(ShortWindow<T>& a) {
+  ShortRun<Op, T, N>(a, std::make_integer_sequence<int, VectorOf<T>::vectors>());
+}
+
+//! ShortRun() for a run of n rows, 1 <= n <= kShortRun.
+template <ShortOp Op, typename T>
+[[gnu::always_inline]] inline void ShortRunOf(int n, ShortWindow<T>& a) {
+  static_assert(kShortRun == 16, "one case per run length");
+  switch (n) {
+    case 1:
+      return ShortRun<Op, T, 1>(a);
+    case 2:
+      return ShortRun<Op, T, 2>(a);
+    case 3:
+      return ShortRun<Op, T, 3>(a);
+    case 4:
+      return ShortRun<Op, T, 4>(a);
+    case 5:
+      return ShortRun<Op, T, 5>(a);
+    case 6:
+      return ShortRun<Op, T, 6>(a);
+    case 7:
+      return ShortRun<Op, T, 7>(a);
+    case 8:
+      return ShortRun<Op, T, 8>(a);
+    case 9:
+      return ShortRun<Op, T, 9>(a);
+    case 10:
+      return ShortRun<Op, T, 10>(a);
+    case 11:
+      return ShortRun<Op, T, 11>(a);
+    case 12:
+      return ShortRun<Op, T, 12>(a);
+    case 13:
+      return ShortRun<Op, T, 13>(a);
+    case 14:
+      return ShortRun<Op, T, 14>(a);
+    case 15:
+      return ShortRun<Op, T, 15>(a);
+    default:
+      return ShortRun<Op, T, 16>(a);
+  }
+}
 
 }  // namespace
 
@@ -180,8 +312,9 @@ typename CoordinateDescentSolver<T>::Coordinate CoordinateDescentSolver<T>::Make
 }
 
 template <typename T>
-__attribute__((always_inline)) inline double CoordinateDescentSolver<T>::SweepGroup(
-    std::vector<Coordinate>& group, bool nonzeroOnly, std::size_t& updates, std::size_t& changes) {
+inline double CoordinateDescentSolver<T>::SweepGroup(std::vector<Coordinate>& group,
+                                                     bool nonzeroOnly, std::size_t& updates,
+                                                     std::size_t& changes) {
   double worst = 0.0;
   std::size_t count = 0, changed = 0;
   for (Coordinate& c : group) {
@@ -197,9 +330,10 @@ __attribute__((always_inline)) inline double CoordinateDescentSolver<T>::SweepGr
 }
 
 template <typename T>
-__attribute__((always_inline)) inline double CoordinateDescentSolver<T>::ConvergeGroupInline(
-    std::vector<Coordinate>& group, double target, std::size_t& sweeps, std::size_t& updates,
-    std::size_t& changes) {
+inline double CoordinateDescentSolver<T>::ConvergeGroupInline(std::vector<Coordinate>& group,
+                                                              double target, std::size_t& sweeps,
+                                                              std::size_t& updates,
+                                                              std::size_t& changes) {
   // Full sweeps alternate with sweeps over the non-zero coordinates only, until a full sweep
   // meets the target (the non-zero sweeps run until they meet it themselves).
   updates = 0;
@@ -224,42 +358,67 @@ __attribute__((always_inline)) inline double CoordinateDescentSolver<T>::Converg
 }
 
 template <typename T>
-__attribute__((always_inline)) inline double CoordinateDescentSolver<T>::UpdateCoordinate(
-    Coordinate& co) {
+inline double CoordinateDescentSolver<T>::UpdateCoordinate(Coordinate& co) {
   const ConvOperator<T>& op = *op_;
   const Runs rows = RowRuns(co.i), cols = ColRuns(co.j);
   const arma::uword H = op.ImageRows(), h = op.Filters().Rows(), C = op.Channels();
   const std::vector<arma::uword>& channels = op.ChannelsOf(co.k);
   const arma::Cube<T>& bank = op.Filters().data;
+  const bool weighted = !squaredWeight_.is_empty();
+
+  // A window whose rows are one run from tap 0, of at most kShortRun rows, is done by ShortRun().
+  const bool shortRun = rows.count == 1 && rows.tap[0] == 0 && h <= arma::uword(kShortRun);
+  ShortWindow<T> window{};
+  window.h = static_cast<int>(h);
+  window.H = static_cast<int>(H);
+  // ShortRun()'s operation (a ShortOpTag) over each channel and run of columns (GCC inlines
+  // a lambda into the sweep's version for each instruction set only when told to).
+  const auto shortWindow = [&](auto tag) __attribute__((always_inline)) {
+    for (arma::uword c : channels)
+      for (int cr = 0; cr < cols.count; ++cr) {
+        const arma::uword pixel = H * cols.pixel[cr] + rows.pixel[0];
+        window.d = bank.slice(co.k * C + c).memptr() + h * cols.tap[cr];
+        window.r = residual_.slice(c).memptr() + pixel;
+        window.w2 = weighted ? squaredWeight_.slice(c).memptr() + pixel : nullptr;
+        window.columns = cols.length[cr];
+        ShortRunOf<decltype(tag)::value>(rows.length[0], window);
+      }
+  };
 
   // g = <d_k, r> over the window. Filters of at most kLanes rows are summed per tap row into
   // `lanes` (independent sums the compiler vectorises), then across them.
   T g = 0;
-  T lanes[kLanes];
-  const bool laned = h <= kLanes;
-  if (laned) std::fill_n(lanes, h, T(0));
-  for (arma::uword c : channels) {
-    const T* d = bank.slice(co.k * C + c).memptr();
-    const T* r = residual_.slice(c).memptr();
-    for (int cr = 0; cr < cols.count; ++cr)
-      for (int b = 0; b < cols.length[cr]; ++b) {
-        const T* dcol = d + h * (cols.tap[cr] + b);
-        const T* rcol = r + H * (cols.pixel[cr] + b);
-        for (int rr = 0; rr < rows.count; ++rr) {
-          const T* dd = dcol + rows.tap[rr];
-          const T* rp = rcol + rows.pixel[rr];
-          const int n = rows.length[rr];
-          if (laned) {
-            T* lane = lanes + rows.tap[rr];
-            for (int t = 0; t < n; ++t) lane[t] += dd[t] * rp[t];
-          } else {
-            for (int t = 0; t < n; ++t) g += dd[t] * rp[t];
+  if (shortRun) {
+    shortWindow(ShortOpTag<ShortOp::Correlate>());
+    for (arma::uword t = 0; t < h; ++t)
+      g += window.sum[t / VectorOf<T>::lanes][t % VectorOf<T>::lanes];
+  } else {
+    T lanes[kLanes];
+    const bool laned = h <= kLanes;
+    if (laned) std::fill_n(lanes, h, T(0));
+    for (arma::uword c : channels) {
+      const T* d = bank.slice(co.k * C + c).memptr();
+      const T* r = residual_.slice(c).memptr();
+      for (int cr = 0; cr < cols.count; ++cr)
+        for (int b = 0; b < cols.length[cr]; ++b) {
+          const T* dcol = d + h * (cols.tap[cr] + b);
+          const T* rcol = r + H * (cols.pixel[cr] + b);
+          for (int rr = 0; rr < rows.count; ++rr) {
+            const T* dd = dcol + rows.tap[rr];
+            const T* rp = rcol + rows.pixel[rr];
+            const int n = rows.length[rr];
+            if (laned) {
+              T* lane = lanes + rows.tap[rr];
+              for (int t = 0; t < n; ++t) lane[t] += dd[t] * rp[t];
+            } else {
+              for (int t = 0; t < n; ++t) g += dd[t] * rp[t];
+            }
           }
         }
-      }
+    }
+    if (laned)
+      for (arma::uword t = 0; t < h; ++t) g += lanes[t];
   }
-  if (laned)
-    for (arma::uword t = 0; t < h; ++t) g += lanes[t];
 
   const T lambda = static_cast<T>(lambda_);
   const T old = co.value;
@@ -270,7 +429,14 @@ __attribute__((always_inline)) inline double CoordinateDescentSolver<T>::UpdateC
   const T delta = fresh - old;
   if (delta == T(0)) return violation;
   co.value = fresh;
-  const bool weighted = !squaredWeight_.is_empty();
+  if (shortRun) {
+    window.delta = delta;
+    if (weighted)
+      shortWindow(ShortOpTag<ShortOp::SubtractWeighted>());
+    else
+      shortWindow(ShortOpTag<ShortOp::Subtract>());
+    return violation;
+  }
   for (arma::uword c : channels) {
     const T* d = bank.slice(co.k * C + c).memptr();
     T* r = residual_.slice(c).memptr();
@@ -304,9 +470,11 @@ __attribute__((always_inline)) inline double CoordinateDescentSolver<T>::UpdateC
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 template <>
-DN_SWEEP_CLONES double CoordinateDescentSolver<float>::ConvergeGroup(
-    std::vector<Coordinate>& group, double target, std::size_t& sweeps, std::size_t& updates,
-    std::size_t& changes) {
+DN_SWEEP_CLONES double CoordinateDescentSolver<float>::ConvergeGroup(std::vector<Coordinate>& group,
+                                                                     double target,
+                                                                     std::size_t& sweeps,
+                                                                     std::size_t& updates,
+                                                                     std::size_t& changes) {
   return ConvergeGroupInline(group, target, sweeps, updates, changes);
 }
 
@@ -318,26 +486,25 @@ DN_SWEEP_CLONES double CoordinateDescentSolver<double>::ConvergeGroup(
 }
 
 template <typename T>
-std::vector<std::vector<typename CoordinateDescentSolver<T>::Coordinate>>
-CoordinateDescentSolver<T>::Groups(const std::vector<Coordinate>& working, const Maps<T>& z) const {
+void CoordinateDescentSolver<T>::MakeGroups() {
   const arma::uword S = strips_, W = op_->ImageCols(), w = op_->Filters().Cols();
   const bool circular = op_->BoundaryMode() == Boundary::Circular;
-  if (!squaredWeight_.is_empty()) CountWindowOps(working.size(), WindowTaps());  // the norms
-  std::vector<std::vector<Coordinate>> groups(2 * S);
-  for (Coordinate c : working) {
-    c.value = z[c.index];
+  if (!squaredWeight_.is_empty()) CountWindowOps(working_.size(), WindowTaps());  // the norms
+  for (auto& group : groups_) group.clear();
+  for (std::size_t n = 0; n < working_.size(); ++n) {
+    Coordinate c = working_[n];
     c.norm = static_cast<T>(ColumnNorm(c.k, RowRuns(c.i), ColRuns(c.j)));
+    c.slot = static_cast<std::uint32_t>(n);
     // The window's image columns [x0, x1] (x1 >= W: wrapped around).
     const arma::uword x0 = circular ? c.j : (c.j + 1 >= w ? c.j + 1 - w : 0);
     const arma::uword x1 = circular ? c.j + w - 1 : std::min<arma::uword>(c.j, W - 1);
     const arma::uword s =
         std::upper_bound(stripStart_.begin(), stripStart_.end(), x0) - stripStart_.begin() - 1;
     if (x1 < stripStart_[s + 1])
-      groups[s].push_back(c);
+      groups_[s].push_back(c);
     else
-      groups[S + (s + 1) % S].push_back(c);
+      groups_[S + (s + 1) % S].push_back(c);
   }
-  return groups;
 }
 
 template <typename T>
@@ -348,7 +515,7 @@ void CoordinateDescentSolver<T>::CheckAndGrow() {
   const std::uint64_t total = static_cast<std::uint64_t>(N) * K;
 
   std::size_t support = 0;
-  for (const Coordinate& c : working_) support += z_[c.index] != T(0);
+  for (const Coordinate& c : working_) support += c.value != T(0);
   const std::size_t want = static_cast<std::size_t>(
       std::min<double>(static_cast<double>(total),
                        std::max({static_cast<double>(options_.minAdded),
@@ -393,14 +560,23 @@ void CoordinateDescentSolver<T>::CheckAndGrow() {
       const T* z = z_.slice(k).memptr();
       const std::uint64_t base = static_cast<std::uint64_t>(k) * N;
       double worst = 0.0;
-      for (arma::uword p = 0; p < N; ++p) {
-        const T gp = g[p] * scale;
-        if (z[p] != T(0)) {
-          worst = std::max(worst, std::abs(double(gp) - lambda_ * (z[p] > T(0) ? 1.0 : -1.0)));
-        } else if (std::abs(gp) > lambda) {
-          const T v = std::abs(gp) - lambda;
-          worst = std::max(worst, double(v));
-          if (v >= cutoff) candidates.push_back({v, base + p});
+      for (arma::uword start = 0; start < N; start += kScanBlock) {
+        // Most blocks hold neither a non-zero nor a violator: a branch-free (vectorised) test
+        // passes them over.
+        const arma::uword end = std::min<arma::uword>(N, start + kScanBlock);
+        int relevant = 0;
+        for (arma::uword p = start; p < end; ++p)
+          relevant |= int(z[p] != T(0)) | int(std::abs(g[p] * scale) > lambda);
+        if (!relevant) continue;
+        for (arma::uword p = start; p < end; ++p) {
+          const T gp = g[p] * scale;
+          if (z[p] != T(0)) {
+            worst = std::max(worst, std::abs(double(gp) - lambda_ * (z[p] > T(0) ? 1.0 : -1.0)));
+          } else if (std::abs(gp) > lambda) {
+            const T v = std::abs(gp) - lambda;
+            worst = std::max(worst, double(v));
+            if (v >= cutoff) candidates.push_back({v, base + p});
+          }
         }
       }
       mapViolation_[k] = worst;
@@ -436,14 +612,14 @@ void CoordinateDescentSolver<T>::CheckAndGrow() {
   merged_.reserve(support + candidates_.size());
   auto next = candidates_.begin();
   for (const Coordinate& c : working_) {
-    if (z_[c.index] == T(0)) continue;
+    if (c.value == T(0)) continue;
     for (; next != candidates_.end() && next->index < c.index; ++next)
       merged_.push_back(MakeCoordinate(next->index));
     merged_.push_back(c);
   }
   for (; next != candidates_.end(); ++next) merged_.push_back(MakeCoordinate(next->index));
   working_.swap(merged_);
-  groups_ = Groups(working_, z_);
+  MakeGroups();
   needCheck_ = false;
 }
 
@@ -451,7 +627,7 @@ template <typename T>
 void CoordinateDescentSolver<T>::UpdateStatistics(double change) {
   double l1 = 0.0, norm = 0.0, nonzeros = 0.0;
   for (const Coordinate& c : working_) {
-    const double v = z_[c.index];
+    const double v = c.value;
     l1 += std::abs(v);
     norm += v * v;
     nonzeros += v != 0.0;
@@ -499,8 +675,11 @@ void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>
   ComputeResidual(false);
   working_.clear();
   for (arma::uword i = 0; i < z_.n_elem; ++i)
-    if (z_[i] != T(0)) working_.push_back(MakeCoordinate(i));
-  groups_ = Groups(working_, z_);
+    if (z_[i] != T(0)) {
+      working_.push_back(MakeCoordinate(i));
+      working_.back().value = z_[i];
+    }
+  MakeGroups();
   needCheck_ = true;
   violation_ = kkt_ = 0.0;
   UpdateStatistics(0.0);
@@ -522,7 +701,7 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
 
   for (std::size_t it = 0; it < options.maxIterations; ++it) {
     passStart_.resize(working_.size());
-    for (std::size_t n = 0; n < working_.size(); ++n) passStart_[n] = z_[working_[n].index];
+    for (std::size_t n = 0; n < working_.size(); ++n) passStart_[n] = working_[n].value;
     const double target =
         std::max(options_.innerRatio * violation_, 0.5 * options.tolerance * unit);
     const std::size_t S = strips_;
@@ -537,9 +716,8 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
 #pragma omp for schedule(dynamic, 1)
           for (std::size_t s = 0; s < S; ++s) {
             const std::size_t g = phase * S + s;
-            groupViolation_[g] =
-                ConvergeGroup(groups_[g], target, groupSweeps_[g], groupUpdates_[g],
-                              groupChanges_[g]);
+            groupViolation_[g] = ConvergeGroup(groups_[g], target, groupSweeps_[g],
+                                               groupUpdates_[g], groupChanges_[g]);
           }
         }
       }
@@ -552,12 +730,17 @@ SolveReport CoordinateDescentSolver<T>::Solve(const SolveOptions& options, Obser
       }
       CountWindowOps(windowOps, WindowTaps());
     }
-    for (const auto& group : groups_)
-      for (const Coordinate& c : group) z_[c.index] = c.value;
+#pragma omp parallel for num_threads(threads_) \
+    schedule(static) if (working_.size() >= kParallelSweep)
+    for (std::size_t g = 0; g < groups_.size(); ++g)
+      for (const Coordinate& c : groups_[g]) {
+        z_[c.index] = c.value;
+        working_[c.slot].value = c.value;
+      }
 
     double change = 0.0;
     for (std::size_t n = 0; n < working_.size(); ++n) {
-      const double d = double(z_[working_[n].index]) - double(passStart_[n]);
+      const double d = double(working_[n].value) - double(passStart_[n]);
       change += d * d;
     }
     // Statistics over the working set of the sweeps (it holds the support), then the full check.

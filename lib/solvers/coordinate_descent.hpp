@@ -106,8 +106,9 @@ private:
   struct Coordinate {
     std::uint64_t index;  //!< linear index into z (i + Hm * (j + Wm * k))
     std::uint32_t k, i, j;
-    T value = 0;  //!< in the groups: z during the sweeps (z_ is written after them)
-    T norm = 0;   //!< in the groups: the squared column norm
+    T value = 0;             //!< z (in the groups during the sweeps: written back after them)
+    T norm = 0;              //!< in the groups: the squared column norm
+    std::uint32_t slot = 0;  //!< in the groups: its position in working_
   };
   //! The image rows or columns a window covers: at most two runs (clipped or wrapped).
   struct Runs {
@@ -137,28 +138,31 @@ private:
   double ColumnNorm(arma::uword k, const Runs& rows, const Runs& cols) const;
   //! The same with a weight: sum over the window of W^2 d_k^2, a window operation.
   double WeightedColumnNorm(arma::uword k, const Runs& rows, const Runs& cols) const;
+  // always_inline: the update, the sweep and its loop go into ConvergeGroup()'s version for each
+  // instruction set (GCC takes the attribute of a class template's member from its declaration
+  // only).
   //! Updates one coordinate of a group (its value, and the residual); returns its violation
   //! before the update.
-  double UpdateCoordinate(Coordinate& c);
+  [[gnu::always_inline]] double UpdateCoordinate(Coordinate& c);
   //! Updates the coordinates of one group in order (only the non-zero ones with nonzeroOnly);
   //! returns the largest violation met, sets `updates` to the number updated (each a window
   //! correlation) and `changes` to the number whose value changed (each a residual update).
-  double SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly, std::size_t& updates,
-                    std::size_t& changes);
+  [[gnu::always_inline]] double SweepGroup(std::vector<Coordinate>& group, bool nonzeroOnly,
+                                           std::size_t& updates, std::size_t& changes);
   //! Sweeps one group until a full sweep meets `target` or it has had maxSweeps sweeps in the
   //! pass (`sweeps` counts them); returns the violation of its first sweep, sets `updates`
   //! and `changes` as SweepGroup() does, over its sweeps.
   double ConvergeGroup(std::vector<Coordinate>& group, double target, std::size_t& sweeps,
                        std::size_t& updates, std::size_t& changes);
   //! Its body, inlined into ConvergeGroup()'s version for each instruction set.
-  double ConvergeGroupInline(std::vector<Coordinate>& group, double target, std::size_t& sweeps,
-                             std::size_t& updates, std::size_t& changes);
+  [[gnu::always_inline]] double ConvergeGroupInline(std::vector<Coordinate>& group, double target,
+                                                    std::size_t& sweeps, std::size_t& updates,
+                                                    std::size_t& changes);
   //! Step 2 of a pass: the full check, V, kkt_, the new working set and its groups.
   void CheckAndGrow();
-  //! The working set sorted into the strip groups, then the border groups (see above).
-  //! Values from z, norms from the operator.
-  std::vector<std::vector<Coordinate>> Groups(const std::vector<Coordinate>& working,
-                                              const Maps<T>& z) const;
+  //! Sorts working_ into groups_: the strip groups, then the border groups (see above), with
+  //! norms from the operator.
+  void MakeGroups();
   Coordinate MakeCoordinate(std::uint64_t index) const;
   //! Filter taps of one window operation (h x w times the channels of an average filter), for
   //! the work count (core/work_count.hpp).
@@ -176,8 +180,8 @@ private:
 
   // The iterate and everything a pass depends on (saved).
   Maps<T> z_;
-  Image<T> residual_;  //!< r = s - D z (W^2 (s - D z) with a weight), kept up to date
-  std::vector<Coordinate> working_;  //!< sorted by index; contains the support
+  Image<T> residual_;                //!< r = s - D z (W^2 (s - D z) with a weight), kept up to date
+  std::vector<Coordinate> working_;  //!< sorted by index; contains the support; values are z's
   bool needCheck_ = true;            //!< the next pass starts with a full check
   double violation_ = 0.0;           //!< V of the last check (absolute)
   double kkt_ = 0.0;                 //!< V relative to lambda

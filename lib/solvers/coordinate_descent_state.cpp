@@ -3,8 +3,9 @@
 //
 // Everything a pass reads that Reset() does not recompute from the operator, signal and lambda
 // is saved: z, the residual r (W^2 r with a weight; kept up to date by the updates, so not the
-// FFT's D z to the last bit), the working set (as a 0/1 array of the maps' shape: its order is the index order), the
-// violation of the last full check, whether the next pass starts with one, and the counters.
+// FFT's D z to the last bit), the working set (as a 0/1 array of the maps' shape: its order is the
+// index order), the violation of the last full check, whether the next pass starts with one, and
+// the counters.
 #include <cmath>
 
 #include "solvers/coordinate_descent.hpp"
@@ -48,7 +49,10 @@ void CoordinateDescentSolver<T>::Describe(StateArchive<T>& a) {
     bool ok = true;
     for (arma::uword i = 0; i < read.n_elem; ++i) {
       ok = ok && (read[i] == T(0) || read[i] == T(1)) && (read[i] == T(1) || z[i] == T(0));
-      if (read[i] == T(1)) working.push_back(MakeCoordinate(i));
+      if (read[i] == T(1)) {
+        working.push_back(MakeCoordinate(i));
+        working.back().value = z[i];
+      }
     }
     a.Require(ok, "'working_set' is not a 0/1 array holding the support of z");
     a.Set(working_, std::move(working));
@@ -57,7 +61,7 @@ void CoordinateDescentSolver<T>::Describe(StateArchive<T>& a) {
     // checkpoint is made with its initial filters).
     a.OnCommit([this] {
       ComputeNorms();
-      groups_ = Groups(working_, z_);
+      MakeGroups();
     });
   }
   if (keepSpectra_) a.ComplexMatrix("spectra", spectra_, F, K);
