@@ -19,7 +19,8 @@
 namespace dn {
 namespace {
 
-//! Working sets smaller than this are swept on one thread (the result is the same).
+//! Working sets smaller than this are swept, and written back to z, on one thread (the result is
+//! the same).
 constexpr std::size_t kParallelSweep = 1024;
 //! Filters with at most this many rows have their window correlation vectorised by tap row.
 constexpr arma::uword kLanes = 64;
@@ -99,12 +100,11 @@ template <ShortOp Op, typename T, int N, int Q>
 
 template <ShortOp Op, typename T, int N, int... Q>
 [[gnu::always_inline]] inline void ShortRun(ShortWindow<T>& a, std::integer_sequence<int, Q...>) {
-  const T* d = a.d;
-  T* r = a.r;
-  const T* w2 = a.w2;
-  for (int b = 0; b < a.columns; ++b, d += a.h, r += a.H) {
-    (ShortVector<Op, T, N, Q>(a, d, r, w2), ...);
-    if constexpr (Op == ShortOp::SubtractWeighted) w2 += a.H;
+  for (int b = 0; b < a.columns; ++b) {
+    const std::ptrdiff_t tap = std::ptrdiff_t(a.h) * b, pixel = std::ptrdiff_t(a.H) * b;
+    (ShortVector<Op, T, N, Q>(a, a.d + tap, a.r + pixel,
+                              Op == ShortOp::SubtractWeighted ? a.w2 + pixel : nullptr),
+     ...);
   }
 }
 
@@ -113,7 +113,8 @@ template <ShortOp Op, typename T, int N>
   ShortRun<Op, T, N>(a, std::make_integer_sequence<int, VectorOf<T>::vectors>());
 }
 
-//! ShortRun() for a run of n rows, 1 <= n <= kShortRun.
+//! ShortRun() for a run of n rows. UpdateCoordinate() takes this path for 1 <= n <= kShortRun
+//! only; any other n does nothing.
 template <ShortOp Op, typename T>
 [[gnu::always_inline]] inline void ShortRunOf(int n, ShortWindow<T>& a) {
   static_assert(kShortRun == 16, "one case per run length");
@@ -148,8 +149,10 @@ template <ShortOp Op, typename T>
       return ShortRun<Op, T, 14>(a);
     case 15:
       return ShortRun<Op, T, 15>(a);
-    default:
+    case 16:
       return ShortRun<Op, T, 16>(a);
+    default:
+      return;
   }
 }
 
@@ -300,10 +303,11 @@ std::uint64_t CoordinateDescentSolver<T>::WindowTaps() const {
 
 template <typename T>
 typename CoordinateDescentSolver<T>::Coordinate CoordinateDescentSolver<T>::MakeCoordinate(
-    std::uint64_t index) const {
+    std::uint64_t index, T value) const {
   const std::uint64_t Hm = op_->MapRows(), N = Hm * op_->MapCols();
   Coordinate c;
   c.index = index;
+  c.value = value;
   c.k = static_cast<std::uint32_t>(index / N);
   const std::uint64_t p = index % N;
   c.j = static_cast<std::uint32_t>(p / Hm);
@@ -366,7 +370,8 @@ inline double CoordinateDescentSolver<T>::UpdateCoordinate(Coordinate& co) {
   const arma::Cube<T>& bank = op.Filters().data;
   const bool weighted = !squaredWeight_.is_empty();
 
-  // A window whose rows are one run from tap 0, of at most kShortRun rows, is done by ShortRun().
+  // A window of a filter of at most kShortRun rows whose rows are one run from tap 0 is done by
+  // ShortRun().
   const bool shortRun = rows.count == 1 && rows.tap[0] == 0 && h <= arma::uword(kShortRun);
   ShortWindow<T> window{};
   window.h = static_cast<int>(h);
@@ -385,14 +390,15 @@ inline double CoordinateDescentSolver<T>::UpdateCoordinate(Coordinate& co) {
       }
   };
 
-  // g = <d_k, r> over the window. Filters of at most kLanes rows are summed per tap row into
-  // `lanes` (independent sums the compiler vectorises), then across them.
+  // g = <d_k, r> over the window, summed per tap row, then across the rows.
   T g = 0;
   if (shortRun) {
     shortWindow(ShortOpTag<ShortOp::Correlate>());
     for (arma::uword t = 0; t < h; ++t)
       g += window.sum[t / VectorOf<T>::lanes][t % VectorOf<T>::lanes];
   } else {
+    // Filters of at most kLanes rows are summed per tap row into `lanes` (independent sums the
+    // compiler vectorises), taller ones into g directly.
     T lanes[kLanes];
     const bool laned = h <= kLanes;
     if (laned) std::fill_n(lanes, h, T(0));
@@ -656,6 +662,9 @@ void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>
                                        double lambda, const Maps<T>* start,
                                        const Image<T>* weight) {
   CheckResetArguments(op, signal, lambda, start, weight, "CscSolver::Reset()");
+  // Coordinates and their positions in the working set are 32-bit.
+  if (op.MapRows() * op.MapCols() * op.FilterCount() > std::numeric_limits<std::uint32_t>::max())
+    throw std::invalid_argument("CscSolver::Reset(): cd takes at most 2^32 - 1 coefficients");
   op_ = &op;
   if (weight)
     squaredWeight_ = arma::square(*weight);
@@ -675,10 +684,7 @@ void CoordinateDescentSolver<T>::Reset(const ConvOperator<T>& op, const Image<T>
   ComputeResidual(false);
   working_.clear();
   for (arma::uword i = 0; i < z_.n_elem; ++i)
-    if (z_[i] != T(0)) {
-      working_.push_back(MakeCoordinate(i));
-      working_.back().value = z_[i];
-    }
+    if (z_[i] != T(0)) working_.push_back(MakeCoordinate(i, z_[i]));
   MakeGroups();
   needCheck_ = true;
   violation_ = kkt_ = 0.0;

@@ -106,9 +106,9 @@ private:
   struct Coordinate {
     std::uint64_t index;  //!< linear index into z (i + Hm * (j + Wm * k))
     std::uint32_t k, i, j;
+    std::uint32_t slot = 0;  //!< in the groups: its position in working_
     T value = 0;             //!< z (in the groups during the sweeps: written back after them)
     T norm = 0;              //!< in the groups: the squared column norm
-    std::uint32_t slot = 0;  //!< in the groups: its position in working_
   };
   //! The image rows or columns a window covers: at most two runs (clipped or wrapped).
   struct Runs {
@@ -163,7 +163,7 @@ private:
   //! Sorts working_ into groups_: the strip groups, then the border groups (see above), with
   //! norms from the operator.
   void MakeGroups();
-  Coordinate MakeCoordinate(std::uint64_t index) const;
+  Coordinate MakeCoordinate(std::uint64_t index, T value = T(0)) const;
   //! Filter taps of one window operation (h x w times the channels of an average filter), for
   //! the work count (core/work_count.hpp).
   std::uint64_t WindowTaps() const;

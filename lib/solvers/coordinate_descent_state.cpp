@@ -49,10 +49,7 @@ void CoordinateDescentSolver<T>::Describe(StateArchive<T>& a) {
     bool ok = true;
     for (arma::uword i = 0; i < read.n_elem; ++i) {
       ok = ok && (read[i] == T(0) || read[i] == T(1)) && (read[i] == T(1) || z[i] == T(0));
-      if (read[i] == T(1)) {
-        working.push_back(MakeCoordinate(i));
-        working.back().value = z[i];
-      }
+      if (read[i] == T(1)) working.push_back(MakeCoordinate(i, z[i]));
     }
     a.Require(ok, "'working_set' is not a 0/1 array holding the support of z");
     a.Set(working_, std::move(working));
