@@ -279,8 +279,14 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
     if (spectral) residual_.swap(previousResidual_);  // so is residual_
 
     // D x' in space from the non-zeros, or by FFT (sparse synthesis: see the header), chosen by
-    // the density of the last iterate.
-    const bool sparse = UseSparseSynthesis(current_.density * static_cast<double>(x_.n_elem));
+    // the density of the last iterate, and by FFT after all when x' is too dense for the sparse
+    // way (the guess fails on the first iteration from zero maps).
+    const bool guess = UseSparseSynthesis(current_.density * static_cast<double>(x_.n_elem));
+    const auto newIterateNonzeros = [&] {
+      double nonzeros = 0.0;
+      for (const kernels::MapSums& s : mapSums_) nonzeros += s.nonzeros;
+      return nonzeros;
+    };
 #pragma omp parallel num_threads(threads_)
     {
       const int thread = omp_get_thread_num(), threads = omp_get_num_threads();
@@ -306,12 +312,17 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
         mapSums_[k] = kernels::ProximalMapUpdate(x_.slice(k).memptr(), y_.slice(k).memptr(), g, N,
                                                  step, threshold, beta);
       };
-      if (sparse) {
+      bool mapsUpdated = false, sparse = false;
+      if (guess) {
 #pragma omp for schedule(static)
         for (arma::uword k = 0; k < K; ++k) {
           updateMap(k);
           nonzeros_.Gather(k, x_.slice(k).memptr());  // while the map is in cache
         }
+        mapsUpdated = true;
+        sparse = UseSparseSynthesis(newIterateNonzeros());  // the same on every thread
+      }
+      if (sparse) {
         std::size_t columnBegin, columnEnd;
         ThreadRange(op.GridCols(), thread, threads, columnBegin, columnEnd);
         SynthesizeSparseColumns(op, nonzeros_, gridSynthesis_, columnBegin, columnEnd);
@@ -324,7 +335,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
       } else {
 #pragma omp for schedule(static) nowait
         for (arma::uword k = 0; k < K; ++k) {
-          updateMap(k);
+          if (!mapsUpdated) updateMap(k);
           Complex<T>* X = keepSpectra_ ? spectra_.colptr(k) : fft_.spectra[thread].memptr();
           op.ForwardMap(x_.slice(k).memptr(), X, forwardScratch);
           op.AccumulateSynthesis(k, X, acc, first);
@@ -353,6 +364,7 @@ SolveReport ProximalGradientSolver<T>::Solve(const SolveOptions& options, Observ
     }
     Sums total;
     for (const Sums& s : mapSums_) total += s;
+    const bool sparse = guess && UseSparseSynthesis(newIterateNonzeros());
     double fidelity = 0.0;
     if (spectral) {
       for (double e : energies) fidelity += e;

@@ -17,7 +17,8 @@
 // 2K + 2C transforms per iteration for either boundary.
 //
 // Sparse synthesis: when the iterate is sparse enough (conv/sparse_synthesis.hpp weighs the two
-// ways by the non-zeros of the last iterate, so the choice is made per iteration), D x' is
+// ways by the non-zeros of the last iterate, so the choice is made per iteration, and again by
+// those of x' once it is known: a dense x' goes the FFT way after all), D x' is
 // formed in space by adding each filter at the non-zeros of x' instead of by K forward
 // transforms: then x' = prox(...) for every map first, D x' in space (parallel over grid
 // columns), and C forward transforms of it for the circular residual (none for the spatial one,
