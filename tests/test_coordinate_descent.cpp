@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(vectorised_and_scalar_windows_give_the_same_bits, 
   // ones (column norms summed directly, as W^2 d^2 over the window) the two are the same
   // problem, solved in the same order: the maps must agree to the bit.
   test::Seed(89);
-  const arma::uword H = 30, W = 28, K = 3, C = 2, w = 5, tall = 17;
+  const arma::uword H = 24, W = 22, K = 3, C = 2, w = 5, tall = 17;
   const Image<T> signal = arma::randn<Image<T>>(H, W, C);
   const Image<T> ones(H, W, C, arma::fill::ones);
   for (arma::uword h : {3u, 12u, 16u}) {
@@ -176,7 +176,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(vectorised_and_scalar_windows_give_the_same_bits, 
       auto cd = MakeCscSolver<T>("cd");
       cd->Reset(op, signal, 0.05, nullptr, &ones);
       SolveOptions options;
-      options.maxIterations = 20;
+      options.maxIterations = 8;
       cd->Solve(options);
       solutions.push_back(cd->Solution());
     }
