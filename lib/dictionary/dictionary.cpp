@@ -229,7 +229,8 @@ double DictionaryUpdater<T>::Residuals(const ConvOperator<T>& op, const CodedSet
   const std::size_t blocks = (F + kFrequencyBlock - 1) / kFrequencyBlock;
 #pragma omp parallel for schedule(static)
   for (std::size_t block = 0; block < blocks; ++block) {
-    const std::size_t begin = block * kFrequencyBlock, end = std::min<std::size_t>(F, begin + kFrequencyBlock);
+    const std::size_t begin = block * kFrequencyBlock;
+    const std::size_t end = std::min<std::size_t>(F, begin + kFrequencyBlock);
     for (std::size_t i = 0; i < images; ++i)
       for (arma::uword c = 0; c < C; ++c) {
         Complex<T>* r = residualSpectra_[i].colptr(c);

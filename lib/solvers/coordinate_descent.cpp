@@ -113,47 +113,17 @@ template <ShortOp Op, typename T, int N>
   ShortRun<Op, T, N>(a, std::make_integer_sequence<int, VectorOf<T>::vectors>());
 }
 
-//! ShortRun() for a run of n rows. UpdateCoordinate() takes this path for 1 <= n <= kShortRun
-//! only; any other n does nothing.
+//! ShortRun() for a run of n rows, dispatched over the lengths 1 to kShortRun.
+//! UpdateCoordinate() takes this path for 1 <= n <= kShortRun only; any other n does nothing.
+template <ShortOp Op, typename T, int... Length>
+[[gnu::always_inline]] inline void ShortRunOf(int n, ShortWindow<T>& a,
+                                              std::integer_sequence<int, Length...>) {
+  ((n == Length + 1 ? ShortRun<Op, T, Length + 1>(a) : void()), ...);
+}
+
 template <ShortOp Op, typename T>
 [[gnu::always_inline]] inline void ShortRunOf(int n, ShortWindow<T>& a) {
-  static_assert(kShortRun == 16, "one case per run length");
-  switch (n) {
-    case 1:
-      return ShortRun<Op, T, 1>(a);
-    case 2:
-      return ShortRun<Op, T, 2>(a);
-    case 3:
-      return ShortRun<Op, T, 3>(a);
-    case 4:
-      return ShortRun<Op, T, 4>(a);
-    case 5:
-      return ShortRun<Op, T, 5>(a);
-    case 6:
-      return ShortRun<Op, T, 6>(a);
-    case 7:
-      return ShortRun<Op, T, 7>(a);
-    case 8:
-      return ShortRun<Op, T, 8>(a);
-    case 9:
-      return ShortRun<Op, T, 9>(a);
-    case 10:
-      return ShortRun<Op, T, 10>(a);
-    case 11:
-      return ShortRun<Op, T, 11>(a);
-    case 12:
-      return ShortRun<Op, T, 12>(a);
-    case 13:
-      return ShortRun<Op, T, 13>(a);
-    case 14:
-      return ShortRun<Op, T, 14>(a);
-    case 15:
-      return ShortRun<Op, T, 15>(a);
-    case 16:
-      return ShortRun<Op, T, 16>(a);
-    default:
-      return;
-  }
+  ShortRunOf<Op>(n, a, std::make_integer_sequence<int, kShortRun>());
 }
 
 }  // namespace
